@@ -1,0 +1,178 @@
+"""The ``gdviz`` command: launch the window, or run a verb headless.
+
+    gdviz [SCENARIO] [--present]        open the window
+    gdviz scenarios                     list the built-in scenarios
+    gdviz simulate SCENARIO [options]   run the three methods and print a table or JSON
+    gdviz export SCENARIO --out FILE    render a still or a clip without a window
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+
+import numpy as np
+
+VERBS = ("scenarios", "simulate", "export")
+
+
+class UsageError(Exception):
+    """Bad input on the command line: reported on one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, no usage dump: scripts and people read it alike
+        raise UsageError(message)
+
+
+def _scenario_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenario", help="a built-in scenario name or a path to a .toml file")
+    p.add_argument("--landscape", help="landscape name (regression, logistic, ravine, ...)")
+    p.add_argument("--n-examples", type=int, dest="n_examples", help="number of examples N")
+    p.add_argument("--batch-size", type=int, dest="batch_size", help="the mini-batch's B")
+    p.add_argument("--epochs", type=float, help="epochs each method runs")
+    p.add_argument("--lr", type=float, help="learning rate eta")
+    p.add_argument("--optimizer", help="sgd, momentum, nesterov, rmsprop or adam")
+    p.add_argument("--seed", type=int, help="random seed for data and shuffling")
+    p.add_argument("--clock", choices=("updates", "examples", "hardware"),
+                   help="the clock the methods advance on")
+    p.add_argument("--drop-last", action="store_true", default=None, dest="drop_last",
+                   help="drop the short last batch of each epoch (floor(N/B) updates)")
+    p.add_argument("--function", help="your own f(x, y), e.g. '(x**2 + y - 11)**2 + (x + y**2 - 7)**2'")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="gdviz", description="How batch size shapes gradient descent.")
+    sub = parser.add_subparsers(dest="verb", parser_class=_Parser)
+    sub.add_parser("scenarios", help="list the built-in scenarios")
+    sim = sub.add_parser("simulate", help="run the three methods headless")
+    _scenario_options(sim)
+    sim.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    return parser
+
+
+def resolve_scenario(args: argparse.Namespace):
+    """The scenario named on the command line with the options applied (validated)."""
+    from gdviz.core import scenario as sc
+
+    base = sc.load(args.scenario)
+    changes = {k: getattr(args, k, None) for k in (
+        "landscape", "n_examples", "batch_size", "epochs", "lr", "optimizer", "seed", "clock",
+        "drop_last", "function")}
+    if changes.get("landscape") and changes["landscape"] != "custom" and not changes.get("function"):
+        changes["function"] = None
+        base = sc.dataclasses.replace(base, function=None)
+    if changes.get("landscape") and changes["landscape"] != base.landscape and "starts" not in changes:
+        base = sc.dataclasses.replace(base, starts={}, xlim=None, ylim=None)
+    return base.with_changes(source=f"{base.name} with command-line options", **changes)
+
+
+# JSON ------------------------------------------------------------------------------------------
+def _num(value):
+    """A JSON-safe number: NaN and infinities become null (the status says why)."""
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _vec(values):
+    return [_num(v) for v in np.asarray(values, float).ravel()]
+
+
+def simulation_json(scenario, sim, records) -> dict:
+    methods = {}
+    for run in sim.runs:
+        steps = [{
+            "update": r.update, "epoch": r.epoch, "examples_seen": r.examples_seen,
+            "clock": _num(r.clock), "theta": _vec(r.theta), "loss": _num(r.loss),
+            "batch_loss": _num(r.batch_loss), "grad_estimate": _vec(r.grad_estimate),
+            "grad_full": _vec(r.grad_full), "batch": [int(i) for i in r.batch], "lr": _num(r.lr),
+        } for r in records[run.key]]
+        methods[run.key] = {
+            "batch_size": run.batch_size,
+            "updates_per_epoch": run.updates_per_epoch,
+            "status": run.status,
+            "start": {"theta": _vec(run.start), "loss": _num(run.start_loss)},
+            "steps": steps,
+        }
+    return {"scenario": scenario.to_dict(), "methods": methods}
+
+
+def _table(scenario, sim) -> str:
+    from gdviz.core import METHOD_LABELS
+    from gdviz.core.clock import CLOCK_UNITS
+
+    landscape = sim.landscape
+    lines = [f"{scenario.name}: {landscape.title}, N = {sim.n}, eta = {scenario.lr:g}, "
+             f"{scenario.optimizer}, {scenario.epochs:g} epochs, clock: {scenario.clock}",
+             f"{'method':<12} {'B':>6} {'upd/epoch':>9} {'updates':>8} {'epochs':>7} "
+             f"{'clock':>12} {'final loss':>12} {'status':>9}"]
+    for r in sim.runs:
+        clock = f"{r.clock:.4g} {CLOCK_UNITS[scenario.clock]}"
+        lines.append(f"{METHOD_LABELS[r.key]:<12} {r.batch_size:>6} {r.updates_per_epoch:>9} "
+                     f"{r.updates:>8} {r.epoch:>7.2f} {clock:>12} {r.loss:>12.6g} {r.status:>9}")
+    if len(landscape.minima):
+        best = min(landscape.minima, key=lambda m: float(landscape.loss(m)))
+        lines.append(f"minimum at ({best[0]:.4g}, {best[1]:.4g}), loss {float(landscape.loss(best)):.6g}")
+    return "\n".join(lines)
+
+
+def cmd_scenarios(args) -> int:
+    from gdviz.core.scenario import builtin_scenarios
+
+    scenarios = builtin_scenarios()
+    width = max(len(s.name) for s in scenarios)
+    for s in scenarios:
+        print(f"{s.name:<{width}}  {s.description}")
+    return 0
+
+
+def cmd_simulate(args) -> int:
+    scenario = resolve_scenario(args)
+    sim = scenario.build()
+    records = sim.run_to_end()
+    if args.json:
+        json.dump(simulation_json(scenario, sim, records), sys.stdout, allow_nan=False,
+                  separators=(",", ":"))
+        sys.stdout.write("\n")
+    else:
+        print(_table(scenario, sim))
+    return 0
+
+
+def _launch(argv: list[str]) -> int:
+    parser = _Parser(prog="gdviz", description="Open the gdviz window.")
+    parser.add_argument("scenario", nargs="?", default="default",
+                        help="a built-in scenario name or a .toml path")
+    parser.add_argument("--present", action="store_true", help="start in presentation mode")
+    args = parser.parse_args(argv)
+    from gdviz.core.scenario import load
+
+    scenario = load(args.scenario)  # refuse a bad scenario before any window appears
+    from gdviz.ui.app import run_app
+
+    return run_app(scenario, present=args.present)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    from gdviz.core.expression import ExpressionError
+    from gdviz.core.scenario import ScenarioError
+
+    try:
+        if argv and argv[0] in ("-h", "--help"):
+            build_parser().print_help()
+            print("\nWithout a verb, gdviz opens the window: gdviz [SCENARIO] [--present]")
+            return 0
+        if not argv or argv[0] not in VERBS:
+            return _launch(argv)
+        if argv[0] == "export":
+            from gdviz.export.cli import cmd_export
+            return cmd_export(argv[1:])
+        args = build_parser().parse_args(argv)
+        return {"scenarios": cmd_scenarios, "simulate": cmd_simulate}[args.verb](args)
+    except (UsageError, ScenarioError, ExpressionError, ValueError) as exc:
+        print(f"gdviz: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0

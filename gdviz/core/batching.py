@@ -1,0 +1,73 @@
+"""Batching as the frameworks do it: without replacement, reshuffled every epoch."""
+from __future__ import annotations
+
+import numpy as np
+
+
+def updates_per_epoch(n: int, batch_size: int, drop_last: bool = False) -> int:
+    """ceil(N/B), or floor(N/B) when the short last batch is dropped."""
+    b = min(batch_size, n)
+    return n // b if drop_last else -(-n // b)
+
+
+def batch_starts(n: int, batch_size: int, drop_last: bool = False) -> np.ndarray:
+    """Examples seen at the end of each update of one epoch (for the update-rhythm strip)."""
+    b = min(batch_size, n)
+    ends = np.arange(b, n + 1, b)
+    if not drop_last and n % b:
+        ends = np.append(ends, n)
+    return ends
+
+
+class EpochSampler:
+    """Yields index batches from a fresh permutation each epoch, drawn from its own generator.
+
+    The batch size may change between calls; the new size applies from the next batch on, in
+    the middle of the current epoch's permutation.
+    """
+
+    def __init__(self, n: int, batch_size: int, rng: np.random.Generator, drop_last: bool = False):
+        self.n = n
+        self.rng = rng
+        self.drop_last = drop_last
+        self.batch_size = 1
+        self.set_batch_size(batch_size)
+        self.epochs_completed = 0
+        self._perm = self.rng.permutation(n)
+        self._pos = 0
+
+    def set_batch_size(self, batch_size: int) -> None:
+        if not 1 <= batch_size <= self.n:
+            raise ValueError(f"batch size {batch_size} must be between 1 and N = {self.n}")
+        self.batch_size = int(batch_size)
+
+    @property
+    def position(self) -> int:
+        """Examples already used in the current epoch."""
+        return self._pos
+
+    def next_size(self) -> int:
+        """Size of the batch that ``next_batch`` will return."""
+        remaining = self.n - self._pos
+        if self.drop_last and remaining < self.batch_size:
+            return self.batch_size
+        return min(self.batch_size, remaining)
+
+    def next_batch(self) -> tuple[np.ndarray, bool]:
+        """The next batch (a read-only view) and whether it completed an epoch."""
+        if self.drop_last and self.n - self._pos < self.batch_size:
+            self._new_epoch()
+        end = min(self._pos + self.batch_size, self.n)
+        batch = self._perm[self._pos:end]
+        self._pos = end
+        completed = end == self.n or (self.drop_last and self.n - end < self.batch_size)
+        if completed:
+            self.epochs_completed += 1
+        if end == self.n:
+            self._new_epoch()
+        return batch, completed
+
+    def _new_epoch(self) -> None:
+        # A new array, not an in-place shuffle: the batch handed out last stays valid.
+        self._perm = self.rng.permutation(self.n)
+        self._pos = 0

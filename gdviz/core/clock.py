@@ -1,0 +1,40 @@
+"""The stated clock that makes comparisons between the three methods fair."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gdviz.core import CLOCK_KINDS
+
+
+@dataclass(frozen=True)
+class HardwareModel:
+    """A batch of B examples costs ``overhead_ms + B / throughput`` of simulated time.
+
+    The fixed overhead (kernel launches, data movement, the optimizer step) is why a batch of 64
+    costs far less than 64 single-example steps on parallel hardware.
+    """
+
+    overhead_ms: float = 2.0
+    throughput: float = 50_000.0  # examples per second once a batch runs
+
+    def step_seconds(self, batch_size: int) -> float:
+        return self.overhead_ms / 1000.0 + batch_size / self.throughput
+
+
+def step_cost(kind: str, batch_size: int, hardware: HardwareModel) -> float:
+    """How far one update of ``batch_size`` examples moves the clock of ``kind``."""
+    if kind == "updates":
+        return 1.0
+    if kind == "examples":
+        return float(batch_size)
+    if kind == "hardware":
+        return hardware.step_seconds(batch_size)
+    raise ValueError(f"unknown clock '{kind}'; choose one of {', '.join(CLOCK_KINDS)}")
+
+
+def tick(kind: str, hardware: HardwareModel) -> float:
+    """One clock tick: the cost of the cheapest possible update (a single example)."""
+    return step_cost(kind, 1, hardware)
+
+
+CLOCK_UNITS = {"updates": "updates", "examples": "examples", "hardware": "s"}

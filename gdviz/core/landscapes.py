@@ -1,0 +1,420 @@
+"""Loss landscapes as honest finite sums J(theta) = 1/N sum_i l_i(theta) over N examples.
+
+Every method is vectorised with broadcasting: ``theta`` has shape (..., 2) and an index array
+``idx`` has shape (..., b); per-example results then have shape (..., b) or (..., b, 2). The
+grid evaluation returns row-major arrays ``Z[row=y, col=x]``.
+
+Classic test functions f become finite sums through per-example linear tilts with exactly zero
+mean: l_i(theta) = f(theta) + a_i . theta. Their average is f itself, while a single example's
+gradient grad f + a_i really differs from the mean, so mini-batch noise comes from the data.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+import numpy as np
+
+from gdviz.core.expression import compile_expression
+
+GRID_CHUNK = 1 << 22  # elements per chunk when a grid needs a sum over all examples
+
+
+class Landscape(ABC):
+    """A finite-sum loss over ``n`` examples and two parameters."""
+
+    key: str = ""
+    title: str = ""
+    param_names: tuple[str, str] = ("x", "y")
+
+    def __init__(self, n: int, bounds: tuple[tuple[float, float], tuple[float, float]]):
+        self.n = int(n)
+        self.bounds = bounds
+        self.minima = np.zeros((0, 2))
+
+    # per-example terms --------------------------------------------------------------------
+    @abstractmethod
+    def example_losses(self, theta: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        """l_i(theta) for i in idx."""
+
+    @abstractmethod
+    def example_grads(self, theta: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        """grad l_i(theta) for i in idx, shape (..., b, 2)."""
+
+    # dataset terms --------------------------------------------------------------------------
+    def loss(self, theta: np.ndarray) -> np.ndarray:
+        """J(theta), the mean over all examples."""
+        return self.example_losses(theta, np.arange(self.n)).mean(axis=-1)
+
+    def grad(self, theta: np.ndarray) -> np.ndarray:
+        """grad J(theta)."""
+        return self.example_grads(theta, np.arange(self.n)).mean(axis=-2)
+
+    def batch_loss(self, theta: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        return self.example_losses(theta, idx).mean(axis=-1)
+
+    def batch_grad(self, theta: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        return self.example_grads(theta, idx).mean(axis=-2)
+
+    def loss_grid(self, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+        """J on the grid, Z[j, i] = J(xs[i], ys[j])."""
+        X, Y = np.meshgrid(np.asarray(xs, float), np.asarray(ys, float))
+        return self.loss(np.stack([X, Y], axis=-1))
+
+    # structure used by fast sweeps -----------------------------------------------------------
+    def batch_features(self) -> np.ndarray | None:
+        """Per-example features phi_i whose batch mean fixes the batch gradient, or None."""
+        return None
+
+    def grad_from_features(self, theta: np.ndarray, phi_mean: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+
+class TiltedLandscape(Landscape):
+    """l_i(theta) = f(theta) + a_i . theta with sum_i a_i = 0, so J = f exactly."""
+
+    def __init__(self, n, bounds, rng: np.random.Generator, tilt_scale: float):
+        super().__init__(n, bounds)
+        tilts = rng.normal(0.0, tilt_scale, size=(self.n, 2))
+        self.tilts = tilts - tilts.mean(axis=0)
+
+    @abstractmethod
+    def f(self, theta: np.ndarray) -> np.ndarray: ...
+
+    @abstractmethod
+    def grad_f(self, theta: np.ndarray) -> np.ndarray: ...
+
+    def example_losses(self, theta, idx):
+        theta = np.asarray(theta, float)
+        tilt = self.tilts[idx]
+        return self.f(theta)[..., None] + np.einsum("...bk,...k->...b", tilt, theta)
+
+    def example_grads(self, theta, idx):
+        theta = np.asarray(theta, float)
+        return self.grad_f(theta)[..., None, :] + self.tilts[idx]
+
+    def loss(self, theta):
+        return self.f(np.asarray(theta, float))
+
+    def grad(self, theta):
+        return self.grad_f(np.asarray(theta, float))
+
+    def loss_grid(self, xs, ys):
+        X, Y = np.meshgrid(np.asarray(xs, float), np.asarray(ys, float))
+        return self.f(np.stack([X, Y], axis=-1))
+
+    def batch_features(self):
+        return self.tilts
+
+    def grad_from_features(self, theta, phi_mean):
+        return self.grad_f(theta) + phi_mean
+
+
+class LinearRegression(Landscape):
+    """Least squares for a line: l_i(w, b) = 1/2 (w x_i + b - y_i)^2.
+
+    Data y_i = w* x_i + b* + noise, x_i spread around a non-zero mean so slope and intercept are
+    correlated, as in real data. The parameters are (slope w, intercept b).
+    """
+
+    key = "regression"
+    title = "Linear regression"
+    param_names = ("slope w", "intercept b")
+
+    def __init__(self, n=1000, rng=None, noise=1.0, true_params=(2.0, 1.0)):
+        rng = rng or np.random.default_rng(0)
+        self.x = rng.uniform(-1.0, 3.0, n)
+        self.y = true_params[0] * self.x + true_params[1] + rng.normal(0.0, noise, n)
+        # Sufficient statistics make J and grad J O(1) per call: the mean of x^2, x, xy, y, y^2.
+        self._phi = np.stack([self.x**2, self.x, self.x * self.y, self.y], axis=1)
+        m = self._phi.mean(axis=0)
+        self._mxx, self._mx, self._mxy, self._my = m
+        self._myy = float(np.mean(self.y**2))
+        A = np.array([[self._mxx, self._mx], [self._mx, 1.0]])
+        best = np.linalg.solve(A, np.array([self._mxy, self._my]))
+        span = 4.5
+        super().__init__(n, ((best[0] - span, best[0] + span), (best[1] - span, best[1] + span)))
+        self.minima = best[None, :]
+
+    def _residuals(self, theta, idx):
+        theta = np.asarray(theta, float)
+        return theta[..., 0, None] * self.x[idx] + theta[..., 1, None] - self.y[idx]
+
+    def example_losses(self, theta, idx):
+        return 0.5 * self._residuals(theta, idx) ** 2
+
+    def example_grads(self, theta, idx):
+        r = self._residuals(theta, idx)
+        return np.stack([r * self.x[idx], r], axis=-1)
+
+    def loss(self, theta):
+        theta = np.asarray(theta, float)
+        w, b = theta[..., 0], theta[..., 1]
+        return 0.5 * (w * w * self._mxx + 2 * w * b * self._mx + b * b
+                      - 2 * w * self._mxy - 2 * b * self._my + self._myy)
+
+    def grad(self, theta):
+        return self.grad_from_features(np.asarray(theta, float), self._phi.mean(axis=0))
+
+    def batch_features(self):
+        return self._phi
+
+    def grad_from_features(self, theta, phi_mean):
+        w, b = theta[..., 0], theta[..., 1]
+        mxx, mx, mxy, my = (phi_mean[..., k] for k in range(4))
+        return np.stack([w * mxx + b * mx - mxy, w * mx + b - my], axis=-1)
+
+
+class LogisticRegression(Landscape):
+    """Two-weight logistic regression: l_i(w) = log(1 + exp(-y_i w . x_i)) + lam/2 |w|^2.
+
+    Two overlapping Gaussian classes (labels +-1, no intercept); the small ridge term keeps the
+    minimum finite even if the classes happened to separate.
+    """
+
+    key = "logistic"
+    title = "Logistic regression"
+    param_names = ("weight w1", "weight w2")
+
+    def __init__(self, n=1000, rng=None, noise=1.0, ridge=0.01):
+        rng = rng or np.random.default_rng(0)
+        labels = np.where(rng.random(n) < 0.5, -1.0, 1.0)
+        centre = np.array([1.0, 0.5])
+        self.features = labels[:, None] * centre + rng.normal(0.0, noise, (n, 2))
+        self.labels = labels
+        self._yx = labels[:, None] * self.features
+        self.ridge = ridge
+        super().__init__(n, ((-2.0, 6.0), (-3.0, 5.0)))
+        self.minima = self._newton_minimum()[None, :]
+
+    def _margins(self, theta, idx):
+        theta = np.asarray(theta, float)
+        return np.einsum("...bk,...k->...b", self._yx[idx], theta)
+
+    def example_losses(self, theta, idx):
+        theta = np.asarray(theta, float)
+        ridge = 0.5 * self.ridge * np.sum(theta * theta, axis=-1)
+        return np.logaddexp(0.0, -self._margins(theta, idx)) + ridge[..., None]
+
+    def example_grads(self, theta, idx):
+        theta = np.asarray(theta, float)
+        m = self._margins(theta, idx)
+        weight = -0.5 * (1.0 - np.tanh(0.5 * m))  # -sigmoid(-m), overflow-free
+        return weight[..., None] * self._yx[idx] + self.ridge * theta[..., None, :]
+
+    def loss_grid(self, xs, ys):
+        X, Y = np.meshgrid(np.asarray(xs, float), np.asarray(ys, float))
+        pts = np.stack([X.ravel(), Y.ravel()], axis=1)
+        out = np.empty(len(pts))
+        step = max(1, GRID_CHUNK // self.n)
+        for s in range(0, len(pts), step):
+            chunk = pts[s:s + step]
+            margins = chunk @ self._yx.T
+            out[s:s + step] = (np.logaddexp(0.0, -margins).mean(axis=1)
+                               + 0.5 * self.ridge * np.sum(chunk * chunk, axis=1))
+        return out.reshape(X.shape)
+
+    def _newton_minimum(self):
+        w = np.zeros(2)
+        for _ in range(50):
+            m = self._yx @ w
+            s = 0.5 * (1.0 + np.tanh(0.5 * m))
+            g = -((1 - s)[:, None] * self._yx).mean(axis=0) + self.ridge * w
+            H = (self._yx.T * (s * (1 - s))) @ self._yx / self.n + self.ridge * np.eye(2)
+            w = w - np.linalg.solve(H, g)
+            if np.linalg.norm(g) < 1e-12:
+                break
+        return w
+
+
+class Ravine(TiltedLandscape):
+    """An ill-conditioned quadratic valley: f = 1/2 (u^2 + kappa v^2) in axes rotated by 30°.
+
+    l_i = f + a_i . theta with zero-mean tilts a_i.
+    """
+
+    key = "ravine"
+    title = "Ravine (ill-conditioned)"
+
+    def __init__(self, n=1000, rng=None, noise=1.0, kappa=25.0):
+        rng = rng or np.random.default_rng(0)
+        c, s = np.cos(np.pi / 6), np.sin(np.pi / 6)
+        self.rot = np.array([[c, s], [-s, c]])
+        self.H = self.rot.T @ np.diag([1.0, kappa]) @ self.rot
+        super().__init__(n, ((-5.0, 5.0), (-4.0, 4.0)), rng, noise * 1.5)
+        self.minima = np.zeros((1, 2))
+
+    def f(self, theta):
+        return 0.5 * np.einsum("...i,ij,...j->...", theta, self.H, theta)
+
+    def grad_f(self, theta):
+        return theta @ self.H
+
+
+class Rosenbrock(TiltedLandscape):
+    """Rosenbrock's banana valley f = (1 - x)^2 + 10 (y - x^2)^2, plus zero-mean tilts."""
+
+    key = "rosenbrock"
+    title = "Rosenbrock valley"
+
+    def __init__(self, n=1000, rng=None, noise=1.0, b=10.0):
+        rng = rng or np.random.default_rng(0)
+        self.b = b
+        super().__init__(n, ((-2.0, 2.0), (-1.0, 3.0)), rng, noise * 1.0)
+        self.minima = np.array([[1.0, 1.0]])
+
+    def f(self, theta):
+        x, y = theta[..., 0], theta[..., 1]
+        return (1 - x) ** 2 + self.b * (y - x * x) ** 2
+
+    def grad_f(self, theta):
+        x, y = theta[..., 0], theta[..., 1]
+        d = y - x * x
+        return np.stack([-2 * (1 - x) - 4 * self.b * x * d, 2 * self.b * d], axis=-1)
+
+
+class Himmelblau(TiltedLandscape):
+    """Himmelblau's function with four minima, f = (x^2 + y - 11)^2 + (x + y^2 - 7)^2, tilted."""
+
+    key = "himmelblau"
+    title = "Himmelblau (four minima)"
+
+    def __init__(self, n=1000, rng=None, noise=1.0):
+        rng = rng or np.random.default_rng(0)
+        super().__init__(n, ((-5.5, 5.5), (-5.5, 5.5)), rng, noise * 12.0)
+        self.minima = np.array([[3.0, 2.0], [-2.805118, 3.131312],
+                                [-3.779310, -3.283186], [3.584428, -1.848126]])
+
+    def f(self, theta):
+        x, y = theta[..., 0], theta[..., 1]
+        return (x * x + y - 11) ** 2 + (x + y * y - 7) ** 2
+
+    def grad_f(self, theta):
+        x, y = theta[..., 0], theta[..., 1]
+        a, b = x * x + y - 11, x + y * y - 7
+        return np.stack([4 * x * a + 2 * b, 2 * a + 4 * y * b], axis=-1)
+
+
+class Saddle(TiltedLandscape):
+    """A saddle between two valleys: f = (x^2 - 1)^2 + 1/2 y^2, saddle at 0, minima at (±1, 0).
+
+    Full batch started on the ridge x = 0 slides into the saddle and stays; noise escapes it.
+    """
+
+    key = "saddle"
+    title = "Saddle point"
+
+    def __init__(self, n=1000, rng=None, noise=1.0):
+        rng = rng or np.random.default_rng(0)
+        super().__init__(n, ((-2.0, 2.0), (-2.0, 2.0)), rng, noise * 1.0)
+        self.minima = np.array([[-1.0, 0.0], [1.0, 0.0]])
+
+    def f(self, theta):
+        x, y = theta[..., 0], theta[..., 1]
+        return (x * x - 1) ** 2 + 0.5 * y * y
+
+    def grad_f(self, theta):
+        x, y = theta[..., 0], theta[..., 1]
+        return np.stack([4 * x * (x * x - 1), y], axis=-1)
+
+
+class SharpFlat(TiltedLandscape):
+    """Two basins in a shallow bowl: a narrow, slightly deeper one and a wide, flat one.
+
+    f = 0.04 |theta|^2 - 1.1 exp(-|theta - c_s|^2 / (2 * 0.35^2)) - exp(-|theta - c_f|^2 / (2 * 1.3^2)),
+    plus zero-mean tilts. Noisy small-batch steps tend to leave the sharp basin for the flat one.
+    """
+
+    key = "sharp_flat"
+    title = "Sharp vs flat minimum"
+
+    SHARP = (np.array([-2.0, 1.0]), 0.35, 1.1)
+    FLAT = (np.array([2.0, -1.0]), 1.3, 1.0)
+
+    def __init__(self, n=1000, rng=None, noise=1.0):
+        rng = rng or np.random.default_rng(0)
+        super().__init__(n, ((-5.0, 5.0), (-4.5, 4.5)), rng, noise * 0.6)
+        self.minima = np.array([self._refine(self.SHARP[0]), self._refine(self.FLAT[0])])
+
+    def _wells(self, theta):
+        for centre, width, depth in (self.SHARP, self.FLAT):
+            d = theta - centre
+            yield d, width, depth * np.exp(-np.sum(d * d, axis=-1) / (2 * width**2))
+
+    def f(self, theta):
+        value = 0.04 * np.sum(theta * theta, axis=-1)
+        for _, _, well in self._wells(theta):
+            value = value - well
+        return value
+
+    def grad_f(self, theta):
+        g = 0.08 * theta
+        for d, width, well in self._wells(theta):
+            g = g + well[..., None] * d / width**2
+        return g
+
+    def _refine(self, theta):
+        theta = np.array(theta, float)
+        for _ in range(2000):
+            theta = theta - 0.02 * self.grad_f(theta)
+        return theta
+
+
+class CustomFunction(TiltedLandscape):
+    """The user's own f(x, y), parsed safely; l_i = f + a_i . theta; gradients by central differences."""
+
+    key = "custom"
+    title = "Your function"
+
+    def __init__(self, expression: str, n=1000, rng=None, noise=1.0,
+                 bounds=((-5.0, 5.0), (-5.0, 5.0))):
+        rng = rng or np.random.default_rng(0)
+        self.expression = expression
+        self._fn = compile_expression(expression)
+        super().__init__(n, bounds, rng, noise)
+        self.minima = self._grid_minimum()
+
+    def f(self, theta):
+        theta = np.asarray(theta, float)
+        with np.errstate(all="ignore"):
+            return np.broadcast_to(self._fn(theta[..., 0], theta[..., 1]), theta.shape[:-1]) * 1.0
+
+    def grad_f(self, theta):
+        theta = np.asarray(theta, float)
+        h = 1e-5 * np.maximum(1.0, np.abs(theta))
+        ex = np.zeros_like(theta)
+        ey = np.zeros_like(theta)
+        ex[..., 0] = h[..., 0]
+        ey[..., 1] = h[..., 1]
+        gx = (self.f(theta + ex) - self.f(theta - ex)) / (2 * h[..., 0])
+        gy = (self.f(theta + ey) - self.f(theta - ey)) / (2 * h[..., 1])
+        return np.stack([gx, gy], axis=-1)
+
+    def _grid_minimum(self):
+        (x0, x1), (y0, y1) = self.bounds
+        xs, ys = np.linspace(x0, x1, 201), np.linspace(y0, y1, 201)
+        Z = self.loss_grid(xs, ys)
+        if not np.isfinite(Z).any():
+            return np.zeros((0, 2))
+        j, i = np.unravel_index(np.nanargmin(np.where(np.isfinite(Z), Z, np.nan)), Z.shape)
+        return np.array([[xs[i], ys[j]]])
+
+
+LANDSCAPES = {cls.key: cls for cls in (LinearRegression, LogisticRegression, Ravine, Rosenbrock,
+                                        Himmelblau, Saddle, SharpFlat, CustomFunction)}
+
+
+def make_landscape(key: str, n: int, seed: int, noise: float = 1.0, expression: str | None = None,
+                   bounds=None) -> Landscape:
+    """Build a landscape from its key; the data come from a generator seeded with ``seed``."""
+    if key not in LANDSCAPES:
+        raise KeyError(key)
+    rng = np.random.default_rng([seed, 0xDA7A])
+    if key == "custom":
+        if not expression:
+            raise ValueError("the custom landscape needs a function of x and y")
+        kwargs = {"bounds": bounds} if bounds else {}
+        return CustomFunction(expression, n=n, rng=rng, noise=noise, **kwargs)
+    landscape = LANDSCAPES[key](n=n, rng=rng, noise=noise)
+    if bounds:
+        landscape.bounds = bounds
+    return landscape

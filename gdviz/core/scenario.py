@@ -1,0 +1,262 @@
+"""Scenarios: validated, frozen settings read from TOML files."""
+from __future__ import annotations
+
+import dataclasses
+import math
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from gdviz.core import CLOCK_KINDS, METHOD_KEYS
+from gdviz.core.clock import HardwareModel
+from gdviz.core.expression import ExpressionError, compile_expression
+from gdviz.core.landscapes import LANDSCAPES, Landscape, make_landscape
+from gdviz.core.optimizers import OPTIMIZERS
+from gdviz.core.schedules import LR_SCALINGS, SCHEDULES
+from gdviz.core.simulation import Hyper, Simulation
+from gdviz.resources import resources_dir
+
+MAX_EXAMPLES = 100_000
+MAX_EPOCHS = 10_000
+
+
+class ScenarioError(ValueError):
+    """A scenario the app refuses; the message names the source, the field and the value."""
+
+    def __init__(self, source: str, field_name: str | None, value, reason: str):
+        self.source, self.field, self.value, self.reason = source, field_name, value, reason
+        where = f"field '{field_name}' = {value!r}: " if field_name else ""
+        super().__init__(f"{source}: {where}{reason}")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str = "custom"
+    title: str = ""
+    description: str = ""
+    note: str = ""
+    landscape: str = "regression"
+    function: str | None = None
+    n_examples: int = 1000
+    noise: float = 1.0
+    seed: int = 0
+    batch_size: int = 32
+    epochs: float = 10.0
+    lr: float = 0.1
+    optimizer: str = "sgd"
+    momentum: float = 0.9
+    schedule: str = "constant"
+    lr_scaling: str = "none"
+    lr_reference_batch: int = 32
+    clock: str = "examples"
+    drop_last: bool = False
+    overhead_ms: float = 2.0
+    throughput: float = 50_000.0
+    starts: dict = field(default_factory=dict, hash=False)   # method key -> (x, y)
+    xlim: tuple[float, float] | None = None
+    ylim: tuple[float, float] | None = None
+    speed: float = 0.0            # suggested clock ticks per second in the window (0: auto)
+    source: str = "<scenario>"
+
+    # building the engine -------------------------------------------------------------------
+    def bounds(self):
+        return (tuple(self.xlim), tuple(self.ylim)) if self.xlim and self.ylim else None
+
+    def make_landscape(self) -> Landscape:
+        return make_landscape(self.landscape, self.n_examples, self.seed, self.noise,
+                              self.function, self.bounds())
+
+    def hyper(self) -> Hyper:
+        return Hyper(self.lr, self.optimizer, self.momentum, self.schedule, self.lr_scaling,
+                     self.lr_reference_batch, self.epochs)
+
+    def hardware(self) -> HardwareModel:
+        return HardwareModel(self.overhead_ms, self.throughput)
+
+    def resolved_starts(self, landscape: Landscape) -> dict[str, np.ndarray]:
+        (x0, x1), (y0, y1) = landscape.bounds
+        defaults = {  # seed 001's picture: upper left, below, right
+            "full_batch": (x0 + 0.15 * (x1 - x0), y0 + 0.85 * (y1 - y0)),
+            "mini_batch": (x0 + 0.55 * (x1 - x0), y0 + 0.08 * (y1 - y0)),
+            "stochastic": (x0 + 0.92 * (x1 - x0), y0 + 0.55 * (y1 - y0)),
+        }
+        return {k: np.array(self.starts.get(k, defaults[k]), float) for k in METHOD_KEYS}
+
+    def build(self, landscape: Landscape | None = None, trail_capacity: int = 4096) -> Simulation:
+        landscape = landscape or self.make_landscape()
+        return Simulation(landscape, self.batch_size, self.resolved_starts(landscape),
+                          self.hyper(), self.seed, self.clock, self.drop_last, self.hardware(),
+                          trail_capacity)
+
+    def with_changes(self, source: str | None = None, **changes) -> "Scenario":
+        """A validated copy with some fields replaced (None values are ignored).
+
+        ``source`` names where the changes came from, for error messages.
+        """
+        changes = {k: v for k, v in changes.items() if v is not None}
+        if changes.get("function") and "landscape" not in changes:
+            changes["landscape"] = "custom"
+        changed = dataclasses.replace(self, **changes)
+        return validate(dataclasses.replace(changed, source=source or self.source))
+
+    def to_dict(self) -> dict:
+        out = dataclasses.asdict(self)
+        out.pop("source")
+        out["starts"] = {k: [float(v) for v in self.starts[k]] for k in self.starts}
+        return out
+
+
+# validation -------------------------------------------------------------------------------
+def _fail(s: Scenario, name: str, reason: str):
+    raise ScenarioError(s.source, name, getattr(s, name), reason)
+
+
+def _finite_number(s, name, low=None, high=None, low_inclusive=True):
+    v = getattr(s, name)
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+        _fail(s, name, "must be a finite number")
+    if low is not None and (v < low or (v == low and not low_inclusive)):
+        _fail(s, name, f"must be {'≥' if low_inclusive else '>'} {low}")
+    if high is not None and v > high:
+        _fail(s, name, f"must be ≤ {high}")
+
+
+def _integer(s, name, low, high):
+    v = getattr(s, name)
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+        _fail(s, name, "must be a whole number")
+    if not low <= v <= high:
+        _fail(s, name, f"must be between {low} and {high}")
+
+
+def _choice(s, name, options):
+    if getattr(s, name) not in options:
+        _fail(s, name, f"must be one of {', '.join(options)}")
+
+
+def validate(s: Scenario) -> Scenario:
+    """Check every field; raise ScenarioError naming the first bad one."""
+    _choice(s, "landscape", tuple(LANDSCAPES))
+    if s.landscape == "custom":
+        if not s.function:
+            _fail(s, "function", "the custom landscape needs a function of x and y")
+        try:
+            compile_expression(s.function)
+        except ExpressionError as exc:
+            _fail(s, "function", str(exc))
+    _integer(s, "n_examples", 1, MAX_EXAMPLES)
+    _integer(s, "batch_size", 1, s.n_examples)
+    _integer(s, "seed", 0, 2**63 - 1)
+    _integer(s, "lr_reference_batch", 1, MAX_EXAMPLES)
+    _finite_number(s, "noise", 0.0, 1e6)
+    _finite_number(s, "epochs", 0.0, MAX_EPOCHS, low_inclusive=False)
+    _finite_number(s, "lr", 0.0, 1e6)
+    _finite_number(s, "momentum", 0.0, 0.9999)
+    _finite_number(s, "overhead_ms", 0.0, 1e6)
+    _finite_number(s, "throughput", 0.0, 1e12, low_inclusive=False)
+    _finite_number(s, "speed", 0.0, 1e9)
+    _choice(s, "optimizer", OPTIMIZERS)
+    _choice(s, "schedule", SCHEDULES)
+    _choice(s, "lr_scaling", LR_SCALINGS)
+    _choice(s, "clock", CLOCK_KINDS)
+    if not isinstance(s.drop_last, bool):
+        _fail(s, "drop_last", "must be true or false")
+    for key, point in s.starts.items():
+        if key not in METHOD_KEYS:
+            raise ScenarioError(s.source, f"starts.{key}", point,
+                                f"unknown method; use {', '.join(METHOD_KEYS)}")
+        if (not isinstance(point, (list, tuple, np.ndarray)) or len(point) != 2
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                           and math.isfinite(v) for v in point)):
+            raise ScenarioError(s.source, f"starts.{key}", point, "must be two finite numbers [x, y]")
+    for name in ("xlim", "ylim"):
+        lim = getattr(s, name)
+        if lim is not None and (len(lim) != 2 or not all(math.isfinite(v) for v in lim)
+                                or lim[0] >= lim[1]):
+            _fail(s, name, "must be [low, high] with low < high")
+    return s
+
+
+# reading files ---------------------------------------------------------------------------
+FIELDS = {f.name: f for f in dataclasses.fields(Scenario)}
+TEXT_FIELDS = ("name", "title", "description", "note", "landscape", "function", "optimizer",
+               "schedule", "lr_scaling", "clock")
+
+
+def from_mapping(data: dict, source: str) -> Scenario:
+    """A validated Scenario from a parsed TOML mapping."""
+    data = dict(data)
+    hardware = data.pop("hardware", {})
+    if not isinstance(hardware, dict):
+        raise ScenarioError(source, "hardware", hardware, "must be a table")
+    for key in ("overhead_ms", "throughput"):
+        if key in hardware:
+            data[key] = hardware.pop(key)
+    if hardware:
+        raise ScenarioError(source, f"hardware.{next(iter(hardware))}", None, "unknown field")
+    view = data.pop("view", {})
+    if not isinstance(view, dict):
+        raise ScenarioError(source, "view", view, "must be a table")
+    data.update({k: view[k] for k in ("xlim", "ylim", "speed") if k in view})
+    if "starts" in data and not isinstance(data["starts"], dict):
+        raise ScenarioError(source, "starts", data["starts"], "must be a table of [x, y] points")
+    for key, value in data.items():
+        if key not in FIELDS or key == "source":
+            raise ScenarioError(source, key, value, "unknown field")
+        if key in TEXT_FIELDS and not isinstance(value, str):
+            raise ScenarioError(source, key, value, "must be text")
+    for name in ("xlim", "ylim"):
+        if name in data:
+            value = data[name]
+            if not isinstance(value, list) or not all(
+                    isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+                raise ScenarioError(source, name, value, "must be [low, high]")
+            data[name] = tuple(float(v) for v in value)
+    for name in ("epochs", "lr", "noise", "momentum", "overhead_ms", "throughput", "speed"):
+        if isinstance(data.get(name), int) and not isinstance(data.get(name), bool):
+            data[name] = float(data[name])
+    return validate(Scenario(source=source, **data))
+
+
+def load_file(path: str | Path) -> Scenario:
+    path = Path(path)
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        raise ScenarioError(str(path), None, None, "no such file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(str(path), None, None, f"not valid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(str(path), None, None, f"cannot read the file: {exc}") from None
+    data.setdefault("name", path.name.removesuffix(".toml").removesuffix(".gdviz"))
+    return from_mapping(data, str(path))
+
+
+def builtin_dir() -> Path:
+    return resources_dir() / "scenarios"
+
+
+def builtin_names() -> list[str]:
+    """Built-in scenario names, in the order of the lesson (file names sort that way)."""
+    files = sorted(builtin_dir().glob("*.toml"))
+    return [load_file(p).name for p in files]
+
+
+def builtin_scenarios() -> list[Scenario]:
+    return [load_file(p) for p in sorted(builtin_dir().glob("*.toml"))]
+
+
+def load(name_or_path: str) -> Scenario:
+    """A built-in scenario by name, or a scenario file by path."""
+    for scenario in builtin_scenarios():
+        if scenario.name == name_or_path:
+            return scenario
+    path = Path(name_or_path)
+    if path.suffix == ".toml" or path.exists():
+        return load_file(path)
+    names = ", ".join(s.name for s in builtin_scenarios())
+    raise ScenarioError(name_or_path, None, None,
+                        f"no built-in scenario of that name (built-ins: {names}) and no such file")

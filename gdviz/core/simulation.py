@@ -1,0 +1,247 @@
+"""Full batch, mini-batch and stochastic gradient descent advancing together on a stated clock."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from gdviz.core import METHOD_KEYS
+from gdviz.core.batching import EpochSampler, updates_per_epoch
+from gdviz.core.clock import HardwareModel, step_cost, tick
+from gdviz.core.landscapes import Landscape
+from gdviz.core.optimizers import Optimizer
+from gdviz.core.schedules import scaled_lr, scheduled_lr
+from gdviz.core.snapshot import MethodSnapshot, SimSnapshot
+from gdviz.core.trail import Trail
+
+# A loss this many times larger than at the start (or non-finite) counts as divergence.
+DIVERGENCE_FACTOR = 1e6
+CLOCK_EPS = 1e-9
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """What one update did."""
+
+    method: str
+    update: int
+    epoch: float
+    examples_seen: int
+    clock: float
+    theta: np.ndarray
+    loss: float
+    batch_loss: float
+    grad_estimate: np.ndarray
+    grad_full: np.ndarray
+    batch: np.ndarray
+    lr: float
+
+
+@dataclass(frozen=True)
+class Hyper:
+    """Settings shared by the three methods; changing them never resets a run."""
+
+    lr: float = 0.1
+    optimizer: str = "sgd"
+    momentum: float = 0.9
+    schedule: str = "constant"
+    lr_scaling: str = "none"
+    lr_reference_batch: int = 32
+    epochs: float = 10.0
+
+
+class MethodRun:
+    """One method: its batches, optimizer state, counters and history."""
+
+    def __init__(self, key: str, landscape: Landscape, batch_size: int, start, hyper: Hyper,
+                 rng: np.random.Generator, drop_last: bool = False, clock_kind: str = "examples",
+                 hardware: HardwareModel = HardwareModel(), trail_capacity: int = 4096):
+        self.key = key
+        self.landscape = landscape
+        self.n = landscape.n
+        self.hyper = hyper
+        self.clock_kind = clock_kind
+        self.hardware = hardware
+        self.sampler = EpochSampler(self.n, batch_size, rng, drop_last)
+        self.optimizer = Optimizer(hyper.optimizer, momentum=hyper.momentum)
+        self.start = np.array(start, dtype=float)
+        self.theta = self.start.copy()
+        self.loss = float(landscape.loss(self.theta))
+        self.grad_full = np.asarray(landscape.grad(self.theta), float)
+        self.start_loss = self.loss
+        self.batch_loss = float("nan")
+        self.grad_estimate = np.zeros(2)
+        self.updates = 0
+        self.examples_seen = 0
+        self.clock = 0.0
+        self.status = "running"
+        self.trail = Trail(2, trail_capacity)
+        self.trail.append(self.theta)
+        self.loss_curve = Trail(2, trail_capacity)
+        self.loss_curve.append((0.0, self.loss))
+
+    # settings that apply from the next step ------------------------------------------------
+    @property
+    def batch_size(self) -> int:
+        return self.sampler.batch_size
+
+    def set_batch_size(self, batch_size: int) -> None:
+        self.sampler.set_batch_size(batch_size)
+
+    def set_hyper(self, hyper: Hyper) -> None:
+        if hyper.optimizer != self.hyper.optimizer or hyper.momentum != self.hyper.momentum:
+            self.optimizer = Optimizer(hyper.optimizer, momentum=hyper.momentum)
+        self.hyper = hyper
+
+    # derived counters ------------------------------------------------------------------------
+    @property
+    def epoch(self) -> float:
+        return self.sampler.epochs_completed + self.sampler.position / self.n
+
+    @property
+    def updates_per_epoch(self) -> int:
+        return updates_per_epoch(self.n, self.batch_size, self.sampler.drop_last)
+
+    def current_lr(self) -> float:
+        h = self.hyper
+        lr = scaled_lr(h.lr, h.lr_scaling, self.batch_size, h.lr_reference_batch)
+        return scheduled_lr(lr, h.schedule, self.epoch, h.epochs)
+
+    def next_cost(self) -> float:
+        return step_cost(self.clock_kind, self.sampler.next_size(), self.hardware)
+
+    # the update -----------------------------------------------------------------------------
+    def step(self) -> StepRecord:
+        """Take one update on the next batch and return its record."""
+        lr = self.current_lr()
+        batch, _ = self.sampler.next_batch()
+        if len(batch) == self.n:
+            batch = np.sort(batch)  # a whole-dataset batch sums in index order, as full batch does
+        landscape = self.landscape
+        with np.errstate(all="ignore"):
+            g = landscape.batch_grad(self.theta, batch)
+            batch_loss = float(landscape.batch_loss(self.theta, batch))
+            self.theta = self.optimizer.step(self.theta, g, lr)
+            self.loss = float(landscape.loss(self.theta))
+            self.grad_full = np.asarray(landscape.grad(self.theta), float)
+        self.grad_estimate = g
+        self.batch_loss = batch_loss
+        self.updates += 1
+        self.examples_seen += len(batch)
+        self.clock += step_cost(self.clock_kind, len(batch), self.hardware)
+        if not (np.isfinite(self.loss) and np.all(np.isfinite(self.theta))
+                and abs(self.loss) <= DIVERGENCE_FACTOR * (1.0 + abs(self.start_loss))):
+            self.status = "diverged"
+        elif self.epoch >= self.hyper.epochs - 1e-12:
+            self.status = "finished"
+        if np.all(np.isfinite(self.theta)):
+            self.trail.append(self.theta)
+        if np.isfinite(self.loss):
+            self.loss_curve.append((self.clock, self.loss))
+        return StepRecord(self.key, self.updates, self.epoch, self.examples_seen, self.clock,
+                          self.theta.copy(), self.loss, batch_loss, g.copy(),
+                          self.grad_full.copy(), batch.copy(), lr)
+
+    def snapshot(self) -> MethodSnapshot:
+        return MethodSnapshot(
+            key=self.key, batch_size=self.batch_size, updates_per_epoch=self.updates_per_epoch,
+            updates=self.updates, epoch=self.epoch, examples_seen=self.examples_seen,
+            clock=self.clock, loss=self.loss, batch_loss=self.batch_loss,
+            theta=self.theta.copy(), start=self.start.copy(),
+            grad_estimate=np.array(self.grad_estimate, float), grad_full=self.grad_full.copy(),
+            lr=self.current_lr(), status=self.status, trail=self.trail.array(),
+            loss_curve=self.loss_curve.array())
+
+
+class Simulation:
+    """The three methods on one landscape, advanced together on one clock.
+
+    ``advance_to(T)`` lets each running method take every update that ends by clock value T, so
+    at any moment all three have spent (nearly) the same amount of the clock in force.
+    """
+
+    def __init__(self, landscape: Landscape, batch_size: int, starts: dict[str, np.ndarray],
+                 hyper: Hyper = Hyper(), seed: int = 0, clock_kind: str = "examples",
+                 drop_last: bool = False, hardware: HardwareModel = HardwareModel(),
+                 trail_capacity: int = 4096):
+        self.landscape = landscape
+        self.clock_kind = clock_kind
+        self.hardware = hardware
+        self.clock_value = 0.0
+        n = landscape.n
+        if not 1 <= batch_size <= n:
+            raise ValueError(f"batch size {batch_size} must be between 1 and N = {n}")
+        sizes = {"full_batch": n, "mini_batch": batch_size, "stochastic": 1}
+        streams = np.random.SeedSequence(seed).spawn(len(METHOD_KEYS))
+        self.runs = tuple(
+            MethodRun(key, landscape, sizes[key], starts[key], hyper,
+                      np.random.default_rng(stream), drop_last, clock_kind, hardware,
+                      trail_capacity)
+            for key, stream in zip(METHOD_KEYS, streams))
+        self.sequence = 0
+
+    @property
+    def n(self) -> int:
+        return self.landscape.n
+
+    def run(self, key: str) -> MethodRun:
+        return self.runs[METHOD_KEYS.index(key)]
+
+    @property
+    def running(self) -> bool:
+        return any(r.status == "running" for r in self.runs)
+
+    def set_batch_size(self, batch_size: int) -> None:
+        """The mini-batch's B, from its next update on."""
+        self.run("mini_batch").set_batch_size(batch_size)
+
+    def set_hyper(self, hyper: Hyper) -> None:
+        for r in self.runs:
+            r.set_hyper(hyper)
+            if r.status == "finished" and r.epoch < hyper.epochs - 1e-12:
+                r.status = "running"
+
+    def advance_to(self, clock_value: float, max_updates: int | None = None) -> list[StepRecord]:
+        """Step every running method up to ``clock_value``; returns the records in clock order."""
+        records: list[StepRecord] = []
+        budget = max_updates if max_updates is not None else -1
+        self.clock_value = max(self.clock_value, clock_value)
+        for r in self.runs:
+            while r.status == "running" and r.clock + r.next_cost() <= clock_value + CLOCK_EPS:
+                if budget == 0:
+                    break
+                records.append(r.step())
+                budget -= 1
+        records.sort(key=lambda rec: rec.clock)
+        return records
+
+    def advance_by(self, delta: float, max_updates: int | None = None) -> list[StepRecord]:
+        return self.advance_to(self.clock_value + delta, max_updates)
+
+    def next_event(self) -> float | None:
+        """Clock value at which the next update of any running method ends."""
+        ends = [r.clock + r.next_cost() for r in self.runs if r.status == "running"]
+        return min(ends) if ends else None
+
+    def step_tick(self) -> list[StepRecord]:
+        """Advance to the next update of any method (one update per update clock tick)."""
+        target = self.next_event()
+        return [] if target is None else self.advance_to(target)
+
+    def run_to_end(self) -> dict[str, list[StepRecord]]:
+        """Run every method until it finishes or diverges; records per method."""
+        out: dict[str, list[StepRecord]] = {}
+        for r in self.runs:
+            out[r.key] = []
+            while r.status == "running":
+                out[r.key].append(r.step())
+            self.clock_value = max(self.clock_value, r.clock)
+        return out
+
+    def tick_size(self) -> float:
+        return tick(self.clock_kind, self.hardware)
+
+    def snapshot(self, generation: int = 0) -> SimSnapshot:
+        self.sequence += 1
+        return SimSnapshot(self.clock_kind, self.clock_value, self.n,
+                           tuple(r.snapshot() for r in self.runs), self.sequence, generation)

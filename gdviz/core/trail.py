@@ -1,0 +1,43 @@
+"""A bounded, decimated history of points, so a long run keeps memory and draw time flat."""
+from __future__ import annotations
+
+import numpy as np
+
+
+class Trail:
+    """Keeps at most ``capacity`` points of a growing series.
+
+    When full, every other stored point is dropped and the stride doubles: the kept points stay
+    evenly spread over the whole run, and the newest point is always available as ``last``.
+    """
+
+    def __init__(self, width: int = 2, capacity: int = 4096):
+        self.capacity = capacity - capacity % 2
+        self._data = np.empty((self.capacity, width))
+        self._size = 0
+        self._stride = 1
+        self._count = 0
+        self.last = None
+
+    def __len__(self) -> int:
+        return self._size
+
+    def append(self, point) -> None:
+        self.last = np.array(point, dtype=float)
+        if self._count % self._stride == 0:
+            if self._size == self.capacity:
+                half = self.capacity // 2
+                self._data[:half] = self._data[0:self.capacity:2]
+                self._size = half
+                self._stride *= 2
+            if self._count % self._stride == 0:
+                self._data[self._size] = self.last
+                self._size += 1
+        self._count += 1
+
+    def array(self) -> np.ndarray:
+        """A copy of the kept points with the newest point last."""
+        out = self._data[:self._size]
+        if self.last is not None and (self._size == 0 or not np.array_equal(out[-1], self.last)):
+            out = np.vstack([out, self.last[None, :]])
+        return out.copy()
