@@ -25,6 +25,7 @@ class MethodSnapshot:
     status: str                 # "running" | "finished" | "diverged"
     trail: np.ndarray           # (k, 2) decimated path, start first, current last
     loss_curve: np.ndarray      # (m, 2) decimated (clock, loss) pairs
+    extra: object = None        # mode-specific immutable data (the MLP mode's boundary, ...)
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class SimSnapshot:
     methods: tuple[MethodSnapshot, ...]   # full_batch, mini_batch, stochastic
     sequence: int = 0           # increases with every snapshot of one simulation
     generation: int = 0         # increases on every reset; the view clears its caches
+    extra: object = None        # mode-specific immutable data (the MLP mode's plane, device, ...)
 
     def method(self, key: str) -> MethodSnapshot:
         for m in self.methods:
