@@ -1,0 +1,1 @@
+"""The Qt view: a thin layer over gdviz.core."""

@@ -1,0 +1,53 @@
+"""Start the Qt application: one window, clean exits on close, Ctrl+C and SIGTERM."""
+from __future__ import annotations
+
+import signal
+import sys
+
+from gdviz.core.scenario import Scenario
+
+
+def make_application():
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("gdviz")
+    app.setOrganizationName("gdviz")
+    app.setApplicationDisplayName("gdviz")
+    from gdviz.resources import resources_dir
+    from PySide6.QtGui import QIcon
+    icon = resources_dir() / "icons" / "gdviz.svg"
+    if icon.exists():
+        app.setWindowIcon(QIcon(str(icon)))
+    import pyqtgraph as pg
+    pg.setConfigOptions(antialias=True, imageAxisOrder="row-major")
+    return app
+
+
+def run_app(scenario: Scenario, present: bool = False) -> int:
+    from PySide6.QtCore import QTimer
+
+    from gdviz.ui.main_window import MainWindow
+
+    app = make_application()
+    window = MainWindow(scenario)
+    window.resize(1440, 900)
+    if present and hasattr(window, "set_presentation"):
+        window.set_presentation(True)
+    else:
+        window.show()
+
+    def close_from_signal(signum, _frame):
+        print(f"gdviz: {signal.Signals(signum).name} received, closing", file=sys.stderr)
+        window.close()
+
+    # Python runs signal handlers only when the interpreter gets control: a no-op timer gives it
+    # control every 200 ms, and the handler closes the window as the close button does.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, close_from_signal)
+    wake = QTimer()
+    wake.timeout.connect(lambda: None)
+    wake.start(200)
+    code = app.exec()
+    window.shutdown()
+    return code

@@ -1,0 +1,360 @@
+"""The contour canvas: the landscape, three trails, start and current markers, step arrows.
+
+Every item is built once; each frame only calls ``setData``.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QFont
+
+from gdviz.core import METHOD_KEYS, METHOD_LABELS
+from gdviz.core.snapshot import SimSnapshot
+from gdviz.ui.contours import LandscapeView
+from gdviz.ui.theme import LIGHT, METHOD_SYMBOLS, Theme
+
+ARROW_FRACTION = 0.14   # the longer arrow of a method spans this share of the view
+
+
+class _SelectingSample(pg.ItemSample):
+    """A legend sample that selects its method when clicked instead of hiding it."""
+
+    def mouseClickEvent(self, event):
+        if event.button() == Qt.MouseButton.LeftButton:
+            event.accept()
+            self.sigClicked.emit(self.item)
+
+
+class _StartMarkers(pg.ScatterPlotItem):
+    """The three start points; drag one to move that method's start."""
+
+    dragged = Signal(str, float, float, bool)
+
+    def __init__(self):
+        super().__init__(pxMode=True)
+        self._drag_key = None
+
+    def mouseDragEvent(self, ev):
+        if ev.button() != Qt.MouseButton.LeftButton:
+            ev.ignore()
+            return
+        if ev.isStart():
+            points = self.pointsAt(ev.buttonDownPos())
+            if len(points) == 0:
+                ev.ignore()
+                return
+            self._drag_key = points[0].data()
+        elif self._drag_key is None:
+            ev.ignore()
+            return
+        ev.accept()
+        pos = ev.pos()
+        self.dragged.emit(self._drag_key, pos.x(), pos.y(), ev.isFinish())
+        if ev.isFinish():
+            self._drag_key = None
+
+
+class ContourCanvas(pg.PlotWidget):
+    """The landscape and the three methods on it."""
+
+    method_clicked = Signal(str)
+    start_requested = Signal(str, float, float)   # a method's start moved by click or drag
+
+    def __init__(self, parent=None, theme: Theme = LIGHT):
+        super().__init__(parent)
+        self.theme = theme
+        self.selected = "mini_batch"
+        self.show_arrows = True
+        self._view: LandscapeView | None = None
+        self._snapshot: SimSnapshot | None = None
+        self._hidden: set[str] = set()
+        plot = self.getPlotItem()
+        plot.setMenuEnabled(False)
+        plot.showGrid(False, False)
+        plot.setAspectLocked(False)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image.setZValue(-20)
+        plot.addItem(self.image)
+        self.contours = pg.PlotDataItem(antialias=True)
+        self.contours.setZValue(-10)
+        plot.addItem(self.contours)
+        self.minima = pg.ScatterPlotItem(symbol="star", size=20)
+        self.minima.setZValue(5)
+        plot.addItem(self.minima)
+        self.legend = pg.LegendItem(offset=(10, 10), sampleType=_SelectingSample,
+                                    labelTextSize="10pt")
+        self.legend.setParentItem(plot.getViewBox())
+        self.legend.sigSampleClicked.connect(self._on_legend_clicked)
+        self.trails: dict[str, pg.PlotDataItem] = {}
+        self.current: dict[str, pg.ScatterPlotItem] = {}
+        self.badges: dict[str, pg.TextItem] = {}
+        for key in METHOD_KEYS:
+            trail = pg.PlotDataItem(antialias=True, clickable=True)
+            trail.curve.setClickable(True, width=8)
+            trail.sigClicked.connect(lambda _item, _ev, k=key: self.method_clicked.emit(k))
+            trail.setZValue(10)
+            plot.addItem(trail)
+            self.trails[key] = trail
+            self.legend.addItem(trail, METHOD_LABELS[key])
+            marker = pg.ScatterPlotItem(pxMode=True)
+            marker.setZValue(30)
+            marker.sigClicked.connect(lambda *_a, k=key: self.method_clicked.emit(k))
+            plot.addItem(marker)
+            self.current[key] = marker
+            badge = pg.TextItem("", anchor=(0, 1.2))
+            badge.setFont(QFont("DejaVu Sans", 11, QFont.Weight.Bold))
+            badge.setZValue(40)
+            plot.addItem(badge)
+            self.badges[key] = badge
+        self.starts = _StartMarkers()
+        self.starts.setZValue(25)
+        self.starts.dragged.connect(self._on_start_dragged)
+        plot.addItem(self.starts)
+        self.step_shafts: dict[str, pg.PlotDataItem] = {}
+        for key in METHOD_KEYS:
+            shaft = pg.PlotDataItem(antialias=True)
+            shaft.setZValue(20)
+            plot.addItem(shaft)
+            self.step_shafts[key] = shaft
+        self.true_shafts = pg.PlotDataItem(antialias=True)
+        self.true_shafts.setZValue(21)
+        plot.addItem(self.true_shafts)
+        self.heads = [pg.ArrowItem(headLen=14, tipAngle=32, baseAngle=20, pxMode=True)
+                      for _ in range(2 * len(METHOD_KEYS))]
+        for head in self.heads:
+            head.setZValue(22)
+            plot.addItem(head)
+            head.hide()
+        self.arrow_note = pg.TextItem("", anchor=(1, 1))
+        self.arrow_note.setParentItem(plot.getViewBox())
+        self.scene().sigMouseClicked.connect(self._on_scene_clicked)
+        plot.getViewBox().sigResized.connect(self._place_arrow_note)
+        self.apply_theme(theme)
+
+    # appearance -----------------------------------------------------------------------------
+    def apply_theme(self, theme: Theme) -> None:
+        self.theme = theme
+        self.setBackground(theme.background)
+        plot = self.getPlotItem()
+        for name in ("left", "bottom"):
+            axis = plot.getAxis(name)
+            axis.setPen(theme.foreground)
+            axis.setTextPen(theme.foreground)
+        self.image.setColorMap(pg.colormap.get(theme.colormap))
+        self.contours.setPen(pg.mkPen(theme.contour_pen, width=1))
+        self.minima.setPen(pg.mkPen("#000000", width=1.5))
+        self.minima.setBrush(pg.mkBrush(theme.minimum_color))
+        self.legend.setBrush(pg.mkBrush(theme.background + "D8"))
+        self.legend.setPen(pg.mkPen(theme.foreground + "55"))
+        self.legend.setLabelTextColor(theme.foreground)
+        for key in METHOD_KEYS:
+            color = theme.color(key)
+            width = 2.2 if key == "stochastic" else 3.0
+            self.trails[key].setPen(pg.mkPen(color, width=width))
+            self.badges[key].setColor(color)
+        self.true_shafts.setPen(pg.mkPen(theme.foreground, width=2.5, style=Qt.PenStyle.DashLine))
+        for key, shaft in self.step_shafts.items():
+            shaft.setPen(pg.mkPen(theme.color(key), width=3.5))
+        self.arrow_note.setColor(theme.foreground)
+        self._restyle_markers()
+        if self._snapshot is not None:
+            self.show_snapshot(self._snapshot)
+
+    def _restyle_markers(self) -> None:
+        for key in METHOD_KEYS:
+            color = self.theme.color(key)
+            size = 18 if key == self.selected else 14
+            pen = pg.mkPen(self.theme.marker_outline, width=3 if key == self.selected else 2)
+            self.current[key].setData([], [], symbol=METHOD_SYMBOLS[key], size=size, pen=pen,
+                                      brush=pg.mkBrush(color))
+
+    def set_font_scale(self, scale: float) -> None:
+        font = QFont("DejaVu Sans", max(8, round(10 * scale)))
+        plot = self.getPlotItem()
+        for name in ("left", "bottom"):
+            axis = plot.getAxis(name)
+            axis.setStyle(tickFont=font)
+            axis.label.setFont(QFont("DejaVu Sans", max(9, round(11 * scale))))
+        self.legend.setLabelTextSize(f"{max(9, round(10 * scale))}pt")
+        self._relabel_legend()
+
+    # landscape ------------------------------------------------------------------------------
+    def set_landscape(self, view: LandscapeView) -> None:
+        self._view = view
+        xs, ys = view.xs, view.ys
+        self.image.setImage(view.image, autoLevels=True)
+        self.image.setRect(QRectF(xs[0], ys[0], xs[-1] - xs[0], ys[-1] - ys[0]))
+        self.contours.setData(view.line_x, view.line_y, connect=view.connect)
+        if len(view.minima):
+            self.minima.setData(view.minima[:, 0], view.minima[:, 1])
+        else:
+            self.minima.setData([], [])
+        plot = self.getPlotItem()
+        plot.setLabel("bottom", view.param_names[0])
+        plot.setLabel("left", view.param_names[1])
+        plot.setTitle(None)
+        self.fit()
+
+    def fit(self) -> None:
+        if self._view is None:
+            return
+        xs, ys = self._view.xs, self._view.ys
+        self.getPlotItem().getViewBox().setRange(xRange=(xs[0], xs[-1]), yRange=(ys[0], ys[-1]),
+                                                 padding=0)
+
+    # methods --------------------------------------------------------------------------------
+    def set_selected(self, key: str) -> None:
+        self.selected = key
+        self._restyle_markers()
+        if self._snapshot is not None:
+            self.show_snapshot(self._snapshot)
+
+    def set_method_visible(self, key: str, visible: bool) -> None:
+        (self._hidden.discard if visible else self._hidden.add)(key)
+        for item in (self.trails[key], self.current[key], self.badges[key]):
+            item.setVisible(visible)
+        if self._snapshot is not None:
+            self.show_snapshot(self._snapshot)
+
+    def set_arrows_visible(self, visible: bool) -> None:
+        self.show_arrows = visible
+        if self._snapshot is not None:
+            self.show_snapshot(self._snapshot)
+
+    def show_snapshot(self, snap: SimSnapshot) -> None:
+        """Draw one frame. Cheap: setData on items built once."""
+        previous = self._snapshot
+        self._snapshot = snap
+        starts_x, starts_y, starts_data, brushes, symbols = [], [], [], [], []
+        for m in snap.methods:
+            trail = m.trail
+            self.trails[m.key].setData(trail[:, 0], trail[:, 1])
+            self.current[m.key].setData([m.theta[0]], [m.theta[1]])
+            if m.key not in self._hidden:
+                starts_x.append(m.start[0])
+                starts_y.append(m.start[1])
+                starts_data.append(m.key)
+                brushes.append(pg.mkBrush(self.theme.color(m.key) + "66"))
+                symbols.append(METHOD_SYMBOLS[m.key])
+            badge = self.badges[m.key]
+            if m.status == "diverged":
+                badge.setText(f"⚠ {METHOD_LABELS[m.key]} diverged")
+                badge.setPos(*_clip_to_view(trail[-1], self._view))
+            else:
+                badge.setText("")
+        pens = [pg.mkPen(self.theme.color(k), width=2.5) for k in starts_data]
+        self.starts.setData(x=starts_x, y=starts_y, data=starts_data, brush=brushes, pen=pens,
+                            symbol=symbols, size=16)
+        self._draw_arrows(snap)
+        if previous is None or [m.batch_size for m in previous.methods] != \
+                [m.batch_size for m in snap.methods]:
+            self._relabel_legend()
+
+    def _relabel_legend(self) -> None:
+        if self._snapshot is None:
+            return
+        for m in self._snapshot.methods:
+            label = self.legend.getLabel(self.trails[m.key])
+            if label is not None:
+                label.setText(f"{METHOD_LABELS[m.key]}  (B = {m.batch_size})",
+                              size=self.legend.opts["labelTextSize"],
+                              color=self.theme.foreground)
+
+    def _draw_arrows(self, snap: SimSnapshot) -> None:
+        for head in self.heads:
+            head.hide()
+        for shaft in self.step_shafts.values():
+            shaft.setData([], [])
+        self.true_shafts.setData([], [])
+        self.arrow_note.setText("")
+        if not self.show_arrows or self._view is None:
+            return
+        span = min(self._view.xs[-1] - self._view.xs[0], self._view.ys[-1] - self._view.ys[0])
+        shown = [m for m in snap.methods
+                 if m.key not in self._hidden and m.status != "diverged" and m.updates > 0]
+        longest = max((max(np.linalg.norm(m.lr * m.grad_estimate), np.linalg.norm(m.lr * m.grad_full))
+                       for m in shown), default=0.0)
+        if longest <= 0 or not np.isfinite(longest):
+            return
+        # True steps can be far too short to see: all arrows share one scale, written on screen,
+        # so their lengths and directions stay comparable.
+        scale = ARROW_FRACTION * span / longest
+        true_x, true_y = [], []
+        for i, m in enumerate(shown):
+            tip_step = m.theta - scale * m.lr * m.grad_estimate
+            tip_true = m.theta - scale * m.lr * m.grad_full
+            self.step_shafts[m.key].setData([m.theta[0], tip_step[0]], [m.theta[1], tip_step[1]])
+            true_x += [m.theta[0], tip_true[0]]
+            true_y += [m.theta[1], tip_true[1]]
+            self._place_head(self.heads[2 * i], m.theta, tip_step, self.theme.color(m.key))
+            self._place_head(self.heads[2 * i + 1], m.theta, tip_true, self.theme.foreground)
+        self.true_shafts.setData(true_x, true_y, connect="pairs")
+        self.arrow_note.setText(f"solid: step taken −η·g   dashed: −η·∇J   (arrows ×{scale:.3g})")
+        self._place_arrow_note()
+
+    @staticmethod
+    def _place_head(head: pg.ArrowItem, base, tip, color: str) -> None:
+        d = np.asarray(tip) - np.asarray(base)
+        if not np.all(np.isfinite(d)) or np.hypot(*d) == 0:
+            return
+        head.setPos(QPointF(float(tip[0]), float(tip[1])))
+        head.setStyle(brush=pg.mkBrush(color), pen=pg.mkPen(color))
+        head.show()
+        head._direction = d  # the screen angle depends on the axis scales: set in _orient_heads
+
+    def _place_arrow_note(self, *_args) -> None:
+        box = self.getPlotItem().getViewBox().boundingRect()
+        self.arrow_note.setPos(box.width() - 6, box.height() - 4)
+
+    def paintEvent(self, event):
+        self._orient_heads()
+        super().paintEvent(event)
+
+    def _orient_heads(self) -> None:
+        view_box = self.getPlotItem().getViewBox()
+        for head in self.heads:
+            d = getattr(head, "_direction", None)
+            if d is None or not head.isVisible():
+                continue
+            origin = view_box.mapViewToDevice(QPointF(0.0, 0.0))
+            end = view_box.mapViewToDevice(QPointF(float(d[0]), float(d[1])))
+            if origin is None or end is None:
+                continue
+            angle = np.degrees(np.arctan2(end.y() - origin.y(), end.x() - origin.x()))
+            head.setStyle(angle=180.0 + angle)
+
+    # interaction ----------------------------------------------------------------------------
+    def _on_legend_clicked(self, item) -> None:
+        for key, trail in self.trails.items():
+            if trail is item:
+                self.method_clicked.emit(key)
+
+    def _on_start_dragged(self, key: str, x: float, y: float, finished: bool) -> None:
+        self.start_requested.emit(key, x, y)
+
+    def _on_scene_clicked(self, ev) -> None:
+        if ev.isAccepted() or ev.button() != Qt.MouseButton.LeftButton or ev.double():
+            return
+        view_box = self.getPlotItem().getViewBox()
+        if not view_box.sceneBoundingRect().contains(ev.scenePos()):
+            return
+        point = view_box.mapSceneToView(ev.scenePos())
+        self.place_start(point.x(), point.y())
+
+    def place_start(self, x: float, y: float) -> None:
+        """A click on empty canvas moves the selected method's start point there."""
+        self.start_requested.emit(self.selected, float(x), float(y))
+
+    def pixel_of(self, x: float, y: float):
+        """Widget pixel of a point in data coordinates (for tests and tooltips)."""
+        scene = self.getPlotItem().getViewBox().mapViewToScene(QPointF(x, y))
+        return self.mapFromScene(scene)
+
+
+def _clip_to_view(point, view: LandscapeView | None):
+    p = np.nan_to_num(np.asarray(point, float))
+    if view is None:
+        return float(p[0]), float(p[1])
+    return (float(np.clip(p[0], view.xs[0], view.xs[-1])),
+            float(np.clip(p[1], view.ys[0], view.ys[-1])))

@@ -1,0 +1,324 @@
+"""The main window: the canvas in the middle, panels in docks, the worker behind signals."""
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QCheckBox, QDockWidget, QHBoxLayout, QLabel, QMainWindow, QScrollArea,
+                               QSplitter, QVBoxLayout, QWidget)
+
+from gdviz.core import CLOCK_LABELS, METHOD_KEYS, METHOD_LABELS
+from gdviz.core.batching import updates_per_epoch
+from gdviz.core.scenario import Scenario
+from gdviz.lesson.live import LiveValues
+from gdviz.ui.canvas import ContourCanvas
+from gdviz.ui.panels.controls import ControlPanel
+from gdviz.ui.panels.counters import CounterCards
+from gdviz.ui.panels.losses import LossCurves
+from gdviz.ui.panels.rhythm import RhythmStrip
+from gdviz.ui.theme import LIGHT
+from gdviz.ui.worker import NoiseInfo, SimulationWorker, WorkerState, WorkerThread
+
+
+class MainWindow(QMainWindow):
+    # commands to the worker: queued across threads
+    cmd_toggle = Signal()
+    cmd_play = Signal()
+    cmd_pause = Signal()
+    cmd_step = Signal()
+    cmd_reset = Signal()
+    cmd_speed = Signal(float)
+    cmd_batch_size = Signal(int)
+    cmd_hyper = Signal(object)
+    cmd_scenario = Signal(object)
+    cmd_start = Signal(str, float, float)
+    cmd_selected = Signal(str)
+
+    def __init__(self, scenario: Scenario, parent=None):
+        super().__init__(parent)
+        self.scenario = scenario
+        self.theme = LIGHT
+        self.selected = "mini_batch"
+        self.snapshot = None
+        self.landscape_view = None
+        self.noise: NoiseInfo | None = None
+        self.state = WorkerState(False, scenario.speed or 20.0, 0)
+        self._reported: set[tuple[int, str]] = set()
+        self.setWindowTitle(f"gdviz — {scenario.title or scenario.name}")
+        self._build_views(scenario)
+        self._build_menus()
+        self._start_worker(scenario)
+
+    # construction ---------------------------------------------------------------------------
+    def _build_views(self, scenario: Scenario) -> None:
+        from gdviz.lesson.content import default_lesson
+        lesson = default_lesson()
+        captions = {key: lesson.method(key).rhythm for key in METHOD_KEYS}
+
+        self.canvas = ContourCanvas(theme=self.theme)
+        self.canvas.method_clicked.connect(self.select_method)
+        self.canvas.start_requested.connect(self.cmd_start)
+        self.clock_banner = QLabel()
+        self.clock_banner.setObjectName("clockBanner")
+        self.clock_banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.clock_banner.setStyleSheet("font-weight: bold; padding: 3px;")
+        self.note_label = QLabel()
+        self.note_label.setWordWrap(True)
+        self.note_label.setStyleSheet("padding: 2px 6px;")
+        self.rhythm = RhythmStrip(captions, theme=self.theme)
+        self.rhythm.setMinimumHeight(150)
+        self.counters = CounterCards(theme=self.theme)
+        self.counters.method_clicked.connect(self.select_method)
+        self.losses = LossCurves(theme=self.theme)
+        self.losses.setMinimumHeight(120)
+        self.log_check = QCheckBox("log scale")
+        self.log_check.toggled.connect(self.losses.set_log_y)
+
+        centre = QWidget()
+        col = QVBoxLayout(centre)
+        col.setContentsMargins(4, 4, 4, 4)
+        col.setSpacing(2)
+        col.addWidget(self.clock_banner)
+        col.addWidget(self.note_label)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.setChildrenCollapsible(False)
+        split.addWidget(self.canvas)
+        split.addWidget(self.rhythm)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 0)
+        split.setSizes([700, 170])
+        self.centre_split = split
+        col.addWidget(split, 1)
+        self.setCentralWidget(centre)
+        for corner in (Qt.Corner.TopLeftCorner, Qt.Corner.BottomLeftCorner):
+            self.setCorner(corner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        for corner in (Qt.Corner.TopRightCorner, Qt.Corner.BottomRightCorner):
+            self.setCorner(corner, Qt.DockWidgetArea.RightDockWidgetArea)
+
+        self.controls = ControlPanel(scenario)
+        scroll = QScrollArea()
+        scroll.setWidget(self.controls)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.controls_dock = self._dock("Controls", scroll, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.controls_dock.setMinimumWidth(self.controls.sizeHint().width() + 24)
+
+        progress = QWidget()
+        prow = QHBoxLayout(progress)
+        prow.setContentsMargins(4, 2, 4, 2)
+        prow.addWidget(self.counters, 0)
+        loss_col = QVBoxLayout()
+        loss_col.addWidget(self.losses, 1)
+        loss_col.addWidget(self.log_check)
+        prow.addLayout(loss_col, 1)
+        self.progress_dock = self._dock("Counters and loss", progress,
+                                        Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.resizeDocks([self.progress_dock], [200], Qt.Orientation.Vertical)
+
+        from gdviz.ui.panels.dock import LessonDock
+        self.lesson = LessonDock(lesson)
+        self.lesson.method_selected.connect(self.select_method)
+        self.lesson_dock = self._dock("Lesson", self.lesson, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.lesson_dock.setMinimumWidth(380)
+
+        c = self.controls
+        c.play_toggled.connect(self.cmd_toggle)
+        c.step_requested.connect(self.cmd_step)
+        c.reset_requested.connect(self.cmd_reset)
+        c.fit_requested.connect(self.canvas.fit)
+        c.speed_changed.connect(self.cmd_speed)
+        c.batch_size_changed.connect(self._on_batch_size)
+        c.hyper_changed.connect(self.cmd_hyper)
+        c.scenario_changed.connect(self._on_scenario_changed)
+        c.method_visibility_changed.connect(self.canvas.set_method_visible)
+        c.arrows_toggled.connect(self.canvas.set_arrows_visible)
+        c.set_speed(self.state.speed)
+        self._show_note(scenario)
+        self.select_method(self.selected)
+
+    def _dock(self, title: str, widget: QWidget, area) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(title.replace(" ", "_").lower())
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetClosable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_menus(self) -> None:
+        run = self.menuBar().addMenu("&Run")
+        self._action(run, "Play / pause", "Space", self.cmd_toggle.emit)
+        self._action(run, "Step one tick", "Right", self.cmd_step.emit)
+        self._action(run, "Reset", "R", self.cmd_reset.emit)
+        run.addSeparator()
+        self._action(run, "Faster", "+", lambda: self.change_speed(2.0))
+        self._action(run, "Slower", "-", lambda: self.change_speed(0.5))
+        self._action(run, "Smaller batch", "[", lambda: self.step_batch_size(-1))
+        self._action(run, "Larger batch", "]", lambda: self.step_batch_size(+1))
+        view = self.menuBar().addMenu("&View")
+        for i, key in enumerate(METHOD_KEYS, start=1):
+            self._action(view, f"Select {METHOD_LABELS[key]}", str(i),
+                         lambda k=key: self.select_method(k))
+        self._action(view, "Fit the landscape", "F", self.canvas.fit)
+        view.addSeparator()
+        for dock in (self.controls_dock, self.progress_dock, self.lesson_dock):
+            view.addAction(dock.toggleViewAction())
+        self.file_menu = self.menuBar().addMenu("&File")
+        self._action(self.file_menu, "Quit", QKeySequence.StandardKey.Quit, self.close)
+
+    def _action(self, menu, text, shortcut, slot) -> QAction:
+        action = QAction(text, self)
+        action.setShortcut(QKeySequence(shortcut) if isinstance(shortcut, str) else shortcut)
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        self.addAction(action)
+        return action
+
+    def _start_worker(self, scenario: Scenario) -> None:
+        self.worker = SimulationWorker(scenario, speed=self.state.speed)
+        w = self.worker
+        self.cmd_toggle.connect(w.toggle)
+        self.cmd_play.connect(w.play)
+        self.cmd_pause.connect(w.pause)
+        self.cmd_step.connect(w.step)
+        self.cmd_reset.connect(w.reset)
+        self.cmd_speed.connect(w.set_speed)
+        self.cmd_batch_size.connect(w.set_batch_size)
+        self.cmd_hyper.connect(w.set_hyper)
+        self.cmd_scenario.connect(w.set_scenario)
+        self.cmd_start.connect(w.set_start)
+        self.cmd_selected.connect(w.set_selected)
+        w.snapshot_ready.connect(self.on_snapshot)
+        w.landscape_ready.connect(self.on_landscape)
+        w.noise_ready.connect(self.on_noise)
+        w.state_changed.connect(self.on_state)
+        w.error.connect(lambda msg: self.statusBar().showMessage(msg, 10_000))
+        w.notice.connect(lambda msg: self.statusBar().showMessage(msg, 6_000))
+        self.worker_thread = WorkerThread(w, self)
+        self.worker_thread.start()
+        self.cmd_selected.emit(self.selected)
+
+    # from the worker (GUI thread: draw only) ------------------------------------------------
+    def on_landscape(self, view) -> None:
+        self.landscape_view = view
+        self.canvas.set_landscape(view)
+        minima = view.minima
+        if len(minima):
+            from numpy import nanmin
+            self.losses.set_minimum_loss(float(nanmin(view.Z)))
+
+    def on_snapshot(self, snap) -> None:
+        self.snapshot = snap
+        self.canvas.show_snapshot(snap)
+        self.rhythm.show_snapshot(snap, self.scenario.drop_last)
+        self.counters.show_snapshot(snap)
+        self.losses.show_snapshot(snap)
+        self._update_banner(snap)
+        self._update_live()
+        for m in snap.methods:
+            if m.status == "diverged" and (snap.generation, m.key) not in self._reported:
+                self._reported.add((snap.generation, m.key))
+                self.statusBar().showMessage(
+                    f"{METHOD_LABELS[m.key]} diverged at update {m.updates}: the loss blew up. "
+                    f"The others keep going. Try a smaller learning rate η (now {m.lr:g}).", 15_000)
+
+    def on_noise(self, noise: NoiseInfo) -> None:
+        self.noise = noise
+        self._update_live()
+
+    def on_state(self, state: WorkerState) -> None:
+        self.state = state
+        self.controls.set_playing(state.playing)
+        self.controls.set_speed(state.speed)
+        if self.snapshot is not None:
+            self._update_banner(self.snapshot)
+
+    # user actions ---------------------------------------------------------------------------
+    def select_method(self, key: str) -> None:
+        self.selected = key
+        self.canvas.set_selected(key)
+        self.counters.set_selected(key)
+        self.lesson.set_method(key)
+        self.cmd_selected.emit(key)
+        self.noise = None
+        self._update_live()
+
+    def change_speed(self, factor: float) -> None:
+        self.cmd_speed.emit(min(max(self.state.speed * factor, 0.5), 20_000.0))
+
+    def step_batch_size(self, direction: int) -> None:
+        """[ and ]: through the common sizes 1, 16, 32, ..., 512 and N."""
+        n = self.scenario.n_examples
+        sizes = sorted({1, 16, 32, 64, 128, 256, 512, n} & set(range(1, n + 1)))
+        b = self.scenario.batch_size
+        if direction > 0:
+            b = next((s for s in sizes if s > b), sizes[-1])
+        else:
+            b = next((s for s in reversed(sizes) if s < b), sizes[0])
+        self.controls.set_batch_size(b)
+
+    def _on_batch_size(self, b: int) -> None:
+        self.scenario = self.scenario.with_changes(batch_size=b)
+        self.cmd_batch_size.emit(b)
+        self.noise = None
+        self._update_live()
+
+    def _on_scenario_changed(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        self._show_note(scenario)
+        self.cmd_scenario.emit(scenario)
+
+    def load_scenario(self, scenario: Scenario) -> None:
+        """Open another scenario in this window (menus, presets)."""
+        self.controls.set_scenario(scenario)
+        self._on_scenario_changed(scenario)
+        self.setWindowTitle(f"gdviz — {scenario.title or scenario.name}")
+        if scenario.speed:
+            self.cmd_speed.emit(scenario.speed)
+
+    # derived display ------------------------------------------------------------------------
+    def _show_note(self, scenario: Scenario) -> None:
+        text = f"<b>{scenario.title}</b> — {scenario.note}" if scenario.title else ""
+        self.note_label.setText(text)
+        self.note_label.setVisible(bool(text))
+
+    def _update_banner(self, snap) -> None:
+        state = "playing" if self.state.playing else "paused"
+        behind = "  ·  can't keep up: showing as fast as it computes" if self.state.behind else ""
+        self.clock_banner.setText(
+            f"Clock in force: {CLOCK_LABELS[snap.clock_kind]}  ·  {state} at "
+            f"{self.state.speed:g} ticks/s{behind}")
+
+    def live_values(self) -> LiveValues | None:
+        if self.snapshot is None:
+            return None
+        m = self.snapshot.method(self.selected)
+        n = self.snapshot.n_examples
+        noise = self.noise if (self.noise and self.noise.method == self.selected
+                               and self.noise.batch_size == m.batch_size) else None
+        return LiveValues(
+            n_examples=n, batch_size=m.batch_size,
+            updates_per_epoch=updates_per_epoch(n, m.batch_size, self.scenario.drop_last),
+            lr=m.lr, selected=self.selected,
+            grad_estimate=(float(m.grad_estimate[0]), float(m.grad_estimate[1])),
+            grad_full=(float(m.grad_full[0]), float(m.grad_full[1])),
+            noise_measured=noise.measured if noise else None,
+            noise_predicted=noise.predicted if noise else None,
+            trace_sigma=noise.trace_sigma if noise else None)
+
+    def _update_live(self) -> None:
+        values = self.live_values()
+        if values is not None:
+            self.lesson.update_live(values)
+
+    # shutting down --------------------------------------------------------------------------
+    def closeEvent(self, event) -> None:
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Stop and join the worker thread (idempotent)."""
+        if getattr(self, "worker_thread", None) is not None:
+            self.worker_thread.stop()
+            self.worker_thread = None

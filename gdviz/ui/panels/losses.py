@@ -1,0 +1,52 @@
+"""Loss curves: the three full-data losses against the clock in force."""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+
+from gdviz.core import CLOCK_LABELS, METHOD_KEYS, METHOD_LABELS
+from gdviz.core.clock import CLOCK_UNITS
+from gdviz.core.snapshot import SimSnapshot
+from gdviz.ui.theme import LIGHT, Theme
+
+
+class LossCurves(pg.PlotWidget):
+    def __init__(self, parent=None, theme: Theme = LIGHT):
+        super().__init__(parent)
+        plot = self.getPlotItem()
+        plot.setMenuEnabled(False)
+        plot.setLabel("left", "loss J(θ)")
+        plot.showGrid(x=True, y=True, alpha=0.25)
+        self.curves = {key: plot.plot(name=METHOD_LABELS[key], antialias=True) for key in METHOD_KEYS}
+        self._log = False
+        self._min_loss = None
+        self.apply_theme(theme)
+
+    def apply_theme(self, theme: Theme) -> None:
+        self.setBackground(theme.background)
+        plot = self.getPlotItem()
+        for name in ("left", "bottom"):
+            plot.getAxis(name).setPen(theme.foreground)
+            plot.getAxis(name).setTextPen(theme.foreground)
+        for key, curve in self.curves.items():
+            curve.setPen(pg.mkPen(theme.color(key), width=2))
+
+    def set_log_y(self, on: bool) -> None:
+        """Log scale of J minus the landscape's minimum (so a zero minimum stays drawable)."""
+        self._log = on
+        self.getPlotItem().setLogMode(y=on)
+        self.getPlotItem().setLabel("left", "J(θ) − J* (log)" if on else "loss J(θ)")
+
+    def set_minimum_loss(self, value: float | None) -> None:
+        self._min_loss = value
+
+    def show_snapshot(self, snap: SimSnapshot) -> None:
+        unit = CLOCK_UNITS[snap.clock_kind]
+        self.getPlotItem().setLabel("bottom", f"clock: {CLOCK_LABELS[snap.clock_kind]} ({unit})")
+        for m in snap.methods:
+            curve = m.loss_curve
+            y = curve[:, 1]
+            if self._log:
+                floor = self._min_loss if self._min_loss is not None else np.min(y)
+                y = np.maximum(y - floor, 1e-12)
+            self.curves[m.key].setData(curve[:, 0], y)
