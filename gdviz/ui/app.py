@@ -14,6 +14,7 @@ def make_application():
     app.setApplicationName("gdviz")
     app.setOrganizationName("gdviz")
     app.setApplicationDisplayName("gdviz")
+    app.setDesktopFileName("io.github.gdviz.Gdviz")  # Wayland matches the window to the .desktop entry
     from gdviz.resources import resources_dir
     from PySide6.QtGui import QIcon
     icon = resources_dir() / "icons" / "gdviz.svg"
