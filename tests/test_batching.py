@@ -44,3 +44,13 @@ def test_batch_size_change_applies_mid_epoch():
     assert sorted(np.concatenate([first, *rest]).tolist()) == list(range(100))
     with pytest.raises(ValueError):
         sampler.set_batch_size(101)
+
+
+def test_epoch_counter_never_runs_backwards_with_drop_last():
+    sampler = EpochSampler(100, 32, np.random.default_rng(0), drop_last=True)
+    epochs = []
+    for _ in range(7):
+        sampler.next_batch()
+        epochs.append(sampler.epochs_completed + sampler.position / 100)
+    assert epochs == sorted(epochs)
+    assert epochs[2] == 1.0 and epochs[5] == 2.0

@@ -56,14 +56,14 @@ class EpochSampler:
     def next_batch(self) -> tuple[np.ndarray, bool]:
         """The next batch (a read-only view) and whether it completed an epoch."""
         if self.drop_last and self.n - self._pos < self.batch_size:
-            self._new_epoch()
+            self._new_epoch()  # B grew mid-epoch: the remainder is too short to use
         end = min(self._pos + self.batch_size, self.n)
         batch = self._perm[self._pos:end]
         self._pos = end
         completed = end == self.n or (self.drop_last and self.n - end < self.batch_size)
         if completed:
+            # start the next epoch at once, so position and epoch never run backwards
             self.epochs_completed += 1
-        if end == self.n:
             self._new_epoch()
         return batch, completed
 

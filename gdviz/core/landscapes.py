@@ -126,8 +126,8 @@ class LinearRegression(Landscape):
         self.y = true_params[0] * self.x + true_params[1] + rng.normal(0.0, noise, n)
         # Sufficient statistics make J and grad J O(1) per call: the mean of x^2, x, xy, y, y^2.
         self._phi = np.stack([self.x**2, self.x, self.x * self.y, self.y], axis=1)
-        m = self._phi.mean(axis=0)
-        self._mxx, self._mx, self._mxy, self._my = m
+        self._phi_mean = self._phi.mean(axis=0)
+        self._mxx, self._mx, self._mxy, self._my = self._phi_mean
         self._myy = float(np.mean(self.y**2))
         A = np.array([[self._mxx, self._mx], [self._mx, 1.0]])
         best = np.linalg.solve(A, np.array([self._mxy, self._my]))
@@ -153,7 +153,7 @@ class LinearRegression(Landscape):
                       - 2 * w * self._mxy - 2 * b * self._my + self._myy)
 
     def grad(self, theta):
-        return self.grad_from_features(np.asarray(theta, float), self._phi.mean(axis=0))
+        return self.grad_from_features(np.asarray(theta, float), self._phi_mean)
 
     def batch_features(self):
         return self._phi

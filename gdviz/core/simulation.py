@@ -63,6 +63,8 @@ class MethodRun:
         self.clock_kind = clock_kind
         self.hardware = hardware
         self.sampler = EpochSampler(self.n, batch_size, rng, drop_last)
+        self._all_indices = np.arange(self.n)
+        self._all_indices.flags.writeable = False
         self.optimizer = Optimizer(hyper.optimizer, momentum=hyper.momentum)
         self.start = np.array(start, dtype=float)
         self.theta = self.start.copy()
@@ -116,7 +118,7 @@ class MethodRun:
         lr = self.current_lr()
         batch, _ = self.sampler.next_batch()
         if len(batch) == self.n:
-            batch = np.sort(batch)  # a whole-dataset batch sums in index order, as full batch does
+            batch = self._all_indices  # a whole-dataset batch sums in index order, as full batch does
         landscape = self.landscape
         with np.errstate(all="ignore"):
             g = landscape.batch_grad(self.theta, batch)
