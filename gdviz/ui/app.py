@@ -1,10 +1,34 @@
 """Start the Qt application: one window, clean exits on close, Ctrl+C and SIGTERM."""
 from __future__ import annotations
 
+import os
 import signal
 import sys
 
 from gdviz.core.scenario import Scenario
+
+
+def _exit_after_first_frame(app, window) -> None:
+    """Start-up benchmark hook (GDVIZ_EXIT_AFTER_FIRST_FRAME=1, see benchmarks/frame.py): once the
+    canvas has painted a snapshot, print the wall-clock time and whether torch is loaded, quit."""
+    import time
+
+    from PySide6.QtCore import QEvent, QObject, QTimer
+
+    def report():
+        print(f"gdviz: first frame drawn at {time.time():.6f}; torch imported: "
+              f"{'torch' in sys.modules}", flush=True)
+        app.quit()
+
+    class FirstFrame(QObject):
+        def eventFilter(self, obj, event):
+            if event.type() == QEvent.Type.Paint and window.snapshot is not None:
+                obj.removeEventFilter(self)
+                QTimer.singleShot(0, report)  # runs once this paint has finished
+            return False
+
+    window._first_frame_filter = FirstFrame(window)
+    window.canvas.viewport().installEventFilter(window._first_frame_filter)
 
 
 def make_application():
@@ -49,6 +73,8 @@ def run_app(scenario: Scenario, present: bool = False) -> int:
     wake = QTimer()
     wake.timeout.connect(lambda: None)
     wake.start(200)
+    if os.environ.get("GDVIZ_EXIT_AFTER_FIRST_FRAME"):
+        _exit_after_first_frame(app, window)
     code = app.exec()
     window.shutdown()
     return code

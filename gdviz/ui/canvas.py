@@ -82,7 +82,7 @@ class ContourCanvas(pg.PlotWidget):
         self.minima = pg.ScatterPlotItem(symbol="star", size=20)
         self.minima.setZValue(5)
         plot.addItem(self.minima)
-        self.legend = pg.LegendItem(offset=(10, 10), sampleType=_SelectingSample,
+        self.legend = pg.LegendItem(offset=(10, -10), sampleType=_SelectingSample,
                                     labelTextSize="10pt")
         self.legend.setParentItem(plot.getViewBox())
         self.legend.sigSampleClicked.connect(self._on_legend_clicked)
@@ -141,7 +141,7 @@ class ContourCanvas(pg.PlotWidget):
             axis = plot.getAxis(name)
             axis.setPen(theme.foreground)
             axis.setTextPen(theme.foreground)
-        self.image.setColorMap(pg.colormap.get(theme.colormap))
+        self.image.setColorMap(theme.color_map())
         self.contours.setPen(pg.mkPen(theme.contour_pen, width=1))
         self.minima.setPen(pg.mkPen("#000000", width=1.5))
         self.minima.setBrush(pg.mkBrush(theme.minimum_color))
@@ -150,13 +150,17 @@ class ContourCanvas(pg.PlotWidget):
         self.legend.setLabelTextColor(theme.foreground)
         for key in METHOD_KEYS:
             color = theme.color(key)
-            width = 2.2 if key == "stochastic" else 3.0
+            # projection: thick lines, a thin halo keeps them apart from the landscape
+            width = theme.trail_width * (0.75 if key == "stochastic" else 1.0)
             self.trails[key].setPen(pg.mkPen(color, width=width))
+            self.trails[key].setShadowPen(
+                pg.mkPen(theme.halo, width=width + theme.halo_extra) if theme.halo else None)
             self.badges[key].setColor(color)
         self.true_shafts.setPen(pg.mkPen(theme.foreground, width=2.5, style=Qt.PenStyle.DashLine))
         for key, shaft in self.step_shafts.items():
             shaft.setPen(pg.mkPen(theme.color(key), width=3.5))
         self.arrow_note.setColor(theme.foreground)
+        self.arrow_note.fill = pg.mkBrush(theme.background + "CC")
         self._restyle_markers()
         if self._snapshot is not None:
             self.show_snapshot(self._snapshot)

@@ -1,7 +1,7 @@
 """The main window: the canvas in the middle, panels in docks, the worker behind signals."""
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QCheckBox, QDockWidget, QHBoxLayout, QLabel, QMainWindow, QScrollArea,
                                QSplitter, QVBoxLayout, QWidget)
@@ -33,7 +33,7 @@ class MainWindow(QMainWindow):
     cmd_start = Signal(str, float, float)
     cmd_selected = Signal(str)
 
-    def __init__(self, scenario: Scenario, parent=None):
+    def __init__(self, scenario: Scenario, parent=None, start_worker: bool = True):
         super().__init__(parent)
         self.scenario = scenario
         self.theme = LIGHT
@@ -42,11 +42,15 @@ class MainWindow(QMainWindow):
         self.landscape_view = None
         self.noise: NoiseInfo | None = None
         self.state = WorkerState(False, scenario.speed or 20.0, 0)
-        self._reported: set[tuple[int, str]] = set()
         self.setWindowTitle(f"gdviz — {scenario.title or scenario.name}")
         self._build_views(scenario)
+        self.alert_label = QLabel()
+        self.alert_label.setStyleSheet("color: #C0392B; font-weight: bold; padding: 0 6px;")
+        self.alert_label.hide()
+        self.statusBar().addPermanentWidget(self.alert_label)
         self._build_menus()
-        self._start_worker(scenario)
+        if start_worker:  # False: an offscreen copy fed snapshots by the caller (export)
+            self._start_worker(scenario)
 
     # construction ---------------------------------------------------------------------------
     def _build_views(self, scenario: Scenario) -> None:
@@ -65,7 +69,7 @@ class MainWindow(QMainWindow):
         self.note_label.setWordWrap(True)
         self.note_label.setStyleSheet("padding: 2px 6px;")
         self.rhythm = RhythmStrip(captions, theme=self.theme)
-        self.rhythm.setMinimumHeight(150)
+        self.rhythm.setMinimumHeight(160)
         self.counters = CounterCards(theme=self.theme)
         self.counters.method_clicked.connect(self.select_method)
         self.losses = LossCurves(theme=self.theme)
@@ -85,7 +89,7 @@ class MainWindow(QMainWindow):
         split.addWidget(self.rhythm)
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 0)
-        split.setSizes([700, 170])
+        split.setSizes([700, 160])
         self.centre_split = split
         col.addWidget(split, 1)
         self.setCentralWidget(centre)
@@ -105,20 +109,20 @@ class MainWindow(QMainWindow):
         progress = QWidget()
         prow = QHBoxLayout(progress)
         prow.setContentsMargins(4, 2, 4, 2)
-        prow.addWidget(self.counters, 0)
+        prow.addWidget(self.counters, 0, Qt.AlignmentFlag.AlignTop)
         loss_col = QVBoxLayout()
         loss_col.addWidget(self.losses, 1)
         loss_col.addWidget(self.log_check)
         prow.addLayout(loss_col, 1)
         self.progress_dock = self._dock("Counters and loss", progress,
                                         Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.resizeDocks([self.progress_dock], [200], Qt.Orientation.Vertical)
+        self.resizeDocks([self.progress_dock], [175], Qt.Orientation.Vertical)
 
         from gdviz.ui.panels.dock import LessonDock
         self.lesson = LessonDock(lesson)
         self.lesson.method_selected.connect(self.select_method)
         self.lesson_dock = self._dock("Lesson", self.lesson, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.lesson_dock.setMinimumWidth(380)
+        self.lesson_dock.setMinimumWidth(340)
 
         c = self.controls
         c.play_toggled.connect(self.cmd_toggle)
@@ -193,8 +197,9 @@ class MainWindow(QMainWindow):
         w.landscape_ready.connect(self.on_landscape)
         w.noise_ready.connect(self.on_noise)
         w.state_changed.connect(self.on_state)
-        w.error.connect(lambda msg: self.statusBar().showMessage(msg, 10_000))
-        w.notice.connect(lambda msg: self.statusBar().showMessage(msg, 6_000))
+        # bound slots, not lambdas: a lambda would run in the worker's thread
+        w.error.connect(self.show_error)
+        w.notice.connect(self.show_notice)
         self.worker_thread = WorkerThread(w, self)
         self.worker_thread.start()
         self.cmd_selected.emit(self.selected)
@@ -216,12 +221,29 @@ class MainWindow(QMainWindow):
         self.losses.show_snapshot(snap)
         self._update_banner(snap)
         self._update_live()
-        for m in snap.methods:
-            if m.status == "diverged" and (snap.generation, m.key) not in self._reported:
-                self._reported.add((snap.generation, m.key))
-                self.statusBar().showMessage(
-                    f"{METHOD_LABELS[m.key]} diverged at update {m.updates}: the loss blew up. "
-                    f"The others keep going. Try a smaller learning rate η (now {m.lr:g}).", 15_000)
+        self._report_divergence(snap)
+
+    def _report_divergence(self, snap) -> None:
+        """A lasting alert in the status bar until the next reset; transient notes can't hide it."""
+        diverged = [m for m in snap.methods if m.status == "diverged"]
+        if not diverged:
+            self.alert_label.clear()
+            self.alert_label.hide()
+            return
+        names = " and ".join(METHOD_LABELS[m.key] for m in diverged)
+        verb = "diverges" if len(diverged) == 1 else "diverge"
+        self.alert_label.setText(
+            f"⚠ {names} {verb}: the loss blew up at η = {diverged[0].lr:g}. The others keep "
+            f"going. Try a smaller learning rate η, then Reset.")
+        self.alert_label.show()
+
+    @Slot(str)
+    def show_error(self, message: str) -> None:
+        self.statusBar().showMessage(message, 10_000)
+
+    @Slot(str)
+    def show_notice(self, message: str) -> None:
+        self.statusBar().showMessage(message, 6_000)
 
     def on_noise(self, noise: NoiseInfo) -> None:
         self.noise = noise

@@ -1,8 +1,8 @@
-"""Counter cards: each method's updates, epoch, examples seen, ⌈N/B⌉, loss and clock."""
+"""Counters: each method's updates, epoch, examples seen, ⌈N/B⌉, loss and clock, in one table."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
 from gdviz.core import METHOD_KEYS, METHOD_LABELS
 from gdviz.core.clock import CLOCK_UNITS
@@ -10,65 +10,33 @@ from gdviz.core.snapshot import SimSnapshot
 from gdviz.ui.theme import LIGHT, Theme
 
 FIELDS = (("updates", "updates"), ("epoch", "epoch"), ("examples", "examples seen"),
-          ("per_epoch", "updates / epoch"), ("loss", "loss J(θ)"), ("clock", "clock"))
+          ("per_epoch", "updates / epoch ⌈N/B⌉"), ("loss", "loss J(θ)"), ("clock", "clock"),
+          ("status", "status"))
 
 
-class CounterCard(QFrame):
+class _Header(QLabel):
     clicked = Signal(str)
 
-    def __init__(self, key: str, theme: Theme):
-        super().__init__()
+    def __init__(self, key: str):
+        super().__init__(METHOD_LABELS[key])
         self.key = key
-        self.setObjectName("card")
+        self.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setToolTip(f"Click to select {METHOD_LABELS[key]}")
-        col = QVBoxLayout(self)
-        col.setContentsMargins(8, 4, 8, 4)
-        col.setSpacing(2)
-        head = QHBoxLayout()
-        self.title = QLabel(METHOD_LABELS[key])
-        self.title.setStyleSheet("font-weight: bold;")
-        head.addWidget(self.title)
-        head.addStretch(1)
-        self.badge = QLabel("")
-        self.badge.setStyleSheet("font-weight: bold; color: #C0392B;")
-        head.addWidget(self.badge)
-        col.addLayout(head)
-        grid = QGridLayout()
-        grid.setHorizontalSpacing(8)
-        grid.setVerticalSpacing(0)
-        self.values: dict[str, QLabel] = {}
-        for i, (name, label) in enumerate(FIELDS):
-            caption = QLabel(label)
-            caption.setStyleSheet("color: palette(placeholder-text);")
-            value = QLabel("–")
-            value.setAlignment(Qt.AlignmentFlag.AlignRight)
-            grid.addWidget(caption, i, 0)
-            grid.addWidget(value, i, 1)
-            self.values[name] = value
-        grid.setColumnStretch(1, 1)
-        col.addLayout(grid)
-        self.selected = False
-        self.setMaximumWidth(230)
-        self.apply_theme(theme)
-
-    def apply_theme(self, theme: Theme) -> None:
-        self.theme = theme
-        self._restyle()
-
-    def set_selected(self, selected: bool) -> None:
-        self.selected = selected
-        self._restyle()
-
-    def _restyle(self) -> None:
-        color = self.theme.color(self.key)
-        width = 4 if self.selected else 2
-        self.setStyleSheet(f"QFrame#card {{ border: {width}px solid {color}; border-radius: 6px; }}")
-        self.title.setStyleSheet(f"font-weight: bold; color: {color};")
 
     def mousePressEvent(self, event):
         self.clicked.emit(self.key)
         super().mousePressEvent(event)
+
+
+class CounterCard:
+    """One method's column: its header and value labels."""
+
+    def __init__(self, key: str, header: _Header, values: dict[str, QLabel]):
+        self.key = key
+        self.header = header
+        self.values = values
+        self.badge = values["status"]
 
 
 class CounterCards(QWidget):
@@ -76,20 +44,45 @@ class CounterCards(QWidget):
 
     def __init__(self, parent=None, theme: Theme = LIGHT):
         super().__init__(parent)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
-        self.cards = {key: CounterCard(key, theme) for key in METHOD_KEYS}
-        for card in self.cards.values():
-            card.clicked.connect(self.method_clicked)
-            row.addWidget(card)
+        grid = QGridLayout(self)
+        grid.setContentsMargins(4, 2, 4, 2)
+        grid.setHorizontalSpacing(14)
+        grid.setVerticalSpacing(1)
+        self.captions: list[QLabel] = []
+        for row, (_, label) in enumerate(FIELDS, start=1):
+            caption = QLabel(label)
+            grid.addWidget(caption, row, 0)
+            self.captions.append(caption)
+        self.cards: dict[str, CounterCard] = {}
+        for col, key in enumerate(METHOD_KEYS, start=1):
+            header = _Header(key)
+            header.clicked.connect(self.method_clicked)
+            grid.addWidget(header, 0, col)
+            values = {}
+            for row, (name, _) in enumerate(FIELDS, start=1):
+                value = QLabel("–")
+                value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                grid.addWidget(value, row, col)
+                values[name] = value
+            self.cards[key] = CounterCard(key, header, values)
+        grid.setRowStretch(len(FIELDS) + 1, 1)
+        self.selected = "mini_batch"
+        self.apply_theme(theme)
 
     def apply_theme(self, theme: Theme) -> None:
-        for card in self.cards.values():
-            card.apply_theme(theme)
+        self.theme = theme
+        self._restyle()
 
     def set_selected(self, key: str) -> None:
-        for k, card in self.cards.items():
-            card.set_selected(k == key)
+        self.selected = key
+        self._restyle()
+
+    def _restyle(self) -> None:
+        for key, card in self.cards.items():
+            color = self.theme.color(key)
+            underline = f"border-bottom: 3px solid {color};" if key == self.selected else \
+                "border-bottom: 3px solid transparent;"
+            card.header.setStyleSheet(f"font-weight: bold; color: {color}; {underline}")
 
     def show_snapshot(self, snap: SimSnapshot) -> None:
         unit = CLOCK_UNITS[snap.clock_kind]
@@ -101,7 +94,7 @@ class CounterCards(QWidget):
             v["per_epoch"].setText(f"{m.updates_per_epoch:,}")
             v["loss"].setText(f"{m.loss:.5g}")
             v["clock"].setText(f"{m.clock:.4g} {unit}" if unit == "s" else f"{m.clock:,.0f} {unit}")
-            badge = {"diverged": "⚠ diverged", "finished": "✓ finished"}.get(m.status, "")
-            self.cards[m.key].badge.setText(badge)
-            color = "#C0392B" if m.status == "diverged" else "palette(text)"
-            self.cards[m.key].badge.setStyleSheet(f"font-weight: bold; color: {color};")
+            text = {"diverged": "⚠ diverged", "finished": "✓ finished"}.get(m.status, "running")
+            v["status"].setText(text)
+            v["status"].setStyleSheet("font-weight: bold; color: #C0392B;" if m.status == "diverged"
+                                      else "")

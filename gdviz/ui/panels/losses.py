@@ -42,7 +42,7 @@ class LossCurves(pg.PlotWidget):
 
     def show_snapshot(self, snap: SimSnapshot) -> None:
         unit = CLOCK_UNITS[snap.clock_kind]
-        self.getPlotItem().setLabel("bottom", f"clock: {CLOCK_LABELS[snap.clock_kind]} ({unit})")
+        self.getPlotItem().setLabel("bottom", f"{CLOCK_LABELS[snap.clock_kind]} ({unit})")
         for m in snap.methods:
             curve = m.loss_curve
             y = curve[:, 1]

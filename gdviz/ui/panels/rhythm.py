@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from gdviz.core import METHOD_KEYS, METHOD_LABELS
 from gdviz.core.batching import batch_starts
@@ -13,25 +13,48 @@ from gdviz.ui.theme import LIGHT, Theme
 
 MAX_TICKS = 1500   # more ticks than this in a row are drawn decimated (and the caption says so)
 ROWS = {"full_batch": 2, "mini_batch": 1, "stochastic": 0}
+AXIS_HEIGHT = 34   # room the plot's bottom axis takes, mirrored under the captions
+CAPTION_WIDTH = 330
 
 
-class RhythmStrip(pg.PlotWidget):
+class RhythmStrip(QWidget):
     """Three rows over one epoch of examples: where each method updates, and where it is now."""
 
     def __init__(self, captions: dict[str, str], parent=None, theme: Theme = LIGHT):
         super().__init__(parent)
         self.captions = captions
         self.theme = theme
-        plot = self.getPlotItem()
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(4)
+        labels_col = QVBoxLayout()
+        labels_col.setContentsMargins(4, 4, 0, AXIS_HEIGHT)
+        labels_col.setSpacing(0)
+        self.labels: dict[str, QLabel] = {}
+        for key in METHOD_KEYS:  # top to bottom: full batch, mini-batch, stochastic
+            label = QLabel()
+            label.setWordWrap(True)
+            label.setStyleSheet('font-size: 9pt;')
+            label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+            labels_col.addWidget(label, 1)
+            self.labels[key] = label
+        holder = QWidget()
+        holder.setLayout(labels_col)
+        holder.setFixedWidth(CAPTION_WIDTH)
+        self.caption_column = holder
+        row.addWidget(holder)
+        self.plot_widget = pg.PlotWidget()
+        row.addWidget(self.plot_widget, 1)
+        plot = self.plot_widget.getPlotItem()
         plot.setMenuEnabled(False)
         plot.setMouseEnabled(False, False)
         plot.hideButtons()
         plot.hideAxis("left")
         plot.setLabel("bottom", "examples seen in the current epoch")
-        plot.setYRange(-0.45, 3.05, padding=0)
+        plot.getAxis("bottom").setHeight(AXIS_HEIGHT)
+        plot.setYRange(-0.5, 2.5, padding=0)
         self.ticks: dict[str, pg.PlotDataItem] = {}
         self.cursors: dict[str, pg.ScatterPlotItem] = {}
-        self.labels: dict[str, pg.TextItem] = {}
         for key in METHOD_KEYS:
             ticks = pg.PlotDataItem()
             plot.addItem(ticks)
@@ -40,30 +63,29 @@ class RhythmStrip(pg.PlotWidget):
             cursor.setZValue(10)
             plot.addItem(cursor)
             self.cursors[key] = cursor
-            label = pg.TextItem(anchor=(0, 0))
-            label.setFont(QFont("DejaVu Sans", 10))
-            plot.addItem(label)
-            self.labels[key] = label
         self._layout_key = None
+        self._texts: dict[str, tuple[str, str]] = {}
         self.apply_theme(theme)
 
     def apply_theme(self, theme: Theme) -> None:
         self.theme = theme
-        self.setBackground(theme.background)
-        axis = self.getPlotItem().getAxis("bottom")
+        self.plot_widget.setBackground(theme.background)
+        axis = self.plot_widget.getPlotItem().getAxis("bottom")
         axis.setPen(theme.foreground)
         axis.setTextPen(theme.foreground)
         for key in METHOD_KEYS:
             self.ticks[key].setPen(pg.mkPen(theme.color(key), width=1.5))
             self.cursors[key].setBrush(pg.mkBrush(theme.color(key)))
             self.cursors[key].setPen(pg.mkPen(theme.foreground, width=1))
-            self.labels[key].setColor(theme.foreground)
-        self._layout_key = None
+        self._render_labels()
 
     def set_font_scale(self, scale: float) -> None:
         for label in self.labels.values():
-            label.setFont(QFont("DejaVu Sans", max(9, round(10 * scale))))
-        axis = self.getPlotItem().getAxis("bottom")
+            font = label.font()
+            font.setPointSizeF(9 * scale)
+            label.setFont(font)
+        self.caption_column.setFixedWidth(round(CAPTION_WIDTH * max(1.0, scale * 0.9)))
+        axis = self.plot_widget.getPlotItem().getAxis("bottom")
         axis.setStyle(tickFont=QFont("DejaVu Sans", max(8, round(9 * scale))))
 
     def show_snapshot(self, snap: SimSnapshot, drop_last: bool = False) -> None:
@@ -75,23 +97,27 @@ class RhythmStrip(pg.PlotWidget):
         for m in snap.methods:
             within = m.examples_seen - int(np.floor(m.epoch)) * n if m.examples_seen else 0
             within = min(max(within, 0), n)
-            self.cursors[m.key].setData([within], [ROWS[m.key] - 0.32])
+            self.cursors[m.key].setData([within], [ROWS[m.key] - 0.3])
 
     def _draw_ticks(self, snap: SimSnapshot, n: int, drop_last: bool) -> None:
-        plot = self.getPlotItem()
-        plot.setXRange(0, n, padding=0.01)
+        self.plot_widget.getPlotItem().setXRange(0, n, padding=0.01)
         for m in snap.methods:
             row = ROWS[m.key]
             ends = batch_starts(n, m.batch_size, drop_last)
             stride = max(1, int(np.ceil(len(ends) / MAX_TICKS)))
             shown = ends[::stride]
             x = np.repeat(shown, 2).astype(float)
-            y = np.tile([row - 0.2, row + 0.2], len(shown))
+            y = np.tile([row - 0.18, row + 0.18], len(shown))
             self.ticks[m.key].setData(x, y, connect="pairs")
             count = len(ends)
-            every = f", every {stride}th drawn" if stride > 1 else ""
-            update_word = "update" if count == 1 else "updates"
-            self.labels[m.key].setText(
-                f"{METHOD_LABELS[m.key]} (B = {m.batch_size}): {self.captions.get(m.key, '')}"
-                f" — {count} {update_word} per epoch{every}")
-            self.labels[m.key].setPos(0, row + 0.66)
+            every = f" (every {stride}th drawn)" if stride > 1 else ""
+            per_epoch = f"{count} update{'s' if count != 1 else ''}/epoch{every}"
+            self._texts[m.key] = (f"{METHOD_LABELS[m.key]} (B = {m.batch_size}): {per_epoch}",
+                                  self.captions.get(m.key, ""))
+        self._render_labels()
+
+    def _render_labels(self) -> None:
+        for key, (head, caption) in self._texts.items():
+            color = self.theme.color(key)
+            self.labels[key].setText(f"<span style='color:{color}; font-weight:bold'>{head}</span>"
+                                     f"<br>{caption}")

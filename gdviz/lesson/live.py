@@ -1,0 +1,124 @@
+"""Live numbers for the lesson panels: the values the view hands over and how they are printed.
+
+No Qt here: the view builds a :class:`LiveValues` from a simulation snapshot and the panels turn
+it into LaTeX with :func:`live_latex`.
+"""
+from __future__ import annotations
+
+import math
+import re
+import string
+from dataclasses import dataclass
+
+from gdviz.lesson.content import Formula, MethodIntuition
+
+
+@dataclass(frozen=True)
+class LiveValues:
+    """The numbers behind the formulas, all for the *selected* method.
+
+    batch_size, updates_per_epoch, lr, grad_estimate and the noise values belong to the method
+    named by ``selected`` ("full_batch" | "mini_batch" | "stochastic"); grad_full is the true
+    gradient at that method's current θ. Noise is the total variance (trace of the covariance)
+    of g_𝓑 around the true gradient; ``None`` where not known yet.
+    """
+    n_examples: int
+    batch_size: int
+    updates_per_epoch: int
+    lr: float
+    selected: str
+    grad_estimate: tuple[float, float]
+    grad_full: tuple[float, float]
+    noise_measured: float | None = None
+    noise_predicted: float | None = None
+    trace_sigma: float | None = None
+
+
+def updates_per_epoch(n: int, b: int) -> int:
+    """⌈N/B⌉: a last, smaller batch still makes a step."""
+    return -(-n // max(1, min(b, n)))
+
+
+def predicted_noise(trace_sigma: float, n: int, b: int) -> float:
+    """Expected total variance of a mini-batch gradient drawn without replacement:
+    tr Σ · (N−B) / (B (N−1)); zero once the batch is the whole dataset."""
+    if b >= n or n <= 1:
+        return 0.0
+    return trace_sigma * (n - b) / (b * (n - 1))
+
+
+def relative_noise(n: int, b: int) -> float:
+    """Noise of a batch of B relative to a single example (B = 1 gives 1.0)."""
+    return predicted_noise(1.0, n, b)
+
+
+def method_for_batch(n: int, b: int) -> str:
+    """Which of the three methods a batch size is: B = 1 stochastic, B ≥ N full batch."""
+    if b >= n:
+        return "full_batch"
+    return "stochastic" if b <= 1 else "mini_batch"
+
+
+def tex_number(x: float | None, digits: int = 3) -> str:
+    """A number as LaTeX with *digits* significant digits; 1.2\\times10^{-5} for tiny ones."""
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return r"\text{–}"
+    if x == 0:
+        return "0"
+    if 1e-3 <= abs(x) < 1e5:
+        s = f"{x:.{digits}g}"
+        if "e" not in s:
+            return s
+    mantissa, exponent = f"{x:.{digits - 1}e}".split("e")
+    return rf"{mantissa}\times 10^{{{int(exponent)}}}"
+
+
+def tex_vector(v) -> str:
+    # Braces make a leading minus unary: "(0.1, -0.5)", not "(0.1,  - 0.5)".
+    return rf"\left({{{tex_number(float(v[0]))}}},\ {{{tex_number(float(v[1]))}}}\right)"
+
+
+def live_fields(values: LiveValues) -> dict[str, str | None]:
+    """The ${NAME} substitutions for the formulas' live templates; None where not known."""
+    g = values.grad_estimate
+    step = (-values.lr * g[0], -values.lr * g[1])
+
+    def opt(x):
+        return None if x is None else tex_number(x)
+
+    return {
+        "N": str(values.n_examples),
+        "B": str(values.batch_size),
+        "updates": str(values.updates_per_epoch),
+        "lr": tex_number(values.lr),
+        "g": tex_vector(g),
+        "gfull": tex_vector(values.grad_full),
+        "step": tex_vector(step),
+        "measured": opt(values.noise_measured),
+        "predicted": opt(values.noise_predicted),
+        "trace": opt(values.trace_sigma),
+    }
+
+
+_LEAD_TEXT = re.compile(r"^\s*(\\text\{[^}]*\})")
+
+
+def _fill(line: str, fields: dict[str, str | None]) -> str:
+    template = string.Template(line)
+    if any(fields.get(name, "") is None for name in template.get_identifiers()):
+        # A number is not known yet (noise before enough steps): keep the line's label only.
+        lead = _LEAD_TEXT.match(line)
+        return (lead.group(1) if lead else "") + r"\text{not yet}"
+    return template.safe_substitute(fields)
+
+
+def live_latex(item: Formula | MethodIntuition, values: LiveValues) -> tuple[str, ...]:
+    """The live lines of a formula (or a method) with the current numbers filled in."""
+    fields = live_fields(values)
+    lines = tuple(_fill(line, fields) for line in item.live)
+    n, b = values.n_examples, values.batch_size
+    if values.updates_per_epoch != updates_per_epoch(n, b) and values.updates_per_epoch == n // b:
+        # The trainer drops the last, incomplete batch: the count is ⌊N/B⌋, not ⌈N/B⌉.
+        lines = tuple(s.replace(r"\lceil", r"\lfloor").replace(r"\rceil", r"\rfloor")
+                      for s in lines)
+    return lines

@@ -1,0 +1,172 @@
+"""LaTeX formulas as crisp vector widgets: ziamath draws SVG, QSvgRenderer paints it.
+
+Rendering costs 5–20 ms, so SVG bytes are cached per (LaTeX, colour); a widget whose LaTeX did
+not change does nothing.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import warnings
+
+with warnings.catch_warnings():
+    # On import, ziamath loads its math font through the deprecated pkg_resources.path.
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import ziamath
+from PySide6.QtCore import QByteArray, QRectF, QSize, Qt
+from PySide6.QtGui import QFontInfo, QImage, QPainter, QPalette
+from PySide6.QtSvg import QSvgRenderer
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+# SVG 2 output uses <use> references that Qt's SVG Tiny renderer ignores (only the fraction bars
+# would be drawn); SVG 1.1 output draws every glyph. Must be set before the first rendering.
+ziamath.config.svg2 = False
+
+log = logging.getLogger(__name__)
+
+SVG_FONT_PX = 24.0          # ziamath's size for every rendering; widgets scale the vectors
+MATH_TO_TEXT = 1.2          # formulas a little larger than the surrounding text reads better
+
+
+@functools.lru_cache(maxsize=1024)
+def latex_svg(latex: str, color: str = "black") -> bytes:
+    """SVG bytes of *latex* (cached). A formula ziamath cannot parse becomes a visible note."""
+    try:
+        return ziamath.Latex(latex, size=SVG_FONT_PX, color=color).svg().encode()
+    except Exception:                                    # noqa: BLE001 - any parser error
+        log.exception("cannot render LaTeX %r", latex)
+        return ziamath.Latex(r"\text{[formula error]}", size=SVG_FONT_PX,
+                             color="#c00000").svg().encode()
+
+
+def render_image(latex: str, height_px: int, color: str = "black",
+                 background=Qt.GlobalColor.white) -> QImage:
+    """Render *latex* into a QImage *height_px* tall (width from the aspect ratio)."""
+    renderer = QSvgRenderer(QByteArray(latex_svg(latex, color)))
+    size = renderer.defaultSize()
+    width = max(1, round(size.width() * height_px / max(1, size.height())))
+    image = QImage(width, height_px, QImage.Format.Format_ARGB32)
+    image.fill(background)
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    renderer.render(painter, QRectF(0, 0, width, height_px))
+    painter.end()
+    return image
+
+
+class FormulaWidget(QWidget):
+    """Paints one LaTeX formula, keeping its aspect ratio and following the widget's font size.
+
+    Its natural size is the SVG's size scaled to the font (times ``scale``); when the widget is
+    narrower, the formula shrinks to fit instead of being clipped.
+    """
+
+    def __init__(self, latex: str = "", parent: QWidget | None = None, scale: float = 1.0,
+                 color: str | None = None):
+        super().__init__(parent)
+        self._latex = ""
+        self._deferred: str | None = None     # text to render when next painted (lazy)
+        self._scale = scale
+        self._color = color          # None: the palette's text colour
+        self._renderer = QSvgRenderer(self)
+        sp = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        sp.setHeightForWidth(True)
+        self.setSizePolicy(sp)
+        self.set_latex(latex)
+
+    # -- public ---------------------------------------------------------------------------
+    def latex(self) -> str:
+        """The LaTeX this widget shows (or will show once scrolled into view)."""
+        return self._deferred if self._deferred is not None else self._latex
+
+    def set_latex(self, latex: str, lazy: bool = False) -> bool:
+        """Show *latex*; returns True if it was rendered. Unchanged text does nothing. With
+        *lazy*, a widget that is scrolled out of sight only remembers the text and renders it
+        when it is next painted: live numbers change often, most cards are off screen."""
+        # (A widget still empty has no size, so it could never be seen: render it now.)
+        if lazy and self._latex and latex and self.visibleRegion().isEmpty():
+            self._deferred = None if latex == self._latex else latex
+            return False
+        self._deferred = None
+        if latex == self._latex and (self._renderer.isValid() or not latex):
+            return False
+        before = self._natural()
+        self._latex = latex
+        self._reload(before)
+        return True
+
+    def stale(self) -> bool:
+        """True while new text waits for the widget to be scrolled into view."""
+        return self._deferred is not None
+
+    def set_scale(self, scale: float) -> None:
+        """Extra enlargement on top of the font size (presentation mode)."""
+        self._scale = scale
+        self.updateGeometry()
+        self.update()
+
+    def scale(self) -> float:
+        return self._scale
+
+    def renderer(self) -> QSvgRenderer:
+        return self._renderer
+
+    # -- sizing ---------------------------------------------------------------------------
+    def _natural(self) -> QSize:
+        svg = self._renderer.defaultSize()
+        if not self._latex or svg.isEmpty():
+            return QSize(0, 0)
+        k = QFontInfo(self.font()).pixelSize() * MATH_TO_TEXT / SVG_FONT_PX * self._scale
+        return QSize(round(svg.width() * k), round(svg.height() * k))
+
+    def sizeHint(self) -> QSize:
+        return self._natural()
+
+    def minimumSizeHint(self) -> QSize:
+        n = self._natural()
+        # Allow shrinking to 40 % of the natural width before the layout must give more room.
+        return QSize(min(n.width(), max(40, round(n.width() * 0.4))), round(n.height() * 0.4))
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        n = self._natural()
+        if n.width() <= 0:
+            return 0
+        return min(n.height(), round(n.height() * width / n.width()))
+
+    # -- painting -------------------------------------------------------------------------
+    def _target(self) -> QRectF:
+        n = self._natural()
+        if n.isEmpty():
+            return QRectF()
+        k = min(1.0, self.width() / n.width(), self.height() / n.height())
+        w, h = n.width() * k, n.height() * k
+        return QRectF(0, (self.height() - h) / 2, w, h)
+
+    def paintEvent(self, event):
+        if self._deferred is not None:          # scrolled into view with stale numbers
+            self.set_latex(self._deferred)
+        if not self._latex or not self._renderer.isValid():
+            return
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self._renderer.render(painter, self._target())
+
+    def changeEvent(self, event):
+        # Font changes resize the formula; palette changes (dark theme) recolour it.
+        if event.type() in (event.Type.FontChange, event.Type.PaletteChange):
+            if event.type() == event.Type.PaletteChange and self._color is None:
+                self._reload()
+            self.updateGeometry()
+            self.update()
+        super().changeEvent(event)
+
+    def _reload(self, before: QSize | None = None):
+        if self._latex:
+            color = self._color or self.palette().color(QPalette.ColorRole.WindowText).name()
+            self._renderer.load(QByteArray(latex_svg(self._latex, color)))
+        if self._natural() != before:       # same size (e.g. new digits): no relayout needed
+            self.updateGeometry()
+        self.update()

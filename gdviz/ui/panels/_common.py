@@ -1,0 +1,188 @@
+"""Small building blocks shared by the lesson panels: wrapped rich-text labels, collapsible
+sections, symbol lists, font scaling."""
+from __future__ import annotations
+
+import html
+import re
+import time
+from typing import Callable
+
+from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtGui import QFont, QPalette
+from PySide6.QtWidgets import (
+    QFrame, QGridLayout, QLabel, QScrollArea, QSizePolicy, QToolButton, QVBoxLayout, QWidget)
+
+from gdviz.lesson.content import Symbol
+from gdviz.lesson.live import LiveValues
+from gdviz.ui.formula import FormulaWidget
+
+SYMBOL_SCALE = 1.0      # symbols in lists: as large as inline math
+
+
+def rich(text: str) -> str:
+    """Lesson markup (**bold**, *italic*) to HTML, everything else escaped."""
+    out = html.escape(text, quote=False)
+    out = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", out)
+    return re.sub(r"(?<![*\w])\*(?!\s)(.+?)(?<!\s)\*(?![*\w])", r"<i>\1</i>", out)
+
+
+def label(html_text: str = "", *, selectable: bool = False) -> QLabel:
+    """A word-wrapped rich-text label that never asks for more width than it is given."""
+    lab = QLabel(html_text)
+    lab.setTextFormat(Qt.TextFormat.RichText)
+    lab.setWordWrap(True)
+    # Ignored width: the label takes the width the layout offers and wraps to it, never
+    # widening the panel. setSizePolicy replaces the height-for-width flag set by
+    # setWordWrap, so it is set again.
+    sp = QSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+    sp.setHeightForWidth(True)
+    lab.setSizePolicy(sp)
+    lab.setMinimumWidth(40)
+    if selectable:
+        lab.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return lab
+
+
+def heading(text: str, size: str = "large", color: str | None = None) -> QLabel:
+    """A bold title whose size is relative to the widget font, so font scaling enlarges it."""
+    style = f"font-size:{size};font-weight:600;" + (f"color:{color};" if color else "")
+    lab = label(f'<span style="{style}">{html.escape(text)}</span>')
+    lab.setContentsMargins(0, 6, 0, 0)     # air above a title separates it from the text
+    return lab
+
+
+def swatch(color: str, width: int = 6) -> QFrame:
+    """A thin bar in a method's colour, placed beside its title."""
+    bar = QFrame()
+    bar.setFixedWidth(width)
+    bar.setStyleSheet(f"background:{color}; border-radius:2px;")
+    return bar
+
+
+def tinted(widget_layout) -> QFrame:
+    """A frame with the alternate-base background (works with light and dark palettes)."""
+    box = QFrame()
+    box.setAutoFillBackground(True)
+    box.setBackgroundRole(QPalette.ColorRole.AlternateBase)
+    box.setFrameShape(QFrame.Shape.StyledPanel)
+    box.setLayout(widget_layout)
+    return box
+
+
+def scroll(content: QWidget) -> QScrollArea:
+    """A vertical-only scroll area: content is always laid out at the visible width."""
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidget(content)
+    return area
+
+
+class SymbolList(QWidget):
+    """Rows of [symbol drawn as math | what it means]."""
+
+    def __init__(self, symbols: tuple[Symbol, ...], parent: QWidget | None = None):
+        super().__init__(parent)
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(10)
+        grid.setColumnStretch(1, 1)
+        self.formulas: list[FormulaWidget] = []
+        for row, sym in enumerate(symbols):
+            f = FormulaWidget(sym.tex, scale=SYMBOL_SCALE)
+            f.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+            self.formulas.append(f)
+            grid.addWidget(f, row, 0, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+            grid.addWidget(label(rich(sym.text)), row, 1, Qt.AlignmentFlag.AlignTop)
+
+
+class Section(QWidget):
+    """A titled section whose body folds away when its header is clicked."""
+
+    def __init__(self, title: str, body: QWidget, expanded: bool = True,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.button = QToolButton()
+        self.button.setText(title)
+        self.button.setCheckable(True)
+        self.button.setChecked(expanded)
+        self.button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.button.setAutoRaise(True)
+        self.button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        bold = QFont()
+        bold.setBold(True)                  # only boldness is set, so the size still follows
+        self.button.setFont(bold)
+        self.body = body
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.button)
+        lay.addWidget(body)
+        self.button.toggled.connect(self._toggle)
+        self._toggle(expanded)
+
+    def _toggle(self, on: bool):
+        self.button.setArrowType(Qt.ArrowType.DownArrow if on else Qt.ArrowType.RightArrow)
+        self.body.setVisible(on)
+
+
+class FontScaled:
+    """Mixin for QWidget: ``set_font_scale(f)`` enlarges all text (and formulas, which follow
+    the font) by *f* relative to the font the widget had at the first call."""
+
+    _base_point_size: float | None = None
+    _font_scale: float = 1.0
+
+    def set_font_scale(self, f: float) -> None:
+        if self._base_point_size is None:
+            self._base_point_size = self.font().pointSizeF()
+        self._font_scale = f
+        font = QFont(self.font())
+        font.setPointSizeF(self._base_point_size * f)
+        self.setFont(font)
+
+    def font_scale(self) -> float:
+        return self._font_scale
+
+
+def _structure(v: LiveValues) -> tuple:
+    return (v.n_examples, v.batch_size, v.updates_per_epoch, v.selected)
+
+
+class LiveThrottle(QObject):
+    """Passes LiveValues on at most every *interval_s*, but at once when N, B, ⌈N/B⌉ or the
+    selected method changed. Nothing is rendered while the owner is hidden; the latest values
+    are applied when it is shown (call :meth:`flush` from ``showEvent``)."""
+
+    def __init__(self, owner: QWidget, apply: Callable[[LiveValues], None],
+                 interval_s: float = 0.25):
+        super().__init__(owner)
+        self._owner, self._apply, self._interval = owner, apply, interval_s
+        self._pending: LiveValues | None = None
+        self._applied: LiveValues | None = None
+        self._last = -1e9
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.flush)
+
+    def push(self, values: LiveValues) -> None:
+        self._pending = values
+        urgent = self._applied is None or _structure(values) != _structure(self._applied)
+        wait = self._interval - (time.monotonic() - self._last)
+        if urgent or wait <= 0:
+            self.flush()
+        elif not self._timer.isActive():
+            self._timer.start(max(1, int(wait * 1000)))
+
+    def flush(self) -> None:
+        if self._pending is None or not self._owner.isVisible():
+            return
+        values, self._pending = self._pending, None
+        self._timer.stop()
+        self._last = time.monotonic()
+        self._applied = values
+        self._apply(values)
+
+    def latest(self) -> LiveValues | None:
+        """The newest values, applied or not."""
+        return self._pending or self._applied

@@ -1,0 +1,50 @@
+"""LessonDock: the lesson panels as tabs, in lesson order, behind one small API."""
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
+
+from gdviz.lesson import Lesson, LiveValues, default_lesson
+from gdviz.ui.panels._common import FontScaled
+from gdviz.ui.panels.formulas import FormulaPanel
+from gdviz.ui.panels.lesson import LessonPanel
+from gdviz.ui.panels.quick_example import QuickExamplePanel
+from gdviz.ui.panels.selected import SelectedMethodPanel
+
+
+class LessonDock(FontScaled, QWidget):
+    """Tabs: Formulas, Selected method, Quick example, Lesson.
+
+    Feed it ``update_live(values)`` at any rate and ``set_method(key)`` when the user picks a
+    method elsewhere; ``set_font_scale(f)`` enlarges every text and formula.
+    """
+
+    method_selected = Signal(str)   # the user picked a method in the "Selected method" tab
+
+    def __init__(self, lesson: Lesson | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        lesson = lesson or default_lesson()
+        self.formulas = FormulaPanel(lesson)
+        self.selected = SelectedMethodPanel(lesson)
+        self.quick = QuickExamplePanel(lesson)
+        self.lesson_panel = LessonPanel(lesson)
+        self.tabs = QTabWidget()
+        self.tabs.setUsesScrollButtons(True)
+        for panel, title in ((self.formulas, "Formulas"), (self.selected, "Selected method"),
+                             (self.quick, "Quick example"), (self.lesson_panel, "Lesson")):
+            self.tabs.addTab(panel, title)
+        self.selected.method_selected.connect(self.method_selected)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.tabs)
+
+    def update_live(self, values: LiveValues) -> None:
+        self.formulas.update_live(values)
+        self.selected.update_live(values)
+
+    def set_method(self, key: str) -> None:
+        self.selected.set_method(key)
+
+    def set_font_scale(self, f: float) -> None:
+        # The font propagates to every panel; formulas follow their widget's font size.
+        super().set_font_scale(f)

@@ -1,0 +1,183 @@
+"""The main window, offscreen: trails, controls, the worker thread and clean shutdown."""
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF, Qt
+
+from gdviz.core.scenario import load
+from gdviz.ui.main_window import MainWindow
+from gdviz.ui.worker import MIN_SNAPSHOT_INTERVAL_S
+
+
+@pytest.fixture
+def window(qtbot):
+    w = MainWindow(load("default"))
+    w.resize(1280, 800)
+    w.show()
+    qtbot.waitUntil(lambda: w.snapshot is not None and w.landscape_view is not None, timeout=10_000)
+    yield w
+    w.close()
+
+
+def updates(w, key="stochastic"):
+    return w.snapshot.method(key).updates
+
+
+def test_playing_fills_the_three_trails(window, qtbot):
+    window.cmd_speed.emit(400.0)
+    window.cmd_play.emit()
+    qtbot.waitUntil(lambda: updates(window) >= 30, timeout=10_000)
+    for key, trail in window.canvas.trails.items():
+        x, y = trail.getData()
+        assert x is not None and len(x) > 1, key
+    assert window.canvas.contours.getData()[0].size > 100
+
+
+def test_pause_step_reset(window, qtbot):
+    window.cmd_speed.emit(200.0)
+    window.controls.play_button.click()
+    qtbot.waitUntil(lambda: window.state.playing and updates(window) > 5, timeout=10_000)
+    window.controls.play_button.click()
+    qtbot.waitUntil(lambda: not window.state.playing, timeout=5_000)
+    seq = window.snapshot.sequence
+    qtbot.waitUntil(lambda: window.snapshot.sequence >= seq, timeout=2_000)
+    paused_at = updates(window)
+    qtbot.wait(300)
+    assert updates(window) == paused_at
+    before = {m.key: m.updates for m in window.snapshot.methods}
+    window.controls.step_button.click()   # per-update clock: every running method steps once
+    qtbot.waitUntil(lambda: updates(window, "mini_batch") == before["mini_batch"] + 1, timeout=5_000)
+    assert updates(window) == before["stochastic"] + 1
+    generation = window.snapshot.generation
+    window.controls.reset_button.click()
+    qtbot.waitUntil(lambda: window.snapshot.generation > generation, timeout=5_000)
+    assert all(m.updates == 0 for m in window.snapshot.methods)
+
+
+def test_batch_size_in_the_ui_reaches_engine_and_screen(window, qtbot):
+    window.controls.batch_spin.setValue(64)
+    qtbot.waitUntil(lambda: window.snapshot.method("mini_batch").batch_size == 64, timeout=5_000)
+    assert window.snapshot.method("mini_batch").updates_per_epoch == 4   # ceil(256 / 64)
+    qtbot.waitUntil(lambda: window.counters.cards["mini_batch"].values["per_epoch"].text() == "4",
+                    timeout=5_000)
+    assert "= 4 updates per epoch" in window.controls.updates_label.text()
+    label = window.canvas.legend.getLabel(window.canvas.trails["mini_batch"]).text
+    assert "B = 64" in label
+    window.cmd_step.emit()
+    qtbot.waitUntil(lambda: updates(window, "mini_batch") == 1, timeout=5_000)
+    assert window.snapshot.method("mini_batch").examples_seen == 64
+
+
+def test_click_on_canvas_moves_the_selected_start(window, qtbot):
+    window.select_method("stochastic")
+    target = (0.5, -2.0)
+    pos = window.canvas.pixel_of(*target)
+    qtbot.mouseClick(window.canvas.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+    qtbot.waitUntil(lambda: np.allclose(window.snapshot.method("stochastic").start, target, atol=0.1),
+                    timeout=5_000)
+    # the other methods keep their starts
+    assert np.allclose(window.snapshot.method("full_batch").start, (-1.6, 4.6))
+
+
+def test_worker_emits_at_most_60_snapshots_per_second(window, qtbot):
+    window.cmd_speed.emit(20_000.0)
+    window.cmd_play.emit()
+    worker = window.worker
+    qtbot.waitUntil(lambda: worker.snapshots_emitted > 40, timeout=10_000)
+    times = np.array(list(worker.emit_times))
+    assert np.all(np.diff(times) >= MIN_SNAPSHOT_INTERVAL_S)
+    assert updates(window) > 2 * worker.snapshots_emitted  # many steps per snapshot, never one each
+
+
+def test_diverging_method_gets_a_badge_and_the_others_go_on(window, qtbot):
+    window.controls.lr_spin.setValue(0.5)
+    window.cmd_speed.emit(2000.0)
+    window.cmd_play.emit()
+    qtbot.waitUntil(lambda: window.snapshot.method("stochastic").status == "diverged", timeout=10_000)
+    assert "diverged" in window.canvas.badges["stochastic"].textItem.toPlainText()
+    assert "diverged" in window.counters.cards["stochastic"].badge.text()
+    assert "smaller learning rate" in window.alert_label.text() and window.alert_label.isVisible()
+    full = updates(window, "full_batch")
+    qtbot.waitUntil(lambda: updates(window, "full_batch") > full or
+                    window.snapshot.method("full_batch").status == "finished", timeout=10_000)
+    assert window.snapshot.method("full_batch").status != "diverged"
+    assert np.all(np.isfinite(window.snapshot.method("full_batch").trail))
+    generation = window.snapshot.generation
+    window.controls.reset_button.click()
+    qtbot.waitUntil(lambda: window.snapshot.generation > generation, timeout=5_000)
+    assert not window.alert_label.isVisible()
+
+
+def test_image_is_oriented_like_the_engine(window, qtbot):
+    view = window.landscape_view
+    landscape_min = view.minima[0]
+    j, i = np.unravel_index(np.argmin(view.Z), view.Z.shape)
+    centre = window.canvas.image.mapToView(QPointF(i + 0.5, j + 0.5))
+    dx, dy = view.xs[1] - view.xs[0], view.ys[1] - view.ys[0]
+    assert abs(centre.x() - landscape_min[0]) < 2 * dx
+    assert abs(centre.y() - landscape_min[1]) < 2 * dy
+    # and on screen: each pixel has the colour the colour map gives the engine's level there,
+    # not the level of its mirror image
+    image = window.canvas.grab().toImage()
+    cmap = window.canvas.image.getColorMap()
+    low, high = window.canvas.image.getLevels()
+
+    def expected_lightness(level):
+        rgba = cmap.map(np.clip((level - low) / (high - low), 0, 1), mode="float")
+        r, g, b = rgba[:3]
+        return (max(r, g, b) + min(r, g, b)) / 2
+    xs = np.linspace(view.xs[5], view.xs[-6], 15)
+    ys = np.linspace(view.ys[5], view.ys[-6], 15)
+    light, level, mirrored = [], [], []
+    legend = window.canvas.mapFromScene(window.canvas.legend.sceneBoundingRect()).boundingRect()
+    for x in xs:
+        for y in ys:
+            p = window.canvas.pixel_of(x, y)
+            if legend.adjusted(-5, -5, 5, 5).contains(p):
+                continue
+            light.append(image.pixelColor(int(p.x()), int(p.y())).lightness())
+            col = np.searchsorted(view.xs, x)
+            row = np.searchsorted(view.ys, y)
+            level.append(expected_lightness(view.image[row, col]))
+            mirrored.append(expected_lightness(view.image[len(view.ys) - 1 - row, col]))
+    def rank_correlation(a, b):
+        ra, rb = np.argsort(np.argsort(a)), np.argsort(np.argsort(b))
+        return np.corrcoef(ra, rb)[0, 1]
+
+    right = rank_correlation(light, level)
+    wrong = rank_correlation(light, mirrored)
+    assert right > 0.7 and right > wrong + 0.2, (right, wrong)
+
+
+def test_twenty_open_close_cycles_leave_no_running_thread(qtbot):
+    threads = []
+    for _ in range(20):
+        w = MainWindow(load("default"))
+        w.show()
+        w.cmd_play.emit()
+        thread = w.worker_thread.thread
+        threads.append(thread)
+        qtbot.waitUntil(thread.isRunning, timeout=5_000)
+        w.close()
+        assert not thread.isRunning()
+    assert not any(t.isRunning() for t in threads)
+
+
+def test_analytic_mode_never_imports_torch(tmp_path):
+    script = (
+        "import sys\n"
+        "from PySide6.QtCore import QTimer\n"
+        "from gdviz.ui.app import make_application\n"
+        "from gdviz.ui.main_window import MainWindow\n"
+        "from gdviz.core.scenario import load\n"
+        "app = make_application()\n"
+        "w = MainWindow(load('default')); w.show(); w.cmd_play.emit()\n"
+        "QTimer.singleShot(1500, w.close)\n"
+        "app.exec()\n"
+        "print('torch' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                         env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "False"
