@@ -40,6 +40,8 @@ def _scenario_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--drop-last", action="store_true", default=None, dest="drop_last",
                    help="drop the short last batch of each epoch (floor(N/B) updates)")
     p.add_argument("--function", help="your own f(x, y), e.g. '(x**2 + y - 11)**2 + (x + y**2 - 7)**2'")
+    p.add_argument("--device", choices=("auto", "cpu", "cuda"),
+                   help="MLP scenarios: where the network trains (auto: CUDA when it works)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -65,6 +67,13 @@ def resolve_scenario(args: argparse.Namespace):
         base = sc.dataclasses.replace(base, function=None)
     if changes.get("landscape") and changes["landscape"] != base.landscape and "starts" not in changes:
         base = sc.dataclasses.replace(base, starts={}, xlim=None, ylim=None)
+        if changes["landscape"] != sc.MLP:
+            base = sc.dataclasses.replace(base, mlp=None)   # leaving the MLP mode
+    device = getattr(args, "device", None)
+    if device:
+        if base.landscape != sc.MLP and changes.get("landscape") != sc.MLP:
+            raise UsageError("--device applies only to MLP scenarios (landscape mlp)")
+        changes["mlp"] = sc.dataclasses.replace(base.mlp or sc.MlpSettings(), device=device)
     return base.with_changes(source=f"{base.name} with command-line options", **changes)
 
 
@@ -79,15 +88,27 @@ def _vec(values):
     return [_num(v) for v in np.asarray(values, float).ravel()]
 
 
+def _is_mlp(sim) -> bool:
+    return hasattr(sim, "device_label")   # an MlpSimulation; checked without importing torch
+
+
 def simulation_json(scenario, sim, records) -> dict:
+    """The run as JSON. MLP runs: theta and gradients are coordinates on the weight plane,
+    each step adds "val_loss" and the top level "device" (and "notice", why not the GPU)."""
+    mlp = _is_mlp(sim)
     methods = {}
     for run in sim.runs:
-        steps = [{
-            "update": r.update, "epoch": r.epoch, "examples_seen": r.examples_seen,
-            "clock": _num(r.clock), "theta": _vec(r.theta), "loss": _num(r.loss),
-            "batch_loss": _num(r.batch_loss), "grad_estimate": _vec(r.grad_estimate),
-            "grad_full": _vec(r.grad_full), "batch": [int(i) for i in r.batch], "lr": _num(r.lr),
-        } for r in records[run.key]]
+        steps = []
+        for r in records[run.key]:
+            step = {
+                "update": r.update, "epoch": r.epoch, "examples_seen": r.examples_seen,
+                "clock": _num(r.clock), "theta": _vec(r.theta), "loss": _num(r.loss),
+                "batch_loss": _num(r.batch_loss), "grad_estimate": _vec(r.grad_estimate),
+                "grad_full": _vec(r.grad_full), "batch": [int(i) for i in r.batch],
+                "lr": _num(r.lr)}
+            if mlp:
+                step["val_loss"] = _num(r.val_loss)
+            steps.append(step)
         methods[run.key] = {
             "batch_size": run.batch_size,
             "updates_per_epoch": run.updates_per_epoch,
@@ -95,7 +116,12 @@ def simulation_json(scenario, sim, records) -> dict:
             "start": {"theta": _vec(run.start), "loss": _num(run.start_loss)},
             "steps": steps,
         }
-    return {"scenario": scenario.to_dict(), "methods": methods}
+    out = {"scenario": scenario.to_dict(), "methods": methods}
+    if mlp:
+        out["device"] = sim.device_label
+        out["notice"] = sim.notice
+        out["plane_axes"] = list(sim.landscape.param_names)
+    return out
 
 
 def _table(scenario, sim) -> str:
@@ -107,10 +133,17 @@ def _table(scenario, sim) -> str:
              f"{scenario.optimizer}, {scenario.epochs:g} epochs, clock: {scenario.clock}",
              f"{'method':<12} {'B':>6} {'upd/epoch':>9} {'updates':>8} {'epochs':>7} "
              f"{'clock':>12} {'final loss':>12} {'status':>9}"]
+    mlp = _is_mlp(sim)
+    if mlp:
+        lines[1] += f" {'val loss':>10}"
     for r in sim.runs:
         clock = f"{r.clock:.4g} {CLOCK_UNITS[scenario.clock]}"
         lines.append(f"{METHOD_LABELS[r.key]:<12} {r.batch_size:>6} {r.updates_per_epoch:>9} "
-                     f"{r.updates:>8} {r.epoch:>7.2f} {clock:>12} {r.loss:>12.6g} {r.status:>9}")
+                     f"{r.updates:>8} {r.epoch:>7.2f} {clock:>12} {r.loss:>12.6g} {r.status:>9}"
+                     + (f" {r.val_loss:>10.4g}" if mlp else ""))
+    if mlp:
+        lines.append(f"network {sim.spec.sizes} on {sim.dataset.name}, device: {sim.device_label}"
+                     + (f" ({sim.notice})" if sim.notice else ""))
     if len(landscape.minima):
         best = min(landscape.minima, key=lambda m: float(landscape.loss(m)))
         lines.append(f"minimum at ({best[0]:.4g}, {best[1]:.4g}), loss {float(landscape.loss(best)):.6g}")
@@ -129,6 +162,11 @@ def cmd_scenarios(args) -> int:
 
 def cmd_simulate(args) -> int:
     scenario = resolve_scenario(args)
+    if scenario.landscape == "mlp":
+        from gdviz.mlp import require_torch
+        require_torch()   # a clear message when torch is missing
+        from gdviz.mlp.device import prefer_one_thread
+        prefer_one_thread()
     sim = scenario.build()
     records = sim.run_to_end()
     if args.json:
@@ -142,13 +180,15 @@ def cmd_simulate(args) -> int:
 
 def _launch(argv: list[str]) -> int:
     parser = _Parser(prog="gdviz", description="Open the gdviz window.")
-    parser.add_argument("scenario", nargs="?", default="default",
-                        help="a built-in scenario name or a .toml path")
+    parser.add_argument("scenario", nargs="?", default=None,
+                        help="a built-in scenario name or a .toml path (default: the one used "
+                             "last, else 'default')")
     parser.add_argument("--present", action="store_true", help="start in presentation mode")
     args = parser.parse_args(argv)
     from gdviz.core.scenario import load
 
-    scenario = load(args.scenario)  # refuse a bad scenario before any window appears
+    # refuse a bad scenario before any window appears; none named: the window's last one
+    scenario = load(args.scenario) if args.scenario else None
     from gdviz.ui.app import run_app
 
     return run_app(scenario, present=args.present)
@@ -158,6 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     from gdviz.core.expression import ExpressionError
     from gdviz.core.scenario import ScenarioError
+    from gdviz.mlp import MlpUnavailable
 
     try:
         if argv and argv[0] in ("-h", "--help"):
@@ -171,6 +212,9 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_export(argv[1:])
         args = build_parser().parse_args(argv)
         return {"scenarios": cmd_scenarios, "simulate": cmd_simulate}[args.verb](args)
+    except MlpUnavailable as exc:   # the environment lacks torch: not bad input
+        print(f"gdviz: error: {exc}", file=sys.stderr)
+        return 1
     except (UsageError, ScenarioError, ExpressionError, ValueError) as exc:
         print(f"gdviz: error: {exc}", file=sys.stderr)
         return 2

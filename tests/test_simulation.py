@@ -170,3 +170,12 @@ def test_default_scenario_draws_seed_001_picture():
         return 1 - np.mean(cos)
     full, mini, sgd = (wiggle(r) for r in sim.runs)
     assert full < mini < sgd
+
+
+def test_a_budget_keeps_the_methods_level():
+    sim = small_sim(batch_size=8, epochs=50)
+    for _ in range(5):
+        sim.advance_to(1000, max_updates=30)
+    counts = [r.updates for r in sim.runs]
+    assert max(counts) - min(counts) <= 1 and sum(counts) == 150
+    assert sim.clock_value == max(counts)  # the clock moved only as far as the updates taken

@@ -16,10 +16,19 @@ from gdviz.core.landscapes import LANDSCAPES, Landscape, make_landscape
 from gdviz.core.optimizers import OPTIMIZERS
 from gdviz.core.schedules import LR_SCALINGS, SCHEDULES
 from gdviz.core.simulation import Hyper, Simulation
+# The real-network mode's choices come from gdviz.mlp's __init__, which imports no torch.
+from gdviz.mlp import (
+    ACTIVATIONS as MLP_ACTIVATIONS, CLASSIFICATION_DATASETS as MLP_CLASSIFICATION,
+    DATASETS as MLP_DATASETS, DEVICES as MLP_DEVICES, LOSSES as MLP_LOSSES,
+    MAX_EXAMPLES as MLP_MAX_EXAMPLES, MIN_EXAMPLES as MLP_MIN_EXAMPLES, PLANES as MLP_PLANES)
 from gdviz.resources import resources_dir
 
 MAX_EXAMPLES = 100_000
 MAX_EPOCHS = 10_000
+
+MLP = "mlp"   # the landscape value that selects the real-network mode
+MAX_HIDDEN_LAYERS = 4
+MAX_HIDDEN_WIDTH = 256
 
 
 class ScenarioError(ValueError):
@@ -29,6 +38,24 @@ class ScenarioError(ValueError):
         self.source, self.field, self.value, self.reason = source, field_name, value, reason
         where = f"field '{field_name}' = {value!r}: " if field_name else ""
         super().__init__(f"{source}: {where}{reason}")
+
+
+@dataclass(frozen=True)
+class MlpSettings:
+    """The [mlp] table: the real-network mode's data set and network.
+
+    ``val_fraction`` of N validation points are drawn in addition to the N training points, so
+    n_examples stays the N of ⌈N/B⌉.
+    """
+
+    dataset: str = "moons"
+    noise: float = 0.2
+    val_fraction: float = 0.2
+    hidden: tuple[int, ...] = (16, 16)
+    activation: str = "tanh"
+    loss: str = "bce"
+    device: str = "auto"          # auto: CUDA when present and working, else the CPU
+    plane: str = "trajectories"   # or "random": filter-normalised random directions
 
 
 @dataclass(frozen=True)
@@ -58,6 +85,7 @@ class Scenario:
     xlim: tuple[float, float] | None = None
     ylim: tuple[float, float] | None = None
     speed: float = 0.0            # suggested clock ticks per second in the window (0: auto)
+    mlp: MlpSettings | None = None   # set (defaults filled in) exactly when landscape = "mlp"
     source: str = "<scenario>"
 
     # building the engine -------------------------------------------------------------------
@@ -65,6 +93,9 @@ class Scenario:
         return (tuple(self.xlim), tuple(self.ylim)) if self.xlim and self.ylim else None
 
     def make_landscape(self) -> Landscape:
+        if self.landscape == MLP:
+            raise ValueError("the MLP mode's landscape is a plane through weight space: "
+                             "use build().landscape")
         return make_landscape(self.landscape, self.n_examples, self.seed, self.noise,
                               self.function, self.bounds())
 
@@ -85,6 +116,13 @@ class Scenario:
         return {k: np.array(self.starts.get(k, defaults[k]), float) for k in METHOD_KEYS}
 
     def build(self, landscape: Landscape | None = None, trail_capacity: int = 4096) -> Simulation:
+        """The engine for this scenario; an MlpSimulation (imports torch) when landscape = "mlp".
+
+        Raises gdviz.mlp.MlpUnavailable when the MLP mode is asked for without torch.
+        """
+        if self.landscape == MLP:
+            from gdviz.mlp.simulation import from_scenario
+            return from_scenario(self, trail_capacity)
         landscape = landscape or self.make_landscape()
         return Simulation(landscape, self.batch_size, self.resolved_starts(landscape),
                           self.hyper(), self.seed, self.clock, self.drop_last, self.hardware(),
@@ -104,6 +142,10 @@ class Scenario:
     def to_dict(self) -> dict:
         out = dataclasses.asdict(self)
         out.pop("source")
+        if self.mlp is None:
+            out.pop("mlp")
+        else:
+            out["mlp"]["hidden"] = list(self.mlp.hidden)
         out["starts"] = {k: [float(v) for v in self.starts[k]] for k in self.starts}
         return out
 
@@ -136,9 +178,43 @@ def _choice(s, name, options):
         _fail(s, name, f"must be one of {', '.join(options)}")
 
 
+def _validate_mlp(s: Scenario) -> Scenario:
+    """The [mlp] table and the ranges of the real-network mode; fills in the defaults."""
+    m = s.mlp or MlpSettings()
+    if not isinstance(m, MlpSettings):
+        _fail(s, "mlp", "must be a table")
+
+    def bad(name, reason):
+        raise ScenarioError(s.source, f"mlp.{name}", getattr(m, name), reason)
+
+    for name, options in (("dataset", MLP_DATASETS), ("activation", MLP_ACTIVATIONS),
+                          ("loss", MLP_LOSSES), ("device", MLP_DEVICES), ("plane", MLP_PLANES)):
+        if getattr(m, name) not in options:
+            bad(name, f"must be one of {', '.join(options)}")
+    for name, high in (("noise", 10.0), ("val_fraction", 0.5)):
+        v = getattr(m, name)
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+            bad(name, "must be a finite number")
+        if not 0.0 <= v <= high:
+            bad(name, f"must be between 0 and {high}")
+    if (not isinstance(m.hidden, tuple) or not 1 <= len(m.hidden) <= MAX_HIDDEN_LAYERS
+            or not all(isinstance(h, int) and not isinstance(h, bool)
+                       and 1 <= h <= MAX_HIDDEN_WIDTH for h in m.hidden)):
+        bad("hidden", f"must be a list of 1 to {MAX_HIDDEN_LAYERS} layer widths, "
+                      f"each between 1 and {MAX_HIDDEN_WIDTH}")
+    if m.loss == "bce" and m.dataset not in MLP_CLASSIFICATION:
+        bad("loss", f"bce needs a classification data set; '{m.dataset}' is regression: use mse")
+    if not MLP_MIN_EXAMPLES <= s.n_examples <= MLP_MAX_EXAMPLES:
+        _fail(s, "n_examples", f"must be between {MLP_MIN_EXAMPLES} and {MLP_MAX_EXAMPLES} "
+                               "for the MLP mode")
+    return dataclasses.replace(s, mlp=m)
+
+
 def validate(s: Scenario) -> Scenario:
     """Check every field; raise ScenarioError naming the first bad one."""
-    _choice(s, "landscape", tuple(LANDSCAPES))
+    _choice(s, "landscape", tuple(LANDSCAPES) + (MLP,))
+    if s.mlp is not None and s.landscape != MLP:
+        _fail(s, "mlp", f"the [mlp] table needs landscape = \"{MLP}\"")
     if s.landscape == "custom":
         if not s.function:
             _fail(s, "function", "the custom landscape needs a function of x and y")
@@ -176,6 +252,8 @@ def validate(s: Scenario) -> Scenario:
         if lim is not None and (len(lim) != 2 or not all(math.isfinite(v) for v in lim)
                                 or lim[0] >= lim[1]):
             _fail(s, name, "must be [low, high] with low < high")
+    if s.landscape == MLP:
+        return _validate_mlp(s)
     return s
 
 
@@ -200,6 +278,8 @@ def from_mapping(data: dict, source: str) -> Scenario:
     if not isinstance(view, dict):
         raise ScenarioError(source, "view", view, "must be a table")
     data.update({k: view[k] for k in ("xlim", "ylim", "speed") if k in view})
+    if "mlp" in data:
+        data["mlp"] = _mlp_from_mapping(data["mlp"], source)
     if "starts" in data and not isinstance(data["starts"], dict):
         raise ScenarioError(source, "starts", data["starts"], "must be a table of [x, y] points")
     for key, value in data.items():
@@ -218,6 +298,31 @@ def from_mapping(data: dict, source: str) -> Scenario:
         if isinstance(data.get(name), int) and not isinstance(data.get(name), bool):
             data[name] = float(data[name])
     return validate(Scenario(source=source, **data))
+
+
+MLP_FIELDS = {f.name for f in dataclasses.fields(MlpSettings)}
+
+
+def _mlp_from_mapping(table, source: str) -> MlpSettings:
+    """MlpSettings from the [mlp] table (types checked here, values in validate)."""
+    if not isinstance(table, dict):
+        raise ScenarioError(source, "mlp", table, "must be a table")
+    table = dict(table)
+    for key, value in table.items():
+        if key not in MLP_FIELDS:
+            raise ScenarioError(source, f"mlp.{key}", value, "unknown field")
+        if key in ("dataset", "activation", "loss", "device", "plane") and not isinstance(value, str):
+            raise ScenarioError(source, f"mlp.{key}", value, "must be text")
+    if "hidden" in table:
+        if not isinstance(table["hidden"], list):
+            raise ScenarioError(source, "mlp.hidden", table["hidden"], "must be a list of layer widths")
+        table["hidden"] = tuple(table["hidden"])
+    for key in ("noise", "val_fraction"):
+        if isinstance(table.get(key), int) and not isinstance(table.get(key), bool):
+            table[key] = float(table[key])
+    if table.get("dataset") in MLP_DATASETS and table["dataset"] not in MLP_CLASSIFICATION:
+        table.setdefault("loss", "mse")   # a regression curve: mean squared error by default
+    return MlpSettings(**table)
 
 
 def load_file(path: str | Path) -> Scenario:

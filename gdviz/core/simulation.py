@@ -155,7 +155,79 @@ class MethodRun:
             loss_curve=self.loss_curve.array())
 
 
-class Simulation:
+class ClockedRuns:
+    """Three runs advanced together on one clock; shared by the analytic and the MLP engines.
+
+    Subclasses set ``runs`` (objects with ``key, status, clock, next_cost(), step()``),
+    ``clock_kind``, ``hardware`` and ``clock_value``.
+    """
+
+    runs: tuple
+    clock_kind: str
+    hardware: HardwareModel
+    clock_value: float
+
+    def run(self, key: str):
+        return self.runs[METHOD_KEYS.index(key)]
+
+    @property
+    def running(self) -> bool:
+        return any(r.status == "running" for r in self.runs)
+
+    def _step(self, run) -> StepRecord:
+        return run.step()
+
+    def set_hyper(self, hyper: Hyper) -> None:
+        """Learning rate, optimizer, schedule or run length, from the next update on."""
+        for r in self.runs:
+            r.set_hyper(hyper)
+            if r.status == "finished" and r.epoch < hyper.epochs - 1e-12:
+                r.status = "running"
+
+    def advance_to(self, clock_value: float, max_updates: int | None = None) -> list[StepRecord]:
+        """Step the running methods, always the one whose next update ends first, until every
+        update that ends by ``clock_value`` is taken or ``max_updates`` is spent.
+
+        Records come back in clock order. With a budget the methods stay level with each other,
+        and the shared clock only moves as far as the updates actually taken.
+        """
+        records: list[StepRecord] = []
+        budget = -1 if max_updates is None else max_updates
+        running = [r for r in self.runs if r.status == "running"]
+        limit = clock_value + CLOCK_EPS
+        while running and budget != 0:
+            ends = [r.clock + r.next_cost() for r in running]
+            i = min(range(len(running)), key=ends.__getitem__)
+            if ends[i] > limit:
+                break
+            run = running[i]
+            records.append(self._step(run))
+            budget -= 1
+            if run.status != "running":
+                running.pop(i)
+        if budget == 0 and records:
+            clock_value = min(clock_value, max(rec.clock for rec in records))
+        self.clock_value = max(self.clock_value, clock_value)
+        return records
+
+    def advance_by(self, delta: float, max_updates: int | None = None) -> list[StepRecord]:
+        return self.advance_to(self.clock_value + delta, max_updates)
+
+    def next_event(self) -> float | None:
+        """Clock value at which the next update of any running method ends."""
+        ends = [r.clock + r.next_cost() for r in self.runs if r.status == "running"]
+        return min(ends) if ends else None
+
+    def step_tick(self) -> list[StepRecord]:
+        """Advance to the next update of any method (one update per update clock tick)."""
+        target = self.next_event()
+        return [] if target is None else self.advance_to(target)
+
+    def tick_size(self) -> float:
+        return tick(self.clock_kind, self.hardware)
+
+
+class Simulation(ClockedRuns):
     """The three methods on one landscape, advanced together on one clock.
 
     ``advance_to(T)`` lets each running method take every update that ends by clock value T, so
@@ -186,49 +258,9 @@ class Simulation:
     def n(self) -> int:
         return self.landscape.n
 
-    def run(self, key: str) -> MethodRun:
-        return self.runs[METHOD_KEYS.index(key)]
-
-    @property
-    def running(self) -> bool:
-        return any(r.status == "running" for r in self.runs)
-
     def set_batch_size(self, batch_size: int) -> None:
         """The mini-batch's B, from its next update on."""
         self.run("mini_batch").set_batch_size(batch_size)
-
-    def set_hyper(self, hyper: Hyper) -> None:
-        for r in self.runs:
-            r.set_hyper(hyper)
-            if r.status == "finished" and r.epoch < hyper.epochs - 1e-12:
-                r.status = "running"
-
-    def advance_to(self, clock_value: float, max_updates: int | None = None) -> list[StepRecord]:
-        """Step every running method up to ``clock_value``; returns the records in clock order."""
-        records: list[StepRecord] = []
-        budget = max_updates if max_updates is not None else -1
-        self.clock_value = max(self.clock_value, clock_value)
-        for r in self.runs:
-            while r.status == "running" and r.clock + r.next_cost() <= clock_value + CLOCK_EPS:
-                if budget == 0:
-                    break
-                records.append(r.step())
-                budget -= 1
-        records.sort(key=lambda rec: rec.clock)
-        return records
-
-    def advance_by(self, delta: float, max_updates: int | None = None) -> list[StepRecord]:
-        return self.advance_to(self.clock_value + delta, max_updates)
-
-    def next_event(self) -> float | None:
-        """Clock value at which the next update of any running method ends."""
-        ends = [r.clock + r.next_cost() for r in self.runs if r.status == "running"]
-        return min(ends) if ends else None
-
-    def step_tick(self) -> list[StepRecord]:
-        """Advance to the next update of any method (one update per update clock tick)."""
-        target = self.next_event()
-        return [] if target is None else self.advance_to(target)
 
     def run_to_end(self) -> dict[str, list[StepRecord]]:
         """Run every method until it finishes or diverges; records per method."""
@@ -239,9 +271,6 @@ class Simulation:
                 out[r.key].append(r.step())
             self.clock_value = max(self.clock_value, r.clock)
         return out
-
-    def tick_size(self) -> float:
-        return tick(self.clock_kind, self.hardware)
 
     def snapshot(self, generation: int = 0) -> SimSnapshot:
         self.sequence += 1

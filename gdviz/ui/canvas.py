@@ -8,10 +8,12 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QGraphicsItem
 
 from gdviz.core import METHOD_KEYS, METHOD_LABELS
 from gdviz.core.snapshot import SimSnapshot
 from gdviz.ui.contours import LandscapeView
+from gdviz.ui.trail_layer import CachedTrail
 from gdviz.ui.theme import LIGHT, METHOD_SYMBOLS, Theme
 
 ARROW_FRACTION = 0.14   # the longer arrow of a method spans this share of the view
@@ -75,9 +77,12 @@ class ContourCanvas(pg.PlotWidget):
         plot.setAspectLocked(False)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setZValue(-20)
+        # the landscape only changes on reset: render it once, then blit it every frame
+        self.image.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         plot.addItem(self.image)
         self.contours = pg.PlotDataItem(antialias=True)
         self.contours.setZValue(-10)
+        self.contours.curve.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         plot.addItem(self.contours)
         self.minima = pg.ScatterPlotItem(symbol="star", size=20)
         self.minima.setZValue(5)
@@ -86,7 +91,8 @@ class ContourCanvas(pg.PlotWidget):
                                     labelTextSize="10pt")
         self.legend.setParentItem(plot.getViewBox())
         self.legend.sigSampleClicked.connect(self._on_legend_clicked)
-        self.trails: dict[str, pg.PlotDataItem] = {}
+        self.trails: dict[str, pg.PlotDataItem] = {}      # the live tail of each trail
+        self.trail_layers: dict[str, CachedTrail] = {}
         self.current: dict[str, pg.ScatterPlotItem] = {}
         self.badges: dict[str, pg.TextItem] = {}
         for key in METHOD_KEYS:
@@ -96,6 +102,8 @@ class ContourCanvas(pg.PlotWidget):
             trail.setZValue(10)
             plot.addItem(trail)
             self.trails[key] = trail
+            self.trail_layers[key] = CachedTrail(plot, trail,
+                                                 on_click=lambda k=key: self.method_clicked.emit(k))
             self.legend.addItem(trail, METHOD_LABELS[key])
             marker = pg.ScatterPlotItem(pxMode=True)
             marker.setZValue(30)
@@ -152,8 +160,8 @@ class ContourCanvas(pg.PlotWidget):
             color = theme.color(key)
             # projection: thick lines, a thin halo keeps them apart from the landscape
             width = theme.trail_width * (0.75 if key == "stochastic" else 1.0)
-            self.trails[key].setPen(pg.mkPen(color, width=width))
-            self.trails[key].setShadowPen(
+            self.trail_layers[key].set_pens(
+                pg.mkPen(color, width=width),
                 pg.mkPen(theme.halo, width=width + theme.halo_extra) if theme.halo else None)
             self.badges[key].setColor(color)
         self.true_shafts.setPen(pg.mkPen(theme.foreground, width=2.5, style=Qt.PenStyle.DashLine))
@@ -168,7 +176,8 @@ class ContourCanvas(pg.PlotWidget):
     def _restyle_markers(self) -> None:
         for key in METHOD_KEYS:
             color = self.theme.color(key)
-            size = 18 if key == self.selected else 14
+            base = getattr(self.theme, "marker_size", 14)     # projection-sized in both themes
+            size = round(base * 1.3) if key == self.selected else base
             pen = pg.mkPen(self.theme.marker_outline, width=3 if key == self.selected else 2)
             self.current[key].setData([], [], symbol=METHOD_SYMBOLS[key], size=size, pen=pen,
                                       brush=pg.mkBrush(color))
@@ -181,6 +190,10 @@ class ContourCanvas(pg.PlotWidget):
             axis.setStyle(tickFont=font)
             axis.label.setFont(QFont("DejaVu Sans", max(9, round(11 * scale))))
         self.legend.setLabelTextSize(f"{max(9, round(10 * scale))}pt")
+        self.arrow_note.setFont(QFont("DejaVu Sans", max(8, round(9 * scale))))
+        for badge in self.badges.values():
+            badge.setFont(QFont("DejaVu Sans", max(11, round(11 * scale)), QFont.Weight.Bold))
+        self._place_arrow_note()
         self._relabel_legend()
 
     # landscape ------------------------------------------------------------------------------
@@ -216,7 +229,8 @@ class ContourCanvas(pg.PlotWidget):
 
     def set_method_visible(self, key: str, visible: bool) -> None:
         (self._hidden.discard if visible else self._hidden.add)(key)
-        for item in (self.trails[key], self.current[key], self.badges[key]):
+        self.trail_layers[key].set_visible(visible)
+        for item in (self.current[key], self.badges[key]):
             item.setVisible(visible)
         if self._snapshot is not None:
             self.show_snapshot(self._snapshot)
@@ -233,7 +247,7 @@ class ContourCanvas(pg.PlotWidget):
         starts_x, starts_y, starts_data, brushes, symbols = [], [], [], [], []
         for m in snap.methods:
             trail = m.trail
-            self.trails[m.key].setData(trail[:, 0], trail[:, 1])
+            self.trail_layers[m.key].set_points(trail)
             self.current[m.key].setData([m.theta[0]], [m.theta[1]])
             if m.key not in self._hidden:
                 starts_x.append(m.start[0])

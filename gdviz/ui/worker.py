@@ -6,6 +6,7 @@ rate.
 """
 from __future__ import annotations
 
+import threading
 import time
 from collections import deque
 from dataclasses import dataclass, replace
@@ -19,7 +20,7 @@ from gdviz.core.simulation import Hyper
 
 FRAME_INTERVAL_MS = 16          # the frame timer; emission itself is capped below
 MIN_SNAPSHOT_INTERVAL_S = 1 / 60  # never more than 60 snapshots per second
-WORK_BUDGET_S = 0.010           # simulation time per frame, so commands stay responsive
+WORK_BUDGET_S = 0.006           # simulation time per 16 ms frame: the rest of the GIL is the GUI's
 NOISE_INTERVAL_S = 0.25         # measured-noise refresh for the lesson panel
 MAX_SPEED = 20_000.0            # clock ticks per second
 
@@ -67,6 +68,9 @@ class SimulationWorker(QObject):
         self._last_noise = 0.0
         self._noise_rng = np.random.default_rng(0)
         self._behind = False
+        self._plane_version = None
+        self._view_ready = threading.Event()
+        self._view_ready.set()
         self._last_emit = -1.0
         self.snapshots_emitted = 0
         self.emit_times: deque[float] = deque(maxlen=600)  # for tests and benchmarks
@@ -85,6 +89,10 @@ class SimulationWorker(QObject):
         if self._timer is not None:
             self._timer.stop()
         self._playing = False
+
+    def frame_drawn(self):
+        """Called from the GUI thread once it has drawn a snapshot: the next one may come."""
+        self._view_ready.set()
 
     # commands -------------------------------------------------------------------------------
     @Slot()
@@ -155,12 +163,23 @@ class SimulationWorker(QObject):
     def set_start(self, key: str, x: float, y: float):
         if not (np.isfinite(x) and np.isfinite(y)):
             return
+        if self._scenario.landscape == "mlp":
+            self.notice.emit("In the real-network mode all three methods start from the same "
+                             "initial weights, the origin of the plane.")
+            return
         starts = dict(self._scenario.starts) if self._scenario.starts else {}
         if self._sim is not None:
             starts = {r.key: tuple(map(float, r.start)) for r in self._sim.runs} | starts
         starts[key] = (float(x), float(y))
         self._build(replace(self._scenario, starts=starts), keep_landscape=True,
                     keep_playing=True)
+
+    @Slot()
+    def recompute_plane(self):
+        """MLP mode: lay the loss plane through the current weights again."""
+        if self._sim is not None and hasattr(self._sim, "recompute_plane"):
+            self._sim.recompute_plane()
+            self._dirty = True
 
     @Slot(str)
     def set_selected(self, key: str):
@@ -169,9 +188,18 @@ class SimulationWorker(QObject):
 
     # internals ------------------------------------------------------------------------------
     def _build(self, scenario: Scenario, keep_landscape: bool = False, keep_playing: bool = False):
+        mlp = scenario.landscape == "mlp"
         try:
-            landscape = self._sim.landscape if (keep_landscape and self._sim is not None) else None
-            sim = scenario.build(landscape)
+            if mlp:
+                from gdviz.mlp import require_torch
+                require_torch()
+                from gdviz.mlp.device import prefer_one_thread
+                prefer_one_thread()
+                sim = scenario.build()
+            else:
+                reuse = keep_landscape and self._sim is not None and \
+                    hasattr(self._sim.landscape, "example_grads")
+                sim = scenario.build(self._sim.landscape if reuse else None)
         except Exception as exc:  # a scenario the engine refuses leaves the current run as it was
             self.error.emit(f"Could not start {scenario.name}: {exc}")
             return
@@ -179,13 +207,21 @@ class SimulationWorker(QObject):
         self._sim = sim
         self._scenario = scenario
         self._generation += 1
-        self._playing = self._playing and keep_playing
+        self._playing = self._playing and (keep_playing or first)  # a play sent before start
         self._dirty = True
         self._last_noise = 0.0
-        if first or not keep_landscape:
-            from gdviz.ui.contours import landscape_view
-            self.landscape_ready.emit(landscape_view(sim.landscape, version=self._generation))
+        self._plane_version = None
+        if first or not keep_landscape or mlp:
+            self._emit_landscape()
         self._emit_state()
+
+    def _emit_landscape(self):
+        from gdviz.ui.contours import landscape_view
+        sim = self._sim
+        self._plane_version = getattr(sim, "plane_version", None)
+        # the MLP plane costs a batched forward pass per grid point: a coarser grid keeps it quick
+        resolution = 96 if self._plane_version is not None else 220
+        self.landscape_ready.emit(landscape_view(sim.landscape, resolution, self._generation))
 
     def _emit_state(self):
         self.state_changed.emit(WorkerState(self._playing, self._speed, self._generation,
@@ -216,11 +252,17 @@ class SimulationWorker(QObject):
                 self._playing = False
                 self.notice.emit("All methods have finished their epochs.")
                 self._emit_state()
+        if getattr(sim, "plane_version", None) != self._plane_version:
+            self._emit_landscape()
         if now - self._last_noise > NOISE_INTERVAL_S:
             self._last_noise = now
             self._emit_noise()
         emit_time = time.perf_counter()
-        if self._dirty and emit_time - self._last_emit >= MIN_SNAPSHOT_INTERVAL_S:
+        # Latest-only hand-off: while the GUI has not drawn the last snapshot, newer states wait
+        # here (and replace each other) instead of piling up in the GUI's event queue.
+        if (self._dirty and self._view_ready.is_set()
+                and emit_time - self._last_emit >= MIN_SNAPSHOT_INTERVAL_S):
+            self._view_ready.clear()
             self._dirty = False
             self._last_emit = emit_time
             self.snapshots_emitted += 1

@@ -167,8 +167,8 @@ class ControlPanel(QWidget):
     def _data_box(self) -> QGroupBox:
         box = QGroupBox("Landscape and clock")
         form = QFormLayout(box)
-        titles = {k: cls.title for k, cls in LANDSCAPES.items()}
-        self.landscape_combo = self._combo(tuple(LANDSCAPES), titles)
+        titles = {k: cls.title for k, cls in LANDSCAPES.items()} | {"mlp": "Real network (MLP)"}
+        self.landscape_combo = self._combo((*LANDSCAPES, "mlp"), titles)
         self.landscape_combo.activated.connect(self._on_landscape)
         form.addRow("Landscape", self.landscape_combo)
         self.function_edit = QLineEdit()
@@ -301,6 +301,11 @@ class ControlPanel(QWidget):
 
     def _on_landscape(self) -> None:
         key = self.landscape_combo.currentData()
+        if key == "mlp":
+            if self.scenario.landscape != "mlp":
+                from gdviz.core.scenario import load
+                self._emit_scenario(load("mlp-moons"))
+            return
         if key == "custom":
             self.function_edit.setFocus()
             if not self.function_edit.text().strip():
@@ -308,7 +313,7 @@ class ControlPanel(QWidget):
                 return
             self._on_function()
             return
-        self._reset_with(landscape=key, function=None, starts={}, xlim=None, ylim=None)
+        self._reset_with(landscape=key, function=None, starts={}, xlim=None, ylim=None, mlp=None)
 
     def _on_function(self) -> None:
         text = self.function_edit.text()
@@ -320,7 +325,8 @@ class ControlPanel(QWidget):
         self.function_error.hide()
         with QSignalBlocker(self.landscape_combo):
             self.landscape_combo.setCurrentIndex(self.landscape_combo.findData("custom"))
-        self._reset_with(landscape="custom", function=text, starts={}, xlim=None, ylim=None)
+        self._reset_with(landscape="custom", function=text, starts={}, xlim=None, ylim=None,
+                         mlp=None)
 
     def _show_function_error(self, message: str) -> None:
         self.function_error.setText(message)
@@ -328,16 +334,19 @@ class ControlPanel(QWidget):
 
     def _reset_with(self, **changes) -> None:
         import dataclasses
-        raw = {k: v for k, v in changes.items() if k in ("starts", "xlim", "ylim", "function")}
+        raw = {k: v for k, v in changes.items() if k in ("starts", "xlim", "ylim", "function", "mlp")}
         rest = {k: v for k, v in changes.items() if k not in raw}
         try:
             candidate = dataclasses.replace(self.scenario, **raw).with_changes(**rest)
         except ValueError as exc:
             self._show_function_error(str(exc))
             return
-        self.scenario = candidate
-        self.set_scenario(candidate)
-        self.scenario_changed.emit(candidate)
+        self._emit_scenario(candidate)
+
+    def _emit_scenario(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        self.set_scenario(scenario)
+        self.scenario_changed.emit(scenario)
 
 
 def _speed_text(speed: float) -> str:

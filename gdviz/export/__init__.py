@@ -1,0 +1,14 @@
+"""Export: stills (.png, .svg) and clips (.mp4, .gif) rendered offline on a fixed clock.
+
+    atomic.py  a file is written whole or not at all (temporary file beside it, then rename)
+    render.py  offscreen rendering of snapshots with the window's own views (GUI thread)
+    encode.py  raw frames to ffmpeg (H.264 MP4, palette GIF) from a writer thread
+    job.py     one export: the frame clock, validation, stepping, cancel
+    cli.py     ``gdviz export SCENARIO --out FILE ...``
+
+The window's dialog is gdviz/ui/export_dialog.py.
+"""
+from gdviz.export.atomic import ExportError
+from gdviz.export.job import KINDS, ExportJob, ExportSpec, export, kind_of
+
+__all__ = ["KINDS", "ExportError", "ExportJob", "ExportSpec", "export", "kind_of"]

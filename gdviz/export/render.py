@@ -1,0 +1,274 @@
+"""Offscreen rendering of engine snapshots into images of a fixed size (GUI thread only).
+
+The views are the window's own (the contour canvas, or a whole ``MainWindow`` without its worker
+thread), built once, never shown on screen, and fed snapshots by the caller; each frame is
+painted into one reused ``QImage``. Nothing here looks at the wall clock, so the same snapshots
+give the same pixels.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+import numpy as np
+
+from gdviz.core.scenario import Scenario
+from gdviz.core.snapshot import SimSnapshot
+
+WHATS = ("canvas", "window")
+
+
+def prepare_headless() -> None:
+    """Use Qt's offscreen platform when there is no display (before the QApplication exists)."""
+    if sys.platform in ("win32", "darwin"):
+        return
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+            or os.environ.get("QT_QPA_PLATFORM")):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+
+def ensure_application():
+    """The running QApplication, or a new one set up as the app sets it up."""
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is not None:
+        return app
+    prepare_headless()
+    from gdviz.ui.app import make_application
+    app = make_application()
+    _quiet_offscreen_notes()
+    return app
+
+
+def _quiet_offscreen_notes() -> None:
+    """Drop the offscreen plugin's harmless "does not support propagateSizeHints()" line."""
+    from PySide6.QtCore import QtMsgType, qInstallMessageHandler
+
+    def handler(kind, _context, message):
+        if "propagateSizeHints" in message:
+            return
+        if kind != QtMsgType.QtDebugMsg:
+            print(message, file=sys.stderr)
+
+    qInstallMessageHandler(handler)
+
+
+def byte_order_pix_fmt() -> str:
+    """ffmpeg's name for the bytes of a ``QImage.Format_RGB32`` pixel (0xffRRGGBB words)."""
+    return "bgra" if sys.byteorder == "little" else "argb"
+
+
+class FrameRenderer:
+    """Paints snapshots of one scenario as ``what`` ("canvas" or "window") at ``size``."""
+
+    def __init__(self, scenario: Scenario, landscape_view, size: tuple[int, int],
+                 what: str = "canvas", theme: str = "light", speed: float | None = None):
+        from PySide6.QtCore import Qt
+        from PySide6.QtGui import QImage
+        from PySide6.QtWidgets import QApplication, QGraphicsItem
+
+        from gdviz.ui.theme import THEMES
+
+        if what not in WHATS:
+            raise ValueError(f"what must be one of {', '.join(WHATS)}")
+        ensure_application()
+        self.what = what
+        self.size = (int(size[0]), int(size[1]))
+        self.theme = THEMES[theme]
+        self.window = None
+        if what == "canvas":
+            from gdviz.ui.canvas import ContourCanvas
+            self.canvas = self.widget = ContourCanvas(theme=self.theme)
+            # type sized for the picture: a 1080p video gets 1.5x the labels of a 720p one
+            scale = min(self.size[0] / 1280, self.size[1] / 720)
+            if scale > 1.05:
+                self.canvas.set_font_scale(scale)
+            self.canvas.set_landscape(landscape_view)
+        else:
+            from gdviz.ui.main_window import MainWindow
+            from gdviz.ui.worker import WorkerState
+            self.window = self.widget = MainWindow(scenario, start_worker=False)
+            self.canvas = self.window.canvas
+            self._silence_shortcuts()
+            self._apply_window_theme()
+            self.window.on_landscape(landscape_view)
+            # the banner and the play button read as a running app, at the speed recorded
+            self.window.on_state(WorkerState(True, float(speed or scenario.speed or 20.0), 1))
+        w = self.widget
+        w.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+        w.resize(*self.size)
+        w.show()
+        QApplication.processEvents()
+        if w.size().width() != self.size[0] or w.size().height() != self.size[1]:
+            w.resize(*self.size)  # a window manager-less first show may ignore the size
+            QApplication.processEvents()
+        self.canvas.fit()
+        # The landscape does not move during an export: paint it from a cached pixmap.
+        for item in (self.canvas.image, self.canvas.contours):
+            item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        actual = w.size()
+        self.actual_size = (actual.width(), actual.height())
+        self._image = QImage(actual.width(), actual.height(), QImage.Format.Format_RGB32)
+        self._scaled = self.actual_size != self.size
+
+    @property
+    def note(self) -> str | None:
+        """A sentence for stderr when the widget could not take the requested size."""
+        if not self._scaled:
+            return None
+        return (f"the {self.what} needs at least {self.actual_size[0]}x{self.actual_size[1]}; "
+                f"it is drawn at that size and scaled to {self.size[0]}x{self.size[1]}")
+
+    def _silence_shortcuts(self) -> None:
+        # The window's shortcuts are application-wide: a second, hidden window holding the same
+        # keys would make every key ambiguous in the real one while an export runs.
+        from PySide6.QtGui import QAction, QKeySequence
+        for action in self.window.findChildren(QAction):
+            action.setShortcut(QKeySequence())
+            action.setEnabled(False)
+
+    def _apply_window_theme(self) -> None:
+        import inspect
+
+        window = self.window
+        for name in ("apply_theme", "set_theme"):  # the window's own themes, when present
+            method = getattr(window, name, None)
+            if callable(method):
+                params = list(inspect.signature(method).parameters.values())
+                wants_name = bool(params) and "str" in str(params[0].annotation)
+                method(self.theme.name if wants_name else self.theme)
+                return
+        for view in (window.canvas, window.rhythm, window.counters, window.losses):
+            if hasattr(view, "apply_theme"):
+                view.apply_theme(self.theme)
+
+    # drawing ----------------------------------------------------------------------------------
+    def show(self, snap: SimSnapshot) -> None:
+        """Hand one snapshot to the views (as the window's snapshot slot does)."""
+        if self.window is not None:
+            self.window.on_snapshot(snap)
+            self._flush_throttles()
+        else:
+            self.canvas.show_snapshot(snap)
+
+    def _flush_throttles(self) -> None:
+        # The lesson panels throttle their formulas on the wall clock; an export applies every
+        # frame's numbers at once so the frames do not depend on how fast the machine renders.
+        try:
+            from gdviz.ui.panels._common import LiveThrottle
+        except ImportError:
+            return
+        for throttle in self.window.findChildren(LiveThrottle):
+            throttle.flush()
+
+    def render(self, snap: SimSnapshot):
+        """The frame of ``snap`` as a QImage (Format_RGB32) of the requested size.
+
+        The image is reused by the next call: copy it (``frame_bytes``) before rendering again.
+        """
+        from PySide6.QtCore import QPoint, Qt
+        from PySide6.QtGui import QColor, QRegion
+        from PySide6.QtWidgets import QWidget
+
+        self.show(snap)
+        _settle_layouts()
+        image = self._image
+        image.fill(QColor(self.theme.background))
+        QWidget.render(self.widget, image, QPoint(0, 0), QRegion(),
+                           QWidget.RenderFlag.DrawChildren
+                           | QWidget.RenderFlag.DrawWindowBackground)
+        if self._scaled:
+            return image.scaled(self.size[0], self.size[1],
+                                Qt.AspectRatioMode.IgnoreAspectRatio,
+                                Qt.TransformationMode.SmoothTransformation
+                                ).convertToFormat(image.Format.Format_RGB32)
+        return image
+
+    def svg_bytes(self, snap: SimSnapshot) -> bytes:
+        """The canvas's plot as SVG (pyqtgraph's exporter: vector lines, the fill embedded)."""
+        import pyqtgraph.exporters
+
+        self.show(snap)
+        _settle_layouts()
+        self.canvas.repaint()  # orients the arrow heads for the current axis scales
+        exporter = pyqtgraph.exporters.SVGExporter(self.canvas.getPlotItem())
+        with _svg_closepath_fix():
+            return exporter.export(toBytes=True)
+
+    def close(self) -> None:
+        if self.window is not None:
+            self.window.shutdown()
+        self.widget.close()
+        self.widget.deleteLater()
+
+
+class _svg_closepath_fix:
+    """Qt 6.11's SVG generator closes paths with ``Z``, which pyqtgraph 0.14's exporter cannot
+    parse (its ``correctCoordinates`` expects every token of a path to be ``x,y``; it fails on
+    the view box's frame). For the length of one export, each ``Z`` becomes a line back to the
+    start of its subpath, which draws the same outline."""
+
+    def __enter__(self):
+        module = sys.modules["pyqtgraph.exporters.SVGExporter"]
+        self._module, self._original = module, module.correctCoordinates
+        original = self._original
+
+        def correct(node, defs, item, options):
+            for path in node.getElementsByTagName("path"):
+                path.setAttribute("d", _close_with_lines(path.getAttribute("d")))
+            return original(node, defs, item, options)
+
+        module.correctCoordinates = correct
+        return self
+
+    def __exit__(self, *exc):
+        self._module.correctCoordinates = self._original
+        return False
+
+
+def _close_with_lines(d: str) -> str:
+    if "Z" not in d and "z" not in d:
+        return d
+    out, start = [], None
+    for token in d.split():
+        if token[0] in "Mm" and "," in token:
+            start = token[1:]
+        if token in ("Z", "z"):
+            if start is not None:
+                out.append("L" + start)
+            continue
+        out.append(token)
+    return " ".join(out) + " "
+
+
+def _settle_layouts() -> None:
+    """Deliver pending layout requests (the legend's, after a relabel) before painting.
+
+    Only LayoutRequest: delivering every posted event would also paint the hidden widget to its
+    backing store (UpdateRequest), doubling the cost of a frame, and would not add anything the
+    frame shows. Posted events are not timers, so the wall clock stays out of the frames.
+    """
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+
+
+def frame_bytes(image) -> bytes:
+    """A copy of a Format_RGB32 QImage's pixels, tightly packed (ffmpeg's ``bgra`` rawvideo)."""
+    w, h = image.width(), image.height()
+    data = bytes(image.constBits())
+    stride = image.bytesPerLine()
+    if stride == 4 * w:
+        return data[: 4 * w * h]
+    rows = np.frombuffer(data, np.uint8)[: stride * h].reshape(h, stride)[:, : 4 * w]
+    return rows.tobytes()
+
+
+def to_rgb(image) -> np.ndarray:
+    """An (h, w, 3) uint8 RGB copy of a Format_RGB32 QImage (tests, comparisons)."""
+    w, h = image.width(), image.height()
+    px = np.frombuffer(frame_bytes(image), np.uint8).reshape(h, w, 4)
+    if sys.byteorder == "little":
+        return px[:, :, 2::-1].copy()
+    return px[:, :, 1:4].copy()

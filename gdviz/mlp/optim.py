@@ -1,0 +1,83 @@
+"""torch.optim's update rules applied in place to one flat weight tensor.
+
+One tensor instead of one per layer means a handful of kernels per update. The rules, constants
+and defaults are torch.optim's (SGD with momentum/nesterov, RMSprop, Adam), as in
+gdviz.core.optimizers. Two ways to pass the step's scalars: Python floats (torch.optim's own
+arithmetic, bit for bit) or a small device tensor (what a CUDA graph replays with new values).
+"""
+from __future__ import annotations
+
+import math
+
+from gdviz.core.optimizers import OPTIMIZERS
+from gdviz.mlp import require_torch
+
+torch = require_torch()
+
+
+class FlatOptimizer:
+    def __init__(self, name: str, params, momentum: float = 0.9, betas=(0.9, 0.999),
+                 alpha: float = 0.99, eps: float = 1e-8):
+        if name not in OPTIMIZERS:
+            raise ValueError(f"unknown optimizer '{name}'; choose one of {', '.join(OPTIMIZERS)}")
+        self.name = name
+        self.momentum = momentum
+        self.betas = betas
+        self.alpha = alpha
+        self.eps = eps
+        self.t = 0
+        # State made up front (zeros), so a CUDA graph can capture it; the first update still
+        # equals torch.optim's (momentum: 0 * m + g = g; Adam: lerp(0, g, w) = w g exactly).
+        self.m = torch.zeros_like(params)
+        self.v = torch.zeros_like(params)
+
+    def to(self, device) -> None:
+        self.m, self.v = self.m.to(device), self.v.to(device)
+
+    def scalars(self, lr: float) -> tuple[float, float]:
+        """(step size, sqrt of Adam's second bias correction) for the next update."""
+        t = self.t + 1
+        if self.name == "adam":
+            b1, b2 = self.betas
+            return lr / (1 - b1**t), math.sqrt(1 - b2**t)
+        return lr, 1.0
+
+    def step(self, p, g, lr: float) -> None:
+        """One update with Python-float scalars (torch.optim's arithmetic)."""
+        step_size, bc2_sqrt = self.scalars(lr)
+        self.t += 1
+        name, m, v = self.name, self.m, self.v
+        if name == "sgd":
+            p.add_(g, alpha=-lr)
+        elif name in ("momentum", "nesterov"):
+            m.mul_(self.momentum).add_(g)
+            d = g.add(m, alpha=self.momentum) if name == "nesterov" else m
+            p.add_(d, alpha=-lr)
+        elif name == "rmsprop":
+            v.mul_(self.alpha).addcmul_(g, g, value=1 - self.alpha)
+            p.addcdiv_(g, v.sqrt().add_(self.eps), value=-lr)
+        else:
+            b1, b2 = self.betas
+            m.lerp_(g, 1 - b1)
+            v.mul_(b2).addcmul_(g, g, value=1 - b2)
+            p.addcdiv_(m, (v.sqrt() / bc2_sqrt).add_(self.eps), value=-step_size)
+
+    def step_tensor(self, p, g, scal) -> None:
+        """The same update with ``scal`` = tensor [step size, bc2 sqrt] on p's device."""
+        self.t += 1
+        name, m, v = self.name, self.m, self.v
+        step_size = scal[0]
+        if name == "sgd":
+            p.sub_(g * step_size)
+        elif name in ("momentum", "nesterov"):
+            m.mul_(self.momentum).add_(g)
+            d = g.add(m, alpha=self.momentum) if name == "nesterov" else m
+            p.sub_(d * step_size)
+        elif name == "rmsprop":
+            v.mul_(self.alpha).addcmul_(g, g, value=1 - self.alpha)
+            p.sub_(g / v.sqrt().add_(self.eps) * step_size)
+        else:
+            b1, b2 = self.betas
+            m.lerp_(g, 1 - b1)
+            v.mul_(b2).addcmul_(g, g, value=1 - b2)
+            p.sub_(m / (v.sqrt() / scal[1]).add_(self.eps) * step_size)

@@ -1,0 +1,158 @@
+"""A 2-D plane through weight space shared by the three methods, and the loss drawn on it.
+
+Origin: the common initial weights. Axes: (full-batch end - start) and (stochastic end -
+start), made orthonormal by Gram–Schmidt, so plane coordinates are distances in weight space,
+projection is a dot product, and what is left over is the distance from the plane. Where a
+trajectory gives no usable direction (no movement yet, or parallel to the other), a
+filter-normalised random direction (Li et al., 2018) stands in.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from gdviz.mlp import require_torch
+from gdviz.mlp.device import is_device_failure
+from gdviz.mlp.model import MlpSpec, plane_losses
+
+torch = require_torch()
+
+# A direction whose part orthogonal to the axes already taken is below this fraction of the
+# weights' own norm is treated as no direction (no movement, or parallel to the first axis).
+DIRECTION_TOL = 1e-6
+PAD = 0.25          # margin around the trajectories, as a fraction of their span
+SURFACE_EXAMPLES = 4096   # the surface is drawn on at most this many training examples
+
+
+@dataclass(frozen=True)
+class Plane:
+    origin: np.ndarray          # (P,) common initial weights
+    basis: np.ndarray           # (2, P) orthonormal axes
+    axes: tuple[str, str]       # what each axis is ("full batch", "random direction", ...)
+    scale: float                # natural half-width of the view when nothing has moved
+
+    def coords(self, w: np.ndarray) -> np.ndarray:
+        """Least-squares plane coordinates of weights w (..., P): (..., 2)."""
+        return (np.asarray(w, float) - self.origin) @ self.basis.T
+
+    def vector_coords(self, v: np.ndarray) -> np.ndarray:
+        """A weight-space vector (a gradient) projected onto the axes: (..., 2)."""
+        return np.asarray(v, float) @ self.basis.T
+
+    def distance(self, w: np.ndarray) -> np.ndarray:
+        """Euclidean distance of weights w (..., P) from the plane."""
+        d = np.asarray(w, float) - self.origin
+        return np.linalg.norm(d - self.coords(w) @ self.basis, axis=-1)
+
+
+def filter_normalised_direction(spec: MlpSpec, w: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A Gaussian direction whose every filter (weight-matrix row) has the norm of that filter
+    in ``w``; bias entries are zero, as in Li et al."""
+    d = np.zeros_like(w, dtype=float)
+    for off, rows, length in spec.weight_rows:
+        r = rng.normal(size=(rows, length))
+        target = np.linalg.norm(w[off:off + rows * length].reshape(rows, length), axis=1)
+        r *= (target / np.maximum(np.linalg.norm(r, axis=1), 1e-12))[:, None]
+        d[off:off + rows * length] = r.ravel()
+    return d
+
+
+def make_plane(spec: MlpSpec, origin: np.ndarray, ends: dict[str, np.ndarray], mode: str,
+               seed: int) -> Plane:
+    """The plane through ``origin``; ``ends`` maps "full batch"/"stochastic" to weights."""
+    origin = np.asarray(origin, float)
+    rng = np.random.default_rng([seed, 0x91A7E])
+    randoms = [filter_normalised_direction(spec, origin, rng) for _ in range(2)]
+    scale = float(np.linalg.norm(randoms[0]))
+    candidates = []
+    if mode == "trajectories":
+        candidates += [(name, np.asarray(w, float) - origin) for name, w in ends.items()
+                       if w is not None and np.all(np.isfinite(w))]
+    candidates += [("random direction", r) for r in randoms]
+    tol = DIRECTION_TOL * max(1.0, float(np.linalg.norm(origin)))
+    basis, names = [], []
+    for name, d in candidates:
+        for e in basis:                      # Gram–Schmidt
+            d = d - (d @ e) * e
+        norm = float(np.linalg.norm(d))
+        if norm > tol:
+            basis.append(d / norm)
+            names.append(name)
+        if len(basis) == 2:
+            break
+    return Plane(origin, np.array(basis), tuple(names), scale)
+
+
+def plane_bounds(points: np.ndarray, scale: float):
+    """((x0, x1), (y0, y1)) around ``points`` (m, 2) and the origin, with a margin.
+
+    Each axis spans at least half the other (a random second axis is not squashed flat), and
+    at least ``scale`` when nothing has moved.
+    """
+    pts = np.vstack([np.zeros((1, 2)), points[np.all(np.isfinite(points), axis=1)]])
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    span = hi - lo
+    floor = max(0.5 * float(span.max()), 1e-3 * scale) if span.max() > 0 else scale
+    centre = (lo + hi) / 2
+    half = np.maximum(span, floor) * (0.5 + PAD)
+    return tuple((float(c - h), float(c + h)) for c, h in zip(centre, half))
+
+
+class PlaneLandscape:
+    """The training loss on a plane, drawable by the contour canvas like an analytic landscape.
+
+    Immutable once made (it holds its own copies), so a view thread may evaluate it while the
+    worker trains; a new plane is a new object with a higher ``version``.
+    """
+
+    def __init__(self, spec: MlpSpec, plane: Plane, x, y, bounds, version: int, n_train: int):
+        self.spec = spec
+        self.plane = plane
+        self.version = version
+        self.bounds = bounds
+        self.minima = np.zeros((0, 2))
+        self.n = n_train
+        self.param_names = tuple(f"plane axis {k + 1} ({name})" for k, name in enumerate(plane.axes))
+        self.x, self.y = x[:SURFACE_EXAMPLES], y[:SURFACE_EXAMPLES]
+        used = len(self.x)
+        on = "" if used == n_train else f" (drawn on {used:,} of {n_train:,} training examples)"
+        self.title = f"Training loss on a plane through weight space{on}"
+        self._tensors(x.device)
+        self._cache = None
+
+    def _tensors(self, device) -> None:
+        self.x, self.y = self.x.to(device), self.y.to(device)
+        self._origin = torch.tensor(self.plane.origin, dtype=torch.float32, device=device)
+        self._basis = torch.tensor(self.plane.basis, dtype=torch.float32, device=device)
+
+    def loss(self, theta) -> np.ndarray:
+        """Loss at plane points theta (..., 2)."""
+        theta = np.asarray(theta, float)
+        flat = theta.reshape(-1, 2)
+        return self._losses(flat).reshape(theta.shape[:-1])
+
+    def loss_grid(self, xs, ys) -> np.ndarray:
+        """Z[j, i] = loss at (xs[i], ys[j]), the whole grid in one batched computation."""
+        xs, ys = np.asarray(xs, float), np.asarray(ys, float)
+        key = (xs.tobytes(), ys.tobytes())
+        if self._cache is not None and self._cache[0] == key:
+            return self._cache[1].copy()
+        X, Y = np.meshgrid(xs, ys)
+        Z = self._losses(np.stack([X.ravel(), Y.ravel()], axis=1)).reshape(len(ys), len(xs))
+        self._cache = (key, Z)
+        return Z.copy()
+
+    def _losses(self, coords: np.ndarray) -> np.ndarray:
+        try:
+            return self._evaluate(coords)
+        except Exception as exc:
+            if self.x.device.type == "cpu" or not is_device_failure(exc):
+                raise
+            self._tensors(torch.device("cpu"))   # the GPU failed: draw on the CPU instead
+            return self._evaluate(coords)
+
+    def _evaluate(self, coords: np.ndarray) -> np.ndarray:
+        c = torch.tensor(coords, dtype=torch.float32, device=self.x.device)
+        out = plane_losses(self.spec, self._origin, self._basis, c, self.x, self.y)
+        return out.double().cpu().numpy()
