@@ -49,14 +49,20 @@ def make_application():
     return app
 
 
-def run_app(scenario: Scenario, present: bool = False) -> int:
+def run_app(scenario: Scenario | None, present: bool = False) -> int:
+    """Open the window on *scenario* (None: the one used last, else the default)."""
     from PySide6.QtCore import QTimer
 
     from gdviz.ui.main_window import MainWindow
 
     app = make_application()
+    if scenario is None:
+        from gdviz.ui.settings import startup_scenario
+        scenario = startup_scenario()
     window = MainWindow(scenario)
     window.resize(1440, 900)
+    if hasattr(window, "restore_settings"):
+        window.restore_settings()  # geometry, docks, theme; saved again on close
     if present and hasattr(window, "set_presentation"):
         window.set_presentation(True)
     else:

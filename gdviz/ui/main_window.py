@@ -1,6 +1,8 @@
 """The main window: the canvas in the middle, panels in docks, the worker behind signals."""
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QCheckBox, QDockWidget, QHBoxLayout, QLabel, QMainWindow, QScrollArea,
@@ -32,6 +34,7 @@ class MainWindow(QMainWindow):
     cmd_scenario = Signal(object)
     cmd_start = Signal(str, float, float)
     cmd_selected = Signal(str)
+    cmd_recompute_plane = Signal()
 
     def __init__(self, scenario: Scenario, parent=None, start_worker: bool = True):
         super().__init__(parent)
@@ -41,6 +44,7 @@ class MainWindow(QMainWindow):
         self.snapshot = None
         self.landscape_view = None
         self.noise: NoiseInfo | None = None
+        self._live_key, self._live_time = None, 0.0
         self.state = WorkerState(False, scenario.speed or 20.0, 0)
         self.setWindowTitle(f"gdviz — {scenario.title or scenario.name}")
         self._build_views(scenario)
@@ -51,6 +55,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         if start_worker:  # False: an offscreen copy fed snapshots by the caller (export)
             self._start_worker(scenario)
+        self._build_classroom()
 
     # construction ---------------------------------------------------------------------------
     def _build_views(self, scenario: Scenario) -> None:
@@ -104,7 +109,7 @@ class MainWindow(QMainWindow):
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.controls_dock = self._dock("Controls", scroll, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.controls_dock.setMinimumWidth(self.controls.sizeHint().width() + 24)
+        self.controls_dock.setMinimumWidth(290)
 
         progress = QWidget()
         prow = QHBoxLayout(progress)
@@ -159,21 +164,30 @@ class MainWindow(QMainWindow):
         self._action(run, "Slower", "-", lambda: self.change_speed(0.5))
         self._action(run, "Smaller batch", "[", lambda: self.step_batch_size(-1))
         self._action(run, "Larger batch", "]", lambda: self.step_batch_size(+1))
-        view = self.menuBar().addMenu("&View")
+        view = self.view_menu = self.menuBar().addMenu("&View")
         for i, key in enumerate(METHOD_KEYS, start=1):
             self._action(view, f"Select {METHOD_LABELS[key]}", str(i),
-                         lambda k=key: self.select_method(k))
+                         lambda _checked=False, k=key: self.select_method(k))
         self._action(view, "Fit the landscape", "F", self.canvas.fit)
+        self._action(view, "Recompute the loss plane (real network)", "P",
+                     self.cmd_recompute_plane.emit)
         view.addSeparator()
         for dock in (self.controls_dock, self.progress_dock, self.lesson_dock):
             view.addAction(dock.toggleViewAction())
         self.file_menu = self.menuBar().addMenu("&File")
+        self._action(self.file_menu, "Export video or image…", "Ctrl+E", self.open_export_dialog)
         self._action(self.file_menu, "Quit", QKeySequence.StandardKey.Quit, self.close)
+
+    def open_export_dialog(self):
+        """File ▸ Export: a still or a clip of the scenario as it runs now, rendered offline."""
+        from gdviz.ui.export_dialog import open_export_dialog
+        return open_export_dialog(self)
 
     def _action(self, menu, text, shortcut, slot) -> QAction:
         action = QAction(text, self)
         action.setShortcut(QKeySequence(shortcut) if isinstance(shortcut, str) else shortcut)
-        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        # application-wide: works while a dock (even a floating one) or a button has the focus
+        action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
         action.triggered.connect(slot)
         menu.addAction(action)
         self.addAction(action)
@@ -193,6 +207,7 @@ class MainWindow(QMainWindow):
         self.cmd_scenario.connect(w.set_scenario)
         self.cmd_start.connect(w.set_start)
         self.cmd_selected.connect(w.set_selected)
+        self.cmd_recompute_plane.connect(w.recompute_plane)
         w.snapshot_ready.connect(self.on_snapshot)
         w.landscape_ready.connect(self.on_landscape)
         w.noise_ready.connect(self.on_noise)
@@ -214,6 +229,13 @@ class MainWindow(QMainWindow):
             self.losses.set_minimum_loss(float(nanmin(view.Z)))
 
     def on_snapshot(self, snap) -> None:
+        try:
+            self._draw_snapshot(snap)
+        finally:
+            if getattr(self, "worker", None) is not None:  # none: an export's offscreen copy
+                self.worker.frame_drawn()
+
+    def _draw_snapshot(self, snap) -> None:
         self.snapshot = snap
         self.canvas.show_snapshot(snap)
         self.rhythm.show_snapshot(snap, self.scenario.drop_last)
@@ -222,6 +244,30 @@ class MainWindow(QMainWindow):
         self._update_banner(snap)
         self._update_live()
         self._report_divergence(snap)
+        self._show_network(snap)
+
+    def _show_network(self, snap) -> None:
+        """The real-network dock: made the first time an MLP run reports, hidden otherwise."""
+        is_mlp = snap.extra is not None and hasattr(snap.extra, "x_train")
+        dock = getattr(self, "network_dock", None)
+        if not is_mlp:
+            if dock is not None and dock.isVisible():
+                dock.hide()
+            return
+        if dock is None:
+            from gdviz.ui.panels.mlp_view import MlpPanel
+            self.network_panel = MlpPanel()
+            # tabified with the lesson before it is ever shown, so the window keeps its width
+            self.network_dock = dock = QDockWidget("Network", self)
+            dock.setObjectName("network")
+            dock.setWidget(self.network_panel)
+            dock.hide()
+            self.tabifyDockWidget(self.lesson_dock, dock)
+            self.view_menu.addAction(dock.toggleViewAction())
+        if not dock.isVisible():
+            dock.show()
+            dock.raise_()
+        self.network_panel.update_snapshot(snap)
 
     def _report_divergence(self, snap) -> None:
         """A lasting alert in the status bar until the next reset; transient notes can't hide it."""
@@ -267,7 +313,11 @@ class MainWindow(QMainWindow):
         self._update_live()
 
     def change_speed(self, factor: float) -> None:
-        self.cmd_speed.emit(min(max(self.state.speed * factor, 0.5), 20_000.0))
+        speed = min(max(self.state.speed * factor, 0.5), 20_000.0)
+        # noted at once, so a second + or − before the worker's reply builds on this one
+        from dataclasses import replace
+        self.state = replace(self.state, speed=speed)
+        self.cmd_speed.emit(speed)
 
     def step_batch_size(self, direction: int) -> None:
         """[ and ]: through the common sizes 1, 16, 32, ..., 512 and N."""
@@ -300,10 +350,42 @@ class MainWindow(QMainWindow):
             self.cmd_speed.emit(scenario.speed)
 
     # derived display ------------------------------------------------------------------------
+    # classroom: themes, presentation, lessons, keyboard, settings ---------------------------
+    def _build_classroom(self) -> None:
+        from gdviz.ui import lessons_menu, presentation, settings, shortcuts
+        self.note_wanted = True
+        self.presentation = presentation.Presentation(self)
+        self.lessons_menu = lessons_menu.LessonsMenu(self)
+        self.classroom = shortcuts.install(self)
+        self.window_settings = settings.WindowSettings(self)
+        self.apply_theme(self.theme)
+
+    def apply_theme(self, theme) -> None:
+        """A theme (gdviz.ui.theme LIGHT or DARK) for every view and the Qt palette."""
+        from gdviz.ui.palette import apply_palette
+        self.theme = theme
+        for view in (self.canvas, self.rhythm, self.counters, self.losses):
+            view.apply_theme(theme)
+        # the app's palette for the window people use; a worker-less copy (export) keeps its own
+        if getattr(self, "worker", None):
+            apply_palette(theme, restyle=self)
+        else:
+            apply_palette(theme, widget=self)
+        if getattr(self, "classroom", None) is not None:
+            self.classroom.sync()
+
+    def set_presentation(self, on: bool, size=None) -> None:
+        """Presentation mode: full screen (or *size*, e.g. (1920, 1080)), large type, slim bar."""
+        self.presentation.set_active(on, size)
+
+    def restore_settings(self) -> None:
+        """Apply the user's saved settings, and save them when the window closes."""
+        self.window_settings.restore()
+
     def _show_note(self, scenario: Scenario) -> None:
         text = f"<b>{scenario.title}</b> — {scenario.note}" if scenario.title else ""
         self.note_label.setText(text)
-        self.note_label.setVisible(bool(text))
+        self.note_label.setVisible(bool(text) and getattr(self, "note_wanted", True))
 
     def _update_banner(self, snap) -> None:
         state = "playing" if self.state.playing else "paused"
@@ -331,11 +413,21 @@ class MainWindow(QMainWindow):
 
     def _update_live(self) -> None:
         values = self.live_values()
-        if values is not None:
-            self.lesson.update_live(values)
+        if values is None:
+            return
+        # Typesetting formulas is the GUI's most expensive job: while playing, the numbers refresh
+        # once a second; a new B, N or selected method shows at once.
+        key = (values.batch_size, values.selected, values.n_examples)
+        now = time.perf_counter()
+        if self.state.playing and key == self._live_key and now - self._live_time < 1.0:
+            return
+        self._live_key, self._live_time = key, now
+        self.lesson.update_live(values)
 
     # shutting down --------------------------------------------------------------------------
     def closeEvent(self, event) -> None:
+        if getattr(self, "window_settings", None) is not None:
+            self.window_settings.save()
         self.shutdown()
         super().closeEvent(event)
 

@@ -52,16 +52,32 @@ def qt_palette(theme: Theme) -> QPalette:
     return palette
 
 
-def apply_palette(theme: Theme, app=None) -> QPalette:
-    """Give the whole application *theme*'s palette (and the Fusion style, which honours it)."""
-    from PySide6.QtWidgets import QApplication
+def apply_palette(theme: Theme, app=None, widget=None, restyle=None) -> QPalette:
+    """Give the whole application *theme*'s palette (and the Fusion style, which honours it);
+    with *widget*, only that widget and its children (an offscreen copy, e.g. for an export,
+    must not recolour the app the user is looking at). *restyle*: a window whose style-sheet
+    widgets must be polished again after an app-wide change."""
+    from PySide6.QtWidgets import QApplication, QWidget
     app = app or QApplication.instance()
     if app is None:
         raise RuntimeError("apply_palette needs a QApplication")
-    if app.style().name().lower() != "fusion":
-        app.setStyle("Fusion")
     palette = qt_palette(theme)
-    app.setPalette(palette)
+    if widget is not None:
+        widget.setPalette(palette)
+    else:
+        if app.style().name().lower() != "fusion":
+            app.setStyle("Fusion")
+        elif app.palette() == palette:
+            return palette      # unchanged (every new window applies its theme): nothing to redo
+        app.setPalette(palette)
+    # Only the given window's own widgets: app.allWidgets() also wraps widgets of windows that
+    # are being torn down, which crashed PySide6 here.
+    root = widget if widget is not None else restyle
+    widgets = [] if root is None else [root, *root.findChildren(QWidget)]
+    # Widgets with a style sheet keep the palette they were polished with: polish them again.
+    for w in widgets:
+        if w.styleSheet():
+            w.setStyleSheet(w.styleSheet())
     return palette
 
 

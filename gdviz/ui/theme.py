@@ -38,6 +38,7 @@ class Theme:
     trail_width: float = 3.5          # px; the stochastic trail is drawn a little thinner
     halo: str = ""                    # a wider line under each trail ("" for none)
     halo_extra: float = 2.0           # px the halo is wider than the trail
+    marker_size: int = 16             # px of the current-position markers (the selected: ×1.3)
 
     def color(self, key: str) -> str:
         return self.method_colors[key]

@@ -23,6 +23,7 @@ MIN_SNAPSHOT_INTERVAL_S = 1 / 60  # never more than 60 snapshots per second
 WORK_BUDGET_S = 0.006           # simulation time per 16 ms frame: the rest of the GIL is the GUI's
 NOISE_INTERVAL_S = 0.25         # measured-noise refresh for the lesson panel
 MAX_SPEED = 20_000.0            # clock ticks per second
+PLANE_INTERVAL_S = 3.0          # MLP mode: the loss plane is laid anew at most this often
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class SimulationWorker(QObject):
         self._noise_rng = np.random.default_rng(0)
         self._behind = False
         self._plane_version = None
+        self._plane_time = 0.0
         self._view_ready = threading.Event()
         self._view_ready.set()
         self._last_emit = -1.0
@@ -267,7 +269,24 @@ class SimulationWorker(QObject):
             self._last_emit = emit_time
             self.snapshots_emitted += 1
             self.emit_times.append(emit_time)
-            self.snapshot_ready.emit(sim.snapshot(self._generation))
+            snapshot = sim.snapshot(self._generation)
+            self.snapshot_ready.emit(snapshot)
+            self._maybe_realign_plane(snapshot, emit_time)
+
+    def _maybe_realign_plane(self, snapshot, now: float) -> None:
+        """MLP mode: when the weights have left the drawn plane far behind, lay it anew through
+        where the runs are now (at most every few seconds: each new plane costs a grid)."""
+        if not hasattr(self._sim, "recompute_plane") or now - self._plane_time < PLANE_INTERVAL_S:
+            return
+        methods = [m for m in snapshot.methods if m.extra is not None and m.updates > 0]
+        if not methods:
+            return
+        off_plane = max(m.extra.plane_distance for m in methods)
+        in_plane = max(float(np.hypot(*m.theta)) for m in methods)
+        if np.isfinite(off_plane) and off_plane > 0.5 * max(in_plane, 1e-3):
+            self._plane_time = now
+            self._sim.recompute_plane()
+            self._dirty = True
 
     def _emit_noise(self):
         sim = self._sim

@@ -221,6 +221,9 @@ class ControlPanel(QWidget):
     @staticmethod
     def _combo(keys, labels) -> QComboBox:
         combo = QComboBox()
+        # size to a dozen characters, not the longest item: the dock stays narrow
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(12)
         for key in keys:
             combo.addItem(labels.get(key, key), key)
         return combo

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
-from gdviz.core import CLOCK_LABELS, METHOD_KEYS, METHOD_LABELS
+from gdviz.core import METHOD_KEYS, METHOD_LABELS
 from gdviz.core.clock import CLOCK_UNITS
 from gdviz.core.snapshot import SimSnapshot
 from gdviz.ui.theme import LIGHT, Theme
@@ -16,6 +16,8 @@ class LossCurves(pg.PlotWidget):
         plot = self.getPlotItem()
         plot.setMenuEnabled(False)
         plot.setLabel("left", "loss J(θ)")
+        plot.getAxis("left").enableAutoSIPrefix(False)
+        plot.getAxis("bottom").enableAutoSIPrefix(False)
         plot.showGrid(x=True, y=True, alpha=0.25)
         # no antialiasing: a long, noisy curve costs 3x as much to stroke antialiased
         self.curves = {key: plot.plot(name=METHOD_LABELS[key], antialias=False) for key in METHOD_KEYS}
@@ -51,7 +53,7 @@ class LossCurves(pg.PlotWidget):
 
     def show_snapshot(self, snap: SimSnapshot) -> None:
         unit = CLOCK_UNITS[snap.clock_kind]
-        self.getPlotItem().setLabel("bottom", f"{CLOCK_LABELS[snap.clock_kind]} ({unit})")
+        self.getPlotItem().setLabel("bottom", f"clock ({unit})")
         for m in snap.methods:
             curve = m.loss_curve
             y = curve[:, 1]

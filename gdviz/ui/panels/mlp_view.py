@@ -45,10 +45,12 @@ class MethodNetworkPlot(QWidget):
         self.key = key
         self.color = METHOD_COLORS[key]
         self.plot = _plot()
-        self.plot.getPlotItem().setTitle(
-            f'<span style="color:{self.color};font-weight:600">{METHOD_LABELS[key]}</span>',
-            size="11pt")
-        self.plot.setMinimumSize(150, 150)
+        # a label, not a plot title: it wraps instead of being clipped in a narrow dock
+        self.title = QLabel(f'<span style="color:{self.color};font-weight:600">'
+                            f'{METHOD_LABELS[key]}</span>')
+        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.title.setWordWrap(True)
+        self.plot.setMinimumSize(90, 120)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setColorMap(PROBABILITY_MAP)
         self.plot.addItem(self.image)
@@ -58,7 +60,9 @@ class MethodNetworkPlot(QWidget):
         self.plot.addItem(self.line)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(self.plot)
+        lay.setSpacing(0)
+        lay.addWidget(self.title)
+        lay.addWidget(self.plot, 1)
         self._rect = QRectF()
 
     def set_data(self, extra) -> None:
@@ -71,8 +75,9 @@ class MethodNetworkPlot(QWidget):
             y0, y1 = extra.grid_ys[0], extra.grid_ys[-1]
             self._rect = QRectF(x0, y0, x1 - x0, y1 - y0)
             self.image.setVisible(True)
+            # no aspect lock: in a narrow dock it would stretch the y range far past the data
+            self.plot.getPlotItem().setAspectLocked(False)
             self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
-            self.plot.getPlotItem().setAspectLocked(True)
         else:
             self.points.setData(x[:, 0], y, brush=pg.mkBrush("#8C8C8C"),
                                 pen=pg.mkPen(None), size=4)
@@ -112,15 +117,15 @@ class MlpPanel(QWidget):
             row.addWidget(self.methods[k])
 
         self.loss = _plot("Loss: training (solid), validation (dashed)")
-        self.loss.setMinimumHeight(170)
+        self.loss.setMinimumHeight(150)
         self.loss_lines, self.val_lines = {}, {}
         for k in METHOD_KEYS:
             c = METHOD_COLORS[k]
             self.loss_lines[k] = self.loss.plot(pen=pg.mkPen(c, width=2.5))
             self.val_lines[k] = self.loss.plot(pen=pg.mkPen(c, width=2, style=Qt.PenStyle.DashLine))
 
-        self.distance = _plot("Distance from the plane")
-        self.distance.setMinimumHeight(170)
+        self.distance = _plot("Distance of the weights from the plane")
+        self.distance.setMinimumHeight(120)
         self.bars = pg.BarGraphItem(x=[0, 1, 2], height=[0, 0, 0], width=0.6,
                                     brushes=[METHOD_COLORS[k] for k in METHOD_KEYS])
         self.distance.addItem(self.bars)
@@ -130,14 +135,14 @@ class MlpPanel(QWidget):
 
         grid = QGridLayout()
         grid.addWidget(self.loss, 0, 0)
-        grid.addWidget(self.distance, 0, 1)
-        grid.setColumnStretch(0, 2)
-        grid.setColumnStretch(1, 1)
+        grid.addWidget(self.distance, 1, 0)
+        grid.setRowStretch(0, 3)
+        grid.setRowStretch(1, 2)
 
         lay = QVBoxLayout(self)
         lay.addWidget(self.header)
-        lay.addLayout(row, 3)
-        lay.addLayout(grid, 2)
+        lay.addLayout(row, 2)
+        lay.addLayout(grid, 3)
         self._generation = None
 
     def update_snapshot(self, snap) -> None:

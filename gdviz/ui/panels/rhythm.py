@@ -84,9 +84,22 @@ class RhythmStrip(QWidget):
             font = label.font()
             font.setPointSizeF(9 * scale)
             label.setFont(font)
-        self.caption_column.setFixedWidth(round(CAPTION_WIDTH * max(1.0, scale * 0.9)))
+            label.setStyleSheet(f"font-size: {9 * scale:.3g}pt;")  # the sheet would win otherwise
+        self.caption_column.setFixedWidth(round(CAPTION_WIDTH * max(1.0, scale)))
         axis = self.plot_widget.getPlotItem().getAxis("bottom")
         axis.setStyle(tickFont=QFont("DejaVu Sans", max(8, round(9 * scale))))
+        axis.label.setFont(QFont("DejaVu Sans", max(8, round(9 * scale))))
+        axis_height = round(AXIS_HEIGHT * max(1.0, scale))   # tick numbers and title both grow
+        axis.setHeight(axis_height)
+        self.caption_column.layout().setContentsMargins(4, 4, 0, axis_height)
+
+    def set_method_visible(self, key: str, visible: bool) -> None:
+        label = self.labels[key]
+        policy = label.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)   # the other rows stay level with their ticks
+        label.setSizePolicy(policy)
+        for item in (self.ticks[key], self.cursors[key], label):
+            item.setVisible(visible)
 
     def show_snapshot(self, snap: SimSnapshot, drop_last: bool = False) -> None:
         n = snap.n_examples

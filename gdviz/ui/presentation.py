@@ -1,0 +1,325 @@
+"""Presentation mode: full screen, a large canvas, large type, the controls folded into a slim bar.
+
+``Presentation(window).set_active(True)`` (F11, ``gdviz --present``) saves the window's layout,
+hides the control dock, the menu bar and the dock title bars, shows :class:`PresentationBar`
+(play state, B, η, clock and speed at a glance, a few buttons for a mouse), and scales every
+text so body text is 24 px on a 1080-pixel-high screen (and in proportion on others). Esc
+(``set_active(False)``) puts everything back as it was. The dock layout used while presenting
+is remembered separately from the normal one.
+"""
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import QByteArray, QSize, Qt, QTimer
+from PySide6.QtGui import QFont, QFontInfo
+from PySide6.QtWidgets import (QApplication, QDockWidget, QFrame, QHBoxLayout, QLabel, QMenu,
+                               QSizePolicy, QToolButton, QWidget)
+
+from gdviz.core import CLOCK_LABELS, METHOD_LABELS
+
+BODY_PX_AT_1080 = 24          # body text height on a 1920×1080 projector
+MIN_BODY_PX, MAX_BODY_PX = 14, 48   # in proportion to the screen: 16 px at 720p
+RHYTHM_HEIGHT_PER_SCALE = 130  # px of rhythm strip per unit of font scale (labels + ticks)
+BAR_SHARE = 0.85              # bar text relative to body text
+LESSON_DOCK_SHARE = 0.30       # of the screen width, when presenting for the first time
+
+
+def body_px_for(height: int) -> int:
+    """The body text size in pixels for a presentation *height* pixels high."""
+    return int(min(max(round(BODY_PX_AT_1080 * height / 1080), MIN_BODY_PX), MAX_BODY_PX))
+
+
+def font_scale_for(height: int, base_px: int | None = None) -> float:
+    """The factor that turns the application font into presentation body text."""
+    if base_px is None:
+        base_px = QFontInfo(QApplication.font()).pixelSize() or 12
+    return body_px_for(height) / max(base_px, 1)
+
+
+class PresentationBar(QFrame):
+    """The controls, collapsed: the run state in words and a few buttons that never take focus."""
+
+    def __init__(self, window):
+        super().__init__()
+        self.main_window = window
+        self.setObjectName("presentationBar")
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(6, 2, 6, 2)
+        row.setSpacing(10)
+        self.play_button = self._button("▶", "Play / pause (Space)", window.cmd_toggle.emit)
+        self.step_button = self._button("Step", "One step (→)", window.cmd_step.emit)
+        self.reset_button = self._button("Reset", "Reset (R)", window.cmd_reset.emit)
+        for b in (self.play_button, self.step_button, self.reset_button):
+            row.addWidget(b)
+        self.state_label = QLabel()
+        self.state_label.setObjectName("presentationState")
+        self.state_label.setTextFormat(Qt.TextFormat.RichText)
+        # never wider than the window: a long state line is cut, it does not widen the window
+        self.state_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.state_label.setMinimumWidth(40)
+        row.addWidget(self.state_label, 1)
+        self.help_button = self._button("?", "Keyboard shortcuts (? or F1)", self._cheat_sheet)
+        row.addWidget(self.help_button)
+        self.menu_button = QToolButton()
+        self.menu_button.setText("☰")
+        self.menu_button.setToolTip("The menus")
+        self.menu_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.menu_button.setAutoRaise(True)
+        self.menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.menu_button.setMenu(QMenu(self.menu_button))
+        self.menu_button.menu().aboutToShow.connect(self._fill_menu)
+        row.addWidget(self.menu_button)
+        self._timer = QTimer(self)          # paused runs send no snapshots: poll a few times a second
+        self._timer.setInterval(250)
+        self._timer.timeout.connect(self.refresh)
+        self.hide()
+
+    def _button(self, text: str, tip: str, slot) -> QToolButton:
+        b = QToolButton()
+        b.setText(text)
+        b.setToolTip(tip)
+        b.setAutoRaise(True)
+        b.setFocusPolicy(Qt.FocusPolicy.NoFocus)   # Space must stay play/pause, never "press"
+        b.clicked.connect(slot)
+        return b
+
+    def _cheat_sheet(self) -> None:
+        actions = getattr(self.main_window, "classroom", None)
+        if actions is not None:
+            actions.cheat_sheet.toggle()
+
+    def _fill_menu(self) -> None:
+        menu = self.menu_button.menu()
+        menu.clear()
+        for action in self.main_window.menuBar().actions():
+            if action.menu() is not None:
+                menu.addMenu(action.menu())
+
+    def showEvent(self, event):
+        super().showEvent(event)
+        self.refresh()
+        self._timer.start()
+
+    def hideEvent(self, event):
+        self._timer.stop()
+        super().hideEvent(event)
+
+    def text(self) -> str:
+        """The state line as plain text (for tests)."""
+        return _plain(self.state_label.text())
+
+    def refresh(self) -> None:
+        w = self.main_window
+        state = w.state
+        scenario = w.scenario
+        playing = bool(state.playing)
+        self.play_button.setText("❚❚" if playing else "▶")
+        parts = [f"<b>{'▶ playing' if playing else '❚❚ paused'}</b>"]
+        b = scenario.batch_size
+        lr = scenario.lr
+        clock = scenario.clock
+        snap = w.snapshot
+        if snap is not None:
+            try:
+                mini = snap.method("mini_batch")
+                b, lr = mini.batch_size, mini.lr
+            except (KeyError, StopIteration, AttributeError):
+                pass
+            clock = getattr(snap, "clock_kind", clock)
+        rule = {"sqrt": " (η ∝ √B)", "linear": " (η ∝ B)"}.get(scenario.lr_scaling, "")
+        color = w.theme.color("mini_batch")
+        parts.append(f'<span style="color:{color}"><b>B = {b}</b></span>')
+        parts.append(f"η = {lr:g}{rule}")
+        parts.append(f"clock: {html.escape(CLOCK_LABELS.get(clock, str(clock)))}")
+        parts.append(f"{state.speed:g} ticks/s")
+        sel = w.selected
+        parts.append(f'<span style="color:{w.theme.color(sel)}"><b>'
+                     f"{html.escape(METHOD_LABELS.get(sel, sel))}</b></span> selected")
+        text = "  ·  ".join(parts)
+        if text != self.state_label.text():
+            self.state_label.setText(text)
+
+
+class Presentation:
+    """Enters and leaves presentation mode for one MainWindow."""
+
+    def __init__(self, window):
+        self.window = window
+        self.active = False
+        self.scale = 1.0
+        self.bar = PresentationBar(window)
+        layout = window.centralWidget().layout()
+        layout.insertWidget(0, self.bar)
+        self._normal: dict | None = None
+        self.presentation_state: QByteArray | None = None   # the dock layout while presenting
+        self._fonts: dict[int, tuple[QWidget, QFont]] = {}
+
+    # public -------------------------------------------------------------------------------
+    def set_active(self, on: bool, size: QSize | tuple[int, int] | None = None) -> None:
+        """Enter (full screen, or a frameless *size* for recordings and tests) or leave."""
+        if on and not self.active:
+            self._enter(size)
+        elif on and size is not None:
+            self._place(size)
+        elif not on and self.active:
+            self._leave()
+        self._sync_action()
+
+    def toggle(self) -> None:
+        self.set_active(not self.active)
+
+    def normal_state(self) -> QByteArray:
+        """The normal (not presenting) dock layout, even while presenting."""
+        if self.active and self._normal is not None:
+            return self._normal["state"]
+        return self.window.saveState()
+
+    def normal_geometry(self) -> QByteArray:
+        if self.active and self._normal is not None:
+            return self._normal["geometry"]
+        return self.window.saveGeometry()
+
+    def current_state(self) -> QByteArray | None:
+        return self.window.saveState() if self.active else self.presentation_state
+
+    # entering and leaving -------------------------------------------------------------------
+    def _enter(self, size) -> None:
+        w = self.window
+        self._normal = {
+            "state": w.saveState(),
+            "geometry": w.saveGeometry(),
+            "maximized": w.isMaximized(),
+            "shown": w.isVisible(),
+            "menubar": w.menuBar().isVisible(),
+            "banner": not w.clock_banner.isHidden(),
+            "rhythm_min": w.rhythm.minimumHeight(),
+            "split": w.centre_split.sizes(),
+        }
+        self.active = True
+        height = self._target_height(size)
+        self.scale = font_scale_for(height)
+        restored = self.presentation_state is not None and w.restoreState(self.presentation_state)
+        if not restored:
+            # first time: the canvas large, the lesson beside it, counters one key away (G)
+            w.progress_dock.hide()
+            w.lesson_dock.show()
+        w.controls_dock.hide()
+        w.menuBar().hide()
+        w.clock_banner.hide()
+        for dock in w.findChildren(QDockWidget):
+            dock.setTitleBarWidget(QWidget())
+        self._scale_fonts(self.scale)
+        self.bar.show()
+        self._place(size)
+        if not restored:
+            width = self._target_width(size)
+            w.resizeDocks([w.lesson_dock], [int(width * LESSON_DOCK_SHARE)],
+                          Qt.Orientation.Horizontal)
+        rhythm = int(RHYTHM_HEIGHT_PER_SCALE * self.scale)
+        total = sum(w.centre_split.sizes()) or height
+        w.centre_split.setSizes([max(total - rhythm, 1), rhythm])
+
+    def _leave(self) -> None:
+        w = self.window
+        normal = self._normal or {}
+        self.presentation_state = w.saveState()
+        self.active = False
+        self.bar.hide()
+        self._scale_fonts(1.0)
+        for dock in w.findChildren(QDockWidget):
+            dock.setTitleBarWidget(None)
+        w.menuBar().setVisible(normal.get("menubar", True))
+        w.clock_banner.setVisible(normal.get("banner", True))
+        w.rhythm.setMinimumHeight(normal.get("rhythm_min", w.rhythm.minimumHeight()))
+        if "state" in normal:
+            w.restoreState(normal["state"])
+        if w.isFullScreen():
+            w.showNormal()
+        w.setWindowFlag(Qt.WindowType.FramelessWindowHint, False)
+        if "geometry" in normal:
+            w.restoreGeometry(normal["geometry"])
+        if normal.get("maximized"):
+            w.showMaximized()
+        else:
+            w.show()
+        if normal.get("split"):
+            w.centre_split.setSizes(normal["split"])
+        self.scale = 1.0
+        self._normal = None
+
+    def _place(self, size) -> None:
+        w = self.window
+        if size is None:
+            w.showFullScreen()
+            return
+        width, height = (size.width(), size.height()) if isinstance(size, QSize) else size
+        if w.isFullScreen():
+            w.showNormal()
+        w.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
+        w.setGeometry(0, 0, int(width), int(height))
+        w.show()
+
+    def _target_height(self, size) -> int:
+        if size is not None:
+            return size.height() if isinstance(size, QSize) else int(size[1])
+        screen = self.window.screen() or QApplication.primaryScreen()
+        return screen.geometry().height() if screen is not None else 1080
+
+    def _target_width(self, size) -> int:
+        if size is not None:
+            return size.width() if isinstance(size, QSize) else int(size[0])
+        screen = self.window.screen() or QApplication.primaryScreen()
+        return screen.geometry().width() if screen is not None else 1920
+
+    # type -----------------------------------------------------------------------------------
+    def _scale_fonts(self, f: float) -> None:
+        w = self.window
+        for view in (w.lesson, w.canvas, w.rhythm):
+            if hasattr(view, "set_font_scale"):
+                view.set_font_scale(f)
+        # (the progress dock's font reaches the counters and the log-scale box inside it)
+        for widget in (w.note_label, w.progress_dock, w.statusBar()):
+            self._scale_widget_font(widget, f)
+        # the bar is a status line, not body text: a little smaller, so the whole state fits
+        self._scale_widget_font(self.bar, max(1.0, f * BAR_SHARE))
+        if hasattr(w.losses, "set_font_scale"):
+            w.losses.set_font_scale(f)
+        else:
+            _scale_plot_axes(w.losses, f)
+        w.rhythm.setMinimumHeight(int(RHYTHM_HEIGHT_PER_SCALE * f) if f > 1 else
+                                  (self._normal or {}).get("rhythm_min", w.rhythm.minimumHeight()))
+
+    def _scale_widget_font(self, widget: QWidget, f: float) -> None:
+        key = id(widget)
+        if key not in self._fonts:
+            self._fonts[key] = (widget, QFont(widget.font()))
+        base = self._fonts[key][1]
+        font = QFont(base)
+        if base.pointSizeF() > 0:
+            font.setPointSizeF(base.pointSizeF() * f)
+        else:
+            font.setPixelSize(max(1, round(base.pixelSize() * f)))
+        widget.setFont(font)
+
+    def _sync_action(self) -> None:
+        actions = getattr(self.window, "classroom", None)   # check marks, Esc enabled
+        if actions is not None:
+            actions.sync()
+
+
+def _scale_plot_axes(plot_widget, f: float) -> None:
+    """Tick and label fonts of a pyqtgraph PlotWidget's left and bottom axes."""
+    plot = plot_widget.getPlotItem()
+    for name in ("left", "bottom"):
+        axis = plot.getAxis(name)
+        axis.setStyle(tickFont=QFont("DejaVu Sans", max(8, round(9 * f))))
+        axis.label.setFont(QFont("DejaVu Sans", max(9, round(9 * f))))
+
+
+def _plain(rich: str) -> str:
+    from PySide6.QtGui import QTextDocument
+    doc = QTextDocument()
+    doc.setHtml(rich)
+    return doc.toPlainText()

@@ -1,0 +1,176 @@
+"""Settings remembered between runs: window geometry and dock layout (normal and presenting),
+theme, the panels shown, and the last scenario.
+
+One INI file, ``gdviz.ini``, in the user's configuration folder (``~/.config/gdviz`` on Linux),
+or in the folder named by the environment variable ``GDVIZ_SETTINGS_DIR`` (tests point it at a
+temporary folder so they never touch the user's settings).
+
+A window reads and writes settings only after ``restore()`` (the app calls it; a window made by a
+test or by the exporter stays independent of whatever the user has saved).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings, QSize, QStandardPaths
+
+ENV_DIR = "GDVIZ_SETTINGS_DIR"
+FILE_NAME = "gdviz.ini"
+VERSION = 1
+DEFAULT_SIZE = QSize(1440, 900)
+
+
+def settings_dir() -> Path:
+    env = os.environ.get(ENV_DIR)
+    if env:
+        return Path(env)
+    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.GenericConfigLocation)
+    return Path(base or Path.home() / ".config") / "gdviz"
+
+
+def settings_path() -> Path:
+    return settings_dir() / FILE_NAME
+
+
+def open_settings() -> QSettings:
+    """The settings file, INI format (readable, and the same on every platform)."""
+    return QSettings(str(settings_path()), QSettings.Format.IniFormat)
+
+
+def _bool(value, default: bool) -> bool:
+    if value is None:
+        return default
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
+
+
+def _bytes(value) -> QByteArray | None:
+    if isinstance(value, QByteArray) and not value.isEmpty():
+        return value
+    if isinstance(value, (bytes, bytearray)) and value:
+        return QByteArray(bytes(value))
+    return None
+
+
+# the last scenario --------------------------------------------------------------------------
+def scenario_reference(scenario) -> str | None:
+    """How to find *scenario* again: a built-in name, or the path of its file."""
+    from gdviz.core.scenario import builtin_dir
+    source = Path(str(scenario.source))
+    if source.suffix == ".toml" and source.exists():
+        try:
+            if source.resolve().parent == builtin_dir().resolve():
+                return scenario.name
+        except OSError:
+            pass
+        return str(source.resolve())
+    return None
+
+
+def last_scenario_reference() -> str | None:
+    value = open_settings().value("scenario/last")
+    return str(value) if value else None
+
+
+def startup_scenario(default: str = "default"):
+    """The scenario to open when none was named: the last one used, else *default*."""
+    from gdviz.core.scenario import ScenarioError, load
+    ref = last_scenario_reference()
+    if ref:
+        try:
+            return load(ref)
+        except (ScenarioError, ValueError, OSError):
+            pass
+    return load(default)
+
+
+class WindowSettings:
+    """Saves and restores one MainWindow's settings."""
+
+    def __init__(self, window):
+        self.window = window
+        self.enabled = False
+        # what "restore defaults" goes back to: the layout the window was built with
+        self.default_state = window.saveState()
+        self.default_split = window.centre_split.sizes()
+
+    # reading ----------------------------------------------------------------------------------
+    def restore(self) -> None:
+        """Apply the saved settings and save them again when the window closes."""
+        self.enabled = True
+        s = open_settings()
+        w = self.window
+        from gdviz.ui.theme import theme_named
+        theme = theme_named(s.value("view/theme"), w.theme)
+        if theme is not w.theme:
+            w.apply_theme(theme)
+        geometry = _bytes(s.value("window/geometry"))
+        if geometry is not None:
+            w.restoreGeometry(geometry)
+        state = _bytes(s.value("window/state"))
+        if state is not None:
+            w.restoreState(state)
+        w.rhythm.setVisible(_bool(s.value("window/rhythm_visible"), True))
+        w.note_label.setVisible(_bool(s.value("window/note_visible"), True)
+                                and bool(w.note_label.text()))
+        presenting = _bytes(s.value("presentation/state"))
+        presentation = getattr(w, "presentation", None)
+        if presenting is not None and presentation is not None:
+            presentation.presentation_state = presenting
+        actions = getattr(w, "classroom", None)
+        if actions is not None:
+            actions.sync()
+
+    # writing ----------------------------------------------------------------------------------
+    def save(self) -> None:
+        if not self.enabled:
+            return
+        w = self.window
+        settings_dir().mkdir(parents=True, exist_ok=True)
+        s = open_settings()
+        s.setValue("version", VERSION)
+        s.setValue("view/theme", w.theme.name)
+        presentation = getattr(w, "presentation", None)
+        if presentation is not None:
+            s.setValue("window/geometry", presentation.normal_geometry())
+            s.setValue("window/state", presentation.normal_state())
+            current = presentation.current_state()
+            if current is not None:
+                s.setValue("presentation/state", current)
+        else:
+            s.setValue("window/geometry", w.saveGeometry())
+            s.setValue("window/state", w.saveState())
+        s.setValue("window/rhythm_visible", not w.rhythm.isHidden())
+        s.setValue("window/note_visible", getattr(w, "note_wanted", True))
+        ref = scenario_reference(w.scenario)
+        if ref:
+            s.setValue("scenario/last", ref)
+        s.sync()
+
+    def restore_defaults(self) -> None:
+        """Forget every saved setting and put the window back as it was first built."""
+        s = open_settings()
+        s.clear()
+        s.sync()
+        w = self.window
+        presentation = getattr(w, "presentation", None)
+        if presentation is not None:
+            if presentation.active:
+                presentation.set_active(False)
+            presentation.presentation_state = None
+        from gdviz.ui.theme import LIGHT
+        w.apply_theme(LIGHT)
+        w.restoreState(self.default_state)
+        for dock in (w.controls_dock, w.progress_dock, w.lesson_dock):
+            dock.setFloating(False)
+            dock.show()
+        if w.isFullScreen() or w.isMaximized():
+            w.showNormal()
+        w.resize(DEFAULT_SIZE)
+        w.centre_split.setSizes(self.default_split)
+        actions = getattr(w, "classroom", None)
+        if actions is not None:
+            actions.show_everything()
+            actions.sync()

@@ -1,0 +1,164 @@
+"""Regenerate the README screenshots (offscreen, deterministic), one command:
+
+    python tools/screenshots.py                 # every shot in SHOTS into docs/screenshots/
+    python tools/screenshots.py --only presentation-dark --out /tmp/shots
+    python tools/screenshots.py --checks --out /tmp/shots   # and the review shots (CHECKS)
+
+A shot is a function ``shot(app, path)`` that builds what it needs, saves a PNG at *path* and
+closes its windows. Add one by writing the function and putting it in ``SHOTS`` (name -> function);
+the file is ``<name>.png``. Runs advance by a fixed number of clock ticks, not by wall time, so
+the pictures are the same every time.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("GDVIZ_SETTINGS_DIR", str(Path(os.environ.get("TMPDIR", "/tmp"))
+                                                   / "gdviz-screenshots-settings"))
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "docs" / "screenshots"
+PRESENTATION_SIZE = (1920, 1080)
+WINDOW_SIZE = (1440, 900)
+
+
+def settle(app, rounds: int = 10) -> None:
+    for _ in range(rounds):
+        app.processEvents()
+
+
+def wait_for(app, condition, timeout_s: float = 20.0) -> bool:
+    import time
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        app.processEvents()
+        if condition():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def open_window(app, scenario: str, theme: str = "light", ticks: int = 0,
+                presentation: bool = False, size=WINDOW_SIZE):
+    """A MainWindow on *scenario* in *theme*, advanced by *ticks* clock ticks."""
+    from gdviz.core.scenario import load
+    from gdviz.ui.main_window import MainWindow
+    from gdviz.ui.theme import THEMES
+
+    window = MainWindow(load(scenario))
+    window.apply_theme(THEMES[theme])
+    if presentation:
+        window.set_presentation(True, size)
+    else:
+        window.resize(*size)
+        window.show()
+    wait_for(app, lambda: window.snapshot is not None)
+    for _ in range(ticks):
+        window.cmd_step.emit()
+    wait_for(app, lambda: all(m.updates >= ticks or m.status != "running"
+                              for m in window.snapshot.methods))
+    settle(app, 20)
+    return window
+
+
+def grab(app, window, path: Path) -> None:
+    # let throttled views (live formulas re-render at most 4×/s) catch up with the last frame
+    wait_for(app, lambda: False, timeout_s=0.6)
+    settle(app, 10)
+    window.grab().save(str(path))
+    window.close()
+    settle(app, 5)
+
+
+def presentation_light(app, path: Path) -> None:
+    window = open_window(app, "lesson-1-rhythms", "light", ticks=45, presentation=True,
+                         size=PRESENTATION_SIZE)
+    grab(app, window, path)
+
+
+def presentation_dark(app, path: Path) -> None:
+    window = open_window(app, "lesson-1-rhythms", "dark", ticks=45, presentation=True,
+                         size=PRESENTATION_SIZE)
+    grab(app, window, path)
+
+
+def cheat_sheet_dark(app, path: Path) -> None:
+    window = open_window(app, "lesson-3-noise-law", "dark", ticks=30, presentation=True,
+                         size=PRESENTATION_SIZE)
+    window.classroom.cheat_sheet.set_shown(True)
+    grab(app, window, path)
+
+
+def window_light(app, path: Path) -> None:
+    window = open_window(app, "lesson-4-lr-and-batch", "light", ticks=40)
+    grab(app, window, path)
+
+
+def window_dark(app, path: Path) -> None:
+    window = open_window(app, "lesson-5-saddle", "dark", ticks=200)
+    grab(app, window, path)
+
+
+def window_default(app, path: Path) -> None:
+    window = open_window(app, "default", "light", ticks=150, size=(1280, 800))
+    grab(app, window, path)
+
+
+def network(app, path: Path) -> None:
+    window = open_window(app, "mlp-moons", "light", ticks=2000, size=(1440, 900))
+    grab(app, window, path)
+
+
+def lesson_selected(app, path: Path) -> None:
+    window = open_window(app, "default", "light", ticks=60, size=(1280, 900))
+    window.select_method("stochastic")
+    window.lesson.tabs.setCurrentWidget(window.lesson.selected)
+    wait_for(app, lambda: False, timeout_s=0.6)
+    settle(app, 10)
+    window.lesson_dock.grab().save(str(path))
+    window.close()
+    settle(app, 5)
+
+
+# the README's pictures (written by default)
+SHOTS = {
+    "window": window_default,
+    "network": network,
+    "lesson-selected": lesson_selected,
+    "presentation-light": presentation_light,
+    "presentation-dark": presentation_dark,
+}
+# more views to look at when changing the UI (--checks; not in the README)
+CHECKS = {
+    "cheat-sheet-dark": cheat_sheet_dark,
+    "window-light": window_light,
+    "window-dark": window_dark,
+}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=OUT, help=f"folder (default {OUT})")
+    every = SHOTS | CHECKS
+    parser.add_argument("--only", action="append", choices=sorted(every), metavar="NAME",
+                        help="only this shot (repeatable); names: " + ", ".join(every))
+    parser.add_argument("--checks", action="store_true",
+                        help="also the review shots: " + ", ".join(CHECKS))
+    args = parser.parse_args(argv)
+    from gdviz.ui.app import make_application
+    app = make_application()
+    args.out.mkdir(parents=True, exist_ok=True)
+    names = args.only or [*SHOTS, *(CHECKS if args.checks else ())]
+    for name in names:
+        path = args.out / f"{name}.png"
+        every[name](app, path)
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
