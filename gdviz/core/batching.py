@@ -33,8 +33,7 @@ class EpochSampler:
         self.batch_size = 1
         self.set_batch_size(batch_size)
         self.epochs_completed = 0
-        self._perm = self.rng.permutation(n)
-        self._pos = 0
+        self._new_epoch()
 
     def set_batch_size(self, batch_size: int) -> None:
         if not 1 <= batch_size <= self.n:
@@ -69,5 +68,12 @@ class EpochSampler:
 
     def _new_epoch(self) -> None:
         # A new array, not an in-place shuffle: the batch handed out last stays valid.
-        self._perm = self.rng.permutation(self.n)
+        self._perm = self._permutation()
         self._pos = 0
+
+    def _permutation(self):
+        return self.rng.permutation(self.n)
+
+    @property
+    def updates_per_epoch(self) -> int:
+        return updates_per_epoch(self.n, self.batch_size, self.drop_last)

@@ -1,7 +1,7 @@
 """One trainer: its weights, optimizer state and honest batching, with the data on the device."""
 from __future__ import annotations
 
-from gdviz.core.batching import updates_per_epoch
+from gdviz.core.batching import EpochSampler
 from gdviz.mlp import require_torch
 from gdviz.mlp.device import short_error
 from gdviz.mlp.model import MlpSpec, loss_and_grad
@@ -13,7 +13,7 @@ GRAPH_WARMUP = 3   # eager updates at a batch size before its CUDA graph is capt
 MAX_GRAPHS = 4     # graphs kept (batch sizes: B, the short last batch, earlier slider values)
 
 
-class TorchEpochSampler:
+class TorchEpochSampler(EpochSampler):
     """gdviz.core.batching.EpochSampler's rules with a seeded torch.Generator.
 
     A fresh permutation each epoch, drawn on the CPU, so every device sees the same batches;
@@ -21,51 +21,11 @@ class TorchEpochSampler:
     """
 
     def __init__(self, n: int, batch_size: int, seed: int, drop_last: bool = False):
-        self.n = n
-        self.drop_last = drop_last
         self.generator = torch.Generator().manual_seed(int(seed))
-        self.batch_size = 1
-        self.set_batch_size(batch_size)
-        self.epochs_completed = 0
-        self._new_epoch()
+        super().__init__(n, batch_size, rng=None, drop_last=drop_last)
 
-    def set_batch_size(self, batch_size: int) -> None:
-        if not 1 <= batch_size <= self.n:
-            raise ValueError(f"batch size {batch_size} must be between 1 and N = {self.n}")
-        self.batch_size = int(batch_size)
-
-    @property
-    def position(self) -> int:
-        return self._pos
-
-    @property
-    def updates_per_epoch(self) -> int:
-        return updates_per_epoch(self.n, self.batch_size, self.drop_last)
-
-    def next_size(self) -> int:
-        remaining = self.n - self._pos
-        if self.drop_last and remaining < self.batch_size:
-            return self.batch_size
-        return min(self.batch_size, remaining)
-
-    def next_batch(self):
-        """(indices, whether the batch completed an epoch)."""
-        if self.drop_last and self.n - self._pos < self.batch_size:
-            self._new_epoch()
-        end = min(self._pos + self.batch_size, self.n)
-        batch = self._perm[self._pos:end]
-        self._pos = end
-        completed = end == self.n or (self.drop_last and self.n - end < self.batch_size)
-        if completed:
-            self.epochs_completed += 1
-        if end == self.n:
-            self._new_epoch()
-        return batch, completed
-
-    def _new_epoch(self) -> None:
-        # A new tensor, not an in-place shuffle: the batch handed out last stays valid.
-        self._perm = torch.randperm(self.n, generator=self.generator)
-        self._pos = 0
+    def _permutation(self):
+        return torch.randperm(self.n, generator=self.generator)
 
 
 class Trainer:
