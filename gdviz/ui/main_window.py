@@ -349,7 +349,6 @@ class MainWindow(QMainWindow):
         if scenario.speed:
             self.cmd_speed.emit(scenario.speed)
 
-    # derived display ------------------------------------------------------------------------
     # classroom: themes, presentation, lessons, keyboard, settings ---------------------------
     def _build_classroom(self) -> None:
         from gdviz.ui import lessons_menu, presentation, settings, shortcuts
@@ -382,6 +381,7 @@ class MainWindow(QMainWindow):
         """Apply the user's saved settings, and save them when the window closes."""
         self.window_settings.restore()
 
+    # derived display ------------------------------------------------------------------------
     def _show_note(self, scenario: Scenario) -> None:
         text = f"<b>{scenario.title}</b> — {scenario.note}" if scenario.title else ""
         self.note_label.setText(text)

@@ -1,16 +1,100 @@
-"""A long trail drawn as cached, finished chunks plus a live tail.
+"""A long trail drawn as a raster of its finished part plus a live tail.
 
 Stroking thousands of wide antialiased points every frame is what costs a canvas its frame
-rate. A trail only grows at its end, so the finished part is split into chunks that Qt renders
-once into a cached pixmap; each frame re-strokes only the short live tail.
+rate. A trail only grows at its end, so its finished part is painted once into an image at
+screen resolution (new chunks are added to that image as they finish) and each frame only
+blits the image and strokes the short live tail. The image is painted again from scratch only
+when the view is zoomed, panned or resized, or the trail is thinned out.
 """
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QGraphicsItem
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QImage, QPainter, QPainterPath
 
 CHUNK = 256
+
+
+class _FrozenPaths(pg.GraphicsObject):
+    """Paths in data coordinates, rendered through a device-resolution image cache."""
+
+    def __init__(self):
+        super().__init__()
+        self.paths: list = []          # QPainterPaths, oldest first
+        self.pen = None
+        self.shadow = None
+        self._image: QImage | None = None
+        self._key = None
+        self._painted = 0              # how many paths the image already holds
+        self._bounds = QRectF()
+
+    def set_pens(self, pen, shadow) -> None:
+        self.pen, self.shadow = pen, shadow
+        self._invalidate()
+
+    def add(self, path) -> None:
+        self.prepareGeometryChange()
+        self.paths.append(path)
+        rect = path.boundingRect()
+        self._bounds = rect if self._bounds.isNull() else self._bounds.united(rect)
+        self.update()
+
+    def clear(self) -> None:
+        self.prepareGeometryChange()
+        self.paths = []
+        self._bounds = QRectF()
+        self._invalidate()
+
+    def _invalidate(self) -> None:
+        self._key = None
+        self.update()
+
+    def boundingRect(self) -> QRectF:
+        # the whole visible range: pens are wider than the paths' own bounds, in pixels
+        view_box = self.getViewBox()
+        if view_box is None or not self.paths:
+            return self._bounds
+        return view_box.viewRect().united(self._bounds)
+
+    def viewRangeChanged(self):
+        self.prepareGeometryChange()
+
+    def shape(self) -> QPainterPath:
+        return QPainterPath()  # never under the mouse: clicks go to the canvas and its markers
+
+    def paint(self, painter: QPainter, *_args) -> None:
+        if not self.paths or self.pen is None:
+            return
+        # The world transform, not the device one: when a widget is grabbed or rendered into a
+        # bigger image, Qt adds a redirection offset that must be applied once, by drawImage.
+        transform = painter.worldTransform()
+        device = painter.device()
+        width, height = device.width(), device.height()
+        key = (transform.m11(), transform.m12(), transform.m21(), transform.m22(),
+               transform.dx(), transform.dy(), width, height)
+        if key != self._key or self._image is None:
+            self._key = key
+            self._image = QImage(max(width, 1), max(height, 1),
+                                 QImage.Format.Format_ARGB32_Premultiplied)
+            self._image.fill(Qt.GlobalColor.transparent)
+            self._painted = 0
+        if self._painted < len(self.paths):
+            image_painter = QPainter(self._image)
+            image_painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            image_painter.setTransform(transform)
+            for path in self.paths[self._painted:]:
+                if self.shadow is not None:
+                    image_painter.setPen(self.shadow)
+                    image_painter.drawPath(path)
+                image_painter.setPen(self.pen)
+                image_painter.drawPath(path)
+            image_painter.end()
+            self._painted = len(self.paths)
+        painter.save()
+        painter.resetTransform()
+        painter.drawImage(QPointF(0, 0), self._image)
+        painter.restore()
 
 
 class CachedTrail:
@@ -18,33 +102,26 @@ class CachedTrail:
         self.plot_item = plot_item
         self.tail = tail
         self.on_click = on_click
-        self.chunks: list[pg.PlotCurveItem] = []     # frozen chunks in use
-        self._spare: list[pg.PlotCurveItem] = []     # hidden chunk items kept for reuse
+        self.frozen = _FrozenPaths()
+        self.frozen.setZValue(tail.zValue() - 0.5)
+        plot_item.addItem(self.frozen, ignoreBounds=True)
         self._ends = np.zeros((0, 2, 2))   # first and last point of every frozen chunk
-        self._pen = None
-        self._shadow = None
-        self._visible = True
+
+    @property
+    def chunks(self) -> list:
+        return self.frozen.paths
 
     def set_pens(self, pen, shadow_pen=None) -> None:
-        self._pen, self._shadow = pen, shadow_pen
         self.tail.setPen(pen)
         self.tail.setShadowPen(shadow_pen)
-        for chunk in self.chunks:
-            chunk.setPen(pen)
-            chunk.setShadowPen(shadow_pen)
+        self.frozen.set_pens(pg.mkPen(pen), pg.mkPen(shadow_pen) if shadow_pen is not None else None)
 
     def set_visible(self, visible: bool) -> None:
-        self._visible = visible
         self.tail.setVisible(visible)
-        for chunk in self.chunks:
-            chunk.setVisible(visible)
+        self.frozen.setVisible(visible)
 
     def clear(self) -> None:
-        # hiding and reusing items is far cheaper than removing them from the scene
-        for chunk in self.chunks:
-            chunk.hide()
-        self._spare = self.chunks[::-1] + self._spare
-        self.chunks = []
+        self.frozen.clear()
         self._ends = np.zeros((0, 2, 2))
 
     def set_points(self, points: np.ndarray) -> None:
@@ -58,24 +135,9 @@ class CachedTrail:
                 self.clear()  # the trail was thinned out or restarted: its old chunks are stale
                 frozen = 0
         while (frozen + 1) * CHUNK < k - 1:
-            self._freeze(points[frozen * CHUNK:(frozen + 1) * CHUNK + 1])
+            segment = points[frozen * CHUNK:(frozen + 1) * CHUNK + 1]
+            self.frozen.add(pg.arrayToQPath(segment[:, 0], segment[:, 1]))
+            self._ends = np.concatenate([self._ends, segment[[0, -1]][None]], axis=0)
             frozen += 1
         tail = points[frozen * CHUNK:]
         self.tail.setData(tail[:, 0], tail[:, 1])
-
-    def _freeze(self, segment: np.ndarray) -> None:
-        if self._spare:
-            chunk = self._spare.pop(0)
-            chunk.setData(segment[:, 0], segment[:, 1], pen=self._pen, shadowPen=self._shadow)
-        else:
-            chunk = pg.PlotCurveItem(segment[:, 0], segment[:, 1], pen=self._pen,
-                                     shadowPen=self._shadow, antialias=True)
-            chunk.setZValue(self.tail.zValue())
-            chunk.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-            if self.on_click is not None:
-                chunk.setClickable(True, width=8)
-                chunk.sigClicked.connect(lambda *_: self.on_click())
-            self.plot_item.addItem(chunk)
-        chunk.setVisible(self._visible)
-        self.chunks.append(chunk)
-        self._ends = np.concatenate([self._ends, segment[[0, -1]][None]], axis=0)

@@ -1,0 +1,43 @@
+"""The canvas draws a trail's finished part from a cached image: it must stay exact."""
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF
+
+from gdviz.ui.canvas import ContourCanvas
+from gdviz.ui.trail_layer import CHUNK, CachedTrail
+
+
+def test_chunks_freeze_as_the_trail_grows_and_rebuild_when_it_is_thinned(qtbot):
+    plot = pg.PlotWidget()
+    qtbot.addWidget(plot)
+    tail = plot.plot()
+    trail = CachedTrail(plot.getPlotItem(), tail)
+    points = np.cumsum(np.ones((3 * CHUNK + 10, 2)), axis=0)
+    trail.set_points(points)
+    assert len(trail.chunks) == 3
+    assert len(tail.getData()[0]) == 10            # only the live tail is re-stroked
+    trail.set_points(points[::2])                  # thinned out: the old chunks are stale
+    assert len(trail.chunks) == 1
+    np.testing.assert_array_equal(tail.getData()[0], points[::2][CHUNK:, 0])
+
+
+def test_frozen_part_is_drawn_where_the_data_is(qtbot):
+    canvas = ContourCanvas()
+    qtbot.addWidget(canvas)
+    canvas.resize(600, 400)
+    canvas.show()
+    canvas.getPlotItem().getViewBox().setRange(xRange=(0, 10), yRange=(0, 10), padding=0)
+    layer = canvas.trail_layers["full_batch"]
+    x = np.linspace(1, 9, 3 * CHUNK)
+    layer.set_points(np.column_stack([x, np.full_like(x, 5.0)]))
+    assert len(layer.chunks) >= 2
+    qtbot.wait(50)
+    for grab in (canvas.grab().toImage(), canvas.viewport().grab().toImage()):
+        offset = canvas.viewport().mapTo(canvas, canvas.viewport().rect().topLeft()) \
+            if grab.width() == canvas.width() else QPointF(0, 0)
+        p = canvas.pixel_of(2.0, 5.0)            # inside the first, frozen chunk
+        color = grab.pixelColor(int(p.x() + offset.x()), int(p.y() + offset.y()))
+        assert color.name().lower() == canvas.theme.color("full_batch").lower()
+        q = canvas.pixel_of(2.0, 8.0)            # away from the line: no trail colour
+        other = grab.pixelColor(int(q.x() + offset.x()), int(q.y() + offset.y()))
+        assert other.name().lower() != canvas.theme.color("full_batch").lower()
