@@ -10,6 +10,9 @@ from gdviz.core.snapshot import SimSnapshot
 from gdviz.ui.theme import LIGHT, Theme
 
 
+MAX_POINTS = 800
+
+
 class LossCurves(pg.PlotWidget):
     def __init__(self, parent=None, theme: Theme = LIGHT):
         super().__init__(parent)
@@ -56,6 +59,9 @@ class LossCurves(pg.PlotWidget):
         self.getPlotItem().setLabel("bottom", f"clock ({unit})")
         for m in snap.methods:
             curve = m.loss_curve
+            if len(curve) > MAX_POINTS:  # a curve needs no more points than the plot has pixels
+                keep = np.unique(np.linspace(0, len(curve) - 1, MAX_POINTS).astype(int))
+                curve = curve[keep]
             y = curve[:, 1]
             if self._log:
                 floor = self._min_loss if self._min_loss is not None else np.min(y)
