@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QCheckBox, QDockWidget, QHBoxLayout, QLabel, QMainWindow, QScrollArea,
                                QSplitter, QVBoxLayout, QWidget)
@@ -233,7 +233,9 @@ class MainWindow(QMainWindow):
             self._draw_snapshot(snap)
         finally:
             if getattr(self, "worker", None) is not None:  # none: an export's offscreen copy
-                self.worker.frame_drawn()
+                # after the repaint this snapshot caused: a zero timer runs once the paint
+                # events already queued have been delivered
+                QTimer.singleShot(0, self.worker.frame_drawn)
 
     def _draw_snapshot(self, snap) -> None:
         self.snapshot = snap

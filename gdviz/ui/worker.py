@@ -235,7 +235,11 @@ class SimulationWorker(QObject):
         if sim is None:
             return
         now = time.perf_counter()
-        if self._playing:
+        if self._playing and not self._view_ready.is_set():
+            # The GUI is still drawing the last snapshot. Python code on both threads takes
+            # turns on the GIL, so simulating now would slow every paint: wait for it instead.
+            self._last_time = now
+        elif self._playing:
             elapsed = min(now - self._last_time, 0.25)
             self._last_time = now
             target = sim.clock_value + elapsed * self._speed * sim.tick_size()
