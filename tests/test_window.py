@@ -184,3 +184,28 @@ def test_analytic_mode_never_imports_torch(tmp_path):
                          env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_without_torch_the_network_mode_says_how_to_install_and_the_rest_runs(window, qtbot,
+                                                                              monkeypatch):
+    import builtins
+    real_import = builtins.__import__
+
+    def no_torch(name, *args, **kwargs):
+        if name == "torch" or name.startswith("torch."):
+            raise ImportError("No module named 'torch'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_torch)
+    window.load_scenario(load("mlp-moons"))
+    qtbot.waitUntil(lambda: "pip install" in window.statusBar().currentMessage(), timeout=10_000)
+    assert "PyTorch" in window.statusBar().currentMessage()
+    monkeypatch.undo()
+    qtbot.waitUntil(lambda: window.controls.landscape_combo.currentData() == "regression",
+                    timeout=5_000)
+    assert window.scenario.name == "default"
+    # the analytic run is still there and still answers
+    before = updates(window, "mini_batch")
+    window.cmd_step.emit()
+    qtbot.waitUntil(lambda: updates(window, "mini_batch") > before, timeout=5_000)
+    assert window.landscape_view.title == "Linear regression"

@@ -45,6 +45,7 @@ class MainWindow(QMainWindow):
         self.landscape_view = None
         self.noise: NoiseInfo | None = None
         self._live_key, self._live_time = None, 0.0
+        self.running_scenario: Scenario | None = None   # the last one the worker accepted
         self.state = WorkerState(False, scenario.speed or 20.0, 0)
         self.setWindowTitle(f"gdviz — {scenario.title or scenario.name}")
         self._build_views(scenario)
@@ -214,6 +215,7 @@ class MainWindow(QMainWindow):
         w.state_changed.connect(self.on_state)
         # bound slots, not lambdas: a lambda would run in the worker's thread
         w.error.connect(self.show_error)
+        w.scenario_ready.connect(self.on_scenario_ready)
         w.notice.connect(self.show_notice)
         self.worker_thread = WorkerThread(w, self)
         self.worker_thread.start()
@@ -288,6 +290,15 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def show_error(self, message: str) -> None:
         self.statusBar().showMessage(message, 10_000)
+        # whatever was refused, the controls show what is actually running
+        if self.running_scenario is not None and self.running_scenario != self.scenario:
+            self.scenario = self.running_scenario
+            self.controls.set_scenario(self.scenario)
+            self._show_note(self.scenario)
+
+    @Slot(object)
+    def on_scenario_ready(self, scenario) -> None:
+        self.running_scenario = scenario
 
     @Slot(str)
     def show_notice(self, message: str) -> None:

@@ -53,6 +53,7 @@ class SimulationWorker(QObject):
     noise_ready = Signal(object)        # NoiseInfo
     state_changed = Signal(object)      # WorkerState
     error = Signal(str)                 # a message for the status bar; the run is left as it was
+    scenario_ready = Signal(object)     # the scenario now running, after every accepted change
     notice = Signal(str)
 
     def __init__(self, scenario: Scenario, speed: float | None = None):
@@ -141,6 +142,7 @@ class SimulationWorker(QObject):
             self.error.emit(str(exc))
             return
         self._sim.set_batch_size(int(batch_size))
+        self.scenario_ready.emit(self._scenario)
         self._dirty = True
         self._last_noise = 0.0
 
@@ -153,6 +155,7 @@ class SimulationWorker(QObject):
             self.error.emit(str(exc))
             return
         self._sim.set_hyper(self._scenario.hyper())
+        self.scenario_ready.emit(self._scenario)
         self._dirty = True
 
     @Slot(object)
@@ -208,6 +211,7 @@ class SimulationWorker(QObject):
         first = self._sim is None
         self._sim = sim
         self._scenario = scenario
+        self.scenario_ready.emit(scenario)
         self._generation += 1
         self._playing = self._playing and (keep_playing or first)  # a play sent before start
         self._dirty = True
