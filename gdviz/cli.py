@@ -180,15 +180,14 @@ def cmd_simulate(args) -> int:
 
 def _launch(argv: list[str]) -> int:
     parser = _Parser(prog="gdviz", description="Open the gdviz window.")
-    parser.add_argument("scenario", nargs="?", default=None,
-                        help="a built-in scenario name or a .toml path (default: the one used "
-                             "last, else 'default')")
+    parser.add_argument("scenario", nargs="?", default="default",
+                        help="a built-in scenario name or a .toml path (default: 'default'; "
+                             "File ▸ Reopen offers the one used last)")
     parser.add_argument("--present", action="store_true", help="start in presentation mode")
     args = parser.parse_args(argv)
     from gdviz.core.scenario import load
 
-    # refuse a bad scenario before any window appears; none named: the window's last one
-    scenario = load(args.scenario) if args.scenario else None
+    scenario = load(args.scenario)  # refuse a bad scenario before any window appears
     from gdviz.ui.app import run_app
 
     return run_app(scenario, present=args.present)

@@ -426,6 +426,14 @@ def test_settings_survive_a_restart(qtbot, isolated, make_window):
     assert second.height() == 700
     assert not second.classroom.panel_actions["lesson"].isChecked()
 
+    # a plain `gdviz` opens 'default' and offers the last scenario under File
+    from gdviz.core.scenario import load
+    third = make_window(load("default"), show=False)
+    third.restore_settings()
+    reopen = [a for a in third.file_menu.actions() if a.text().startswith("Reopen")]
+    third.close()
+    assert len(reopen) == 1
+
     second.classroom.restore_defaults()
     assert second.theme is LIGHT and second.lesson_dock.isVisible()
     assert second.size() == QSize(1440, 900)

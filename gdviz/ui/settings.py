@@ -122,6 +122,22 @@ class WindowSettings:
         actions = getattr(w, "classroom", None)
         if actions is not None:
             actions.sync()
+        self._offer_last_scenario()
+
+    def _offer_last_scenario(self) -> None:
+        """File ▸ Reopen: the scenario used last time (plain `gdviz` opens 'default')."""
+        from gdviz.core.scenario import ScenarioError, load
+        ref = last_scenario_reference()
+        menu = getattr(self.window, "file_menu", None)
+        if not ref or menu is None or ref == scenario_reference(self.window.scenario):
+            return
+        try:
+            scenario = load(ref)
+        except (ScenarioError, ValueError, OSError):
+            return
+        action = menu.addAction(f"Reopen “{scenario.title or scenario.name}” (used last time)")
+        action.triggered.connect(lambda: self.window.load_scenario(load(ref)))
+        menu.insertAction(menu.actions()[0], action)
 
     # writing ----------------------------------------------------------------------------------
     def save(self) -> None:
