@@ -30,9 +30,14 @@ class LessonDock(FontScaled, QWidget):
         self.lesson_panel = LessonPanel(lesson)
         self.tabs = QTabWidget()
         self.tabs.setUsesScrollButtons(True)
-        for panel, title in ((self.formulas, "Formulas"), (self.selected, "Selected method"),
-                             (self.quick, "Quick example"), (self.lesson_panel, "Lesson")):
-            self.tabs.addTab(panel, title)
+        # short titles so all four fit a narrow dock at projection size; the tooltip says more
+        for panel, title, tip in (
+                (self.formulas, "Formulas", "The eight formulas with today's numbers"),
+                (self.selected, "Method", "The selected method: its intuition and formula"),
+                (self.quick, "Example", "The quick example: N = 1000, pick B"),
+                (self.lesson_panel, "Lesson", "Background, pros and cons, mistakes, summary")):
+            index = self.tabs.addTab(panel, title)
+            self.tabs.setTabToolTip(index, tip)
         self.selected.method_selected.connect(self.method_selected)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
