@@ -150,7 +150,7 @@ class ControlPanel(QWidget):
         self.optimizer_combo = self._combo(OPTIMIZERS, OPTIMIZER_LABELS)
         self.optimizer_combo.currentIndexChanged.connect(
             lambda: self.hyper_changed.emit({"optimizer": self.optimizer_combo.currentData()}))
-        form.addRow("Method", self.optimizer_combo)
+        form.addRow("Update rule", self.optimizer_combo)
         self.schedule_combo = self._combo(SCHEDULES, {s: s.capitalize() for s in SCHEDULES})
         self.schedule_combo.currentIndexChanged.connect(
             lambda: self.hyper_changed.emit({"schedule": self.schedule_combo.currentData()}))
