@@ -8,12 +8,8 @@ OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "Momentum", "nesterov": "Nesterov"
                     "rmsprop": "RMSProp", "adam": "Adam"}
 
 
-class Optimizer:
-    """One optimizer's state; ``step`` returns the new parameters.
-
-    Rules follow torch.optim (SGD with momentum/nesterov, RMSprop, Adam with defaults), so the
-    analytic mode and the real-network mode mean the same thing by each name.
-    """
+class OptimizerSettings:
+    """The rule's name and torch.optim's constants, shared by the NumPy and the torch versions."""
 
     def __init__(self, name: str, momentum: float = 0.9, betas=(0.9, 0.999), alpha: float = 0.99,
                  eps: float = 1e-8):
@@ -25,6 +21,18 @@ class Optimizer:
         self.alpha = alpha
         self.eps = eps
         self.t = 0
+
+
+class Optimizer(OptimizerSettings):
+    """One optimizer's state; ``step`` returns the new parameters.
+
+    Rules follow torch.optim (SGD with momentum/nesterov, RMSprop, Adam with defaults), so the
+    analytic mode and the real-network mode mean the same thing by each name.
+    """
+
+    def __init__(self, name: str, momentum: float = 0.9, betas=(0.9, 0.999), alpha: float = 0.99,
+                 eps: float = 1e-8):
+        super().__init__(name, momentum, betas, alpha, eps)
         self._m = None
         self._v = None
 

@@ -9,23 +9,16 @@ from __future__ import annotations
 
 import math
 
-from gdviz.core.optimizers import OPTIMIZERS
+from gdviz.core.optimizers import OptimizerSettings
 from gdviz.mlp import require_torch
 
 torch = require_torch()
 
 
-class FlatOptimizer:
+class FlatOptimizer(OptimizerSettings):
     def __init__(self, name: str, params, momentum: float = 0.9, betas=(0.9, 0.999),
                  alpha: float = 0.99, eps: float = 1e-8):
-        if name not in OPTIMIZERS:
-            raise ValueError(f"unknown optimizer '{name}'; choose one of {', '.join(OPTIMIZERS)}")
-        self.name = name
-        self.momentum = momentum
-        self.betas = betas
-        self.alpha = alpha
-        self.eps = eps
-        self.t = 0
+        super().__init__(name, momentum, betas, alpha, eps)
         # State made up front (zeros), so a CUDA graph can capture it; the first update still
         # equals torch.optim's (momentum: 0 * m + g = g; Adam: lerp(0, g, w) = w g exactly).
         self.m = torch.zeros_like(params)
