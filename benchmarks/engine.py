@@ -27,7 +27,7 @@ import numpy as np
 
 from gdviz.core import METHOD_LABELS
 from gdviz.core.landscapes import make_landscape
-from gdviz.core.scenario import load
+from gdviz.scenario import load
 from gdviz.core.sweep import run_rng, sweep
 
 SCENARIO = "quick-example"

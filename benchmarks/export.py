@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from gdviz.core.scenario import load
+from gdviz.scenario import load
 from gdviz.export.job import ExportJob, ExportSpec
 from gdviz.export.render import ensure_application
 

@@ -88,7 +88,7 @@ def open_window(app, scenario_name: str = "default", epochs: float = 10_000.0):
     """
     from PySide6.QtCore import QTimer
 
-    from gdviz.core.scenario import load
+    from gdviz.scenario import load
     from gdviz.ui.main_window import MainWindow
     from gdviz.ui.worker import MAX_SPEED
 
@@ -135,7 +135,7 @@ def _versions() -> str:
 def scene(frames: int):
     """The default landscape's view and ``frames`` consecutive snapshots of a real run whose
     three trails hold >= TRAIL_POINTS points (clock: updates, so every method steps each tick)."""
-    from gdviz.core.scenario import load
+    from gdviz.scenario import load
     from gdviz.ui.contours import landscape_view
 
     scenario = load("default").with_changes(epochs=10_000, clock="updates")
@@ -280,7 +280,7 @@ def part_contours(args) -> None:
     import numpy as np
     import pyqtgraph as pg
 
-    from gdviz.core.scenario import load
+    from gdviz.scenario import load
     from gdviz.ui.app import make_application
     from gdviz.ui.contours import contour_levels, contour_lines
 

@@ -15,7 +15,7 @@ from PySide6.QtGui import QColor, QFontInfo  # noqa: E402
 from PySide6.QtWidgets import QApplication, QLabel  # noqa: E402
 
 from gdviz.core import METHOD_KEYS  # noqa: E402
-from gdviz.core.scenario import load  # noqa: E402
+from gdviz.scenario import load  # noqa: E402
 from gdviz.ui import lessons_menu  # noqa: E402
 from gdviz.ui.formula import FormulaWidget  # noqa: E402
 from gdviz.ui.main_window import MainWindow  # noqa: E402
@@ -377,7 +377,7 @@ def test_lesson_presets_are_listed_in_order_and_show_their_note(qtbot, window):
 
 
 def test_the_network_lesson_is_handled_when_absent(qtbot, tmp_path, monkeypatch, make_window):
-    from gdviz.core import scenario as sc
+    from gdviz import scenario as sc
     folder = tmp_path / "scenarios"
     folder.mkdir()
     for path in sc.builtin_dir().glob("1*-lesson-*.toml"):
@@ -427,7 +427,7 @@ def test_settings_survive_a_restart(qtbot, isolated, make_window):
     assert not second.classroom.panel_actions["lesson"].isChecked()
 
     # a plain `gdviz` opens 'default' and offers the last scenario under File
-    from gdviz.core.scenario import load
+    from gdviz.scenario import load
     third = make_window(load("default"), show=False)
     third.restore_settings()
     reopen = [a for a in third.file_menu.actions() if a.text().startswith("Reopen")]

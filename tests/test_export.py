@@ -16,7 +16,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from gdviz.cli import main  # noqa: E402
-from gdviz.core.scenario import load  # noqa: E402
+from gdviz.scenario import load  # noqa: E402
 from gdviz.export import ExportError, ExportJob, ExportSpec  # noqa: E402
 from gdviz.export.atomic import AtomicFile  # noqa: E402
 from gdviz.export.render import to_rgb  # noqa: E402
@@ -330,7 +330,7 @@ def test_cli_works_without_a_display(tmp_path):
 def test_dialog_exports_and_the_window_offers_it(default, tmp_path, qtbot):
     from PySide6.QtGui import QKeySequence
 
-    from gdviz.ui.export_dialog import ExportDialog
+    from gdviz.export.dialog import ExportDialog
     from gdviz.ui.main_window import MainWindow
 
     window = MainWindow(default, start_worker=False)
@@ -356,7 +356,7 @@ def test_dialog_exports_and_the_window_offers_it(default, tmp_path, qtbot):
 
 
 def test_dialog_cancel_leaves_no_file(default, tmp_path, qtbot):
-    from gdviz.ui.export_dialog import ExportDialog
+    from gdviz.export.dialog import ExportDialog
 
     dialog = ExportDialog(default, directory=tmp_path)
     qtbot.addWidget(dialog)
@@ -373,7 +373,7 @@ def test_dialog_cancel_leaves_no_file(default, tmp_path, qtbot):
 
 
 def test_dialog_says_why_it_refuses(default, tmp_path, qtbot):
-    from gdviz.ui.export_dialog import ExportDialog
+    from gdviz.export.dialog import ExportDialog
 
     dialog = ExportDialog(default, directory=tmp_path)
     qtbot.addWidget(dialog)

@@ -6,7 +6,7 @@ import sys
 import pytest
 
 from gdviz.cli import main
-from gdviz.core.scenario import ScenarioError, builtin_names, load, load_file
+from gdviz.scenario import ScenarioError, builtin_names, load, load_file
 
 MLP_NAMES = ("mlp-moons", "mlp-circles", "mlp-spirals", "mlp-xor", "mlp-curve")
 
@@ -20,8 +20,8 @@ def run_cli(capsys, *args):
 def test_torch_is_never_imported_by_the_analytic_mode():
     code = (
         "import sys, io, contextlib\n"
-        "import gdviz, gdviz.core, gdviz.cli, gdviz.core.scenario, gdviz.mlp\n"
-        "from gdviz.core.scenario import builtin_scenarios, load\n"
+        "import gdviz, gdviz.core, gdviz.cli, gdviz.scenario, gdviz.mlp\n"
+        "from gdviz.scenario import builtin_scenarios, load\n"
         "builtin_scenarios(); load('mlp-moons')\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         "    assert gdviz.cli.main(['simulate', 'default', '--epochs', '1']) == 0\n"
@@ -46,7 +46,7 @@ def test_simulate_default_subprocess_leaves_torch_out():
 def test_missing_torch_gives_the_install_command():
     code = ("import sys\nsys.modules['torch'] = None\n"
             "from gdviz.mlp import MlpUnavailable\n"
-            "from gdviz.core.scenario import load\n"
+            "from gdviz.scenario import load\n"
             "try:\n    load('mlp-moons').build()\n"
             "except MlpUnavailable as exc:\n    print(exc)\n"
             "from gdviz.cli import main\n"

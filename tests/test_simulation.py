@@ -3,7 +3,7 @@ import pytest
 
 from gdviz.core.landscapes import make_landscape
 from gdviz.core.noise import measured_noise, noise_stats, predicted_noise
-from gdviz.core.scenario import load
+from gdviz.scenario import load
 from gdviz.core.simulation import Hyper, Simulation
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
 
-from gdviz.core.scenario import load
+from gdviz.scenario import load
 from gdviz.ui.main_window import MainWindow
 from gdviz.ui.worker import MIN_SNAPSHOT_INTERVAL_S
 
@@ -174,7 +174,7 @@ def test_analytic_mode_never_imports_torch(tmp_path):
         "from PySide6.QtCore import QTimer\n"
         "from gdviz.ui.app import make_application\n"
         "from gdviz.ui.main_window import MainWindow\n"
-        "from gdviz.core.scenario import load\n"
+        "from gdviz.scenario import load\n"
         "app = make_application()\n"
         "w = MainWindow(load('default')); w.show(); w.cmd_play.emit()\n"
         "QTimer.singleShot(1500, w.close)\n"

@@ -45,7 +45,7 @@ def wait_for(app, condition, timeout_s: float = 20.0) -> bool:
 def open_window(app, scenario: str, theme: str = "light", ticks: int = 0,
                 presentation: bool = False, size=WINDOW_SIZE):
     """A MainWindow on *scenario* in *theme*, advanced by *ticks* clock ticks."""
-    from gdviz.core.scenario import load
+    from gdviz.scenario import load
     from gdviz.ui.main_window import MainWindow
     from gdviz.ui.theme import THEMES
 

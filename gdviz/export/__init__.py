@@ -6,7 +6,7 @@
     job.py     one export: the frame clock, validation, stepping, cancel
     cli.py     ``gdviz export SCENARIO --out FILE ...``
 
-The window's dialog is gdviz/ui/export_dialog.py.
+The window's dialog is gdviz/export/dialog.py.
 """
 from gdviz.export.atomic import ExportError
 from gdviz.export.job import KINDS, ExportJob, ExportSpec, export, kind_of

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from gdviz.core.scenario import Scenario
+from gdviz.scenario import Scenario
 from gdviz.export.atomic import AtomicFile, ExportError, check_target
 from gdviz.export.encode import VIDEO_KINDS, codec_size
 

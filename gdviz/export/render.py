@@ -12,7 +12,7 @@ import sys
 
 import numpy as np
 
-from gdviz.core.scenario import Scenario
+from gdviz.scenario import Scenario
 from gdviz.core.snapshot import SimSnapshot
 
 WHATS = ("canvas", "window")

@@ -5,7 +5,7 @@ import os
 import signal
 import sys
 
-from gdviz.core.scenario import Scenario
+from gdviz.scenario import Scenario
 
 
 def _exit_after_first_frame(app, window) -> None:

@@ -33,7 +33,7 @@ class LessonEntry:
 
 def _load_builtins() -> tuple[list, dict[str, str]]:
     """Every built-in scenario that loads, and the errors of those that do not (by file)."""
-    from gdviz.core.scenario import builtin_dir, load_file
+    from gdviz.scenario import builtin_dir, load_file
     loaded, errors = [], {}
     for path in sorted(builtin_dir().glob("*.toml")):
         try:
@@ -173,7 +173,7 @@ def _move_after(menubar, action: QAction, title: str) -> None:
 
 def scenario_file(name: str) -> Path | None:
     """The built-in file of scenario *name* (for tools and tests)."""
-    from gdviz.core.scenario import builtin_dir, load_file
+    from gdviz.scenario import builtin_dir, load_file
     for path in sorted(builtin_dir().glob("*.toml")):
         try:
             if load_file(path).name == name:

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (QCheckBox, QDockWidget, QHBoxLayout, QLabel, QMai
 
 from gdviz.core import CLOCK_LABELS, METHOD_KEYS, METHOD_LABELS
 from gdviz.core.batching import updates_per_epoch
-from gdviz.core.scenario import Scenario
+from gdviz.scenario import Scenario
 from gdviz.lesson.live import LiveValues
 from gdviz.ui.canvas import ContourCanvas
 from gdviz.ui.panels.controls import ControlPanel
@@ -181,7 +181,7 @@ class MainWindow(QMainWindow):
 
     def open_export_dialog(self):
         """File ▸ Export: a still or a clip of the scenario as it runs now, rendered offline."""
-        from gdviz.ui.export_dialog import open_export_dialog
+        from gdviz.export.dialog import open_export_dialog
         return open_export_dialog(self)
 
     def _action(self, menu, text, shortcut, slot) -> QAction:

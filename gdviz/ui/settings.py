@@ -57,7 +57,7 @@ def _bytes(value) -> QByteArray | None:
 # the last scenario --------------------------------------------------------------------------
 def scenario_reference(scenario) -> str | None:
     """How to find *scenario* again: a built-in name, or the path of its file."""
-    from gdviz.core.scenario import builtin_dir
+    from gdviz.scenario import builtin_dir
     source = Path(str(scenario.source))
     if source.suffix == ".toml" and source.exists():
         try:
@@ -76,7 +76,7 @@ def last_scenario_reference() -> str | None:
 
 def startup_scenario(default: str = "default"):
     """The scenario to open when none was named: the last one used, else *default*."""
-    from gdviz.core.scenario import ScenarioError, load
+    from gdviz.scenario import ScenarioError, load
     ref = last_scenario_reference()
     if ref:
         try:
@@ -126,7 +126,7 @@ class WindowSettings:
 
     def _offer_last_scenario(self) -> None:
         """File ▸ Reopen: the scenario used last time (plain `gdviz` opens 'default')."""
-        from gdviz.core.scenario import ScenarioError, load
+        from gdviz.scenario import ScenarioError, load
         ref = last_scenario_reference()
         menu = getattr(self.window, "file_menu", None)
         if not ref or menu is None or ref == scenario_reference(self.window.scenario):

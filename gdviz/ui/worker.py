@@ -15,7 +15,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QThread, QTimer, Qt, Signal, Slot
 
 from gdviz.core.noise import measured_noise, noise_stats
-from gdviz.core.scenario import Scenario
+from gdviz.scenario import Scenario
 from gdviz.core.simulation import Hyper
 
 FRAME_INTERVAL_MS = 16          # the frame timer; emission itself is capped below

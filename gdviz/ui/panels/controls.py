@@ -13,7 +13,7 @@ from gdviz.core import CLOCK_LABELS, METHOD_KEYS, METHOD_LABELS
 from gdviz.core.expression import ExpressionError, compile_expression
 from gdviz.core.landscapes import LANDSCAPES
 from gdviz.core.optimizers import OPTIMIZER_LABELS, OPTIMIZERS
-from gdviz.core.scenario import Scenario
+from gdviz.scenario import Scenario
 from gdviz.core.schedules import LR_SCALINGS, SCHEDULES
 
 COMMON_BATCH_SIZES = (16, 32, 64, 128, 256, 512)
@@ -306,7 +306,7 @@ class ControlPanel(QWidget):
         key = self.landscape_combo.currentData()
         if key == "mlp":
             if self.scenario.landscape != "mlp":
-                from gdviz.core.scenario import load
+                from gdviz.scenario import load
                 self._emit_scenario(load("mlp-moons"))
             return
         if key == "custom":

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpin
                                QFormLayout, QHBoxLayout, QLabel, QLineEdit, QProgressBar,
                                QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
-from gdviz.core.scenario import Scenario
+from gdviz.scenario import Scenario
 from gdviz.export.atomic import ExportError
 from gdviz.export.job import (DEFAULT_FPS, DEFAULT_SECONDS, DEFAULT_SIZE, MAX_FPS, MAX_SECONDS,
                               MAX_SIDE, MIN_SIDE, ExportJob, ExportSpec)

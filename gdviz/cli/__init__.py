@@ -56,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def resolve_scenario(args: argparse.Namespace):
     """The scenario named on the command line with the options applied (validated)."""
-    from gdviz.core import scenario as sc
+    from gdviz import scenario as sc
 
     base = sc.load(args.scenario)
     changes = {k: getattr(args, k, None) for k in (
@@ -151,7 +151,7 @@ def _table(scenario, sim) -> str:
 
 
 def cmd_scenarios(args) -> int:
-    from gdviz.core.scenario import builtin_scenarios
+    from gdviz.scenario import builtin_scenarios
 
     scenarios = builtin_scenarios()
     width = max(len(s.name) for s in scenarios)
@@ -185,7 +185,7 @@ def _launch(argv: list[str]) -> int:
                              "File ▸ Reopen offers the one used last)")
     parser.add_argument("--present", action="store_true", help="start in presentation mode")
     args = parser.parse_args(argv)
-    from gdviz.core.scenario import load
+    from gdviz.scenario import load
 
     scenario = load(args.scenario)  # refuse a bad scenario before any window appears
     from gdviz.ui.app import run_app
@@ -196,7 +196,7 @@ def _launch(argv: list[str]) -> int:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     from gdviz.core.expression import ExpressionError
-    from gdviz.core.scenario import ScenarioError
+    from gdviz.scenario import ScenarioError
     from gdviz.mlp import MlpUnavailable
 
     try:
@@ -207,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
         if not argv or argv[0] not in VERBS:
             return _launch(argv)
         if argv[0] == "export":
-            from gdviz.export.cli import cmd_export
+            from gdviz.cli.export import cmd_export
             return cmd_export(argv[1:])
         args = build_parser().parse_args(argv)
         return {"scenarios": cmd_scenarios, "simulate": cmd_simulate}[args.verb](args)
