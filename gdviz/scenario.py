@@ -88,12 +88,17 @@ class Scenario:
     mlp: MlpSettings | None = None   # set (defaults filled in) exactly when landscape = "mlp"
     source: str = "<scenario>"
 
+    @property
+    def is_mlp(self) -> bool:
+        """The real network (torch) rather than an analytic landscape."""
+        return self.landscape == MLP
+
     # building the engine -------------------------------------------------------------------
     def bounds(self):
         return (tuple(self.xlim), tuple(self.ylim)) if self.xlim and self.ylim else None
 
     def make_landscape(self) -> Landscape:
-        if self.landscape == MLP:
+        if self.is_mlp:
             raise ValueError("the MLP mode's landscape is a plane through weight space: "
                              "use build().landscape")
         return make_landscape(self.landscape, self.n_examples, self.seed, self.noise,
@@ -120,7 +125,7 @@ class Scenario:
 
         Raises gdviz.mlp.MlpUnavailable when the MLP mode is asked for without torch.
         """
-        if self.landscape == MLP:
+        if self.is_mlp:
             from gdviz.mlp.simulation import from_scenario
             return from_scenario(self, trail_capacity)
         landscape = landscape or self.make_landscape()
@@ -213,7 +218,7 @@ def _validate_mlp(s: Scenario) -> Scenario:
 def validate(s: Scenario) -> Scenario:
     """Check every field; raise ScenarioError naming the first bad one."""
     _choice(s, "landscape", tuple(LANDSCAPES) + (MLP,))
-    if s.mlp is not None and s.landscape != MLP:
+    if s.mlp is not None and not s.is_mlp:
         _fail(s, "mlp", f"the [mlp] table needs landscape = \"{MLP}\"")
     if s.landscape == "custom":
         if not s.function:
@@ -252,7 +257,7 @@ def validate(s: Scenario) -> Scenario:
         if lim is not None and (len(lim) != 2 or not all(math.isfinite(v) for v in lim)
                                 or lim[0] >= lim[1]):
             _fail(s, name, "must be [low, high] with low < high")
-    if s.landscape == MLP:
+    if s.is_mlp:
         return _validate_mlp(s)
     return s
 

@@ -295,7 +295,7 @@ def test_tex_number():
 
 
 def test_live_latex_shows_floor_when_last_batch_is_dropped(lesson):
-    v = LiveValues(1000, 32, 31, 0.05, "mini_batch", (0.0, 0.0), (0.0, 0.0))
+    v = LiveValues(1000, 32, 31, 0.05, "mini_batch", (0.0, 0.0), (0.0, 0.0), drop_last=True)
     line = live_latex(lesson.formula("updates_per_epoch"), v)[0]
     assert r"\lfloor" in line and r"\lceil" not in line and line.endswith("= 31")
 

@@ -188,9 +188,10 @@ def _launch(argv: list[str]) -> int:
     from gdviz.scenario import load
 
     scenario = load(args.scenario)  # refuse a bad scenario before any window appears
+    from gdviz.export.dialog import open_export_dialog
     from gdviz.ui.app import run_app
 
-    return run_app(scenario, present=args.present)
+    return run_app(scenario, present=args.present, exporter=open_export_dialog)
 
 
 def main(argv: list[str] | None = None) -> int:

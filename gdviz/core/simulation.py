@@ -162,6 +162,7 @@ class ClockedRuns:
     ``clock_kind``, ``hardware`` and ``clock_value``.
     """
 
+    is_mlp = False      # the real network (MlpSimulation) or an analytic landscape
     runs: tuple
     clock_kind: str
     hardware: HardwareModel

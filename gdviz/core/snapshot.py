@@ -38,6 +38,11 @@ class SimSnapshot:
     generation: int = 0         # increases on every reset; the view clears its caches
     extra: object = None        # mode-specific immutable data (the MLP mode's plane, device, ...)
 
+    @property
+    def is_mlp(self) -> bool:
+        """A snapshot of the real network: only that engine has mode-specific data."""
+        return self.extra is not None
+
     def method(self, key: str) -> MethodSnapshot:
         for m in self.methods:
             if m.key == key:

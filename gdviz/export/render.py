@@ -129,19 +129,7 @@ class FrameRenderer:
             action.setEnabled(False)
 
     def _apply_window_theme(self) -> None:
-        import inspect
-
-        window = self.window
-        for name in ("apply_theme", "set_theme"):  # the window's own themes, when present
-            method = getattr(window, name, None)
-            if callable(method):
-                params = list(inspect.signature(method).parameters.values())
-                wants_name = bool(params) and "str" in str(params[0].annotation)
-                method(self.theme.name if wants_name else self.theme)
-                return
-        for view in (window.canvas, window.rhythm, window.counters, window.losses):
-            if hasattr(view, "apply_theme"):
-                view.apply_theme(self.theme)
+        self.window.apply_theme(self.theme)
 
     # drawing ----------------------------------------------------------------------------------
     def show(self, snap: SimSnapshot) -> None:

@@ -10,6 +10,7 @@ import re
 import string
 from dataclasses import dataclass
 
+from gdviz.core.batching import updates_per_epoch  # noqa: F401 - ⌈N/B⌉, for the panels
 from gdviz.lesson.content import Formula, MethodIntuition
 
 
@@ -32,11 +33,7 @@ class LiveValues:
     noise_measured: float | None = None
     noise_predicted: float | None = None
     trace_sigma: float | None = None
-
-
-def updates_per_epoch(n: int, b: int) -> int:
-    """⌈N/B⌉: a last, smaller batch still makes a step."""
-    return -(-n // max(1, min(b, n)))
+    drop_last: bool = False         # the short last batch is dropped: ⌊N/B⌋ updates per epoch
 
 
 def predicted_noise(trace_sigma: float, n: int, b: int) -> float:
@@ -116,8 +113,7 @@ def live_latex(item: Formula | MethodIntuition, values: LiveValues) -> tuple[str
     """The live lines of a formula (or a method) with the current numbers filled in."""
     fields = live_fields(values)
     lines = tuple(_fill(line, fields) for line in item.live)
-    n, b = values.n_examples, values.batch_size
-    if values.updates_per_epoch != updates_per_epoch(n, b) and values.updates_per_epoch == n // b:
+    if values.drop_last:
         # The trainer drops the last, incomplete batch: the count is ⌊N/B⌋, not ⌈N/B⌉.
         lines = tuple(s.replace(r"\lceil", r"\lfloor").replace(r"\rceil", r"\rfloor")
                       for s in lines)

@@ -225,6 +225,8 @@ class MlpSimulation(ClockedRuns):
     at the current weights (it is also called once when every run has stopped).
     """
 
+    is_mlp = True
+
     def __init__(self, dataset: Dataset, batch_size: int, hyper: Hyper = Hyper(),
                  hidden: tuple[int, ...] = (16, 16), activation: str = "tanh",
                  loss: str = "bce", seed: int = 0, clock_kind: str = "examples",

@@ -52,8 +52,9 @@ def make_application():
     return app
 
 
-def run_app(scenario: Scenario | None, present: bool = False) -> int:
-    """Open the window on *scenario* (None: the one used last, else the default)."""
+def run_app(scenario: Scenario | None, present: bool = False, exporter=None) -> int:
+    """Open the window on *scenario* (None: the one used last, else the default); *exporter*
+    opens File ▸ Export (gdviz.export.dialog.open_export_dialog)."""
     from PySide6.QtCore import QTimer
 
     from gdviz.ui.main_window import MainWindow
@@ -62,11 +63,10 @@ def run_app(scenario: Scenario | None, present: bool = False) -> int:
     if scenario is None:
         from gdviz.ui.settings import startup_scenario
         scenario = startup_scenario()
-    window = MainWindow(scenario)
+    window = MainWindow(scenario, exporter=exporter)
     window.resize(1440, 900)
-    if hasattr(window, "restore_settings"):
-        window.restore_settings()  # geometry, docks, theme; saved again on close
-    if present and hasattr(window, "set_presentation"):
+    window.restore_settings()  # geometry, docks, theme; saved again on close
+    if present:
         window.set_presentation(True)
     else:
         window.show()

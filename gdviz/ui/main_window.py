@@ -1,4 +1,8 @@
-"""The main window: the canvas in the middle, panels in docks, the worker behind signals."""
+"""The main window: the canvas in the middle, panels in docks, the worker behind signals.
+
+The settings in force belong to the window's :class:`~gdviz.experiment.Experiment`; the window
+hands it the user's changes and shows what it accepted.
+"""
 from __future__ import annotations
 
 import time
@@ -8,9 +12,9 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QCheckBox, QDockWidget, QHBoxLayout, QLabel, QMainWindow, QScrollArea,
                                QSplitter, QVBoxLayout, QWidget)
 
-from gdviz.core import CLOCK_LABELS, METHOD_KEYS, METHOD_LABELS
-from gdviz.core.batching import updates_per_epoch
-from gdviz.scenario import Scenario
+from gdviz.core import CLOCK_LABELS, COMMON_BATCH_SIZES, MAX_SPEED, METHOD_KEYS, METHOD_LABELS, MIN_SPEED
+from gdviz.experiment import Experiment, NoiseInfo
+from gdviz.scenario import Scenario, ScenarioError
 from gdviz.lesson.live import LiveValues
 from gdviz.ui.canvas import ContourCanvas
 from gdviz.ui.panels.controls import ControlPanel
@@ -18,7 +22,7 @@ from gdviz.ui.panels.counters import CounterCards
 from gdviz.ui.panels.losses import LossCurves
 from gdviz.ui.panels.rhythm import RhythmStrip
 from gdviz.ui.theme import LIGHT
-from gdviz.ui.worker import NoiseInfo, SimulationWorker, WorkerState, WorkerThread
+from gdviz.ui.worker import SimulationWorker, WorkerState, WorkerThread
 
 
 class MainWindow(QMainWindow):
@@ -29,23 +33,29 @@ class MainWindow(QMainWindow):
     cmd_step = Signal()
     cmd_reset = Signal()
     cmd_speed = Signal(float)
-    cmd_batch_size = Signal(int)
-    cmd_hyper = Signal(object)
-    cmd_scenario = Signal(object)
-    cmd_start = Signal(str, float, float)
+    cmd_sync = Signal()             # the experiment accepted a change: bring the engine in line
     cmd_selected = Signal(str)
     cmd_recompute_plane = Signal()
 
-    def __init__(self, scenario: Scenario, parent=None, start_worker: bool = True):
+    def __init__(self, scenario: Scenario, parent=None, start_worker: bool = True,
+                 exporter=None):
+        """*exporter*: a callable that opens File ▸ Export for this window (the export
+        package's ``open_export_dialog``; the package sits above the window, so it is handed in)."""
         super().__init__(parent)
-        self.scenario = scenario
+        self.experiment = Experiment(scenario)
+        self.exporter = exporter
+        self.worker = None
+        self.worker_thread = None
+        self.classroom = None
+        self.window_settings = None
+        self.note_wanted = True
+        self.network_dock = None
         self.theme = LIGHT
         self.selected = "mini_batch"
         self.snapshot = None
         self.landscape_view = None
         self.noise: NoiseInfo | None = None
         self._live_key, self._live_time = None, 0.0
-        self.running_scenario: Scenario | None = None   # the last one the worker accepted
         self.state = WorkerState(False, scenario.speed or 20.0, 0)
         self.setWindowTitle(f"gdviz — {scenario.title or scenario.name}")
         self._build_views(scenario)
@@ -55,7 +65,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.alert_label)
         self._build_menus()
         if start_worker:  # False: an offscreen copy fed snapshots by the caller (export)
-            self._start_worker(scenario)
+            self._start_worker()
         self._build_classroom()
 
     # construction ---------------------------------------------------------------------------
@@ -66,7 +76,7 @@ class MainWindow(QMainWindow):
 
         self.canvas = ContourCanvas(theme=self.theme)
         self.canvas.method_clicked.connect(self.select_method)
-        self.canvas.start_requested.connect(self.cmd_start)
+        self.canvas.start_requested.connect(self.move_start)
         self.clock_banner = QLabel()
         self.clock_banner.setObjectName("clockBanner")
         self.clock_banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -133,12 +143,11 @@ class MainWindow(QMainWindow):
         c = self.controls
         c.play_toggled.connect(self.cmd_toggle)
         c.step_requested.connect(self.cmd_step)
-        c.reset_requested.connect(self.cmd_reset)
+        c.reset_requested.connect(self.reset)
         c.fit_requested.connect(self.canvas.fit)
         c.speed_changed.connect(self.cmd_speed)
-        c.batch_size_changed.connect(self._on_batch_size)
-        c.hyper_changed.connect(self.cmd_hyper)
-        c.scenario_changed.connect(self._on_scenario_changed)
+        c.changes_requested.connect(self.apply_changes)
+        c.preset_requested.connect(self.load_preset)
         c.method_visibility_changed.connect(self.canvas.set_method_visible)
         c.arrows_toggled.connect(self.canvas.set_arrows_visible)
         c.set_speed(self.state.speed)
@@ -159,7 +168,7 @@ class MainWindow(QMainWindow):
         run = self.menuBar().addMenu("&Run")
         self._action(run, "Play / pause", "Space", self.cmd_toggle.emit)
         self._action(run, "Step one tick", "Right", self.cmd_step.emit)
-        self._action(run, "Reset", "R", self.cmd_reset.emit)
+        self._action(run, "Reset", "R", self.reset)
         run.addSeparator()
         self._action(run, "Faster", "+", lambda: self.change_speed(2.0))
         self._action(run, "Slower", "-", lambda: self.change_speed(0.5))
@@ -181,8 +190,7 @@ class MainWindow(QMainWindow):
 
     def open_export_dialog(self):
         """File ▸ Export: a still or a clip of the scenario as it runs now, rendered offline."""
-        from gdviz.export.dialog import open_export_dialog
-        return open_export_dialog(self)
+        return self.exporter(self) if self.exporter is not None else None
 
     def _action(self, menu, text, shortcut, slot) -> QAction:
         action = QAction(text, self)
@@ -194,19 +202,16 @@ class MainWindow(QMainWindow):
         self.addAction(action)
         return action
 
-    def _start_worker(self, scenario: Scenario) -> None:
-        self.worker = SimulationWorker(scenario, speed=self.state.speed)
+    def _start_worker(self) -> None:
+        self.worker = SimulationWorker(self.experiment, speed=self.state.speed)
         w = self.worker
         self.cmd_toggle.connect(w.toggle)
         self.cmd_play.connect(w.play)
         self.cmd_pause.connect(w.pause)
         self.cmd_step.connect(w.step)
-        self.cmd_reset.connect(w.reset)
+        self.cmd_reset.connect(self.reset)
         self.cmd_speed.connect(w.set_speed)
-        self.cmd_batch_size.connect(w.set_batch_size)
-        self.cmd_hyper.connect(w.set_hyper)
-        self.cmd_scenario.connect(w.set_scenario)
-        self.cmd_start.connect(w.set_start)
+        self.cmd_sync.connect(w.sync)
         self.cmd_selected.connect(w.set_selected)
         self.cmd_recompute_plane.connect(w.recompute_plane)
         w.snapshot_ready.connect(self.on_snapshot)
@@ -215,7 +220,7 @@ class MainWindow(QMainWindow):
         w.state_changed.connect(self.on_state)
         # bound slots, not lambdas: a lambda would run in the worker's thread
         w.error.connect(self.show_error)
-        w.scenario_ready.connect(self.on_scenario_ready)
+        w.rolled_back.connect(self.show_scenario)
         w.notice.connect(self.show_notice)
         self.worker_thread = WorkerThread(w, self)
         self.worker_thread.start()
@@ -234,7 +239,7 @@ class MainWindow(QMainWindow):
         try:
             self._draw_snapshot(snap)
         finally:
-            if getattr(self, "worker", None) is not None:  # none: an export's offscreen copy
+            if self.worker is not None:  # none: an export's offscreen copy
                 # after the repaint this snapshot caused: a zero timer runs once the paint
                 # events already queued have been delivered
                 QTimer.singleShot(0, self.worker.frame_drawn)
@@ -252,9 +257,8 @@ class MainWindow(QMainWindow):
 
     def _show_network(self, snap) -> None:
         """The real-network dock: made the first time an MLP run reports, hidden otherwise."""
-        is_mlp = snap.extra is not None and hasattr(snap.extra, "x_train")
-        dock = getattr(self, "network_dock", None)
-        if not is_mlp:
+        dock = self.network_dock
+        if not snap.is_mlp:
             if dock is not None and dock.isVisible():
                 dock.hide()
             return
@@ -290,15 +294,14 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def show_error(self, message: str) -> None:
         self.statusBar().showMessage(message, 10_000)
-        # whatever was refused, the controls show what is actually running
-        if self.running_scenario is not None and self.running_scenario != self.scenario:
-            self.scenario = self.running_scenario
-            self.controls.set_scenario(self.scenario)
-            self._show_note(self.scenario)
 
-    @Slot(object)
-    def on_scenario_ready(self, scenario) -> None:
-        self.running_scenario = scenario
+    @Slot()
+    def show_scenario(self) -> None:
+        """The controls, the note and the title show the scenario in force."""
+        scenario = self.scenario
+        self.controls.set_scenario(scenario)
+        self._show_note(scenario)
+        self.setWindowTitle(f"gdviz — {scenario.title or scenario.name}")
 
     @Slot(str)
     def show_notice(self, message: str) -> None:
@@ -326,7 +329,7 @@ class MainWindow(QMainWindow):
         self._update_live()
 
     def change_speed(self, factor: float) -> None:
-        speed = min(max(self.state.speed * factor, 0.5), 20_000.0)
+        speed = min(max(self.state.speed * factor, MIN_SPEED), MAX_SPEED)
         # noted at once, so a second + or − before the worker's reply builds on this one
         from dataclasses import replace
         self.state = replace(self.state, speed=speed)
@@ -335,7 +338,7 @@ class MainWindow(QMainWindow):
     def step_batch_size(self, direction: int) -> None:
         """[ and ]: through the common sizes 1, 16, 32, ..., 512 and N."""
         n = self.scenario.n_examples
-        sizes = sorted({1, 16, 32, 64, 128, 256, 512, n} & set(range(1, n + 1)))
+        sizes = sorted({1, *COMMON_BATCH_SIZES, n} & set(range(1, n + 1)))
         b = self.scenario.batch_size
         if direction > 0:
             b = next((s for s in sizes if s > b), sizes[-1])
@@ -343,29 +346,71 @@ class MainWindow(QMainWindow):
             b = next((s for s in reversed(sizes) if s < b), sizes[0])
         self.controls.set_batch_size(b)
 
-    def _on_batch_size(self, b: int) -> None:
-        self.scenario = self.scenario.with_changes(batch_size=b)
-        self.cmd_batch_size.emit(b)
+    @property
+    def scenario(self) -> Scenario:
+        """The scenario in force (the experiment's; the window keeps no copy)."""
+        return self.experiment.scenario
+
+    def apply_changes(self, changes: dict) -> bool:
+        """A user's change of some settings: accepted whole (the engine follows from its next
+        update, or starts again) or refused with the reason shown; False when refused."""
+        try:
+            scenario = self.experiment.apply(changes)
+        except ScenarioError as exc:
+            self._refused(exc)
+            return False
+        self.controls.set_scenario(scenario)
+        self._show_note(scenario)
+        self.cmd_sync.emit()
         self.noise = None
         self._update_live()
+        return True
 
-    def _on_scenario_changed(self, scenario: Scenario) -> None:
-        self.scenario = scenario
-        self._show_note(scenario)
-        self.cmd_scenario.emit(scenario)
+    def _refused(self, exc: ScenarioError) -> None:
+        if exc.field == "function":
+            self.controls.show_function_error(exc.reason)
+        else:
+            self.statusBar().showMessage(str(exc), 10_000)
+        # the refused value leaves its control; a refused function stays to be corrected
+        self.controls.set_scenario(self.scenario, keep_function_text=exc.field == "function")
+
+    def reset(self) -> None:
+        """Start the run again from the start points, with the settings in force."""
+        self.experiment.reset()
+        self.cmd_sync.emit()
+
+    def move_start(self, key: str, x: float, y: float) -> None:
+        """A click or a drag on the canvas: method *key* starts at (x, y) from now on."""
+        try:
+            self.experiment.set_start(key, x, y)
+        except ScenarioError:
+            return                      # not a finite point: nothing to move
+        except ValueError as exc:       # the real network: one common start
+            self.show_notice(str(exc))
+            return
+        self.cmd_sync.emit()
+
+    def load_preset(self, name: str) -> None:
+        from gdviz.scenario import load
+        try:
+            scenario = load(name)
+        except ScenarioError as exc:
+            self.show_error(str(exc))
+            self.controls.set_scenario(self.scenario)
+            return
+        self.load_scenario(scenario)
 
     def load_scenario(self, scenario: Scenario) -> None:
         """Open another scenario in this window (menus, presets)."""
-        self.controls.set_scenario(scenario)
-        self._on_scenario_changed(scenario)
-        self.setWindowTitle(f"gdviz — {scenario.title or scenario.name}")
+        self.experiment.load(scenario)
+        self.show_scenario()
+        self.cmd_sync.emit()
         if scenario.speed:
             self.cmd_speed.emit(scenario.speed)
 
     # classroom: themes, presentation, lessons, keyboard, settings ---------------------------
     def _build_classroom(self) -> None:
         from gdviz.ui import lessons_menu, presentation, settings, shortcuts
-        self.note_wanted = True
         self.presentation = presentation.Presentation(self)
         self.lessons_menu = lessons_menu.LessonsMenu(self)
         self.classroom = shortcuts.install(self)
@@ -379,11 +424,11 @@ class MainWindow(QMainWindow):
         for view in (self.canvas, self.rhythm, self.counters, self.losses):
             view.apply_theme(theme)
         # the app's palette for the window people use; a worker-less copy (export) keeps its own
-        if getattr(self, "worker", None):
+        if self.worker is not None:
             apply_palette(theme, restyle=self)
         else:
             apply_palette(theme, widget=self)
-        if getattr(self, "classroom", None) is not None:
+        if self.classroom is not None:
             self.classroom.sync()
 
     def set_presentation(self, on: bool, size=None) -> None:
@@ -398,7 +443,7 @@ class MainWindow(QMainWindow):
     def _show_note(self, scenario: Scenario) -> None:
         text = f"<b>{scenario.title}</b> — {scenario.note}" if scenario.title else ""
         self.note_label.setText(text)
-        self.note_label.setVisible(bool(text) and getattr(self, "note_wanted", True))
+        self.note_label.setVisible(bool(text) and self.note_wanted)
 
     def _update_banner(self, snap) -> None:
         state = "playing" if self.state.playing else "paused"
@@ -416,7 +461,7 @@ class MainWindow(QMainWindow):
                                and self.noise.batch_size == m.batch_size) else None
         return LiveValues(
             n_examples=n, batch_size=m.batch_size,
-            updates_per_epoch=updates_per_epoch(n, m.batch_size, self.scenario.drop_last),
+            updates_per_epoch=m.updates_per_epoch, drop_last=self.scenario.drop_last,
             lr=m.lr, selected=self.selected,
             grad_estimate=(float(m.grad_estimate[0]), float(m.grad_estimate[1])),
             grad_full=(float(m.grad_full[0]), float(m.grad_full[1])),
@@ -439,13 +484,13 @@ class MainWindow(QMainWindow):
 
     # shutting down --------------------------------------------------------------------------
     def closeEvent(self, event) -> None:
-        if getattr(self, "window_settings", None) is not None:
+        if self.window_settings is not None:
             self.window_settings.save()
         self.shutdown()
         super().closeEvent(event)
 
     def shutdown(self) -> None:
         """Stop and join the worker thread (idempotent)."""
-        if getattr(self, "worker_thread", None) is not None:
+        if self.worker_thread is not None:
             self.worker_thread.stop()
             self.worker_thread = None

@@ -1,4 +1,9 @@
-"""The control panel: run controls, batch size, learning rate, optimizer, landscape, clock."""
+"""The control panel: run controls, batch size, learning rate, optimizer, landscape, clock.
+
+The panel keeps no settings of its own: a user's change leaves as a dict of the scenario fields
+it changes (``changes_requested``), and the panel shows whatever the experiment then accepted
+(``set_scenario``).
+"""
 from __future__ import annotations
 
 import math
@@ -9,16 +14,16 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout
                                QHBoxLayout, QLabel, QLineEdit, QPushButton, QSlider, QSpinBox,
                                QVBoxLayout, QWidget)
 
-from gdviz.core import CLOCK_LABELS, METHOD_KEYS, METHOD_LABELS
-from gdviz.core.expression import ExpressionError, compile_expression
+from gdviz.core import (CLOCK_LABELS, COMMON_BATCH_SIZES, MAX_SPEED, METHOD_KEYS, METHOD_LABELS,
+                        MIN_SPEED)
+from gdviz.core.batching import updates_per_epoch
 from gdviz.core.landscapes import LANDSCAPES
 from gdviz.core.optimizers import OPTIMIZER_LABELS, OPTIMIZERS
-from gdviz.scenario import Scenario
 from gdviz.core.schedules import LR_SCALINGS, SCHEDULES
+from gdviz.scenario import MLP, Scenario
 
-COMMON_BATCH_SIZES = (16, 32, 64, 128, 256, 512)
 SLIDER_STEPS = 1000
-MIN_SPEED, MAX_SPEED = 0.5, 20_000.0
+NETWORK_PRESET = "mlp-moons"     # choosing the real network opens this preset
 
 
 def log_position(value: float, low: float, high: float) -> int:
@@ -69,15 +74,14 @@ class ControlPanel(QWidget):
     reset_requested = Signal()
     fit_requested = Signal()
     speed_changed = Signal(float)
-    batch_size_changed = Signal(int)
-    hyper_changed = Signal(object)           # dict of Scenario fields: lr, optimizer, ...
-    scenario_changed = Signal(object)        # a validated Scenario that needs a reset
+    changes_requested = Signal(object)       # dict of Scenario fields the user changed
+    preset_requested = Signal(str)           # a built-in scenario to open (the real network)
     method_visibility_changed = Signal(str, bool)
     arrows_toggled = Signal(bool)
 
     def __init__(self, scenario: Scenario, parent=None):
         super().__init__(parent)
-        self.scenario = scenario
+        self.shown = scenario        # the accepted scenario on display (never a base for changes)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self._run_box())
@@ -145,30 +149,30 @@ class ControlPanel(QWidget):
         self.lr_spin.setRange(0.0, 100.0)
         self.lr_spin.setKeyboardTracking(False)
         self.lr_spin.setStepType(QDoubleSpinBox.StepType.AdaptiveDecimalStepType)
-        self.lr_spin.valueChanged.connect(lambda v: self.hyper_changed.emit({"lr": float(v)}))
+        self.lr_spin.valueChanged.connect(lambda v: self._request(lr=float(v)))
         form.addRow("Learning rate η", self.lr_spin)
         self.optimizer_combo = self._combo(OPTIMIZERS, OPTIMIZER_LABELS)
         self.optimizer_combo.currentIndexChanged.connect(
-            lambda: self.hyper_changed.emit({"optimizer": self.optimizer_combo.currentData()}))
+            lambda: self._request(optimizer=self.optimizer_combo.currentData()))
         form.addRow("Update rule", self.optimizer_combo)
         self.schedule_combo = self._combo(SCHEDULES, {s: s.capitalize() for s in SCHEDULES})
         self.schedule_combo.currentIndexChanged.connect(
-            lambda: self.hyper_changed.emit({"schedule": self.schedule_combo.currentData()}))
+            lambda: self._request(schedule=self.schedule_combo.currentData()))
         form.addRow("Schedule", self.schedule_combo)
         labels = {"none": "Same η for every B", "linear": "η ∝ B (linear rule)",
                   "sqrt": "η ∝ √B (square-root rule)"}
         self.scaling_combo = self._combo(LR_SCALINGS, labels)
         self.scaling_combo.setToolTip("Scale η with each method's batch size, relative to B = 32")
         self.scaling_combo.currentIndexChanged.connect(
-            lambda: self.hyper_changed.emit({"lr_scaling": self.scaling_combo.currentData()}))
+            lambda: self._request(lr_scaling=self.scaling_combo.currentData()))
         form.addRow("η vs B", self.scaling_combo)
         return box
 
     def _data_box(self) -> QGroupBox:
         box = QGroupBox("Landscape and clock")
         form = QFormLayout(box)
-        titles = {k: cls.title for k, cls in LANDSCAPES.items()} | {"mlp": "Real network (MLP)"}
-        self.landscape_combo = self._combo((*LANDSCAPES, "mlp"), titles)
+        titles = {k: cls.title for k, cls in LANDSCAPES.items()} | {MLP: "Real network (MLP)"}
+        self.landscape_combo = self._combo((*LANDSCAPES, MLP), titles)
         self.landscape_combo.activated.connect(self._on_landscape)
         form.addRow("Landscape", self.landscape_combo)
         self.function_edit = QLineEdit()
@@ -183,19 +187,18 @@ class ControlPanel(QWidget):
         self.n_spin = QSpinBox()
         self.n_spin.setRange(2, 20_000)
         self.n_spin.setKeyboardTracking(False)
-        self.n_spin.valueChanged.connect(lambda v: self._reset_with(n_examples=int(v),
-                                                                    batch_size=min(self.scenario.batch_size, int(v))))
+        self.n_spin.valueChanged.connect(lambda v: self._request(n_examples=int(v)))
         form.addRow("Examples N", self.n_spin)
         self.clock_combo = self._combo(("updates", "examples", "hardware"), CLOCK_LABELS)
         self.clock_combo.setToolTip("What the three methods share: one update each, the same "
                                     "number of examples, or the same simulated hardware time")
         self.clock_combo.activated.connect(
-            lambda: self._reset_with(clock=self.clock_combo.currentData()))
+            lambda: self._request(clock=self.clock_combo.currentData()))
         form.addRow("Clock", self.clock_combo)
         self.seed_spin = QSpinBox()
         self.seed_spin.setRange(0, 2**31 - 1)
         self.seed_spin.setKeyboardTracking(False)
-        self.seed_spin.valueChanged.connect(lambda v: self._reset_with(seed=int(v)))
+        self.seed_spin.valueChanged.connect(lambda v: self._request(seed=int(v)))
         form.addRow("Seed", self.seed_spin)
         return box
 
@@ -229,9 +232,10 @@ class ControlPanel(QWidget):
         return combo
 
     # syncing from the model -----------------------------------------------------------------
-    def set_scenario(self, scenario: Scenario) -> None:
-        """Show a scenario's settings without emitting change signals."""
-        self.scenario = scenario
+    def set_scenario(self, scenario: Scenario, keep_function_text: bool = False) -> None:
+        """Show the accepted scenario's settings without emitting change signals (a refused
+        function stays in its box, to be corrected)."""
+        self.shown = scenario
         widgets = (self.batch_slider, self.batch_spin, self.lr_spin, self.optimizer_combo,
                    self.schedule_combo, self.scaling_combo, self.landscape_combo, self.n_spin,
                    self.clock_combo, self.seed_spin, self.function_edit)
@@ -250,7 +254,9 @@ class ControlPanel(QWidget):
             combo.setCurrentIndex(max(combo.findData(value), 0))
         self.n_spin.setValue(n)
         self.seed_spin.setValue(scenario.seed)
-        self.function_edit.setText(scenario.function or "")
+        if not keep_function_text:
+            self.function_edit.setText(scenario.function or "")
+            self.function_error.hide()
         del blockers
         self._show_updates_per_epoch(scenario.batch_size)
 
@@ -270,7 +276,7 @@ class ControlPanel(QWidget):
         self.speed_changed.emit(speed)
 
     def _on_batch_slider(self, position: int) -> None:
-        n = self.scenario.n_examples
+        n = self.shown.n_examples
         b = int(round(log_value(position, 1, max(n, 2))))
         b = min(max(b, 1), n)
         nearest = min(COMMON_BATCH_SIZES, key=lambda c: abs(math.log(c / b)))
@@ -282,74 +288,48 @@ class ControlPanel(QWidget):
 
     def _on_batch_spin(self, b: int) -> None:
         with QSignalBlocker(self.batch_slider):
-            self.batch_slider.setValue(log_position(b, 1, max(self.scenario.n_examples, 2)))
+            self.batch_slider.setValue(log_position(b, 1, max(self.shown.n_examples, 2)))
         self._apply_batch(b)
 
     def set_batch_size(self, b: int) -> None:
         """Set B from outside (keyboard), as if the user had typed it."""
-        self.batch_spin.setValue(min(max(int(b), 1), self.scenario.n_examples))
+        self.batch_spin.setValue(min(max(int(b), 1), self.shown.n_examples))
 
     def _apply_batch(self, b: int) -> None:
-        if b == self.scenario.batch_size:
-            return
-        self.scenario = self.scenario.with_changes(batch_size=b)
-        self._show_updates_per_epoch(b)
-        self.batch_size_changed.emit(b)
+        if b != self.shown.batch_size:
+            self._request(batch_size=b)
 
     def _show_updates_per_epoch(self, b: int) -> None:
-        from gdviz.core.batching import updates_per_epoch
-        n = self.scenario.n_examples
+        n, drop_last = self.shown.n_examples, self.shown.drop_last
+        brackets = ("⌊", "⌋") if drop_last else ("⌈", "⌉")
         self.updates_label.setText(
-            f"⌈N/B⌉ = ⌈{n}/{b}⌉ = {updates_per_epoch(n, b, self.scenario.drop_last)} updates per epoch")
+            f"{brackets[0]}N/B{brackets[1]} = {brackets[0]}{n}/{b}{brackets[1]} = "
+            f"{updates_per_epoch(n, b, drop_last)} updates per epoch")
 
     def _on_landscape(self) -> None:
         key = self.landscape_combo.currentData()
-        if key == "mlp":
-            if self.scenario.landscape != "mlp":
-                from gdviz.scenario import load
-                self._emit_scenario(load("mlp-moons"))
+        if key == MLP:
+            if not self.shown.is_mlp:
+                self.preset_requested.emit(NETWORK_PRESET)
             return
         if key == "custom":
             self.function_edit.setFocus()
             if not self.function_edit.text().strip():
-                self._show_function_error("Type a function of x and y, then press Enter.")
+                self.show_function_error("Type a function of x and y, then press Enter.")
                 return
             self._on_function()
             return
-        self._reset_with(landscape=key, function=None, starts={}, xlim=None, ylim=None, mlp=None)
+        self._request(landscape=key)
 
     def _on_function(self) -> None:
-        text = self.function_edit.text()
-        try:
-            compile_expression(text)
-        except ExpressionError as exc:
-            self._show_function_error(str(exc))
-            return
-        self.function_error.hide()
-        with QSignalBlocker(self.landscape_combo):
-            self.landscape_combo.setCurrentIndex(self.landscape_combo.findData("custom"))
-        self._reset_with(landscape="custom", function=text, starts={}, xlim=None, ylim=None,
-                         mlp=None)
+        self._request(landscape="custom", function=self.function_edit.text())
 
-    def _show_function_error(self, message: str) -> None:
+    def show_function_error(self, message: str) -> None:
         self.function_error.setText(message)
         self.function_error.show()
 
-    def _reset_with(self, **changes) -> None:
-        import dataclasses
-        raw = {k: v for k, v in changes.items() if k in ("starts", "xlim", "ylim", "function", "mlp")}
-        rest = {k: v for k, v in changes.items() if k not in raw}
-        try:
-            candidate = dataclasses.replace(self.scenario, **raw).with_changes(**rest)
-        except ValueError as exc:
-            self._show_function_error(str(exc))
-            return
-        self._emit_scenario(candidate)
-
-    def _emit_scenario(self, scenario: Scenario) -> None:
-        self.scenario = scenario
-        self.set_scenario(scenario)
-        self.scenario_changed.emit(scenario)
+    def _request(self, **changes) -> None:
+        self.changes_requested.emit(changes)
 
 
 def _speed_text(speed: float) -> str:

@@ -1,0 +1,247 @@
+"""The settings in force and the engine that runs them: one owner, no Qt.
+
+Every change of a setting goes through :meth:`Experiment.apply`: the changed fields are applied
+to the scenario in force, the result is validated once and then accepted whole, or refused with
+a ScenarioError and nothing changes. Nobody else keeps a copy, so a later change (a new seed, a
+reset) always starts from what was last accepted.
+
+Threads: the window calls ``apply``, ``load``, ``reset`` and ``set_start`` (validation and
+bookkeeping only, quick); the simulation thread calls :meth:`sync` before it steps, which brings
+the engine in line with the accepted scenario: B and the optimizer's settings from the next
+update on, anything else by building a new run. An engine that cannot be built (torch missing)
+rolls the accepted scenario back to the one that runs, and ``sync`` says why.
+"""
+from __future__ import annotations
+
+import dataclasses
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from gdviz import scenario as sc
+from gdviz.core.noise import measured_noise, noise_stats
+from gdviz.core.simulation import Hyper
+from gdviz.scenario import Scenario
+
+# applied to the running engine from its next update on; any other field starts a new run
+HYPER_FIELDS = frozenset(f.name for f in dataclasses.fields(Hyper))
+LIVE_FIELDS = HYPER_FIELDS | {"batch_size"}
+# no effect on the engine at all
+VIEW_FIELDS = frozenset({"name", "title", "description", "note", "speed", "source"})
+# the data behind the landscape: a change needs a new landscape (and a new contour grid)
+DATA_FIELDS = frozenset({"landscape", "function", "n_examples", "noise", "seed", "xlim", "ylim",
+                         "mlp"})
+NOISE_DRAWS = 200
+PLANE_INTERVAL_S = 3.0      # MLP mode: the loss plane is laid anew at most this often
+MLP_START_NOTICE = ("In the real-network mode all three methods start from the same initial "
+                    "weights, the origin of the plane.")
+
+
+@dataclass(frozen=True)
+class NoiseInfo:
+    """Gradient noise at the selected method's current position."""
+
+    method: str
+    batch_size: int
+    measured: float
+    predicted: float
+    trace_sigma: float
+
+
+@dataclass(frozen=True)
+class EngineChange:
+    """What :meth:`Experiment.sync` did to the engine."""
+
+    restarted: bool = False         # a new run (new generation): trails start again
+    new_landscape: bool = False     # the landscape to draw changed
+    keep_playing: bool = False      # a moved start point keeps a playing run playing
+    error: str | None = None        # the engine refused the scenario; it was rolled back
+
+
+class Experiment:
+    """Owns the accepted scenario and the engine (a Simulation or an MlpSimulation)."""
+
+    def __init__(self, scenario: Scenario, trail_capacity: int = 4096):
+        self._lock = threading.Lock()
+        self._scenario = scenario
+        self._dirty = True              # the engine is behind the accepted scenario
+        self._reset_asked = False
+        self._moved_start = False
+        self.trail_capacity = trail_capacity
+        # the simulation thread's side: the engine and the scenario it was built from
+        self.sim = None
+        self.generation = 0
+        self._running: Scenario | None = None
+        self._starts: dict[str, tuple[float, float]] = {}   # the running engine's start points
+        self._plane_time = 0.0
+
+    # the settings (any thread) ----------------------------------------------------------------
+    @property
+    def scenario(self) -> Scenario:
+        """The scenario in force: what was last accepted."""
+        return self._scenario
+
+    def apply(self, changes: dict) -> Scenario:
+        """Accept *changes* (Scenario field -> value) on top of the scenario in force.
+
+        Validated once; raises ScenarioError and changes nothing when refused. A new landscape
+        comes with its own bounds and start points, and a smaller N takes B down with it.
+        """
+        return self._apply(changes)
+
+    def _apply(self, changes: dict, moved_start: bool = False) -> Scenario:
+        with self._lock:
+            base = self._scenario
+            # the one validation of this change (called through the module: tests count it)
+            candidate = sc.validate(dataclasses.replace(base, **_completed(base, changes)))
+            self._scenario = candidate
+            self._dirty = True
+            self._moved_start = self._moved_start or moved_start
+            return candidate
+
+    def load(self, scenario: Scenario) -> Scenario:
+        """Put a whole scenario in force (a file or a preset, validated by its loader)."""
+        with self._lock:
+            self._scenario = scenario
+            self._dirty = True
+            self._reset_asked = True
+            return scenario
+
+    def reset(self) -> None:
+        """Start the run again from the start points, with the settings in force."""
+        with self._lock:
+            self._dirty = self._reset_asked = True
+
+    def set_start(self, key: str, x: float, y: float) -> Scenario:
+        """Move one method's start point; the others stay where they start now.
+
+        Raises ValueError in the real-network mode (one common start), ScenarioError for a
+        point that is not finite.
+        """
+        current = self._scenario
+        if current.is_mlp:
+            raise ValueError(MLP_START_NOTICE)
+        with self._lock:
+            same_data = (self._running is not None
+                         and _data(self._running) == _data(self._scenario))
+            starts = (dict(self._starts) if same_data else {}) | dict(self._scenario.starts)
+        starts[key] = (float(x), float(y))
+        return self._apply({"starts": starts}, moved_start=True)
+
+    # the engine (simulation thread) -----------------------------------------------------------
+    def sync(self) -> EngineChange | None:
+        """Bring the engine in line with the accepted scenario; None when it already is."""
+        with self._lock:
+            if not self._dirty and self.sim is not None:
+                return None
+            target, reset, moved = self._scenario, self._reset_asked, self._moved_start
+            self._dirty = self._reset_asked = self._moved_start = False
+        running = self._running
+        changed = _changed(running, target) if running is not None else set(sc.FIELDS)
+        structural = changed - LIVE_FIELDS - VIEW_FIELDS
+        if self.sim is None or reset or structural:
+            new_landscape = (self.sim is None or target.is_mlp or running.is_mlp
+                             or bool(changed & DATA_FIELDS))
+            try:
+                sim = self._build(target, reuse_landscape=not new_landscape)
+            except Exception as exc:  # noqa: BLE001 - whatever the engine refuses, the run stays
+                with self._lock:
+                    if running is not None:
+                        self._scenario = running
+                    self._dirty = False
+                return EngineChange(error=f"Could not start {target.name}: {exc}")
+            with self._lock:
+                self.sim = sim
+                self.generation += 1
+                self._running = target
+                self._starts = {r.key: (float(r.start[0]), float(r.start[1])) for r in sim.runs}
+                self._plane_time = 0.0
+            keep_playing = moved and not reset and structural <= {"starts"}
+            return EngineChange(True, new_landscape, keep_playing)
+        if "batch_size" in changed:
+            self.sim.set_batch_size(target.batch_size)
+        if changed & HYPER_FIELDS:
+            self.sim.set_hyper(target.hyper())
+        self._running = target
+        return EngineChange(keep_playing=True)
+
+    def _build(self, scenario: Scenario, reuse_landscape: bool):
+        if scenario.is_mlp:
+            from gdviz.mlp import require_torch
+            require_torch()
+            from gdviz.mlp.device import prefer_one_thread
+            prefer_one_thread()
+            return scenario.build(trail_capacity=self.trail_capacity)
+        landscape = self.sim.landscape if reuse_landscape else None
+        return scenario.build(landscape, self.trail_capacity)
+
+    def measure_noise(self, key: str, rng: np.random.Generator) -> NoiseInfo | None:
+        """Gradient noise of method *key* at its current θ, measured from per-example gradients
+        (the real network measures its own)."""
+        sim = self.sim
+        if sim is None or sim.is_mlp:
+            return None
+        run = sim.run(key)
+        theta = run.theta
+        if not np.all(np.isfinite(theta)):
+            return None
+        landscape = sim.landscape
+        stats = noise_stats(landscape, theta)
+        measured = measured_noise(landscape, theta, run.batch_size, rng, draws=NOISE_DRAWS)
+        return NoiseInfo(run.key, run.batch_size, measured,
+                         stats.predicted(landscape.n, run.batch_size), stats.trace_sigma)
+
+    def recompute_plane(self) -> bool:
+        """MLP mode: lay the loss plane through the current weights again."""
+        if self.sim is None or not self.sim.is_mlp:
+            return False
+        self.sim.recompute_plane()
+        return True
+
+    def realign_plane(self, snapshot, now: float) -> bool:
+        """MLP mode: when the weights have left the drawn plane far behind, lay it anew through
+        where the runs are now (at most every few seconds: each new plane costs a grid)."""
+        if self.sim is None or not self.sim.is_mlp or now - self._plane_time < PLANE_INTERVAL_S:
+            return False
+        methods = [m for m in snapshot.methods if m.extra is not None and m.updates > 0]
+        if not methods:
+            return False
+        off_plane = max(m.extra.plane_distance for m in methods)
+        in_plane = max(float(np.hypot(*m.theta)) for m in methods)
+        if np.isfinite(off_plane) and off_plane > 0.5 * max(in_plane, 1e-3):
+            self._plane_time = now
+            self.sim.recompute_plane()
+            return True
+        return False
+
+
+def _data(s: Scenario) -> tuple:
+    return tuple(getattr(s, name) for name in sorted(DATA_FIELDS))
+
+
+def _changed(a: Scenario, b: Scenario) -> set[str]:
+    return {name for name in sc.FIELDS if getattr(a, name) != getattr(b, name)}
+
+
+def _completed(base: Scenario, changes: dict) -> dict:
+    """*changes* with what follows from them: the rules of the settings, in one place."""
+    changes = dict(changes)
+    unknown = set(changes) - set(sc.FIELDS) - {"source"}
+    if unknown:
+        name = sorted(unknown)[0]
+        raise sc.ScenarioError(base.source, name, changes[name], "unknown field")
+    landscape = changes.get("landscape", base.landscape)
+    if landscape != base.landscape or changes.get("function", base.function) != base.function:
+        # another surface has its own bounds and start points (and leaves the MLP table)
+        changes.setdefault("starts", {})
+        changes.setdefault("xlim", None)
+        changes.setdefault("ylim", None)
+        if landscape != sc.MLP:
+            changes.setdefault("mlp", None)
+        if landscape != "custom":
+            changes.setdefault("function", None)
+    n = changes.get("n_examples", base.n_examples)
+    if isinstance(n, int) and "batch_size" not in changes and base.batch_size > n >= 1:
+        changes["batch_size"] = n
+    return changes
