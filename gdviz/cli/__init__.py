@@ -71,7 +71,7 @@ def resolve_scenario(args: argparse.Namespace):
             base = sc.dataclasses.replace(base, mlp=None)   # leaving the MLP mode
     device = getattr(args, "device", None)
     if device:
-        if base.landscape != sc.MLP and changes.get("landscape") != sc.MLP:
+        if not base.is_mlp and changes.get("landscape") != sc.MLP:
             raise UsageError("--device applies only to MLP scenarios (landscape mlp)")
         changes["mlp"] = sc.dataclasses.replace(base.mlp or sc.MlpSettings(), device=device)
     return base.with_changes(source=f"{base.name} with command-line options", **changes)
@@ -88,14 +88,10 @@ def _vec(values):
     return [_num(v) for v in np.asarray(values, float).ravel()]
 
 
-def _is_mlp(sim) -> bool:
-    return hasattr(sim, "device_label")   # an MlpSimulation; checked without importing torch
-
-
 def simulation_json(scenario, sim, records) -> dict:
     """The run as JSON. MLP runs: theta and gradients are coordinates on the weight plane,
     each step adds "val_loss" and the top level "device" (and "notice", why not the GPU)."""
-    mlp = _is_mlp(sim)
+    mlp = sim.is_mlp
     methods = {}
     for run in sim.runs:
         steps = []
@@ -133,7 +129,7 @@ def _table(scenario, sim) -> str:
              f"{scenario.optimizer}, {scenario.epochs:g} epochs, clock: {scenario.clock}",
              f"{'method':<12} {'B':>6} {'upd/epoch':>9} {'updates':>8} {'epochs':>7} "
              f"{'clock':>12} {'final loss':>12} {'status':>9}"]
-    mlp = _is_mlp(sim)
+    mlp = sim.is_mlp
     if mlp:
         lines[1] += f" {'val loss':>10}"
     for r in sim.runs:
@@ -162,7 +158,7 @@ def cmd_scenarios(args) -> int:
 
 def cmd_simulate(args) -> int:
     scenario = resolve_scenario(args)
-    if scenario.landscape == "mlp":
+    if scenario.is_mlp:
         from gdviz.mlp import require_torch
         require_torch()   # a clear message when torch is missing
         from gdviz.mlp.device import prefer_one_thread

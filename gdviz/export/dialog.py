@@ -16,10 +16,11 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpin
                                QFormLayout, QHBoxLayout, QLabel, QLineEdit, QProgressBar,
                                QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
-from gdviz.scenario import Scenario
+from gdviz.core import MAX_SPEED, MIN_SPEED
 from gdviz.export.atomic import ExportError
 from gdviz.export.job import (DEFAULT_FPS, DEFAULT_SECONDS, DEFAULT_SIZE, MAX_FPS, MAX_SECONDS,
                               MAX_SIDE, MIN_SIDE, ExportJob, ExportSpec)
+from gdviz.scenario import Scenario
 
 SLICE_S = 0.012          # render more than one frame per turn only while under this (s)
 FILTERS = ("MP4 video (*.mp4);;GIF animation (*.gif);;PNG image (*.png);;"
@@ -69,7 +70,7 @@ class ExportDialog(QDialog):
         self.seconds_spin.setToolTip("Length of a clip; a still shows the moment at its end.")
         self.fps_spin = _spin(1, int(MAX_FPS), int(DEFAULT_FPS), " fps")
         self.speed_spin = QDoubleSpinBox()
-        self.speed_spin.setRange(0.1, 20_000.0)
+        self.speed_spin.setRange(MIN_SPEED, MAX_SPEED)
         self.speed_spin.setDecimals(1)
         self.speed_spin.setValue(float(speed or scenario.speed or 20.0))
         self.speed_spin.setSuffix(" ticks/s")

@@ -13,10 +13,10 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWi
 
 from gdviz.core import CLOCK_LABELS, METHOD_KEYS, METHOD_LABELS
 from gdviz.core.clock import CLOCK_UNITS
+from gdviz.ui.theme import METHOD_COLORS
 
-# The methods' Okabe-Ito identity (as gdviz.ui.theme); the two classes use colours that
-# cannot be mistaken for any method: dark grey and reddish purple.
-METHOD_COLORS = {"full_batch": "#0072B2", "mini_batch": "#009E73", "stochastic": "#E69F00"}
+# The two classes use colours that cannot be mistaken for any method (gdviz.ui.theme's
+# Okabe-Ito identity): dark grey and reddish purple.
 CLASS_COLORS = ("#4D4D4D", "#CC79A7")
 # P(class 1) from class-0 grey through white (undecided) to class-1 pink.
 PROBABILITY_MAP = pg.ColorMap([0.0, 0.5, 1.0], ["#D0D0D0", "#FFFFFF", "#F2CFE3"])
