@@ -21,7 +21,7 @@ from gdviz.ui.formula import FormulaWidget  # noqa: E402
 from gdviz.ui.main_window import MainWindow  # noqa: E402
 from gdviz.ui.palette import is_dark  # noqa: E402
 from gdviz.ui.settings import ENV_DIR, settings_path, startup_scenario  # noqa: E402
-from gdviz.ui.shortcuts import collect_shortcuts  # noqa: E402
+from gdviz.ui.cheatsheet import collect_shortcuts  # noqa: E402
 from gdviz.ui.theme import DARK, LIGHT, METHOD_COLORS  # noqa: E402
 
 WAIT_MS = 5000

@@ -67,13 +67,14 @@ def other_scenarios() -> list:
 class LessonsMenu(QObject):
     """Adds the Lessons menu to a MainWindow and steps through the presets."""
 
-    def __init__(self, window):
+    def __init__(self, window, menu):
+        """*menu*: the Lessons menu (made from the action table with Next and Previous in it);
+        the presets go above those, the other scenarios below."""
         super().__init__(window)
         self.window_ = window
         self.entries = lesson_entries()
-        menubar = window.menuBar()
-        self.menu = menubar.addMenu("&Lessons")
-        _move_after(menubar, self.menu.menuAction(), "View")
+        self.menu = menu
+        first_fixed = menu.actions()[0] if menu.actions() else None
         self.group = QActionGroup(self)
         self.actions_: list[QAction] = []
         for i, entry in enumerate(self.entries, start=1):
@@ -84,12 +85,9 @@ class LessonsMenu(QObject):
                 a.setToolTip(entry.reason)
             a.triggered.connect(lambda _on=False, k=i - 1: self.go(k))
             self.group.addAction(a)
-            self.menu.addAction(a)
+            self.menu.insertAction(first_fixed, a)
             self.actions_.append(a)
         self.menu.setToolTipsVisible(True)
-        self.menu.addSeparator()
-        self.next_action = self._action("Next lesson", "PgDown", lambda: self.step(+1))
-        self.previous_action = self._action("Previous lesson", "PgUp", lambda: self.step(-1))
         others = other_scenarios()
         if others:
             self.menu.addSeparator()
@@ -103,20 +101,9 @@ class LessonsMenu(QObject):
         self.menu.aboutToShow.connect(self.sync)
         self.sync()
 
-    def _action(self, text: str, key: str, slot) -> QAction:
-        from PySide6.QtCore import Qt
-        from PySide6.QtGui import QKeySequence
-        a = QAction(text, self.window_)
-        a.setShortcut(QKeySequence(key))
-        a.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
-        a.triggered.connect(slot)
-        self.menu.addAction(a)
-        self.window_.addAction(a)
-        return a
-
     # stepping -----------------------------------------------------------------------------
     def current_index(self) -> int | None:
-        name = getattr(self.window_.scenario, "name", None)
+        name = self.window_.scenario.name
         return next((i for i, e in enumerate(self.entries) if e.name == name), None)
 
     def go(self, index: int) -> bool:
@@ -157,18 +144,6 @@ class LessonsMenu(QObject):
 
 def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _move_after(menubar, action: QAction, title: str) -> None:
-    """Put the menu *action* right after the menu called *title* (when there is one)."""
-    tops = menubar.actions()
-    for i, a in enumerate(tops):
-        if a.menu() is not None and a.menu().title().replace("&", "").lower() == title.lower():
-            following = tops[i + 1] if i + 1 < len(tops) else None
-            if following is not None and following is not action:
-                menubar.removeAction(action)
-                menubar.insertAction(following, action)
-            return
 
 
 def scenario_file(name: str) -> Path | None:

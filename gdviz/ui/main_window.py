@@ -8,7 +8,6 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QCheckBox, QDockWidget, QHBoxLayout, QLabel, QMainWindow, QScrollArea,
                                QSplitter, QVBoxLayout, QWidget)
 
@@ -63,7 +62,6 @@ class MainWindow(QMainWindow):
         self.alert_label.setStyleSheet("color: #C0392B; font-weight: bold; padding: 0 6px;")
         self.alert_label.hide()
         self.statusBar().addPermanentWidget(self.alert_label)
-        self._build_menus()
         if start_worker:  # False: an offscreen copy fed snapshots by the caller (export)
             self._start_worker()
         self._build_classroom()
@@ -164,43 +162,9 @@ class MainWindow(QMainWindow):
         self.addDockWidget(area, dock)
         return dock
 
-    def _build_menus(self) -> None:
-        run = self.menuBar().addMenu("&Run")
-        self._action(run, "Play / pause", "Space", self.cmd_toggle.emit)
-        self._action(run, "Step one tick", "Right", self.cmd_step.emit)
-        self._action(run, "Reset", "R", self.reset)
-        run.addSeparator()
-        self._action(run, "Faster", "+", lambda: self.change_speed(2.0))
-        self._action(run, "Slower", "-", lambda: self.change_speed(0.5))
-        self._action(run, "Smaller batch", "[", lambda: self.step_batch_size(-1))
-        self._action(run, "Larger batch", "]", lambda: self.step_batch_size(+1))
-        view = self.view_menu = self.menuBar().addMenu("&View")
-        for i, key in enumerate(METHOD_KEYS, start=1):
-            self._action(view, f"Select {METHOD_LABELS[key]}", str(i),
-                         lambda _checked=False, k=key: self.select_method(k))
-        self._action(view, "Fit the landscape", "F", self.canvas.fit)
-        self._action(view, "Recompute the loss plane (real network)", "P",
-                     self.cmd_recompute_plane.emit)
-        view.addSeparator()
-        for dock in (self.controls_dock, self.progress_dock, self.lesson_dock):
-            view.addAction(dock.toggleViewAction())
-        self.file_menu = self.menuBar().addMenu("&File")
-        self._action(self.file_menu, "Export video or image…", "Ctrl+E", self.open_export_dialog)
-        self._action(self.file_menu, "Quit", QKeySequence.StandardKey.Quit, self.close)
-
     def open_export_dialog(self):
         """File ▸ Export: a still or a clip of the scenario as it runs now, rendered offline."""
         return self.exporter(self) if self.exporter is not None else None
-
-    def _action(self, menu, text, shortcut, slot) -> QAction:
-        action = QAction(text, self)
-        action.setShortcut(QKeySequence(shortcut) if isinstance(shortcut, str) else shortcut)
-        # application-wide: works while a dock (even a floating one) or a button has the focus
-        action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
-        action.triggered.connect(slot)
-        menu.addAction(action)
-        self.addAction(action)
-        return action
 
     def _start_worker(self) -> None:
         self.worker = SimulationWorker(self.experiment, speed=self.state.speed)
@@ -410,12 +374,44 @@ class MainWindow(QMainWindow):
 
     # classroom: themes, presentation, lessons, keyboard, settings ---------------------------
     def _build_classroom(self) -> None:
-        from gdviz.ui import lessons_menu, presentation, settings, shortcuts
-        self.presentation = presentation.Presentation(self)
-        self.lessons_menu = lessons_menu.LessonsMenu(self)
-        self.classroom = shortcuts.install(self)
-        self.window_settings = settings.WindowSettings(self)
+        """Menus, shortcuts, presentation mode, lessons and settings, wired to each other here."""
+        from gdviz.ui import actions, cheatsheet, classroom, keyfilter, lessons_menu, settings
+        from gdviz.ui.presentation import Presentation
+        self.cheat_sheet = cheatsheet.CheatSheet(self, scale=lambda: self.presentation.scale)
+        self.presentation = Presentation(self, show_cheat_sheet=self.cheat_sheet.toggle,
+                                         on_change=lambda: self.classroom.sync())
+        self.classroom = classroom.Classroom(
+            self, self.presentation, self.cheat_sheet,
+            restore_defaults=lambda: self.window_settings.restore_defaults())
+        commands = self._commands() | self.classroom.commands()
+        docks = {"controls": self.controls_dock, "progress": self.progress_dock,
+                 "lesson": self.lesson_dock}
+        self.actions_, menus = actions.build(self, commands, docks)
+        self.view_menu, self.file_menu = menus["View"], menus["File"]
+        self.actions_["export"].setEnabled(self.exporter is not None)
+        self.lessons_menu = lessons_menu.LessonsMenu(self, menus["Lessons"])
+        self.classroom.attach(self.actions_)
+        self.cheat_sheet.shown_or_hidden.connect(self.classroom.sync)
+        self.window_settings = settings.WindowSettings(
+            self, self.presentation, self.file_menu, self.classroom)
+        self.key_filter = keyfilter.install(self, home=self.canvas)
         self.apply_theme(self.theme)
+
+    def _commands(self) -> dict:
+        """The window's commands for the rows of the action table (gdviz.ui.actions)."""
+        out = {
+            "toggle": self.cmd_toggle.emit, "step": self.cmd_step.emit, "reset": self.reset,
+            "faster": lambda: self.change_speed(2.0), "slower": lambda: self.change_speed(0.5),
+            "smaller_batch": lambda: self.step_batch_size(-1),
+            "larger_batch": lambda: self.step_batch_size(+1),
+            "fit": self.canvas.fit, "recompute_plane": self.cmd_recompute_plane.emit,
+            "next_lesson": lambda: self.lessons_menu.step(+1),
+            "previous_lesson": lambda: self.lessons_menu.step(-1),
+            "export": self.open_export_dialog, "quit": self.close,
+        }
+        for key in METHOD_KEYS:
+            out[f"select_{key}"] = lambda k=key: self.select_method(k)
+        return out
 
     def apply_theme(self, theme) -> None:
         """A theme (gdviz.ui.theme LIGHT or DARK) for every view and the Qt palette."""

@@ -40,7 +40,7 @@ def font_scale_for(height: int, base_px: int | None = None) -> float:
 class PresentationBar(QFrame):
     """The controls, collapsed: the run state in words and a few buttons that never take focus."""
 
-    def __init__(self, window):
+    def __init__(self, window, show_cheat_sheet):
         super().__init__()
         self.main_window = window
         self.setObjectName("presentationBar")
@@ -60,7 +60,7 @@ class PresentationBar(QFrame):
         self.state_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.state_label.setMinimumWidth(40)
         row.addWidget(self.state_label, 1)
-        self.help_button = self._button("?", "Keyboard shortcuts (? or F1)", self._cheat_sheet)
+        self.help_button = self._button("?", "Keyboard shortcuts (? or F1)", show_cheat_sheet)
         row.addWidget(self.help_button)
         self.menu_button = QToolButton()
         self.menu_button.setText("☰")
@@ -84,11 +84,6 @@ class PresentationBar(QFrame):
         b.setFocusPolicy(Qt.FocusPolicy.NoFocus)   # Space must stay play/pause, never "press"
         b.clicked.connect(slot)
         return b
-
-    def _cheat_sheet(self) -> None:
-        actions = getattr(self.main_window, "classroom", None)
-        if actions is not None:
-            actions.cheat_sheet.toggle()
 
     def _fill_menu(self) -> None:
         menu = self.menu_button.menu()
@@ -127,7 +122,7 @@ class PresentationBar(QFrame):
                 b, lr = mini.batch_size, mini.lr
             except (KeyError, StopIteration, AttributeError):
                 pass
-            clock = getattr(snap, "clock_kind", clock)
+            clock = snap.clock_kind
         rule = {"sqrt": " (η ∝ √B)", "linear": " (η ∝ B)"}.get(scenario.lr_scaling, "")
         color = w.theme.color("mini_batch")
         parts.append(f'<span style="color:{color}"><b>B = {b}</b></span>')
@@ -145,11 +140,14 @@ class PresentationBar(QFrame):
 class Presentation:
     """Enters and leaves presentation mode for one MainWindow."""
 
-    def __init__(self, window):
+    def __init__(self, window, show_cheat_sheet, on_change):
+        """*show_cheat_sheet*: the bar's ? button; *on_change*: called after entering or leaving
+        (the check marks follow)."""
         self.window = window
         self.active = False
         self.scale = 1.0
-        self.bar = PresentationBar(window)
+        self._on_change = on_change
+        self.bar = PresentationBar(window, show_cheat_sheet)
         layout = window.centralWidget().layout()
         layout.insertWidget(0, self.bar)
         self._normal: dict | None = None
@@ -304,9 +302,7 @@ class Presentation:
         widget.setFont(font)
 
     def _sync_action(self) -> None:
-        actions = getattr(self.window, "classroom", None)   # check marks, Esc enabled
-        if actions is not None:
-            actions.sync()
+        self._on_change()
 
 
 def _scale_plot_axes(plot_widget, f: float) -> None:

@@ -89,8 +89,13 @@ def startup_scenario(default: str = "default"):
 class WindowSettings:
     """Saves and restores one MainWindow's settings."""
 
-    def __init__(self, window):
+    def __init__(self, window, presentation, file_menu, classroom):
+        """*presentation*: the window's Presentation (its layouts are saved too); *file_menu*:
+        where Reopen goes; *classroom*: shows everything again and keeps the check marks."""
         self.window = window
+        self.presentation = presentation
+        self.file_menu = file_menu
+        self.classroom = classroom
         self.enabled = False
         # what "restore defaults" goes back to: the layout the window was built with
         self.default_state = window.saveState()
@@ -115,21 +120,19 @@ class WindowSettings:
         w.rhythm.setVisible(_bool(s.value("window/rhythm_visible"), True))
         w.note_label.setVisible(_bool(s.value("window/note_visible"), True)
                                 and bool(w.note_label.text()))
+        w.note_wanted = _bool(s.value("window/note_visible"), True)
         presenting = _bytes(s.value("presentation/state"))
-        presentation = getattr(w, "presentation", None)
-        if presenting is not None and presentation is not None:
-            presentation.presentation_state = presenting
-        actions = getattr(w, "classroom", None)
-        if actions is not None:
-            actions.sync()
+        if presenting is not None:
+            self.presentation.presentation_state = presenting
+        self.classroom.sync()
         self._offer_last_scenario()
 
     def _offer_last_scenario(self) -> None:
         """File ▸ Reopen: the scenario used last time (plain `gdviz` opens 'default')."""
         from gdviz.scenario import ScenarioError, load
         ref = last_scenario_reference()
-        menu = getattr(self.window, "file_menu", None)
-        if not ref or menu is None or ref == scenario_reference(self.window.scenario):
+        menu = self.file_menu
+        if not ref or ref == scenario_reference(self.window.scenario):
             return
         try:
             scenario = load(ref)
@@ -148,18 +151,14 @@ class WindowSettings:
         s = open_settings()
         s.setValue("version", VERSION)
         s.setValue("view/theme", w.theme.name)
-        presentation = getattr(w, "presentation", None)
-        if presentation is not None:
-            s.setValue("window/geometry", presentation.normal_geometry())
-            s.setValue("window/state", presentation.normal_state())
-            current = presentation.current_state()
-            if current is not None:
-                s.setValue("presentation/state", current)
-        else:
-            s.setValue("window/geometry", w.saveGeometry())
-            s.setValue("window/state", w.saveState())
+        presentation = self.presentation
+        s.setValue("window/geometry", presentation.normal_geometry())
+        s.setValue("window/state", presentation.normal_state())
+        current = presentation.current_state()
+        if current is not None:
+            s.setValue("presentation/state", current)
         s.setValue("window/rhythm_visible", not w.rhythm.isHidden())
-        s.setValue("window/note_visible", getattr(w, "note_wanted", True))
+        s.setValue("window/note_visible", w.note_wanted)
         ref = scenario_reference(w.scenario)
         if ref:
             s.setValue("scenario/last", ref)
@@ -171,11 +170,10 @@ class WindowSettings:
         s.clear()
         s.sync()
         w = self.window
-        presentation = getattr(w, "presentation", None)
-        if presentation is not None:
-            if presentation.active:
-                presentation.set_active(False)
-            presentation.presentation_state = None
+        presentation = self.presentation
+        if presentation.active:
+            presentation.set_active(False)
+        presentation.presentation_state = None
         from gdviz.ui.theme import LIGHT
         w.apply_theme(LIGHT)
         w.restoreState(self.default_state)
@@ -186,7 +184,4 @@ class WindowSettings:
             w.showNormal()
         w.resize(DEFAULT_SIZE)
         w.centre_split.setSizes(self.default_split)
-        actions = getattr(w, "classroom", None)
-        if actions is not None:
-            actions.show_everything()
-            actions.sync()
+        self.classroom.show_everything()
