@@ -21,11 +21,10 @@ import numpy as np
 
 from gdviz import scenario as sc
 from gdviz.core.noise import measured_noise, noise_stats
-from gdviz.core.simulation import Hyper
 from gdviz.scenario import Scenario
 
 # applied to the running engine from its next update on; any other field starts a new run
-HYPER_FIELDS = frozenset(f.name for f in dataclasses.fields(Hyper))
+HYPER_FIELDS = frozenset(sc.HYPER_FIELDS)
 LIVE_FIELDS = HYPER_FIELDS | {"batch_size"}
 # no effect on the engine at all
 VIEW_FIELDS = frozenset({"name", "title", "description", "note", "speed", "source"})

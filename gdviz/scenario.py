@@ -29,6 +29,7 @@ MAX_EPOCHS = 10_000
 MLP = "mlp"   # the landscape value that selects the real-network mode
 MAX_HIDDEN_LAYERS = 4
 MAX_HIDDEN_WIDTH = 256
+HYPER_FIELDS = tuple(f.name for f in dataclasses.fields(Hyper))   # Scenario holds them all
 
 
 class ScenarioError(ValueError):
@@ -70,13 +71,14 @@ class Scenario:
     noise: float = 1.0
     seed: int = 0
     batch_size: int = 32
-    epochs: float = 10.0
-    lr: float = 0.1
-    optimizer: str = "sgd"
-    momentum: float = 0.9
-    schedule: str = "constant"
-    lr_scaling: str = "none"
-    lr_reference_batch: int = 32
+    # the optimizer's settings: Hyper's fields, with Hyper's defaults
+    epochs: float = Hyper.epochs
+    lr: float = Hyper.lr
+    optimizer: str = Hyper.optimizer
+    momentum: float = Hyper.momentum
+    schedule: str = Hyper.schedule
+    lr_scaling: str = Hyper.lr_scaling
+    lr_reference_batch: int = Hyper.lr_reference_batch
     clock: str = "examples"
     drop_last: bool = False
     overhead_ms: float = 2.0
@@ -105,8 +107,7 @@ class Scenario:
                               self.function, self.bounds())
 
     def hyper(self) -> Hyper:
-        return Hyper(self.lr, self.optimizer, self.momentum, self.schedule, self.lr_scaling,
-                     self.lr_reference_batch, self.epochs)
+        return Hyper(**{name: getattr(self, name) for name in HYPER_FIELDS})
 
     def hardware(self) -> HardwareModel:
         return HardwareModel(self.overhead_ms, self.throughput)
