@@ -4,9 +4,9 @@
     render.py  offscreen rendering of snapshots with the window's own views (GUI thread)
     encode.py  raw frames to ffmpeg (H.264 MP4, palette GIF) from a writer thread
     job.py     one export: the frame clock, validation, stepping, cancel
-    cli.py     ``gdviz export SCENARIO --out FILE ...``
+    dialog.py  File ▸ Export in the window (handed to the window: export sits above ui)
 
-The window's dialog is gdviz/export/dialog.py.
+The command ``gdviz export SCENARIO --out FILE ...`` is gdviz/cli/export.py.
 """
 from gdviz.export.atomic import ExportError
 from gdviz.export.job import KINDS, ExportJob, ExportSpec, export, kind_of
