@@ -128,6 +128,16 @@ class Experiment:
         starts[key] = (float(x), float(y))
         return self._apply({"starts": starts}, moved_start=True)
 
+    def scenario_with_starts(self) -> Scenario:
+        """The scenario in force with every method's start point written out (also those the
+        engine placed by the landscape's bounds), so that it builds this very run again."""
+        with self._lock:
+            s = self._scenario
+            if s.is_mlp or self._running is None or _data(self._running) != _data(s):
+                return s
+            starts = dict(self._starts) | dict(s.starts)
+        return dataclasses.replace(s, starts=starts)
+
     # the engine (simulation thread) -----------------------------------------------------------
     def sync(self) -> EngineChange | None:
         """Bring the engine in line with the accepted scenario; None when it already is."""

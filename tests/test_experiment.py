@@ -116,3 +116,15 @@ def test_noise_is_measured_from_the_engine(ex):
     info = ex.measure_noise("mini_batch", np.random.default_rng(0))
     assert info.method == "mini_batch" and info.batch_size == 16
     assert info.measured > 0 and info.predicted > 0
+
+
+def test_the_scenario_with_its_starts_written_out_builds_the_same_run():
+    e = Experiment(load("ravine"))           # starts placed by the landscape's bounds
+    e.sync()
+    e.set_start("mini_batch", 0.25, 0.5)
+    e.sync()
+    again = e.scenario_with_starts().build()
+    for r in e.sim.runs:
+        assert np.array_equal(again.run(r.key).start, r.start)
+    e.apply({"seed": 5})                     # not built yet: no start points to vouch for
+    assert e.scenario_with_starts() is e.scenario

@@ -225,25 +225,16 @@ def _spin(low: int, high: int, value: int, suffix: str) -> QSpinBox:
 
 
 def scenario_for_export(window) -> Scenario:
-    """The window's scenario as it runs now, with the start points the user dragged."""
-    scenario = window.scenario
-    snap = getattr(window, "snapshot", None)
-    if snap is not None and len(snap.methods) == 3:
-        starts = {m.key: (float(m.start[0]), float(m.start[1])) for m in snap.methods}
-        try:
-            scenario = dataclasses.replace(scenario, starts=starts)
-        except (TypeError, ValueError):
-            pass
-    return scenario
+    """The scenario the window runs now, with the start points the user dragged."""
+    return window.experiment.scenario_with_starts()
 
 
 def open_export_dialog(window) -> ExportDialog:
     """Show (or raise) the window's export dialog."""
     dialog = getattr(window, "_export_dialog", None)
     if dialog is None:
-        theme = getattr(getattr(window, "theme", None), "name", "light")
-        speed = getattr(getattr(window, "state", None), "speed", None)
-        dialog = ExportDialog(scenario_for_export(window), window, theme, speed)
+        dialog = ExportDialog(scenario_for_export(window), window, window.theme.name,
+                              window.state.speed)
         dialog.finished_export.connect(
             lambda path: window.statusBar().showMessage(f"Exported {path}", 8_000))
         window._export_dialog = dialog
