@@ -80,7 +80,8 @@ def layer_violations(root: Path = ROOT) -> list[str]:
                 bad = next((f for f in forbidden if _within(target, f)), None)
                 if bad is not None and line not in lines:
                     lines.add(line)
-                    found.append(f"{path.relative_to(root.parent)}:{line}: {layer} imports {target}")
+                    where = f"{path.relative_to(root.parent)}:{line}"
+                    found.append(f"{where}: {layer} imports {target}")
     return found
 
 

@@ -7,7 +7,8 @@ from typing import Callable
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QFont, QKeySequence, QPainter
-from PySide6.QtWidgets import QApplication, QFrame, QGridLayout, QLabel, QMenu, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QApplication, QFrame, QGridLayout, QLabel, QMenu, QScrollArea,
+                               QVBoxLayout, QWidget)
 
 SHEET_SCALE = 1.15        # the cheat sheet's type relative to body text
 _PRETTY = {"Space": "Space", "-": "−", "Right": "→", "Left": "←", "Up": "↑", "Down": "↓",

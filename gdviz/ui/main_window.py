@@ -11,7 +11,8 @@ from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (QCheckBox, QDockWidget, QHBoxLayout, QLabel, QMainWindow, QScrollArea,
                                QSplitter, QVBoxLayout, QWidget)
 
-from gdviz.core import CLOCK_LABELS, COMMON_BATCH_SIZES, MAX_SPEED, METHOD_KEYS, METHOD_LABELS, MIN_SPEED
+from gdviz.core import (CLOCK_LABELS, COMMON_BATCH_SIZES, MAX_SPEED, METHOD_KEYS, METHOD_LABELS,
+                        MIN_SPEED)
 from gdviz.experiment import Experiment, NoiseInfo
 from gdviz.scenario import Scenario, ScenarioError
 from gdviz.lesson.live import LiveValues
