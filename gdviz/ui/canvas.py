@@ -23,7 +23,8 @@ STEP_RULES = {
     "momentum": "Δθ = −η·m, momentum m = μ·m + g",
     "nesterov": "Δθ = −η·(g + μ·m), Nesterov, m = μ·m + g",
     "rmsprop": "Δθ = −η·g / (√v + ε), RMSProp",
-    "adam": "Δθ = −η·m / (√v + ε), Adam's moments bias-corrected",
+    # (no m̂: Qt draws a combining hat on the wrong line of a multi-line label)
+    "adam": "Δθ = −η·m / (√v + ε), Adam, m and v bias-corrected",
 }
 ARROW_Z = 18            # arrows above the trails (10), below start (25) and current markers (30)
 

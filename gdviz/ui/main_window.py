@@ -414,15 +414,19 @@ class MainWindow(QMainWindow):
         n = self.snapshot.n_examples
         noise = self.noise if (self.noise and self.noise.method == self.selected
                                and self.noise.batch_size == m.batch_size) else None
+        # the numbers of the last step: its own eta and the displacement it really made
+        stepped = m.updates > 0 and m.theta_before is not None
         return LiveValues(
             n_examples=n, batch_size=m.batch_size,
             updates_per_epoch=updates_per_epoch(n, m.batch_size, self.scenario.drop_last),
-            lr=m.lr, selected=self.selected,
+            lr=m.step_lr if stepped else m.lr, selected=self.selected,
             grad_estimate=(float(m.grad_estimate[0]), float(m.grad_estimate[1])),
             grad_full=(float(m.grad_full[0]), float(m.grad_full[1])),
             noise_measured=noise.measured if noise else None,
             noise_predicted=noise.predicted if noise else None,
-            trace_sigma=noise.trace_sigma if noise else None)
+            trace_sigma=noise.trace_sigma if noise else None,
+            step=tuple(float(x) for x in m.theta - m.theta_before) if stepped else None,
+            rule=m.rule if stepped else None)
 
     def _update_live(self) -> None:
         values = self.live_values()
