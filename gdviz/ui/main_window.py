@@ -433,8 +433,9 @@ class MainWindow(QMainWindow):
         if values is None:
             return
         # Typesetting formulas is the GUI's most expensive job: while playing, the numbers refresh
-        # once a second; a new B, N or selected method shows at once.
-        key = (values.batch_size, values.selected, values.n_examples)
+        # once a second; a new B, N, selected method or update rule shows at once.
+        key = (values.batch_size, values.selected, values.n_examples,
+               getattr(values.rule, "name", None))
         now = time.perf_counter()
         if self.state.playing and key == self._live_key and now - self._live_time < 1.0:
             return
