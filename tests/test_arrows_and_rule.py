@@ -127,4 +127,10 @@ def test_window_shows_the_eta_of_the_step_shown(qtbot):
     live = w.live_values()
     assert live.lr == scenario.lr                      # the step shown used the full eta
     np.testing.assert_allclose(live.step, m.theta - m.theta_before)
+    # full batch: the method panel's g_full (its estimate) and the Formulas panel's g_full
+    # (the full gradient) are one number, at one point
+    lesson = default_lesson()
+    mine = live_latex(lesson.method("full_batch"), live)[0].split("=")[-1]
+    card = live_latex(lesson.formula("full_gradient"), live)[0].split("=")[-1]
+    assert mine == card
     w.close()

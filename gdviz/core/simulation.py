@@ -236,6 +236,10 @@ class ClockedRuns:
     def _step(self, run) -> StepRecord:
         return run.step()
 
+    def set_batch_size(self, batch_size: int) -> None:
+        """The mini-batch's B, from its next update on."""
+        self.run("mini_batch").set_batch_size(batch_size)
+
     def set_hyper(self, hyper: Hyper) -> None:
         """Learning rate, optimizer, schedule or run length, from the next update on."""
         for r in self.runs:
@@ -316,10 +320,6 @@ class Simulation(ClockedRuns):
     @property
     def n(self) -> int:
         return self.landscape.n
-
-    def set_batch_size(self, batch_size: int) -> None:
-        """The mini-batch's B, from its next update on."""
-        self.run("mini_batch").set_batch_size(batch_size)
 
     def run_to_end(self) -> dict[str, list[StepRecord]]:
         """Run every method until it finishes or diverges; records per method."""

@@ -374,9 +374,6 @@ class MlpSimulation(ClockedRuns):
     def n(self) -> int:
         return self.dataset.n_train
 
-    def set_batch_size(self, batch_size: int) -> None:
-        self.run("mini_batch").sampler.set_batch_size(batch_size)
-
     def _step(self, r: MlpMethodRun) -> MlpStepRecord:
         was_running = self.running
         rec = r.step()

@@ -283,7 +283,7 @@ class MainWindow(QMainWindow):
         names = " and ".join(METHOD_LABELS[m.key] for m in diverged)
         verb = "diverges" if len(diverged) == 1 else "diverge"
         self.alert_label.setText(
-            f"⚠ {names} {verb}: the loss blew up at η = {diverged[0].lr:g}. The others keep "
+            f"⚠ {names} {verb}: the loss blew up at η = {diverged[0].step_lr:g}. The others keep "
             f"going. Try a smaller learning rate η, then Reset.")
         self.alert_label.show()
 
