@@ -134,3 +134,17 @@ def test_window_shows_the_eta_of_the_step_shown(qtbot):
     card = live_latex(lesson.formula("full_gradient"), live)[0].split("=")[-1]
     assert mine == card
     w.close()
+
+
+def test_every_rule_formula_typesets(qapp):
+    import ziamath
+
+    from gdviz.ui.formula import render_image
+
+    lesson = default_lesson()
+    for r in lesson.rules:
+        state = rule(r.key, (0.1, -0.2), (0.004, 0.001))
+        for tex in (r.latex, *live_latex(r, values(state))):
+            ziamath.Latex(tex).svg()                 # raises on LaTeX ziamath cannot parse
+            image = render_image(tex, 32)
+            assert image.width() > 40, tex
