@@ -36,7 +36,8 @@ def test_simulate_json_contract(capsys):
     assert methods["mini_batch"]["updates_per_epoch"] == 4
     assert [len(methods[k]["steps"]) for k in ("full_batch", "mini_batch", "stochastic")] == [1, 4, 100]
     step = methods["mini_batch"]["steps"][-1]
-    assert set(step) == {"update", "epoch", "examples_seen", "clock", "theta", "loss", "batch_loss",
+    assert set(step) == {"update", "epoch", "examples_seen", "clock", "theta_before", "theta",
+                         "loss", "batch_loss",
                          "grad_estimate", "grad_full", "batch", "lr"}
     assert len(step["batch"]) == 10 and step["examples_seen"] == 100 and step["epoch"] == 1.0
     assert methods["stochastic"]["status"] == "finished"

@@ -78,7 +78,8 @@ def test_simulate_mlp_json_contract(capsys):
     assert [methods[k]["batch_size"] for k in ("full_batch", "mini_batch", "stochastic")] == [100, 30, 1]
     assert [len(methods[k]["steps"]) for k in ("full_batch", "mini_batch", "stochastic")] == [1, 4, 100]
     step = methods["mini_batch"]["steps"][-1]
-    assert set(step) == {"update", "epoch", "examples_seen", "clock", "theta", "loss", "batch_loss",
+    assert set(step) == {"update", "epoch", "examples_seen", "clock", "theta_before", "theta",
+                         "loss", "batch_loss",
                          "grad_estimate", "grad_full", "batch", "lr", "val_loss"}
     assert len(step["theta"]) == 2 and len(step["batch"]) == 10 and step["epoch"] == 1.0
     assert step["val_loss"] > 0 and methods["stochastic"]["status"] == "finished"

@@ -50,7 +50,10 @@ def test_step_record_is_honest():
     start = np.array([-1.0, 3.0])
     np.testing.assert_allclose(rec.grad_estimate, landscape.batch_grad(start, rec.batch))
     np.testing.assert_allclose(rec.theta, start - 0.05 * rec.grad_estimate)
-    np.testing.assert_allclose(rec.grad_full, landscape.grad(rec.theta))
+    # estimate and truth at the point where the step began; loss where it ended
+    np.testing.assert_array_equal(rec.theta_before, start)
+    np.testing.assert_allclose(rec.grad_full, landscape.grad(start))
+    assert rec.batch_loss == pytest.approx(float(landscape.batch_loss(start, rec.batch)))
     assert rec.loss == pytest.approx(float(landscape.loss(rec.theta)))
     assert rec.examples_seen == 8 and rec.update == 1
 

@@ -98,7 +98,8 @@ def simulation_json(scenario, sim, records) -> dict:
         for r in records[run.key]:
             step = {
                 "update": r.update, "epoch": r.epoch, "examples_seen": r.examples_seen,
-                "clock": _num(r.clock), "theta": _vec(r.theta), "loss": _num(r.loss),
+                "clock": _num(r.clock), "theta_before": _vec(r.theta_before),
+                "theta": _vec(r.theta), "loss": _num(r.loss),
                 "batch_loss": _num(r.batch_loss), "grad_estimate": _vec(r.grad_estimate),
                 "grad_full": _vec(r.grad_full), "batch": [int(i) for i in r.batch],
                 "lr": _num(r.lr)}

@@ -1,12 +1,13 @@
 """Full batch, mini-batch and stochastic gradient descent advancing together on a stated clock."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from gdviz.core import METHOD_KEYS
-from gdviz.core.batching import EpochSampler, updates_per_epoch
+from gdviz.core.batching import EpochSampler
 from gdviz.core.clock import HardwareModel, step_cost, tick
 from gdviz.core.landscapes import Landscape
 from gdviz.core.optimizers import Optimizer
@@ -21,13 +22,16 @@ CLOCK_EPS = 1e-9
 
 @dataclass(frozen=True)
 class StepRecord:
-    """What one update did."""
+    """What one update did. ``theta_before``, ``batch_loss``, ``grad_estimate`` and
+    ``grad_full`` belong to the point where the step began; ``theta`` and ``loss`` to where it
+    ended; ``lr`` is the step's own eta."""
 
     method: str
     update: int
     epoch: float
     examples_seen: int
     clock: float
+    theta_before: np.ndarray
     theta: np.ndarray
     loss: float
     batch_loss: float
@@ -50,8 +54,76 @@ class Hyper:
     epochs: float = 10.0
 
 
-class MethodRun:
-    """One method: its batches, optimizer state, counters and history."""
+class RunBase:
+    """What every run shares, NumPy or torch: the settings in force, its counters, the cost of
+    its next update on the clock, and when it counts as diverged or finished.
+
+    A subclass sets ``sampler``, ``hyper``, ``clock_kind``, ``hardware``, ``start_loss`` and
+    the counters, and implements ``_set_optimizer(hyper)``.
+    """
+
+    key: str
+    hyper: Hyper
+    clock_kind: str
+    hardware: HardwareModel
+    start_loss: float
+    updates: int
+    examples_seen: int
+    clock: float
+    status: str
+
+    # settings that apply from the next step ------------------------------------------------
+    @property
+    def batch_size(self) -> int:
+        return self.sampler.batch_size
+
+    def set_batch_size(self, batch_size: int) -> None:
+        self.sampler.set_batch_size(batch_size)
+
+    def set_hyper(self, hyper: Hyper) -> None:
+        if hyper.optimizer != self.hyper.optimizer or hyper.momentum != self.hyper.momentum:
+            self._set_optimizer(hyper)
+        self.hyper = hyper
+
+    def _set_optimizer(self, hyper: Hyper) -> None:
+        raise NotImplementedError
+
+    # derived counters ------------------------------------------------------------------------
+    @property
+    def epoch(self) -> float:
+        return self.sampler.epochs_completed + self.sampler.position / self.sampler.n
+
+    @property
+    def updates_per_epoch(self) -> int:
+        return self.sampler.updates_per_epoch
+
+    def current_lr(self) -> float:
+        """eta for the next update: scaled with B, then scheduled at the current epoch."""
+        h = self.hyper
+        lr = scaled_lr(h.lr, h.lr_scaling, self.batch_size, h.lr_reference_batch)
+        return scheduled_lr(lr, h.schedule, self.epoch, h.epochs)
+
+    def next_cost(self) -> float:
+        return step_cost(self.clock_kind, self.sampler.next_size(), self.hardware)
+
+    # after an update ---------------------------------------------------------------------------
+    def _count(self, batch_size: int) -> None:
+        self.updates += 1
+        self.examples_seen += batch_size
+        self.clock += step_cost(self.clock_kind, batch_size, self.hardware)
+
+    def _settle(self, loss: float, batch_loss: float, params_finite: bool) -> None:
+        """Diverged when the weights or a loss are not finite or the loss grew DIVERGENCE_FACTOR
+        times past its start; finished once the epochs are spent."""
+        if not (params_finite and math.isfinite(loss) and math.isfinite(batch_loss)
+                and abs(loss) <= DIVERGENCE_FACTOR * (1.0 + abs(self.start_loss))):
+            self.status = "diverged"
+        elif self.epoch >= self.hyper.epochs - 1e-12:
+            self.status = "finished"
+
+
+class MethodRun(RunBase):
+    """One method on an analytic landscape: its batches, optimizer state, counters, history."""
 
     def __init__(self, key: str, landscape: Landscape, batch_size: int, start, hyper: Hyper,
                  rng: np.random.Generator, drop_last: bool = False, clock_kind: str = "examples",
@@ -68,11 +140,13 @@ class MethodRun:
         self.optimizer = Optimizer(hyper.optimizer, momentum=hyper.momentum)
         self.start = np.array(start, dtype=float)
         self.theta = self.start.copy()
+        self.theta_before = self.start.copy()
         self.loss = float(landscape.loss(self.theta))
         self.grad_full = np.asarray(landscape.grad(self.theta), float)
         self.start_loss = self.loss
         self.batch_loss = float("nan")
         self.grad_estimate = np.zeros(2)
+        self.step_lr = float("nan")
         self.updates = 0
         self.examples_seen = 0
         self.clock = 0.0
@@ -82,67 +156,51 @@ class MethodRun:
         self.loss_curve = Trail(2, trail_capacity)
         self.loss_curve.append((0.0, self.loss))
 
-    # settings that apply from the next step ------------------------------------------------
-    @property
-    def batch_size(self) -> int:
-        return self.sampler.batch_size
-
-    def set_batch_size(self, batch_size: int) -> None:
-        self.sampler.set_batch_size(batch_size)
-
-    def set_hyper(self, hyper: Hyper) -> None:
-        if hyper.optimizer != self.hyper.optimizer or hyper.momentum != self.hyper.momentum:
-            self.optimizer = Optimizer(hyper.optimizer, momentum=hyper.momentum)
-        self.hyper = hyper
-
-    # derived counters ------------------------------------------------------------------------
-    @property
-    def epoch(self) -> float:
-        return self.sampler.epochs_completed + self.sampler.position / self.n
-
-    @property
-    def updates_per_epoch(self) -> int:
-        return updates_per_epoch(self.n, self.batch_size, self.sampler.drop_last)
-
-    def current_lr(self) -> float:
-        h = self.hyper
-        lr = scaled_lr(h.lr, h.lr_scaling, self.batch_size, h.lr_reference_batch)
-        return scheduled_lr(lr, h.schedule, self.epoch, h.epochs)
-
-    def next_cost(self) -> float:
-        return step_cost(self.clock_kind, self.sampler.next_size(), self.hardware)
+    def _set_optimizer(self, hyper: Hyper) -> None:
+        self.optimizer = Optimizer(hyper.optimizer, momentum=hyper.momentum)
 
     # the update -----------------------------------------------------------------------------
     def step(self) -> StepRecord:
         """Take one update on the next batch and return its record."""
         lr = self.current_lr()
         batch, _ = self.sampler.next_batch()
-        if len(batch) == self.n:
+        whole = len(batch) == self.n
+        if whole:
             batch = self._all_indices  # a whole-dataset batch sums in index order, as full batch does
         landscape = self.landscape
+        before = self.theta
         with np.errstate(all="ignore"):
-            g = landscape.batch_grad(self.theta, batch)
-            batch_loss = float(landscape.batch_loss(self.theta, batch))
-            self.theta = self.optimizer.step(self.theta, g, lr)
+            g = landscape.batch_grad(before, batch)
+            batch_loss = float(landscape.batch_loss(before, batch))
+            # The gradient over every example is the full gradient: the very same numbers, so
+            # full batch's estimate and truth agree exactly, not to rounding.
+            grad_full = g if whole else np.asarray(landscape.grad(before), float)
+            self.theta = self.optimizer.step(before, g, lr)
             self.loss = float(landscape.loss(self.theta))
-            self.grad_full = np.asarray(landscape.grad(self.theta), float)
+        self.theta_before = before
+        self.grad_full = grad_full
         self.grad_estimate = g
         self.batch_loss = batch_loss
-        self.updates += 1
-        self.examples_seen += len(batch)
-        self.clock += step_cost(self.clock_kind, len(batch), self.hardware)
-        if not (np.isfinite(self.loss) and np.all(np.isfinite(self.theta))
-                and abs(self.loss) <= DIVERGENCE_FACTOR * (1.0 + abs(self.start_loss))):
-            self.status = "diverged"
-        elif self.epoch >= self.hyper.epochs - 1e-12:
-            self.status = "finished"
-        if np.all(np.isfinite(self.theta)):
+        self.step_lr = lr
+        self._count(len(batch))
+        finite = bool(np.all(np.isfinite(self.theta)))
+        self._settle(self.loss, batch_loss, finite)
+        if finite:
             self.trail.append(self.theta)
         if np.isfinite(self.loss):
             self.loss_curve.append((self.clock, self.loss))
         return StepRecord(self.key, self.updates, self.epoch, self.examples_seen, self.clock,
-                          self.theta.copy(), self.loss, batch_loss, g.copy(),
-                          self.grad_full.copy(), batch.copy(), lr)
+                          before.copy(), self.theta.copy(), self.loss, batch_loss, g.copy(),
+                          grad_full.copy(), batch.copy(), lr)
+
+    def true_step(self) -> np.ndarray:
+        """The displacement the last step would have made with the full gradient in place of
+        its estimate: same rule, same optimizer state, same eta (zeros before the first)."""
+        if self.updates == 0:
+            return np.zeros(2)
+        with np.errstate(all="ignore"):
+            return self.optimizer.step_instead(self.theta_before, self.grad_full,
+                                               self.step_lr) - self.theta_before
 
     def snapshot(self) -> MethodSnapshot:
         return MethodSnapshot(
@@ -152,7 +210,8 @@ class MethodRun:
             theta=self.theta.copy(), start=self.start.copy(),
             grad_estimate=np.array(self.grad_estimate, float), grad_full=self.grad_full.copy(),
             lr=self.current_lr(), status=self.status, trail=self.trail.array(),
-            loss_curve=self.loss_curve.array())
+            loss_curve=self.loss_curve.array(), theta_before=self.theta_before.copy(),
+            step_lr=self.step_lr, true_step=self.true_step(), rule=self.optimizer.state())
 
 
 class ClockedRuns:
@@ -177,6 +236,10 @@ class ClockedRuns:
 
     def _step(self, run) -> StepRecord:
         return run.step()
+
+    def set_batch_size(self, batch_size: int) -> None:
+        """The mini-batch's B, from its next update on."""
+        self.run("mini_batch").set_batch_size(batch_size)
 
     def set_hyper(self, hyper: Hyper) -> None:
         """Learning rate, optimizer, schedule or run length, from the next update on."""
@@ -258,10 +321,6 @@ class Simulation(ClockedRuns):
     @property
     def n(self) -> int:
         return self.landscape.n
-
-    def set_batch_size(self, batch_size: int) -> None:
-        """The mini-batch's B, from its next update on."""
-        self.run("mini_batch").set_batch_size(batch_size)
 
     def run_to_end(self) -> dict[str, list[StepRecord]]:
         """Run every method until it finishes or diverges; records per method."""

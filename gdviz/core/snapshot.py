@@ -16,16 +16,22 @@ class MethodSnapshot:
     examples_seen: int
     clock: float                # this method's own clock value, in the clock in force
     loss: float                 # full-data J(theta)
-    batch_loss: float           # J_B(theta) of the last batch (nan before the first step)
+    batch_loss: float           # J_B(theta_before) of the last batch (nan before the first step)
     theta: np.ndarray           # (2,) current position (plane coordinates in MLP mode)
     start: np.ndarray           # (2,) start position
     grad_estimate: np.ndarray   # (2,) g_B used by the last step (zeros before the first)
-    grad_full: np.ndarray       # (2,) true gradient at theta
+    grad_full: np.ndarray       # (2,) true gradient at theta_before (nan where not evaluated)
     lr: float                   # eta in force for the next step
     status: str                 # "running" | "finished" | "diverged"
     trail: np.ndarray           # (k, 2) decimated path, start first, current last
     loss_curve: np.ndarray      # (m, 2) decimated (clock, loss) pairs
     extra: object = None        # mode-specific immutable data (the MLP mode's boundary, ...)
+    # The last step: it began at theta_before with eta = step_lr and moved by theta - theta_before.
+    theta_before: np.ndarray | None = None   # (2,) = theta before the first step
+    step_lr: float = float("nan")            # eta the last step used (nan before the first)
+    true_step: np.ndarray | None = None      # (2,) what the same rule, from the same state,
+                                             # would have moved with grad_full in place of g
+    rule: object = None         # gdviz.core.optimizers.RuleState after the last step
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,13 @@ from typing import Any
 from gdviz.resources import resources_dir
 
 METHOD_KEYS = ("full_batch", "mini_batch", "stochastic")
-# Names a formula's `live` template may use; gdviz.lesson.live fills them in.
+# Update rules other than plain SGD, each with its own [[rule]] formula in formulas.toml.
+RULE_KEYS = ("momentum", "nesterov", "rmsprop", "adam")
+# Names a formula's `live` template may use; gdviz.lesson.live fills them in. A line that is
+# just ${update} stands for the live lines of the update rule in force.
 LIVE_NAMES = frozenset(
-    {"N", "B", "updates", "lr", "g", "gfull", "step", "measured", "predicted", "trace"})
+    {"N", "B", "updates", "lr", "g", "gfull", "step", "measured", "predicted", "trace",
+     "mu", "alpha", "b1", "b2", "t", "m", "v", "mhat", "vhat", "update"})
 
 
 class LessonContentError(ValueError):
@@ -142,9 +146,16 @@ class Lesson:
     mistakes: tuple[Point, ...]
     summary: Summary
     methods: tuple[MethodIntuition, ...]
+    rules: tuple[Formula, ...] = ()     # the update formula of each rule in RULE_KEYS
 
     def formula(self, key: str) -> Formula:
         return _by_key(self.formulas, key)
+
+    def update_formula(self, rule: str = "sgd") -> Formula:
+        """The update step as the rule in force writes it (plain SGD: formula "update")."""
+        if rule == "sgd":
+            return self.formula("update")
+        return _by_key(self.rules, rule)
 
     def method(self, key: str) -> MethodIntuition:
         return _by_key(self.methods, key)
@@ -267,6 +278,12 @@ def load_lesson(folder: Path | None = None) -> Lesson:
 
     formulas = _unique([_formula(t) for t in ft.tables("formula")], ft.file, "formula")
     formula_keys = {f.key for f in formulas}
+    if "update" not in formula_keys:
+        raise LessonContentError(f"{ft.file}: the formula with key 'update' is missing")
+    rules = _unique([_formula(t) for t in ft.tables("rule")], ft.file, "rule")
+    if sorted(r.key for r in rules) != sorted(RULE_KEYS):
+        raise LessonContentError(f"{ft.file}: expected one [[rule]] for each of "
+                                 f"{', '.join(RULE_KEYS)}, found {', '.join(r.key for r in rules)}")
 
     methods = []
     for key in METHOD_KEYS:
@@ -309,7 +326,7 @@ def load_lesson(folder: Path | None = None) -> Lesson:
     summary = Summary(st.str("title"), st.strs("points"), st.str("takeaway"))
 
     return Lesson(formulas, background, notation, proscons, comparison, analogies,
-                  pt.str("title"), practice, quick, mistakes, summary, tuple(methods))
+                  pt.str("title"), practice, quick, mistakes, summary, tuple(methods), rules)
 
 
 @functools.lru_cache(maxsize=1)

@@ -22,6 +22,11 @@ class LiveValues:
     named by ``selected`` ("full_batch" | "mini_batch" | "stochastic"); grad_full is the true
     gradient at that method's current θ. Noise is the total variance (trace of the covariance)
     of g_𝓑 around the true gradient; ``None`` where not known yet.
+
+    All of them describe one step, the selected method's last: ``lr`` is the eta that step
+    used, ``grad_estimate`` and ``grad_full`` were taken where it began, ``step`` is the
+    displacement it made and ``rule`` (a gdviz.core.optimizers.RuleState) the update rule with
+    its state after the step. Without ``step`` the step is taken as -lr * g (plain SGD).
     """
     n_examples: int
     batch_size: int
@@ -34,6 +39,8 @@ class LiveValues:
     noise_predicted: float | None = None
     trace_sigma: float | None = None
     drop_last: bool = False         # the short last batch is dropped: ⌊N/B⌋ updates per epoch
+    step: tuple[float, float] | None = None
+    rule: object = None
 
 
 def predicted_noise(trace_sigma: float, n: int, b: int) -> float:
@@ -75,15 +82,24 @@ def tex_vector(v) -> str:
     return rf"\left({{{tex_number(float(v[0]))}}},\ {{{tex_number(float(v[1]))}}}\right)"
 
 
+# Where a rule's second moment has no value in the drawn coordinates (the real network's
+# per-weight v cannot be projected onto the plane).
+PER_WEIGHT = r"\text{one per weight}"
+
+
+def rule_name(values: LiveValues) -> str:
+    return getattr(values.rule, "name", "sgd")
+
+
 def live_fields(values: LiveValues) -> dict[str, str | None]:
     """The ${NAME} substitutions for the formulas' live templates; None where not known."""
     g = values.grad_estimate
-    step = (-values.lr * g[0], -values.lr * g[1])
+    step = values.step if values.step is not None else (-values.lr * g[0], -values.lr * g[1])
 
     def opt(x):
         return None if x is None else tex_number(x)
 
-    return {
+    fields = {
         "N": str(values.n_examples),
         "B": str(values.batch_size),
         "updates": str(values.updates_per_epoch),
@@ -94,6 +110,28 @@ def live_fields(values: LiveValues) -> dict[str, str | None]:
         "measured": opt(values.noise_measured),
         "predicted": opt(values.noise_predicted),
         "trace": opt(values.trace_sigma),
+    }
+    fields.update(_rule_fields(values.rule))
+    return fields
+
+
+def _rule_fields(rule) -> dict[str, str | None]:
+    """Constants and moment buffers of the update rule in force (None before its first step)."""
+    if rule is None:
+        return dict.fromkeys(("mu", "alpha", "b1", "b2", "t", "m", "v", "mhat", "vhat"))
+    b1, b2 = rule.betas
+    t = max(int(rule.t), 1)
+    m = None if rule.m is None else tuple(float(x) for x in rule.m)
+    v = None if rule.v is None else tuple(float(x) for x in rule.v)
+    started = rule.t > 0
+    return {
+        "mu": f"{rule.momentum:g}", "alpha": f"{rule.alpha:g}", "b1": f"{b1:g}",
+        "b2": f"{b2:g}", "t": str(rule.t),
+        "m": tex_vector(m) if m is not None and started else None,
+        "v": (tex_vector(v) if v is not None else PER_WEIGHT) if started else None,
+        "mhat": tex_vector([x / (1 - b1**t) for x in m]) if m is not None and started else None,
+        "vhat": ((tex_vector([x / (1 - b2**t) for x in v]) if v is not None else PER_WEIGHT)
+                 if started else None),
     }
 
 
@@ -109,10 +147,20 @@ def _fill(line: str, fields: dict[str, str | None]) -> str:
     return template.safe_substitute(fields)
 
 
-def live_latex(item: Formula | MethodIntuition, values: LiveValues) -> tuple[str, ...]:
-    """The live lines of a formula (or a method) with the current numbers filled in."""
+def live_latex(item: Formula | MethodIntuition, values: LiveValues,
+               lesson=None) -> tuple[str, ...]:
+    """The live lines of a formula (or a method) with the current numbers filled in; a line
+    ``${update}`` becomes the live lines of the update rule in force (from *lesson*, default
+    the built-in one)."""
     fields = live_fields(values)
-    lines = tuple(_fill(line, fields) for line in item.live)
+    templates: list[str] = []
+    for line in item.live:
+        if line.strip() == "${update}":
+            from gdviz.lesson.content import default_lesson
+            templates += (lesson or default_lesson()).update_formula(rule_name(values)).live
+        else:
+            templates.append(line)
+    lines = tuple(_fill(line, fields) for line in templates)
     if values.drop_last:
         # The trainer drops the last, incomplete batch: the count is ⌊N/B⌋, not ⌈N/B⌉.
         lines = tuple(s.replace(r"\lceil", r"\lfloor").replace(r"\rceil", r"\rfloor")

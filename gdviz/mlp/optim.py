@@ -7,6 +7,7 @@ arithmetic, bit for bit) or a small device tensor (what a CUDA graph replays wit
 """
 from __future__ import annotations
 
+import copy
 import math
 
 from gdviz.core.optimizers import OptimizerSettings
@@ -26,6 +27,28 @@ class FlatOptimizer(OptimizerSettings):
 
     def to(self, device) -> None:
         self.m, self.v = self.m.to(device), self.v.to(device)
+
+    def saved_state(self):
+        """A copy of (m, v, t) to ask later what the next step would have done otherwise."""
+        keep = self.name != "sgd"   # SGD keeps no state: nothing to copy on every update
+        return (self.m.clone() if keep else None,
+                self.v.clone() if self.name in ("rmsprop", "adam") else None, self.t)
+
+    def step_instead(self, state, p, g, lr: float, tensor_scalars: bool = False):
+        """The weights one update from ``p`` with gradient ``g`` would give, starting from a
+        ``saved_state()``; the live state is untouched. ``tensor_scalars``: the arithmetic of
+        ``step_tensor`` (what a CUDA graph replays) instead of ``step``'s."""
+        m, v, t = state
+        twin = copy.copy(self)
+        twin.m = m.clone() if m is not None else torch.zeros_like(p)
+        twin.v = v.clone() if v is not None else torch.zeros_like(p)
+        twin.t = t
+        q = p.clone()
+        if tensor_scalars:
+            twin.step_tensor(q, g, torch.tensor(twin.scalars(lr), dtype=p.dtype, device=p.device))
+        else:
+            twin.step(q, g, lr)
+        return q
 
     def scalars(self, lr: float) -> tuple[float, float]:
         """(step size, sqrt of Adam's second bias correction) for the next update."""

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from gdviz.core import METHOD_KEYS
-from gdviz.core.clock import HardwareModel, step_cost
-from gdviz.core.schedules import scaled_lr, scheduled_lr
-from gdviz.core.simulation import DIVERGENCE_FACTOR, ClockedRuns, Hyper, StepRecord
+from gdviz.core.clock import HardwareModel
+from gdviz.core.optimizers import RuleState
+from gdviz.core.simulation import ClockedRuns, Hyper, RunBase, StepRecord
 from gdviz.core.snapshot import MethodSnapshot, SimSnapshot
 from gdviz.core.trail import Trail
 from gdviz.mlp import require_torch
@@ -73,7 +73,7 @@ class MlpSimExtra:
     plane_axes: tuple[str, str]
 
 
-class MlpMethodRun:
+class MlpMethodRun(RunBase):
     """One trainer with its counters, clock, evaluation and history."""
 
     def __init__(self, key: str, sim: "MlpSimulation", trainer: Trainer, hyper: Hyper,
@@ -88,10 +88,16 @@ class MlpMethodRun:
         self.status = "running"
         self.start = np.zeros(2)          # the plane's origin is the common start
         self.w = trainer.w.double().cpu().numpy()
-        self.loss, self.grad_full_w, self.val_loss = sim.evaluate(trainer.w)
+        self.w_before = self.w
+        self.loss, self._grad_here, self.val_loss = sim.evaluate(trainer.w)
+        # the full gradient where the last step began; None where it was not evaluated
+        self.grad_full_w: np.ndarray | None = self._grad_here
         self.start_loss = self.loss
         self.batch_loss = math.nan
+        self.step_lr = math.nan
         self.grad_w = np.zeros_like(self.w)
+        self.saved_state = None           # optimizer state before the last step
+        self._instead = (-1, None)        # (update, weights the true gradient would have given)
         self.weights = Trail(len(self.w), trail_capacity)   # decimated history, re-projected
         self.coords = Trail(2, trail_capacity)              # on every new plane
         self.weights.append(self.w)
@@ -108,62 +114,47 @@ class MlpMethodRun:
         return self.trainer.sampler
 
     @property
-    def batch_size(self) -> int:
-        return self.sampler.batch_size
+    def clock_kind(self) -> str:
+        return self.sim.clock_kind
 
     @property
-    def updates_per_epoch(self) -> int:
-        return self.sampler.updates_per_epoch
-
-    @property
-    def epoch(self) -> float:
-        return self.sampler.epochs_completed + self.sampler.position / self.sampler.n
+    def hardware(self) -> HardwareModel:
+        return self.sim.hardware
 
     @property
     def theta(self) -> np.ndarray:
         return self.coords.last.copy()
 
-    def current_lr(self) -> float:
-        h = self.hyper
-        lr = scaled_lr(h.lr, h.lr_scaling, self.batch_size, h.lr_reference_batch)
-        return scheduled_lr(lr, h.schedule, self.epoch, h.epochs)
-
-    def next_cost(self) -> float:
-        return step_cost(self.sim.clock_kind, self.sampler.next_size(), self.sim.hardware)
-
-    def set_hyper(self, hyper: Hyper) -> None:
-        if hyper.optimizer != self.hyper.optimizer or hyper.momentum != self.hyper.momentum:
-            self.trainer.set_optimizer(hyper.optimizer, hyper.momentum)
-        self.hyper = hyper
+    def _set_optimizer(self, hyper: Hyper) -> None:
+        self.trainer.set_optimizer(hyper.optimizer, hyper.momentum)
 
     # the update ------------------------------------------------------------------------------
     def step(self) -> MlpStepRecord:
         sim = self.sim
         lr = self.current_lr()
         epochs_before = self.sampler.epochs_completed
-        idx, self.batch_loss, self.grad_w, w = sim._guarded(lambda: self._update(lr))
-        self.updates += 1
-        self.examples_seen += len(idx)
-        self.clock += step_cost(sim.clock_kind, len(idx), sim.hardware)
-        self.w = w
+        w_before, grad_here = self.w, self._grad_here
+        idx, self.batch_loss, self.grad_w, w, self.saved_state = sim._guarded(
+            lambda: self._update(lr))
+        # The gradient over every example is the full gradient: the same numbers, so full
+        # batch's estimate and truth agree exactly.
+        self.grad_full_w = self.grad_w if len(idx) == sim.n else grad_here
+        self._count(len(idx))
+        self.w_before, self.w, self.step_lr = w_before, w, lr
         finite = bool(np.all(np.isfinite(self.w)))
         done = self.epoch >= self.hyper.epochs - 1e-12
         due = (self.updates % sim.eval_every(len(idx)) == 0 or done or not finite
                or self.sampler.epochs_completed != epochs_before)
         loss = val_loss = math.nan
-        grad_full = NAN2
+        self._grad_here = None
         if due and finite:
-            loss, self.grad_full_w, val_loss = sim._guarded(lambda: sim.evaluate(self.trainer.w))
+            loss, self._grad_here, val_loss = sim._guarded(lambda: sim.evaluate(self.trainer.w))
             self.loss, self.val_loss = loss, val_loss
-            grad_full = sim.plane.vector_coords(self.grad_full_w)
-        if not (finite and math.isfinite(self.batch_loss) and math.isfinite(self.loss)
-                and abs(self.loss) <= DIVERGENCE_FACTOR * (1.0 + abs(self.start_loss))):
-            self.status = "diverged"
-            if not finite:
-                self.loss = math.nan
-        elif done:
-            self.status = "finished"
-        theta = sim.plane.coords(self.w) if finite else NAN2
+        self._settle(self.loss, self.batch_loss, finite)
+        if not finite:
+            self.loss = math.nan
+        plane = sim.plane
+        theta = plane.coords(self.w) if finite else NAN2
         if finite:
             self.weights.append(self.w)
             self.coords.append(theta)
@@ -172,19 +163,38 @@ class MlpMethodRun:
         if math.isfinite(val_loss):
             self.val_curve.append((self.clock, val_loss))
         return MlpStepRecord(
-            self.key, self.updates, self.epoch, self.examples_seen, self.clock, theta, loss,
-            self.batch_loss, sim.plane.vector_coords(self.grad_w), grad_full,
+            self.key, self.updates, self.epoch, self.examples_seen, self.clock,
+            plane.coords(w_before), theta, loss, self.batch_loss,
+            plane.vector_coords(self.grad_w), self._grad_full_coords(plane),
             idx.numpy().copy(), lr, val_loss)
 
     def _update(self, lr: float):
         """The trainer's update and the host copies the record needs. Committed only once the
         copies (where asynchronous CUDA errors surface) succeed, so a retry after a GPU
         failure redoes the same batch."""
+        saved = self.trainer.optimizer.saved_state()
         idx, loss = self.trainer.step(lr, commit=False)
         out = (idx, float(loss), self.trainer.g.double().cpu().numpy(),
-               self.trainer.w.double().cpu().numpy())
+               self.trainer.w.double().cpu().numpy(), saved)
         self.trainer.commit()
         return out
+
+    def _grad_full_coords(self, plane) -> np.ndarray:
+        return NAN2 if self.grad_full_w is None else plane.vector_coords(self.grad_full_w)
+
+    def weights_instead(self) -> np.ndarray | None:
+        """The weights the last step would have reached with the full gradient in place of its
+        estimate (same rule, state and eta); None before the first step or where the full
+        gradient is not known."""
+        if self.updates == 0 or self.grad_full_w is None or self.saved_state is None:
+            return None
+        if self._instead[0] != self.updates:
+            t = self.trainer
+            as_t = lambda a: torch.tensor(a, dtype=t.w.dtype, device=t.w.device)
+            q = t.optimizer.step_instead(self.saved_state, as_t(self.w_before),
+                                         as_t(self.grad_full_w), self.step_lr, t.use_graphs)
+            self._instead = (self.updates, q.double().cpu().numpy())
+        return self._instead[1]
 
     # the plane -------------------------------------------------------------------------------
     def reproject(self, plane) -> None:
@@ -208,14 +218,26 @@ class MlpMethodRun:
         w = self.weights.last
         extra = MlpMethodExtra(self.boundary(), self.val_loss, self.val_curve.array(),
                                float(plane.distance(w)))
+        theta_before = plane.coords(self.w_before)
+        instead = self.weights_instead()
+        true_step = NAN2 if instead is None else plane.coords(instead) - theta_before
         return MethodSnapshot(
             key=self.key, batch_size=self.batch_size, updates_per_epoch=self.updates_per_epoch,
             updates=self.updates, epoch=self.epoch, examples_seen=self.examples_seen,
             clock=self.clock, loss=self.loss, batch_loss=self.batch_loss, theta=self.theta,
             start=self.start.copy(), grad_estimate=plane.vector_coords(self.grad_w),
-            grad_full=plane.vector_coords(self.grad_full_w), lr=self.current_lr(),
+            grad_full=self._grad_full_coords(plane), lr=self.current_lr(),
             status=self.status, trail=self.coords.array(), loss_curve=self.loss_curve.array(),
-            extra=extra)
+            extra=extra, theta_before=theta_before, step_lr=self.step_lr, true_step=true_step,
+            rule=self.rule_state(plane))
+
+    def rule_state(self, plane) -> RuleState:
+        """The optimizer's state on the plane: m projects (it is a sum of gradients); v, one
+        value per weight, does not, so it is left out."""
+        opt = self.trainer.optimizer
+        m = plane.vector_coords(opt.m.double().cpu().numpy()) if opt.name != "sgd" else None
+        return RuleState(opt.name, opt.t, opt.momentum, tuple(opt.betas), opt.alpha, opt.eps,
+                         m, None)
 
 
 class MlpSimulation(ClockedRuns):
@@ -298,6 +320,7 @@ class MlpSimulation(ClockedRuns):
         self.device = torch.device("cpu")
         self._data_to(self.device)
         for r in getattr(self, "runs", ()):
+            r.saved_state, r._instead = None, (-1, None)   # they lived on the failed device
             try:
                 r.trainer.to(self.device, self.x, self.y)
             except Exception:   # the GPU's memory is unreadable: go on from the last good weights
@@ -353,9 +376,6 @@ class MlpSimulation(ClockedRuns):
     def n(self) -> int:
         return self.dataset.n_train
 
-    def set_batch_size(self, batch_size: int) -> None:
-        self.run("mini_batch").sampler.set_batch_size(batch_size)
-
     def _step(self, r: MlpMethodRun) -> MlpStepRecord:
         was_running = self.running
         rec = r.step()
@@ -371,16 +391,17 @@ class MlpSimulation(ClockedRuns):
             raw[r.key] = []
             while r.status == "running":
                 rec = self._step(r)
-                raw[r.key].append((rec, r.w.copy(), r.grad_w.copy(), r.grad_full_w.copy()))
+                raw[r.key].append((rec, r.w_before, r.w, r.grad_w, r.grad_full_w))
             self.clock_value = max(self.clock_value, r.clock)
         plane = self.plane
         out = {}
         for key, steps in raw.items():
             out[key] = [dataclasses.replace(
-                rec, theta=plane.coords(w) if np.all(np.isfinite(w)) else NAN2,
+                rec, theta_before=plane.coords(wb),
+                theta=plane.coords(w) if np.all(np.isfinite(w)) else NAN2,
                 grad_estimate=plane.vector_coords(g),
-                grad_full=plane.vector_coords(gf) if math.isfinite(rec.loss) else NAN2)
-                for rec, w, g, gf in steps]
+                grad_full=NAN2 if gf is None else plane.vector_coords(gf))
+                for rec, wb, w, g, gf in steps]
         return out
 
     def snapshot(self, generation: int = 0) -> SimSnapshot:

@@ -17,6 +17,16 @@ from gdviz.ui.trail_layer import CachedTrail
 from gdviz.ui.theme import LIGHT, METHOD_SYMBOLS, Theme
 
 ARROW_FRACTION = 0.14   # the longer arrow of a method spans this share of the view
+# What the solid arrow is, rule by rule: the displacement the optimizer really made.
+STEP_RULES = {
+    "sgd": "Δθ = −η·g (SGD)",
+    "momentum": "Δθ = −η·m, momentum m = μ·m + g",
+    "nesterov": "Δθ = −η·(g + μ·m), Nesterov, m = μ·m + g",
+    "rmsprop": "Δθ = −η·g / (√v + ε), RMSProp",
+    # (no m̂: Qt draws a combining hat on the wrong line of a multi-line label)
+    "adam": "Δθ = −η·m / (√v + ε), Adam, m and v bias-corrected",
+}
+ARROW_Z = 18            # arrows above the trails (10), below start (25) and current markers (30)
 
 
 class _SelectingSample(pg.ItemSample):
@@ -119,19 +129,26 @@ class ContourCanvas(pg.PlotWidget):
         self.starts.setZValue(25)
         self.starts.dragged.connect(self._on_start_dragged)
         plot.addItem(self.starts)
+        # the solid arrow lies on its own trail's last segment: a dark outline sets it apart
+        self.step_outline = pg.PlotDataItem(antialias=True)
+        self.step_outline.setZValue(ARROW_Z)
+        plot.addItem(self.step_outline)
         self.step_shafts: dict[str, pg.PlotDataItem] = {}
         for key in METHOD_KEYS:
             shaft = pg.PlotDataItem(antialias=True)
-            shaft.setZValue(20)
+            shaft.setZValue(ARROW_Z + 1)
             plot.addItem(shaft)
             self.step_shafts[key] = shaft
         self.true_shafts = pg.PlotDataItem(antialias=True)
-        self.true_shafts.setZValue(21)
+        self.true_shafts.setZValue(ARROW_Z + 2)
         plot.addItem(self.true_shafts)
+        self.arrow_bases = pg.ScatterPlotItem(pxMode=True, symbol="o", size=9)
+        self.arrow_bases.setZValue(ARROW_Z + 4)
+        plot.addItem(self.arrow_bases)
         self.heads = [pg.ArrowItem(headLen=14, tipAngle=32, baseAngle=20, pxMode=True)
                       for _ in range(2 * len(METHOD_KEYS))]
         for head in self.heads:
-            head.setZValue(22)
+            head.setZValue(ARROW_Z + 3)
             plot.addItem(head)
             head.hide()
         self.arrow_note = pg.TextItem("", anchor=(1, 1))
@@ -165,6 +182,9 @@ class ContourCanvas(pg.PlotWidget):
                 pg.mkPen(theme.halo, width=width + theme.halo_extra) if theme.halo else None)
             self.badges[key].setColor(color)
         self.true_shafts.setPen(pg.mkPen(theme.foreground, width=2.5, style=Qt.PenStyle.DashLine))
+        self.step_outline.setPen(pg.mkPen(theme.foreground, width=6.5))
+        self.arrow_bases.setPen(pg.mkPen(theme.foreground, width=2))
+        self.arrow_bases.setBrush(pg.mkBrush(theme.background))
         for key, shaft in self.step_shafts.items():
             shaft.setPen(pg.mkPen(theme.color(key), width=3.5))
         self.arrow_note.setColor(theme.foreground)
@@ -280,35 +300,53 @@ class ContourCanvas(pg.PlotWidget):
                               color=self.theme.foreground)
 
     def _draw_arrows(self, snap: SimSnapshot) -> None:
+        """Both arrows start where each method's last step began: solid, the step it took
+        (theta - theta_before, whatever the rule); dashed, the step the same rule, from the
+        same state, would have taken with the full gradient in place of the estimate."""
         for head in self.heads:
             head.hide()
         for shaft in self.step_shafts.values():
             shaft.setData([], [])
         self.true_shafts.setData([], [])
+        self.step_outline.setData([], [])
+        self.arrow_bases.setData([], [])
         self.arrow_note.setText("")
         if not self.show_arrows or self._view is None:
             return
         span = min(self._view.xs[-1] - self._view.xs[0], self._view.ys[-1] - self._view.ys[0])
-        shown = [m for m in snap.methods
-                 if m.key not in self._hidden and m.status != "diverged" and m.updates > 0]
-        longest = max((max(np.linalg.norm(m.lr * m.grad_estimate), np.linalg.norm(m.lr * m.grad_full))
-                       for m in shown), default=0.0)
+        shown = [m for m in snap.methods if m.key not in self._hidden and m.status != "diverged"
+                 and m.updates > 0 and m.theta_before is not None]
+        arrows = {m.key: arrow_vectors(m) for m in shown}
+        lengths = [np.linalg.norm(v) for pair in arrows.values() for v in pair
+                   if np.all(np.isfinite(v))]
+        longest = max(lengths, default=0.0)
         if longest <= 0 or not np.isfinite(longest):
             return
         # True steps can be far too short to see: all arrows share one scale, written on screen,
         # so their lengths and directions stay comparable.
         scale = ARROW_FRACTION * span / longest
-        true_x, true_y = [], []
+        true_x, true_y, base_x, base_y, out_x, out_y = [], [], [], [], [], []
         for i, m in enumerate(shown):
-            tip_step = m.theta - scale * m.lr * m.grad_estimate
-            tip_true = m.theta - scale * m.lr * m.grad_full
-            self.step_shafts[m.key].setData([m.theta[0], tip_step[0]], [m.theta[1], tip_step[1]])
-            true_x += [m.theta[0], tip_true[0]]
-            true_y += [m.theta[1], tip_true[1]]
-            self._place_head(self.heads[2 * i], m.theta, tip_step, self.theme.color(m.key))
-            self._place_head(self.heads[2 * i + 1], m.theta, tip_true, self.theme.foreground)
+            base = m.theta_before
+            taken, instead = arrows[m.key]
+            base_x.append(base[0])
+            base_y.append(base[1])
+            if np.all(np.isfinite(taken)):
+                tip = base + scale * taken
+                self.step_shafts[m.key].setData([base[0], tip[0]], [base[1], tip[1]])
+                out_x += [base[0], tip[0]]
+                out_y += [base[1], tip[1]]
+                self._place_head(self.heads[2 * i], base, tip, self.theme.color(m.key))
+            if np.all(np.isfinite(instead)):
+                tip = base + scale * instead
+                true_x += [base[0], tip[0]]
+                true_y += [base[1], tip[1]]
+                self._place_head(self.heads[2 * i + 1], base, tip, self.theme.foreground)
         self.true_shafts.setData(true_x, true_y, connect="pairs")
-        self.arrow_note.setText(f"solid: step taken −η·g   dashed: −η·∇J   (arrows ×{scale:.3g})")
+        self.step_outline.setData(out_x, out_y, connect="pairs")
+        self.arrow_bases.setData(base_x, base_y)
+        rule = getattr(shown[0].rule, "name", "sgd") if shown else "sgd"
+        self.arrow_note.setText(arrow_note(rule, scale))
         self._place_arrow_note()
 
     @staticmethod
@@ -368,6 +406,19 @@ class ContourCanvas(pg.PlotWidget):
         """Widget pixel of a point in data coordinates (for tests and tooltips)."""
         scene = self.getPlotItem().getViewBox().mapViewToScene(QPointF(x, y))
         return self.mapFromScene(scene)
+
+
+def arrow_vectors(m) -> tuple[np.ndarray, np.ndarray]:
+    """(step taken, step with the full gradient) of a method's last step, unscaled."""
+    taken = np.asarray(m.theta, float) - np.asarray(m.theta_before, float)
+    instead = np.full(2, np.nan) if m.true_step is None else np.asarray(m.true_step, float)
+    return taken, instead
+
+
+def arrow_note(rule: str, scale: float) -> str:
+    return (f"from ○, where the last step began (arrows ×{scale:.3g})\n"
+            f"solid: step taken {STEP_RULES.get(rule, STEP_RULES['sgd'])}\n"
+            f"dashed: the same step with ∇J in place of g")
 
 
 def _clip_to_view(point, view: LandscapeView | None):

@@ -252,7 +252,7 @@ class MainWindow(QMainWindow):
         names = " and ".join(METHOD_LABELS[m.key] for m in diverged)
         verb = "diverges" if len(diverged) == 1 else "diverge"
         self.alert_label.setText(
-            f"⚠ {names} {verb}: the loss blew up at η = {diverged[0].lr:g}. The others keep "
+            f"⚠ {names} {verb}: the loss blew up at η = {diverged[0].step_lr:g}. The others keep "
             f"going. Try a smaller learning rate η, then Reset.")
         self.alert_label.show()
 
@@ -456,23 +456,28 @@ class MainWindow(QMainWindow):
         n = self.snapshot.n_examples
         noise = self.noise if (self.noise and self.noise.method == self.selected
                                and self.noise.batch_size == m.batch_size) else None
+        # the numbers of the last step: its own eta and the displacement it really made
+        stepped = m.updates > 0 and m.theta_before is not None
         return LiveValues(
             n_examples=n, batch_size=m.batch_size,
             updates_per_epoch=m.updates_per_epoch, drop_last=self.scenario.drop_last,
-            lr=m.lr, selected=self.selected,
+            lr=m.step_lr if stepped else m.lr, selected=self.selected,
             grad_estimate=(float(m.grad_estimate[0]), float(m.grad_estimate[1])),
             grad_full=(float(m.grad_full[0]), float(m.grad_full[1])),
             noise_measured=noise.measured if noise else None,
             noise_predicted=noise.predicted if noise else None,
-            trace_sigma=noise.trace_sigma if noise else None)
+            trace_sigma=noise.trace_sigma if noise else None,
+            step=tuple(float(x) for x in m.theta - m.theta_before) if stepped else None,
+            rule=m.rule if stepped else None)
 
     def _update_live(self) -> None:
         values = self.live_values()
         if values is None:
             return
         # Typesetting formulas is the GUI's most expensive job: while playing, the numbers refresh
-        # once a second; a new B, N or selected method shows at once.
-        key = (values.batch_size, values.selected, values.n_examples)
+        # once a second; a new B, N, selected method or update rule shows at once.
+        key = (values.batch_size, values.selected, values.n_examples,
+               getattr(values.rule, "name", None))
         now = time.perf_counter()
         if self.state.playing and key == self._live_key and now - self._live_time < 1.0:
             return

@@ -146,12 +146,13 @@ class FontScaled:
 
 
 def _structure(v: LiveValues) -> tuple:
-    return (v.n_examples, v.batch_size, v.updates_per_epoch, v.selected)
+    return (v.n_examples, v.batch_size, v.updates_per_epoch, v.selected,
+            getattr(v.rule, "name", "sgd"))
 
 
 class LiveThrottle(QObject):
-    """Passes LiveValues on at most every *interval_s*, but at once when N, B, ⌈N/B⌉ or the
-    selected method changed. Nothing is rendered while the owner is hidden; the latest values
+    """Passes LiveValues on at most every *interval_s*, but at once when N, B, ⌈N/B⌉, the
+    selected method or the update rule changed. Nothing is rendered while the owner is hidden; the latest values
     are applied when it is shown (call :meth:`flush` from ``showEvent``)."""
 
     def __init__(self, owner: QWidget, apply: Callable[[LiveValues], None],

@@ -212,7 +212,7 @@ class ControlPanel(QWidget):
             check.toggled.connect(lambda on, k=key: self.method_visibility_changed.emit(k, on))
             col.addWidget(check)
             self.visibility[key] = check
-        self.arrows_check = QCheckBox("Step arrows (−η·g and −η·∇J)")
+        self.arrows_check = QCheckBox("Step arrows (taken, and with ∇J)")
         self.arrows_check.setChecked(True)
         self.arrows_check.toggled.connect(self.arrows_toggled)
         col.addWidget(self.arrows_check)

@@ -60,13 +60,10 @@ class SelectedMethodPanel(FontScaled, QWidget):
         lay.addWidget(self.formula_name)
         self.formula = FormulaWidget(scale=1.3)
         lay.addWidget(self.formula)
-        box = QVBoxLayout()
+        self._box = box = QVBoxLayout()
         box.setContentsMargins(8, 4, 8, 4)
         box.addWidget(label("<i>now:</i>"))
-        self.live: list[FormulaWidget] = [FormulaWidget() for _ in range(
-            max(len(m.live) for m in self.lesson.methods))]
-        for w in self.live:
-            box.addWidget(w)
+        self.live: list[FormulaWidget] = []   # grown to the lines of the rule in force
         self.live_box = tinted(box)
         lay.addWidget(self.live_box)
         lay.addStretch(1)
@@ -121,7 +118,10 @@ class SelectedMethodPanel(FontScaled, QWidget):
     def _apply(self, values: LiveValues) -> None:
         if values.selected != self._method:
             return
-        lines = live_latex(self.lesson.method(self._method), values)
+        lines = live_latex(self.lesson.method(self._method), values, self.lesson)
+        while len(self.live) < len(lines):
+            self.live.append(FormulaWidget())
+            self._box.addWidget(self.live[-1])
         for i, w in enumerate(self.live):
             w.set_latex(lines[i] if i < len(lines) else "", lazy=True)
             w.setVisible(i < len(lines))
