@@ -267,10 +267,13 @@ class _Permutations:
         self.gens = [np.random.default_rng(np.random.SeedSequence(int(s)).spawn(
             len(METHOD_KEYS))[MINI_BATCH_STREAM]) for s in seeds]
         self.epochs: list[np.ndarray] = []
+        self.offsets = (np.arange(len(self.gens)) * n)[:, None]
 
     def epoch(self, e: int) -> np.ndarray:
+        """Epoch ``e``'s permutations (S, N), as indices into the stacked landscape."""
         while len(self.epochs) <= e:
-            self.epochs.append(np.stack([g.permutation(self.n) for g in self.gens]))
+            self.epochs.append(np.stack([g.permutation(self.n) for g in self.gens])
+                               + self.offsets)
         return self.epochs[e]
 
 
@@ -323,11 +326,14 @@ class _Block:
                             lab.hyper.lr_reference_batch)
         target = lab.target_loss[seed_idx]
         bound = lab.bound[seed_idx]
-        offsets = (seed_idx * n)[:, None]
-        whole = np.arange(n)[None, :]
+        # a loss at or under `flag_low`, or not under `flag_high`, is looked at closely
+        flag_low = target + NEAR * np.abs(target) + 1e-300
+        flag_high = bound * (1.0 - NEAR)
+        whole = np.arange(n)[None, :] + (seed_idx * n)[:, None]
         opt = _RunsOptimizer(lab.hyper.optimizer, momentum=lab.hyper.momentum)
         constant = lab.hyper.schedule == "constant"
         lr = base_lr[:, None]
+        per_row = [lab.stacked.example_grads, lab.stacked.batch_grad][b > 1]
         with np.errstate(all="ignore"):
             for k in range(self.budget):
                 if k % 256 == 0 and cancelled is not None and cancelled():
@@ -336,40 +342,63 @@ class _Block:
                 lo = j * b
                 hi = min(lo + b, n)
                 if hi - lo == n:
-                    idx = whole + offsets   # a whole-dataset batch sums in index order
+                    idx = whole      # a whole-dataset batch sums in index order
                 else:
-                    idx = lab.perms.epoch(e)[seed_idx, lo:hi] + offsets
+                    idx = lab.perms.epoch(e)[seed_idx, lo:hi]
                 if not constant:
                     lr = scheduled_lr(base_lr, lab.hyper.schedule, e + lo / n,
                                       lab.hyper.epochs)[:, None]
-                g = lab.stacked.batch_grad(theta, idx)
+                g = per_row(theta, idx)
+                if b == 1:
+                    g = g[:, 0]      # the mean of one example is that example, bit for bit
                 theta = opt.step(theta, g, lr)
                 loss = lab.block_loss(theta, seed_idx)
-                near = (np.abs(loss - target) <= NEAR * np.abs(target) + 1e-300) | \
-                       (np.abs(np.abs(loss) - bound) <= NEAR * bound)
-                if near.any():
-                    for r in np.flatnonzero(near):
-                        loss[r] = float(lab.landscapes[seed_idx[r]].loss(theta[r].copy()))
-                ok = (np.abs(loss) <= bound) & np.isfinite(theta).all(axis=1)
-                stop = ~ok | (loss <= target)
-                if stop.any():
-                    stopped = rows[stop]
-                    steps[stopped] = k + 1
-                    examples[stopped] = e * self.per_epoch + hi
-                    status[stopped] = np.where(ok[stop], REACHED, DIVERGED)
-                    keep = ~stop
-                    rows, seed_idx, theta = rows[keep], seed_idx[keep], theta[keep]
-                    base_lr, target, bound = base_lr[keep], target[keep], bound[keep]
-                    offsets = offsets[keep]
-                    lr = lr[keep] if constant else lr
-                    opt.keep(keep)
-                    if not len(rows):
-                        break
+                flagged = (loss <= flag_low) | ~(loss < flag_high)
+                if not flagged.any() and np.isfinite(theta).all():
+                    continue
+                stop = self._stops(theta, loss, flagged, seed_idx, target, bound)
+                if stop is None:
+                    continue
+                stopped, diverged = stop
+                at = rows[stopped]
+                steps[at] = k + 1
+                examples[at] = e * self.per_epoch + hi
+                status[at] = np.where(diverged, DIVERGED, REACHED)
+                keep = np.ones(len(rows), bool)
+                keep[stopped] = False
+                rows, seed_idx, theta = rows[keep], seed_idx[keep], theta[keep]
+                base_lr, target, bound = base_lr[keep], target[keep], bound[keep]
+                flag_low, flag_high, whole = flag_low[keep], flag_high[keep], whole[keep]
+                lr = lr[keep] if constant else lr
+                opt.keep(keep)
+                if not len(rows):
+                    break
         if len(rows):
             steps[rows] = self.budget
             e, j = divmod(self.budget - 1, self.u)
             examples[rows] = e * self.per_epoch + min((j + 1) * b, n)
         return steps, examples, status
+
+    def _stops(self, theta, loss, flagged, seed_idx, target, bound):
+        """Rows that reach the target or diverge at this update, decided as simulate decides
+        (losses near a threshold recomputed the way it computes them); None when none."""
+        lab = self.lab
+        finite = np.isfinite(theta).all(axis=1)
+        rows = np.flatnonzero(flagged | ~finite)
+        stopped, diverged = [], []
+        for r in rows:
+            value = loss[r]
+            near = (abs(value - target[r]) <= NEAR * abs(target[r]) + 1e-300
+                    or abs(abs(value) - bound[r]) <= NEAR * bound[r])
+            if near:
+                value = float(lab.landscapes[seed_idx[r]].loss(theta[r].copy()))
+            ok = bool(finite[r]) and abs(value) <= bound[r]
+            if not ok or value <= target[r]:
+                stopped.append(r)
+                diverged.append(not ok)
+        if not stopped:
+            return None
+        return np.array(stopped, np.int64), np.array(diverged, bool)
 
 
 class Lab:
@@ -479,7 +508,8 @@ def best_per_batch(result: LabResult) -> tuple[BestRun, ...]:
             out.append(BestRun(int(b), None, None, None, None, None, None))
             continue
         j = int(np.argmin(med))
-        q1, q3 = np.percentile(steps[i, j], [25, 75])
+        with np.errstate(invalid="ignore"):   # inf (not reached) in the upper quartile
+            q1, q3 = np.percentile(steps[i, j], [25, 75])
         out.append(BestRun(int(b), float(result.lrs[j]), _finite(med[j]), _finite(q1),
                            _finite(q3), _finite(np.median(examples[i, j])),
                            _finite(np.median(time[i, j]))))
@@ -500,7 +530,8 @@ def fit_tradeoff(best: tuple[BestRun, ...]) -> Fit:
     y = np.array([1.0 / s for s, _ in pts])
     x = np.array([1.0 / e for _, e in pts])
     slope, intercept = np.polyfit(x, y, 1)
-    if intercept <= 0 or slope >= 0:
+    # a slope within rounding of zero (every B took the same steps) fits no hyperbola
+    if intercept <= 0 or slope >= -1e-9 * intercept / float(x.mean()):
         return Fit(None, None, None, len(pts))
     s_min = 1.0 / intercept
     b_crit = -slope
