@@ -237,3 +237,24 @@ def test_progress_partial_results_and_cancel():
     assert seen[0].done[-1] and not seen[0].done[0]          # the largest B comes first
     np.testing.assert_array_equal(seen[-1].steps, result.steps)
     assert Lab(scenario, LabSettings(seeds=2, max_epochs=1)).run(cancelled=lambda: True) is None
+
+
+# the lesson preset ------------------------------------------------------------------------------
+def test_lesson_preset_shows_the_three_regimes():
+    """With the lab's defaults, B_crit lies well inside 1 … N, every regime holds a batch size,
+    and the best steps to target never rise with B in the perfect-scaling regime."""
+    scenario = sc.load("lesson-7-critical-batch")
+    result = Lab(scenario).run()
+    sizes = result.batch_sizes
+    assert len(sizes) == 11 and len(result.lrs) == 16 and len(result.seeds) == 8
+    b_crit = result.fit.b_crit
+    assert 4 * sizes[0] <= b_crit <= sizes[-1] / 16
+    regimes = [regime(b, b_crit) for b in sizes]
+    assert {"perfect scaling", "diminishing returns", "no further benefit"} <= set(regimes)
+    perfect = [p.steps_median for p, r in zip(result.best, regimes) if r == "perfect scaling"]
+    assert len(perfect) >= 2 and all(s is not None for s in perfect)
+    assert all(a >= b for a, b in zip(perfect, perfect[1:]))
+    medians = [p.steps_median for p in result.best]
+    assert medians[0] > 5 * medians[-1]            # a bigger batch buys fewer steps …
+    examples = [p.examples_median for p in result.best]
+    assert examples[-1] > 20 * examples[0]         # … and costs more examples
