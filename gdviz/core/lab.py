@@ -299,6 +299,79 @@ def budget_steps(n: int, b: int, drop_last: bool, epochs: float) -> int:
 
 
 # the sweep --------------------------------------------------------------------------------------
+def _gradient(stacked: Landscape, b: int):
+    """``grad(theta (R, 2), idx)``: the runs' batch gradients, bit-identical to ``batch_grad``
+    on each run's own batch. For B = 1, ``idx`` is (R,) and the mean over one example (which
+    is that example's gradient, bit for bit) is skipped, with the landscape's own arithmetic
+    written out for the two common kinds."""
+    if b > 1:
+        if type(stacked) is LinearRegression:
+            x, y = stacked.x, stacked.y
+
+            def regression_batch(theta, idx):
+                xi = x[idx]
+                r = theta[:, 0, None] * xi + theta[:, 1, None] - y[idx]
+                per_example = np.empty(r.shape + (2,))   # np.stack([r x, r], -1) without its cost
+                per_example[..., 0] = r * xi
+                per_example[..., 1] = r
+                return per_example.mean(axis=-2)
+            return regression_batch
+        return stacked.batch_grad
+    if isinstance(stacked, TiltedLandscape):
+        tilts, grad_f = stacked.tilts, stacked.grad_f
+        return lambda theta, idx: grad_f(theta) + tilts[idx]
+    if type(stacked) is LinearRegression:
+        x, y = stacked.x, stacked.y
+
+        def regression(theta, idx):
+            xi = x[idx]
+            r = theta[:, 0] * xi + theta[:, 1] - y[idx]   # as LinearRegression._residuals
+            g = np.empty_like(theta)
+            g[:, 0] = r * xi
+            g[:, 1] = r
+            return g
+        return regression
+    return lambda theta, idx: stacked.example_grads(theta, idx[:, None])[:, 0]
+
+
+class _BlockLoss:
+    """J(θ) of each run in a block, on its own seed's data; follows the runs that stay.
+
+    Within rounding of ``landscape.loss`` (the block re-checks values near a threshold)."""
+
+    def __init__(self, lab, seed_idx: np.ndarray):
+        self.landscapes = lab.landscapes
+        self.seed_idx = seed_idx
+        self.coef = None
+        if all(isinstance(l, TiltedLandscape) for l in self.landscapes):
+            self.shared = self.landscapes[0]            # J = f for every seed's data
+        else:
+            self.shared = None
+            if all(type(l) is LinearRegression for l in self.landscapes):
+                # J = ½(w² mxx + 2wb mx + b² − 2w mxy − 2b my + myy), each seed its own moments
+                m = np.array([[l._mxx, 2 * l._mx, 2 * l._mxy, 2 * l._my, l._myy]
+                              for l in self.landscapes])
+                self.coef = [np.ascontiguousarray(c) for c in m[seed_idx].T]
+
+    def keep(self, rows) -> None:
+        self.seed_idx = self.seed_idx[rows]
+        if self.coef is not None:
+            self.coef = [c[rows] for c in self.coef]
+
+    def __call__(self, theta: np.ndarray) -> np.ndarray:
+        if self.shared is not None:
+            return np.asarray(self.shared.loss(theta), float)
+        if self.coef is not None:
+            c0, c1, c2, c3, c4 = self.coef
+            w, b = theta[:, 0], theta[:, 1]
+            return 0.5 * (w * (w * c0 + b * c1 - c2) + b * (b - c3) + c4)
+        loss = np.empty(len(theta))
+        for s in np.unique(self.seed_idx):
+            mine = self.seed_idx == s
+            loss[mine] = self.landscapes[s].loss(theta[mine])
+        return loss
+
+
 class _Block:
     """All runs of one batch size, stepped together."""
 
@@ -333,46 +406,57 @@ class _Block:
         opt = _RunsOptimizer(lab.hyper.optimizer, momentum=lab.hyper.momentum)
         constant = lab.hyper.schedule == "constant"
         lr = base_lr[:, None]
-        per_row = [lab.stacked.example_grads, lab.stacked.batch_grad][b > 1]
+        grad = _gradient(lab.stacked, b)
+        block_loss = _BlockLoss(lab, seed_idx)
+        check_theta = lab.check_theta
+        los = [j * b for j in range(self.u)]
+        his = [min(lo + b, n) for lo in los]
+        e = j = 0
         with np.errstate(all="ignore"):
             for k in range(self.budget):
                 if k % 256 == 0 and cancelled is not None and cancelled():
                     return None
-                e, j = divmod(k, self.u)
-                lo = j * b
-                hi = min(lo + b, n)
+                lo, hi = los[j], his[j]
+                if j == 0:
+                    # this epoch's order for the active runs: (N, R) for B = 1, else (R, N)
+                    order = lab.perms.epoch(e)[seed_idx]
+                    if b == 1:
+                        order = np.ascontiguousarray(order.T)
                 if hi - lo == n:
                     idx = whole      # a whole-dataset batch sums in index order
+                elif b == 1:
+                    idx = order[lo]
                 else:
-                    idx = lab.perms.epoch(e)[seed_idx, lo:hi]
+                    idx = order[:, lo:hi]
                 if not constant:
                     lr = scheduled_lr(base_lr, lab.hyper.schedule, e + lo / n,
                                       lab.hyper.epochs)[:, None]
-                g = per_row(theta, idx)
-                if b == 1:
-                    g = g[:, 0]      # the mean of one example is that example, bit for bit
-                theta = opt.step(theta, g, lr)
-                loss = lab.block_loss(theta, seed_idx)
+                theta = opt.step(theta, grad(theta, idx), lr)
+                loss = block_loss(theta)
                 flagged = (loss <= flag_low) | ~(loss < flag_high)
-                if not flagged.any() and np.isfinite(theta).all():
-                    continue
-                stop = self._stops(theta, loss, flagged, seed_idx, target, bound)
-                if stop is None:
-                    continue
-                stopped, diverged = stop
-                at = rows[stopped]
-                steps[at] = k + 1
-                examples[at] = e * self.per_epoch + hi
-                status[at] = np.where(diverged, DIVERGED, REACHED)
-                keep = np.ones(len(rows), bool)
-                keep[stopped] = False
-                rows, seed_idx, theta = rows[keep], seed_idx[keep], theta[keep]
-                base_lr, target, bound = base_lr[keep], target[keep], bound[keep]
-                flag_low, flag_high, whole = flag_low[keep], flag_high[keep], whole[keep]
-                lr = lr[keep] if constant else lr
-                opt.keep(keep)
-                if not len(rows):
-                    break
+                if np.count_nonzero(flagged) or (check_theta and not np.isfinite(theta).all()):
+                    stop = self._stops(theta, loss, flagged, seed_idx, target, bound)
+                    if stop is not None:
+                        stopped, diverged = stop
+                        at = rows[stopped]
+                        steps[at] = k + 1
+                        examples[at] = e * self.per_epoch + hi
+                        status[at] = np.where(diverged, DIVERGED, REACHED)
+                        keep = np.ones(len(rows), bool)
+                        keep[stopped] = False
+                        rows, seed_idx, theta = rows[keep], seed_idx[keep], theta[keep]
+                        base_lr, target, bound = base_lr[keep], target[keep], bound[keep]
+                        flag_low, flag_high = flag_low[keep], flag_high[keep]
+                        whole = whole[keep]
+                        order = order[:, keep] if b == 1 else order[keep]
+                        lr = lr[keep] if constant else lr
+                        opt.keep(keep)
+                        block_loss.keep(keep)
+                        if not len(rows):
+                            break
+                j += 1
+                if j == self.u:
+                    e, j = e + 1, 0
         if len(rows):
             steps[rows] = self.budget
             e, j = divmod(self.budget - 1, self.u)
@@ -435,12 +519,8 @@ class Lab:
                                for t in self.targets], float)
         self.stacked = _stacked(self.landscapes)
         self.perms = _Permutations(self.seeds, self.n)
-        self._one_loss = all(isinstance(l, TiltedLandscape) for l in self.landscapes)
-        self._moments = None
-        if all(isinstance(l, LinearRegression) for l in self.landscapes):
-            # J is a quadratic in (w, b) whose coefficients are each seed's data moments
-            self._moments = np.array([[l._mxx, l._mx, l._mxy, l._my, l._myy]
-                                      for l in self.landscapes])
+        # every built-in J is non-finite where θ is; a user's f may not be (exp(-x²) at ∞)
+        self.check_theta = any(isinstance(l, CustomFunction) for l in self.landscapes)
 
     def _lr_top(self) -> float:
         if self.edge is not None:
@@ -453,19 +533,6 @@ class Lab:
             (x0, x1), (y0, y1) = self.landscapes[0].bounds
             dist = 0.5 * math.hypot(x1 - x0, y1 - y0)
         return max(dist, 1e-3)              # an adaptive step moves about η per coordinate
-
-    def block_loss(self, theta: np.ndarray, seed_idx: np.ndarray) -> np.ndarray:
-        if self._one_loss:                  # J = f for every seed's data
-            return np.asarray(self.landscapes[0].loss(theta), float)
-        if self._moments is not None:       # within rounding of each seed's own J
-            mxx, mx, mxy, my, myy = self._moments[seed_idx].T
-            w, b = theta[:, 0], theta[:, 1]
-            return 0.5 * (w * w * mxx + 2 * w * b * mx + b * b - 2 * w * mxy - 2 * b * my + myy)
-        loss = np.empty(len(theta))
-        for s in np.unique(seed_idx):
-            mine = seed_idx == s
-            loss[mine] = self.landscapes[s].loss(theta[mine])
-        return loss
 
     def run(self, progress=None, cancelled=None) -> LabResult | None:
         """Sweep every batch size (the largest, quickest first); ``progress(result)`` gets the
