@@ -146,12 +146,12 @@ def result_table(scenario, result) -> str:
         f"runs: {counts['reached']} reached, {counts['not reached']} not reached, "
         f"{counts['diverged']} diverged",
         f"{'B':>6} {'best η':>9} {'steps (median)':>15} {'IQR':>15} {'examples':>10} "
-        f"{'time (s)':>10}  regime",
+        f"{'hw time (s)':>11}  regime (from the fit)",
     ]
     for p in result.best:
         iqr = "—" if p.steps_q1 is None else f"{p.steps_q1:g}–{_fmt(p.steps_q3, 'g')}"
         lines.append(f"{p.batch_size:>6} {_fmt(p.lr, '.3g'):>9} {_fmt(p.steps_median, 'g'):>15} "
-                     f"{iqr:>15} {_fmt(p.examples_median, 'g'):>10} {_fmt(p.time_median):>10}  "
+                     f"{iqr:>15} {_fmt(p.examples_median, 'g'):>10} {_fmt(p.time_median):>11}  "
                      f"{regime(p.batch_size, fit.b_crit) or ''}")
     lines.append(f"fit (S/S_min − 1)(E/E_min − 1) = 1 over {fit.points} points: "
                  f"S_min = {_fmt(fit.s_min)}, E_min = {_fmt(fit.e_min)}, "
