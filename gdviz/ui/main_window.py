@@ -178,6 +178,8 @@ class MainWindow(QMainWindow):
         self.file_menu = self.menuBar().addMenu("&File")
         self._action(self.file_menu, "Export video or image…", "Ctrl+E", self.open_export_dialog)
         self._action(self.file_menu, "Quit", QKeySequence.StandardKey.Quit, self.close)
+        from gdviz.ui import lab
+        lab.install(self)       # menu Lab, key B: the batch-size lab window
 
     def open_export_dialog(self):
         """File ▸ Export: a still or a clip of the scenario as it runs now, rendered offline."""

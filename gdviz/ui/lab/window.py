@@ -1,0 +1,137 @@
+"""The lab window: four plots fed by the lab runner, a progress bar, Cancel and Run again."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton,
+                               QVBoxLayout, QWidget)
+
+from gdviz.ui.lab.examples_plot import ExamplesPlot
+from gdviz.ui.lab.heatmap_plot import HeatmapPlot
+from gdviz.ui.lab.runner import LabRunner
+from gdviz.ui.lab.steps_plot import StepsPlot
+from gdviz.ui.lab.tradeoff_plot import TradeoffPlot
+
+
+def summary_text(result) -> str:
+    """The lines under the plots: target, fit, noise scales (and where they disagree)."""
+    t0 = result.targets[0]
+    fit, noise = result.fit, result.noise
+    f = lambda v: "—" if v is None else f"{v:.3g}"   # noqa: E731
+    lines = [f"Target J ≤ {t0.loss:.5g} = J* + {result.fraction:g}·(J(θ₀) − J*) · "
+             f"{len(result.seeds)} seeds · budget {result.max_epochs:g} epochs · "
+             f"{result.optimizer}",
+             f"Fit: S_min = {f(fit.s_min)}, E_min = {f(fit.e_min)}, "
+             f"B_crit = E_min/S_min = {f(fit.b_crit)} · noise scale on the full-batch path: "
+             f"B_simple = {f(noise.b_simple_start)} at the start, {f(noise.b_simple_target)} "
+             f"at the target; B_noise = {f(noise.b_noise_target)} at the target"]
+    if fit.b_crit is not None and noise.b_noise_target is not None:
+        ratio = noise.b_noise_target / fit.b_crit
+        if not 0.5 <= ratio <= 2.0:
+            lines.append(f"B_noise and the fitted B_crit differ by a factor "
+                         f"{max(ratio, 1 / ratio):.3g}: the prediction B_crit ≈ B_noise does "
+                         "not hold on this landscape.")
+    return "\n".join(lines)
+
+
+class LabWindow(QWidget):
+    """The batch-size lab for the main window's scenario; the sweep runs in a worker thread."""
+
+    def __init__(self, main_window=None):
+        super().__init__(None, Qt.WindowType.Window)
+        self.main_window = main_window
+        self.setWindowTitle("gdviz — batch-size lab")
+        self.scenario = None
+        self.result = None
+        self.running = False
+        self.runner = LabRunner()
+        self.runner.progress.connect(self._on_progress)
+        self.runner.finished.connect(self._on_finished)
+        self.runner.cancelled.connect(self._on_cancelled)
+        self.runner.failed.connect(self._on_failed)
+
+        self.header = QLabel("")
+        self.header.setWordWrap(True)
+        self.plots = [StepsPlot(), ExamplesPlot(), TradeoffPlot(), HeatmapPlot()]
+        grid = QGridLayout()
+        for i, plot in enumerate(self.plots):
+            grid.addWidget(plot.widget, i // 2, i % 2)
+        self.summary = QLabel("")
+        self.summary.setWordWrap(True)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 100)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancel)
+        self.run_button = QPushButton("Run again")
+        self.run_button.clicked.connect(self.rerun)
+        row = QHBoxLayout()
+        row.addWidget(self.bar, 1)
+        row.addWidget(self.cancel_button)
+        row.addWidget(self.run_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.header)
+        layout.addLayout(grid, 1)
+        layout.addWidget(self.summary)
+        layout.addLayout(row)
+        self.resize(1280, 900)
+
+    # running -------------------------------------------------------------------------------
+    def start(self, scenario, settings=None) -> None:
+        from gdviz.core.lab import LabSettings
+        if self.running:
+            self.runner.cancel()
+        self.scenario = scenario
+        self.running = True
+        self.bar.setValue(0)
+        self.cancel_button.setEnabled(True)
+        self.header.setText(f"<b>{scenario.title or scenario.name}</b> — the mini-batch "
+                            "method over batch sizes, learning rates and seeds; each run is "
+                            f"<code>gdviz simulate {scenario.name} --batch-size B --lr η "
+                            "--seed s</code>. Running…")
+        self.runner.start(scenario, settings or LabSettings())
+
+    def cancel(self) -> None:
+        self.runner.cancel()
+
+    def rerun(self) -> None:
+        scenario = getattr(self.main_window, "scenario", None) or self.scenario
+        if scenario is not None:
+            self.start(scenario)
+
+    def offer_rerun(self, scenario) -> None:
+        """The main window's scenario changed: say so, and let Run again take the new one."""
+        if self.scenario is not None and scenario != self.scenario and self.isVisible():
+            self.header.setText(self.header.text().split(" — ")[0] + " — the scenario in the "
+                                "main window has changed: <b>Run again</b> to sweep it.")
+
+    def _on_progress(self, result, fraction) -> None:
+        self.result = result
+        self.bar.setValue(int(round(100 * fraction)))
+        for plot in self.plots:
+            plot.update(result)
+        self.summary.setText(summary_text(result))
+
+    def _on_finished(self, result) -> None:
+        self._on_progress(result, 1.0)
+        self.running = False
+        self.cancel_button.setEnabled(False)
+        self.header.setText(self.header.text().replace("Running…", "Done."))
+
+    def _on_cancelled(self) -> None:
+        self.running = False
+        self.cancel_button.setEnabled(False)
+        self.header.setText(self.header.text().replace("Running…",
+                                                       "Cancelled: the plots show the batch "
+                                                       "sizes finished so far."))
+
+    def _on_failed(self, message) -> None:
+        self.running = False
+        self.cancel_button.setEnabled(False)
+        self.header.setText(f"The lab cannot run this scenario: {message}")
+
+    def shutdown(self) -> None:
+        self.runner.stop()
+
+    def closeEvent(self, event) -> None:
+        self.runner.cancel()
+        super().closeEvent(event)

@@ -1,0 +1,86 @@
+"""The lab window: menu Lab / key B, a worker thread with progress and Cancel, the plots."""
+import numpy as np
+import pytest
+
+from gdviz.core import scenario as sc
+from gdviz.ui.lab.heatmap_plot import lr_to_row
+from gdviz.ui.lab.window import LabWindow
+from gdviz.ui.main_window import MainWindow
+
+WAIT_MS = 30_000
+
+
+@pytest.fixture
+def main_window(qtbot):
+    windows = []
+
+    def make(scenario):
+        w = MainWindow(scenario)
+        windows.append(w)
+        w.resize(1280, 860)
+        w.show()
+        qtbot.waitExposed(w)
+        return w
+
+    yield make
+    for w in windows:
+        w.close()
+
+
+def test_key_b_opens_the_lab_and_the_plots_fill(qtbot, main_window):
+    scenario = sc.load("ravine").with_changes(n_examples=64, epochs=3.0)
+    w = main_window(scenario)
+    assert w.lab_action.shortcut().toString() == "B"
+    assert "Lab" in [a.text().replace("&", "") for a in w.menuBar().actions()]
+    w.lab_action.trigger()
+    lab = w.lab_window
+    qtbot.waitUntil(lambda: not lab.running, timeout=WAIT_MS)
+    assert lab.bar.value() == 100 and not lab.cancel_button.isEnabled()
+    assert "Done." in lab.header.text()
+    result = lab.result
+    reached = [p for p in result.best if p.steps_median is not None]
+    steps_plot, examples_plot, tradeoff_plot, heatmap = lab.plots
+    x, y = steps_plot.median.getData()                 # log10 units: the axes are log-log
+    np.testing.assert_allclose(10 ** x, [p.batch_size for p in reached])
+    np.testing.assert_allclose(10 ** y, [p.steps_median for p in reached])
+    x, y = examples_plot.median.getData()
+    np.testing.assert_allclose(10 ** y, [p.examples_median for p in reached])
+    assert heatmap.image.image.shape == (len(result.batch_sizes), len(result.lrs), 4)
+    assert "B_crit" in lab.summary.text()
+    w.close()
+    assert not lab.runner.thread.isRunning()          # closing the main window joins it
+
+
+def test_cancel_stops_the_sweep_and_keeps_what_was_done(qtbot):
+    lab = LabWindow()
+    try:
+        lab.show()
+        big = sc.load("ravine").with_changes(n_examples=1000, epochs=200.0)
+        with qtbot.waitSignal(lab.runner.progress, timeout=WAIT_MS):
+            lab.start(big)
+        lab.cancel()
+        qtbot.waitUntil(lambda: not lab.running, timeout=WAIT_MS)
+        assert "Cancelled" in lab.header.text()
+        assert 0 < lab.bar.value() < 100
+        assert lab.result is not None and not lab.result.complete
+    finally:
+        lab.shutdown()
+        lab.close()
+
+
+def test_a_scenario_the_lab_refuses_is_said_in_the_window(qtbot):
+    lab = LabWindow()
+    try:
+        lab.start(sc.load("mlp-moons"))
+        qtbot.waitUntil(lambda: not lab.running, timeout=WAIT_MS)
+        assert "cannot run this scenario" in lab.header.text() and "MLP" in lab.header.text()
+    finally:
+        lab.shutdown()
+        lab.close()
+
+
+def test_learning_rates_map_to_rows_of_the_heatmap():
+    lrs = np.array([0.01, 0.02, 0.04, 0.08])
+    np.testing.assert_allclose(lr_to_row(lrs, [0.01, 0.04, 0.08]), [0, 2, 3])
+    np.testing.assert_allclose(lr_to_row(lrs, [0.16, 0.005]), [4, -1])
+    np.testing.assert_allclose(lr_to_row(lrs, [np.sqrt(0.02 * 0.04)]), [1.5])
