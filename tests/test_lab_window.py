@@ -28,7 +28,7 @@ def main_window(qtbot):
 
 
 def test_key_b_opens_the_lab_and_the_plots_fill(qtbot, main_window):
-    scenario = sc.load("ravine").with_changes(n_examples=64, epochs=3.0)
+    scenario = sc.load("ravine").with_changes(n_examples=64, epochs=30.0)
     w = main_window(scenario)
     assert w.lab_action.shortcut().toString() == "B"
     assert "Lab" in [a.text().replace("&", "") for a in w.menuBar().actions()]
@@ -39,13 +39,23 @@ def test_key_b_opens_the_lab_and_the_plots_fill(qtbot, main_window):
     assert "Done." in lab.header.text()
     result = lab.result
     reached = [p for p in result.best if p.steps_median is not None]
-    steps_plot, examples_plot, tradeoff_plot, heatmap = lab.plots
+    steps_plot, examples_plot, tradeoff_plot, noise_plot, heatmap, time_plot = lab.plots
     x, y = steps_plot.median.getData()                 # log10 units: the axes are log-log
     np.testing.assert_allclose(10 ** x, [p.batch_size for p in reached])
     np.testing.assert_allclose(10 ** y, [p.steps_median for p in reached])
     x, y = examples_plot.median.getData()
     np.testing.assert_allclose(10 ** y, [p.examples_median for p in reached])
+    x, y = time_plot.median.getData()
+    np.testing.assert_allclose(10 ** y, [p.time_median for p in reached])
+    x, y = noise_plot.simple.getData()
+    assert len(x) == len(result.noise.losses) > 1
     assert heatmap.image.image.shape == (len(result.batch_sizes), len(result.lrs), 4)
+    # image[B index, η index] whatever the app's global image axis order (the canvas: row-major)
+    assert heatmap.image.axisOrder == "col-major"
+    from gdviz.ui.lab.heatmap_plot import UNREACHED_RGBA, cell_summary
+    med = cell_summary(result)[0]
+    np.testing.assert_array_equal(np.isnan(med),
+                                  np.all(heatmap.image.image == UNREACHED_RGBA, axis=-1))
     assert "B_crit" in lab.summary.text()
     w.close()
     assert not lab.runner.thread.isRunning()          # closing the main window joins it

@@ -26,7 +26,7 @@ def make_plot(title: str, x_label: str, y_label: str, log_x=True, log_y=True) ->
     for axis in ("bottom", "left"):
         item.getAxis(axis).setPen("#444")
         item.getAxis(axis).setTextPen("#222")
-        item.getAxis(axis).setStyle(maxTextLevel=0)   # label the decades only
+        item.getAxis(axis).enableAutoSIPrefix(False)   # seconds stay seconds
     return plot
 
 

@@ -45,7 +45,7 @@ class HeatmapPlot:
         self.item.showGrid(x=False, y=False)
         legend = self.item.addLegend(offset=(-10, -10))
         legend.setBrush((255, 255, 255, 220))
-        self.image = pg.ImageItem()
+        self.image = pg.ImageItem(axisOrder="col-major")   # image[B index, η index]
         self.item.addItem(self.image)
         self.diverged = pg.ScatterPlotItem(symbol="x", size=9, pen=pg.mkPen("#B00", width=1.5),
                                            brush=None, name="diverged")

@@ -25,7 +25,7 @@ class TradeoffPlot:
                                      labelOpts={"color": "#333", "position": 0.9})
         self.crit = pg.PlotDataItem(pen=None, symbol="star", symbolSize=16, symbolBrush=FIT,
                                     name="B = B_crit: (2 S_min, 2 E_min)")
-        self.text = pg.TextItem("", color="#222", anchor=(1, 1))
+        self.text = pg.TextItem("", color="#222", anchor=(0, 0))
         for it in (self.points, self.curve, self.s_min, self.e_min, self.crit, self.text):
             self.item.addItem(it)
         self.labels: list = []
@@ -62,4 +62,4 @@ class TradeoffPlot:
         self.crit.setData([2 * fit.e_min], [2 * fit.s_min])
         self.text.setText(f"S_min = {fit.s_min:.3g}, E_min = {fit.e_min:.3g}\n"
                           f"B_crit = E_min/S_min = {fit.b_crit:.3g}")
-        self.text.setPos(np.log10(max(ex.max(), 2 * fit.e_min)), np.log10(med.max()))
+        self.text.setPos(np.log10(ex.min()), np.log10(fit.s_min))   # under S_min, at the left

@@ -7,8 +7,10 @@ from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QProgressBar, Q
 
 from gdviz.ui.lab.examples_plot import ExamplesPlot
 from gdviz.ui.lab.heatmap_plot import HeatmapPlot
+from gdviz.ui.lab.noise_plot import NoisePlot
 from gdviz.ui.lab.runner import LabRunner
 from gdviz.ui.lab.steps_plot import StepsPlot
+from gdviz.ui.lab.time_plot import TimePlot
 from gdviz.ui.lab.tradeoff_plot import TradeoffPlot
 
 
@@ -51,7 +53,8 @@ class LabWindow(QWidget):
 
         self.header = QLabel("")
         self.header.setWordWrap(True)
-        self.plots = [StepsPlot(), ExamplesPlot(), TradeoffPlot(), HeatmapPlot()]
+        self.plots = [StepsPlot(), ExamplesPlot(), TradeoffPlot(), NoisePlot(), HeatmapPlot(),
+                      TimePlot()]
         grid = QGridLayout()
         for i, plot in enumerate(self.plots):
             grid.addWidget(plot.widget, i // 2, i % 2)
@@ -73,7 +76,7 @@ class LabWindow(QWidget):
         layout.addLayout(grid, 1)
         layout.addWidget(self.summary)
         layout.addLayout(row)
-        self.resize(1280, 900)
+        self.resize(1280, 1000)
 
     # running -------------------------------------------------------------------------------
     def start(self, scenario, settings=None) -> None:
