@@ -57,6 +57,17 @@ def test_key_b_opens_the_lab_and_the_plots_fill(qtbot, main_window):
     np.testing.assert_array_equal(np.isnan(med),
                                   np.all(heatmap.image.image == UNREACHED_RGBA, axis=-1))
     assert "B_crit" in lab.summary.text()
+    # a cell names its median run, and a click loads that run into the main window
+    from gdviz.ui.lab.heatmap_plot import describe_cell, median_run
+    i = 1
+    j = int(np.flatnonzero(result.lrs == result.best[1].lr)[0])
+    seed, steps, status = median_run(result, i, j)
+    seeds_steps = sorted(result.steps[i, j])
+    assert status == "reached" and steps == seeds_steps[(len(seeds_steps) - 1) // 2]
+    assert f"seed {seed}" in describe_cell(result, i, j)
+    heatmap.pick(i, j)
+    assert (w.scenario.batch_size, w.scenario.lr, w.scenario.seed, w.scenario.epochs) == (
+        int(result.batch_sizes[i]), float(result.lrs[j]), seed, result.max_epochs)
     w.close()
     assert not lab.runner.thread.isRunning()          # closing the main window joins it
 

@@ -37,6 +37,25 @@ def cell_summary(result):
             no & (diverged_share < 0.5))
 
 
+def median_run(result, i: int, j: int):
+    """The seed whose run is the (lower) median of cell (B index i, η index j), its steps and
+    status: the one run that stands for the cell."""
+    from gdviz.core.lab import STATUS_NAMES
+    steps = np.where(result.status[i, j] == REACHED, result.steps[i, j], np.inf)
+    k = int(np.argsort(steps, kind="stable")[(len(steps) - 1) // 2])
+    return result.seeds[k], int(result.steps[i, j, k]), STATUS_NAMES[result.status[i, j, k]]
+
+
+def describe_cell(result, i: int, j: int) -> str:
+    b, lr = int(result.batch_sizes[i]), float(result.lrs[j])
+    seed, steps, status = median_run(result, i, j)
+    what = f"{steps} steps to target" if status == "reached" else (
+        f"diverged at update {steps}" if status == "diverged" else
+        f"not reached in {steps} updates")
+    return (f"B = {b}, η = {lr:g}: the median of {len(result.seeds)} seeds is seed {seed}, "
+            f"{what}. Click to load it in the main window.")
+
+
 class HeatmapPlot:
     def __init__(self):
         self.widget = make_plot("5 · Steps to target over η × B (median of seeds; bright: fewer)",
@@ -62,8 +81,39 @@ class HeatmapPlot:
         for it in (self.diverged, self.unreached, self.best, self.linear, self.sqrt, self.edge):
             self.item.addItem(it)
         self.colormap = pg.colormap.get("viridis")
+        self.result = None
+        self.on_pick = None          # called with (batch_size, lr, seed) when a cell is clicked
+        scene = self.widget.scene()
+        scene.sigMouseMoved.connect(self._hover)
+        scene.sigMouseClicked.connect(self._click)
+
+    def cell_at(self, scene_pos):
+        if self.result is None or not self.item.sceneBoundingRect().contains(scene_pos):
+            return None
+        p = self.item.vb.mapSceneToView(scene_pos)
+        i, j = int(round(p.x())), int(round(p.y()))
+        k, l = self.result.status.shape[:2]
+        if 0 <= i < k and 0 <= j < l and self.result.done[i]:
+            return i, j
+        return None
+
+    def _hover(self, scene_pos) -> None:
+        cell = self.cell_at(scene_pos)
+        self.widget.setToolTip(describe_cell(self.result, *cell) if cell else "")
+
+    def _click(self, event) -> None:
+        cell = self.cell_at(event.scenePos())
+        if cell is not None:
+            self.pick(*cell)
+
+    def pick(self, i: int, j: int) -> None:
+        """Load the median run of cell (i, j) (see ``median_run``) through ``on_pick``."""
+        if self.on_pick is not None:
+            seed, _, _ = median_run(self.result, i, j)
+            self.on_pick(int(self.result.batch_sizes[i]), float(self.result.lrs[j]), seed)
 
     def update(self, result) -> None:
+        self.result = result
         sizes, lrs = result.batch_sizes, result.lrs
         k, l = len(sizes), len(lrs)
         med, div, unr = cell_summary(result)

@@ -55,6 +55,7 @@ class LabWindow(QWidget):
         self.header.setWordWrap(True)
         self.plots = [StepsPlot(), ExamplesPlot(), TradeoffPlot(), NoisePlot(), HeatmapPlot(),
                       TimePlot()]
+        self.plots[4].on_pick = self.load_run
         grid = QGridLayout()
         for i, plot in enumerate(self.plots):
             grid.addWidget(plot.widget, i // 2, i % 2)
@@ -106,6 +107,18 @@ class LabWindow(QWidget):
         if self.scenario is not None and scenario != self.scenario and self.isVisible():
             self.header.setText(self.header.text().split(" — ")[0] + " — the scenario in the "
                                 "main window has changed: <b>Run again</b> to sweep it.")
+
+    def load_run(self, batch_size: int, lr: float, seed: int) -> None:
+        """Open run (B, η, seed) in the main window: the scenario swept, with that batch size,
+        learning rate and seed, and the lab's budget as its epochs."""
+        if self.main_window is None or self.scenario is None or self.result is None:
+            return
+        scenario = self.scenario.with_changes(batch_size=batch_size, lr=lr, seed=seed,
+                                              epochs=self.result.max_epochs)
+        self.main_window.load_scenario(scenario)
+        self.main_window.statusBar().showMessage(
+            f"Loaded the lab's run B = {batch_size}, η = {lr:g}, seed {seed}: the green "
+            "mini-batch path is that run.")
 
     def _on_progress(self, result, fraction) -> None:
         self.result = result
