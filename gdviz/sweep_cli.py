@@ -2,7 +2,7 @@
 
     gdviz sweep SCENARIO [--batch-sizes 1,2,4,…|auto] [--lrs a,b,…|auto] [--seeds K]
                 [--target-fraction EPS] [--optimizer NAME] [--max-epochs E] [--json]
-                [--out FILE.csv]
+                [--out FILE.png|svg|csv]
 
 Every run (B, η, seed) is the mini-batch run of ``gdviz simulate SCENARIO --batch-size B --lr η
 --seed seed --epochs E --optimizer NAME``; steps, examples and time are to the first update whose
@@ -58,7 +58,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--max-epochs", type=float, dest="max_epochs",
                    help="budget of each run in epochs (default: the scenario's epochs)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument("--out", help="write the runs to FILE.csv")
+    p.add_argument("--out", help="write the runs to FILE.csv, or the six plots to FILE.png or "
+                                 "FILE.svg")
     return p
 
 
@@ -168,18 +169,29 @@ def result_table(scenario, result) -> str:
     return "\n".join(lines)
 
 
+def _export_plots(scenario, result, out: str) -> None:
+    """The lab's six plots as one PNG or SVG; Qt is imported here only, offscreen when no
+    display is set."""
+    import os
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+    app = QApplication.instance() or QApplication([])   # noqa: F841 (kept alive while drawing)
+    from gdviz.ui.lab.figure import export_figure
+    export_figure(result, out, f"gdviz sweep {scenario.name}: {scenario.landscape}, "
+                               f"N = {scenario.n_examples}, {result.optimizer}")
+
+
 def run(args) -> int:
     from gdviz.cli import UsageError, resolve_scenario
     from gdviz.core.lab import Lab, LabSettings
 
     out = args.out
+    suffix = ""
     if out is not None:
         suffix = out.rsplit(".", 1)[-1].lower() if "." in out else ""
-        if suffix in ("png", "svg"):
-            raise UsageError(f"--out {out}: PNG/SVG plots of the lab are not available yet; "
-                             "use a .csv file")
-        if suffix != "csv":
-            raise UsageError(f"--out {out}: the file name must end in .csv")
+        if suffix not in ("csv", "png", "svg"):
+            raise UsageError(f"--out {out}: the file name must end in .csv, .png or .svg")
         from gdviz.export.atomic import ExportError, check_target
         try:
             check_target(out)
@@ -195,9 +207,12 @@ def run(args) -> int:
     if out is not None:
         from gdviz.export.atomic import AtomicFile, ExportError
         try:
-            with AtomicFile(out) as part:
-                part.path.write_text(runs_csv(result), encoding="utf-8")
-                part.commit()
+            if suffix == "csv":
+                with AtomicFile(out) as part:
+                    part.path.write_text(runs_csv(result), encoding="utf-8")
+                    part.commit()
+            else:
+                _export_plots(scenario, result, out)
         except (ExportError, OSError) as exc:
             print(f"gdviz: error: {exc}", file=sys.stderr)
             return 1

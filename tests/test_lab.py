@@ -138,8 +138,7 @@ def test_csv_out(tmp_path, capsys):
     (["--optimizer", "lbfgs"], "lbfgs"),
     (["--max-epochs", "0"], "max epochs"),
     (["--max-epochs", "inf"], "max epochs"),
-    (["--out", "plot.txt"], ".csv"),
-    (["--out", "plot.png"], "PNG/SVG"),
+    (["--out", "plot.txt"], ".csv, .png or .svg"),
     (["--out", "/no/such/dir/x.csv"], "does not exist"),
 ])
 def test_bad_input_one_line_exit_2(capsys, args, words):

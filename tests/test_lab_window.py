@@ -105,3 +105,20 @@ def test_learning_rates_map_to_rows_of_the_heatmap():
     np.testing.assert_allclose(lr_to_row(lrs, [0.01, 0.04, 0.08]), [0, 2, 3])
     np.testing.assert_allclose(lr_to_row(lrs, [0.16, 0.005]), [4, -1])
     np.testing.assert_allclose(lr_to_row(lrs, [np.sqrt(0.02 * 0.04)]), [1.5])
+
+
+@pytest.mark.parametrize("suffix", ["png", "svg"])
+def test_sweep_writes_the_plots(qtbot, tmp_path, capsys, suffix):
+    from PySide6.QtGui import QImage
+    from gdviz.cli import main
+    out = tmp_path / f"lab.{suffix}"
+    assert main(["sweep", "ravine", "--seeds", "2", "--max-epochs", "20", "--batch-sizes",
+                 "1,8,64,500", "--lrs", "0.005,0.02,0.05,0.1", "--out", str(out)]) == 0
+    assert [p.name for p in tmp_path.iterdir()] == [out.name]        # no temporary file left
+    if suffix == "png":
+        image = QImage(str(out))
+        assert (image.width(), image.height()) == (1280, 1000)
+        assert len({image.pixel(x, y) for x in range(0, 1280, 37) for y in range(0, 1000, 37)}) > 20
+    else:
+        text = out.read_text()
+        assert text.lstrip().startswith("<?xml") and "<svg" in text and "Steps to target" in text

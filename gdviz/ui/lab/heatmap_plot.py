@@ -56,12 +56,25 @@ def describe_cell(result, i: int, j: int) -> str:
             f"{what}. Click to load it in the main window.")
 
 
+def _inside(x, rows, l):
+    """The part of a rising line that lies on the map (rows up to l − ½), ended on its edge,
+    so no export draws it outside the plot."""
+    top = l - 0.5
+    keep = rows <= top
+    if keep.all() or not keep.any():
+        return x[keep], rows[keep]
+    i = int(np.argmin(keep))                      # first point above the map
+    t = (top - rows[i - 1]) / (rows[i] - rows[i - 1])
+    return (np.append(x[:i], x[i - 1] + t * (x[i] - x[i - 1])), np.append(rows[:i], top))
+
+
 class HeatmapPlot:
     def __init__(self):
         self.widget = make_plot("5 · Steps to target over η × B (median of seeds; bright: fewer)",
                                 "batch size B", "learning rate η", log_x=False, log_y=False)
         self.item = self.widget.getPlotItem()
         self.item.showGrid(x=False, y=False)
+        self.item.getAxis("left").setWidth(64)   # room for "0.00137" even before a first layout
         legend = self.item.addLegend(offset=(-10, -10))
         legend.setBrush((255, 255, 255, 220))
         self.image = pg.ImageItem(axisOrder="col-major")   # image[B index, η index]
@@ -138,8 +151,8 @@ class HeatmapPlot:
             i0, lr0 = best[0]
             b0 = float(sizes[i0])
             x = np.arange(k, dtype=float)
-            self.linear.setData(x, lr_to_row(lrs, lr0 * sizes / b0))
-            self.sqrt.setData(x, lr_to_row(lrs, lr0 * np.sqrt(sizes / b0)))
+            self.linear.setData(*_inside(x, lr_to_row(lrs, lr0 * sizes / b0), l))
+            self.sqrt.setData(*_inside(x, lr_to_row(lrs, lr0 * np.sqrt(sizes / b0)), l))
         else:
             for it in (self.best, self.linear, self.sqrt):
                 it.setData([], [])

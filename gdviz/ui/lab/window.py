@@ -2,37 +2,10 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
-from gdviz.ui.lab.examples_plot import ExamplesPlot
-from gdviz.ui.lab.heatmap_plot import HeatmapPlot
-from gdviz.ui.lab.noise_plot import NoisePlot
+from gdviz.ui.lab.figure import LabFigure
 from gdviz.ui.lab.runner import LabRunner
-from gdviz.ui.lab.steps_plot import StepsPlot
-from gdviz.ui.lab.time_plot import TimePlot
-from gdviz.ui.lab.tradeoff_plot import TradeoffPlot
-
-
-def summary_text(result) -> str:
-    """The lines under the plots: target, fit, noise scales (and where they disagree)."""
-    t0 = result.targets[0]
-    fit, noise = result.fit, result.noise
-    f = lambda v: "—" if v is None else f"{v:.3g}"   # noqa: E731
-    lines = [f"Target J ≤ {t0.loss:.5g} = J* + {result.fraction:g}·(J(θ₀) − J*) · "
-             f"{len(result.seeds)} seeds · budget {result.max_epochs:g} epochs · "
-             f"{result.optimizer}",
-             f"Fit: S_min = {f(fit.s_min)}, E_min = {f(fit.e_min)}, "
-             f"B_crit = E_min/S_min = {f(fit.b_crit)} · noise scale on the full-batch path: "
-             f"B_simple = {f(noise.b_simple_start)} at the start, {f(noise.b_simple_target)} "
-             f"at the target; B_noise = {f(noise.b_noise_target)} at the target"]
-    if fit.b_crit is not None and noise.b_noise_target is not None:
-        ratio = noise.b_noise_target / fit.b_crit
-        if not 0.5 <= ratio <= 2.0:
-            lines.append(f"B_noise and the fitted B_crit differ by a factor "
-                         f"{max(ratio, 1 / ratio):.3g}: the prediction B_crit ≈ B_noise does "
-                         "not hold on this landscape.")
-    return "\n".join(lines)
 
 
 class LabWindow(QWidget):
@@ -53,15 +26,10 @@ class LabWindow(QWidget):
 
         self.header = QLabel("")
         self.header.setWordWrap(True)
-        self.plots = [StepsPlot(), ExamplesPlot(), TradeoffPlot(), NoisePlot(), HeatmapPlot(),
-                      TimePlot()]
+        self.figure = LabFigure()
+        self.plots = self.figure.plots
+        self.summary = self.figure.summary
         self.plots[4].on_pick = self.load_run
-        grid = QGridLayout()
-        for i, plot in enumerate(self.plots):
-            grid.addWidget(plot.widget, i // 2, i % 2)
-        self.summary = QLabel("")
-        self.summary.setWordWrap(True)
-        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.bar = QProgressBar()
         self.bar.setRange(0, 100)
         self.cancel_button = QPushButton("Cancel")
@@ -74,8 +42,7 @@ class LabWindow(QWidget):
         row.addWidget(self.run_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.header)
-        layout.addLayout(grid, 1)
-        layout.addWidget(self.summary)
+        layout.addWidget(self.figure, 1)
         layout.addLayout(row)
         self.resize(1280, 1000)
 
@@ -123,9 +90,7 @@ class LabWindow(QWidget):
     def _on_progress(self, result, fraction) -> None:
         self.result = result
         self.bar.setValue(int(round(100 * fraction)))
-        for plot in self.plots:
-            plot.update(result)
-        self.summary.setText(summary_text(result))
+        self.figure.update_result(result)
 
     def _on_finished(self, result) -> None:
         self._on_progress(result, 1.0)
