@@ -386,10 +386,11 @@ def test_the_network_lesson_is_handled_when_absent(qtbot, tmp_path, monkeypatch,
     entries = lessons_menu.lesson_entries()
     assert entries[-1].name == lessons_menu.NETWORK_LESSON and not entries[-1].available
     assert "not installed" in entries[-1].reason
-    w = make_window("lesson-6-sharp-flat")
+    last = entries[-2].name          # the last analytic lesson
+    w = make_window(last)
     assert not w.lessons_menu.actions_[-1].isEnabled()
     key(qtbot, w, Qt.Key.Key_PageDown)
-    assert w.scenario.name == "lesson-6-sharp-flat"
+    assert w.scenario.name == last
     assert "not available" in w.statusBar().currentMessage()
 
 

@@ -125,8 +125,19 @@ def lesson_selected(app, path: Path) -> None:
 
 
 # the README's pictures (written by default)
+def lab(app, path: Path) -> None:
+    window = open_window(app, "lesson-7-critical-batch", "light", size=(1280, 800))
+    window.actions_["lab"].trigger()
+    wait_for(app, lambda: not window.lab_window.running, timeout_s=120)
+    settle(app, 20)
+    window.lab_window.grab().save(str(path))
+    window.close()
+    settle(app, 5)
+
+
 SHOTS = {
     "window": window_default,
+    "lab": lab,
     "network": network,
     "lesson-selected": lesson_selected,
     "presentation-light": presentation_light,

@@ -4,6 +4,7 @@
     gdviz scenarios                     list the built-in scenarios
     gdviz simulate SCENARIO [options]   run the three methods and print a table or JSON
     gdviz export SCENARIO --out FILE    render a still or a clip without a window
+    gdviz sweep SCENARIO [options]      the batch-size lab: steps to a target over B, η, seeds
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import sys
 
 import numpy as np
 
-VERBS = ("scenarios", "simulate", "export")
+VERBS = ("scenarios", "simulate", "export", "sweep")
 
 
 class UsageError(Exception):
@@ -51,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim = sub.add_parser("simulate", help="run the three methods headless")
     _scenario_options(sim)
     sim.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    from gdviz.cli import sweep as sweep_cli
+    sweep_cli.add_parser(sub)
     return parser
 
 
@@ -208,6 +211,9 @@ def main(argv: list[str] | None = None) -> int:
             from gdviz.cli.export import cmd_export
             return cmd_export(argv[1:])
         args = build_parser().parse_args(argv)
+        if args.verb == "sweep":
+            from gdviz.cli import sweep as sweep_cli
+            return sweep_cli.run(args)
         return {"scenarios": cmd_scenarios, "simulate": cmd_simulate}[args.verb](args)
     except MlpUnavailable as exc:   # the environment lacks torch: not bad input
         print(f"gdviz: error: {exc}", file=sys.stderr)

@@ -34,7 +34,7 @@ class Row:
     dock: bool = False          # the dock's own show/hide action, given keys and a cheat line
 
 
-MENUS = ("&Run", "&View", "&Lessons", "&File", "&Help")
+MENUS = ("&Run", "&View", "&Lessons", "La&b", "&File", "&Help")
 
 ACTIONS: tuple[Row, ...] = (
     Row("toggle", "Run", "Play / pause", ("Space",)),
@@ -68,6 +68,7 @@ ACTIONS: tuple[Row, ...] = (
     Row("restore_defaults", "View", "Restore default layout and settings", separator=True),
     Row("next_lesson", "Lessons", "Next lesson", ("PgDown",), separator=True),
     Row("previous_lesson", "Lessons", "Previous lesson", ("PgUp",)),
+    Row("lab", "Lab", "Batch-size lab…", ("B",), "Open the batch-size lab"),
     Row("export", "File", "Export video or image…", ("Ctrl+E",)),
     Row("quit", "File", "Quit", (QKeySequence.StandardKey.Quit,)),
     Row("cheat_sheet", "Help", "Keyboard shortcuts", ("?", "F1")),

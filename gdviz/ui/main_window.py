@@ -46,6 +46,7 @@ class MainWindow(QMainWindow):
         self.exporter = exporter
         self.worker = None
         self.worker_thread = None
+        self.lab_window = None   # the batch-size lab, made when first opened
         self.classroom = None
         self.window_settings = None
         self.note_wanted = True
@@ -408,7 +409,7 @@ class MainWindow(QMainWindow):
             "fit": self.canvas.fit, "recompute_plane": self.cmd_recompute_plane.emit,
             "next_lesson": lambda: self.lessons_menu.step(+1),
             "previous_lesson": lambda: self.lessons_menu.step(-1),
-            "export": self.open_export_dialog, "quit": self.close,
+            "export": self.open_export_dialog, "quit": self.close, "lab": self.open_lab,
         }
         for key in METHOD_KEYS:
             out[f"select_{key}"] = lambda k=key: self.select_method(k)
@@ -491,8 +492,15 @@ class MainWindow(QMainWindow):
         self.shutdown()
         super().closeEvent(event)
 
+    def open_lab(self):
+        """Lab ▸ Batch-size lab (B): sweeps of B, η and seeds on the scenario in force."""
+        from gdviz.ui import lab
+        return lab.open_lab(self)
+
     def shutdown(self) -> None:
-        """Stop and join the worker thread (idempotent)."""
+        """Stop and join the worker thread and the lab's (idempotent)."""
+        from gdviz.ui import lab
+        lab.close_lab(self)
         if self.worker_thread is not None:
             self.worker_thread.stop()
             self.worker_thread = None

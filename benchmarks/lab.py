@@ -1,0 +1,122 @@
+"""Lab benchmark: the default batch-size lab against a plain per-run loop, in the same run.
+
+    .venv/bin/python benchmarks/lab.py                  # the default lab on the lesson preset
+    .venv/bin/python benchmarks/lab.py --plain-runs 120 # time more plain runs (default 60)
+
+The lab (``gdviz.core.lab``) runs every (B, η, seed) of the lesson preset
+``lesson-7-critical-batch`` (N = 1000: 11 batch sizes x 16 learning rates x 8 seeds) in
+lockstep with early stopping. The plain loop is what a student would write: one
+``Simulation`` per run, its mini-batch method stepped until the loss reaches the target, it
+diverges or the budget ends. Timing all 1408 plain runs would take minutes, so a random
+subsample of runs is timed and the total extrapolated run by run (each run's time is scaled by
+the steps the lab says it takes, the plain loop's cost being nearly proportional to its steps);
+the table says so. The plain runs also check the lab's step counts exactly.
+
+Exits with status 1 if a goal is missed or a step count differs.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import time
+
+import numpy as np
+
+from gdviz.core.lab import STATUS_NAMES, Lab, LabSettings
+from gdviz.scenario import load
+
+SCENARIO = "lesson-7-critical-batch"
+GOAL_SECONDS = 5.0
+GOAL_SPEEDUP = 30.0
+GOAL_FIRST = 0.5
+REPEATS = 3
+
+
+def plain_run(scenario, b, lr, seed, target):
+    """One run the plain way; (status, steps, seconds)."""
+    t0 = time.perf_counter()
+    run = scenario.with_changes(batch_size=b, lr=lr, seed=seed).build().run("mini_batch")
+    status, steps = "not_reached", None
+    while run.status == "running":
+        rec = run.step()
+        if run.status != "diverged" and rec.loss <= target:
+            status, steps = "reached", rec.update
+            break
+    if status != "reached":
+        status, steps = ("diverged" if run.status == "diverged" else "not_reached"), run.updates
+    return status, steps, time.perf_counter() - t0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scenario", default=SCENARIO)
+    parser.add_argument("--plain-runs", type=int, default=60,
+                        help="plain runs timed (a random subsample of the lab's runs)")
+    args = parser.parse_args()
+
+    scenario = load(args.scenario)
+    # The lab is timed REPEATS times, interleaved with thirds of the plain runs, and its median
+    # time is used, so a busy shared machine weighs on both sides alike.
+    lab_times, first_times, result, lab = [], [], None, None
+    plain_seconds, plain_steps, mismatches, picks = 0.0, 0, 0, None
+    for rep in range(REPEATS):
+        first = []
+        t0 = time.perf_counter()
+        lab = Lab(scenario, LabSettings())
+        result = lab.run(progress=lambda r: first.append(time.perf_counter() - t0)
+                         if not first else None)
+        lab_times.append(time.perf_counter() - t0)
+        first_times.append(first[0])
+        k, l, s = result.status.shape
+        if picks is None:
+            rng = np.random.default_rng(0)
+            picks = rng.choice(k * l * s, size=min(args.plain_runs, k * l * s), replace=False)
+        for flat in picks[rep::REPEATS]:
+            i, j, m = np.unravel_index(flat, (k, l, s))
+            status, steps, seconds = plain_run(lab.scenario, int(result.batch_sizes[i]),
+                                               float(result.lrs[j]), result.seeds[m],
+                                               result.targets[m].loss)
+            plain_seconds += seconds
+            plain_steps += steps
+            if (status, steps) != (STATUS_NAMES[result.status[i, j, m]],
+                                   int(result.steps[i, j, m])):
+                mismatches += 1
+    lab_seconds = statistics.median(lab_times)
+    per_step = plain_seconds / max(plain_steps, 1)
+    plain_total = per_step * int(result.steps.sum())
+    speedup = plain_total / lab_seconds
+
+    print(f"gdviz lab benchmark: {args.scenario}, N = {lab.n}, {k} B x {l} eta x {s} seeds = "
+          f"{k * l * s} runs, budget {lab.max_epochs:g} epochs, {result.optimizer}")
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+          f"Python {platform.python_version()}, NumPy {np.__version__}; one process, one thread "
+          "of NumPy work; the machine is shared with other engineers' jobs while this runs, "
+          "so times are noisy")
+    print(f"runs: {int((result.status == 0).sum())} reached, "
+          f"{int((result.status == 1).sum())} not reached, {int((result.status == 2).sum())} "
+          f"diverged; {int(result.steps.sum()):,} updates in all")
+    print(f"plain loop: {len(picks)} random runs timed ({plain_steps:,} updates, "
+          f"{plain_seconds:.2f} s, {per_step * 1e6:.1f} µs per update), extrapolated to all "
+          f"{int(result.steps.sum()):,} updates of the lab: {plain_total:.1f} s (estimate)")
+    print(f"lab: timed {REPEATS} times, interleaved with the plain runs: "
+          + ", ".join(f"{t:.2f}" for t in lab_times) + " s; the median is used")
+    rows = [
+        ("lab, all runs (s, median)", lab_seconds, f"≤ {GOAL_SECONDS:g}", lab_seconds <= GOAL_SECONDS),
+        ("speed-up over the plain loop", speedup, f"≥ {GOAL_SPEEDUP:g}×", speedup >= GOAL_SPEEDUP),
+        ("first partial result (s)", max(first_times), f"≤ {GOAL_FIRST:g}",
+         max(first_times) <= GOAL_FIRST),
+        ("plain runs whose steps differ", mismatches, "0", mismatches == 0),
+    ]
+    print(f"{'figure':<32} {'value':>10} {'goal':>8}  result")
+    for name, value, goal, ok in rows:
+        print(f"{name:<32} {value:>10.3g} {goal:>8}  {'PASS' if ok else 'FAIL'}")
+    fit = result.fit
+    print(f"fit: S_min = {fit.s_min}, E_min = {fit.e_min}, B_crit = {fit.b_crit}")
+    return 0 if all(ok for *_, ok in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,225 @@
+"""``gdviz sweep``: the batch-size lab headless, as a table, JSON or CSV.
+
+    gdviz sweep SCENARIO [--batch-sizes 1,2,4,…|auto] [--lrs a,b,…|auto] [--seeds K]
+                [--target-fraction EPS] [--optimizer NAME] [--max-epochs E] [--json]
+                [--out FILE.png|svg|csv]
+
+Every run (B, η, seed) is the mini-batch run of ``gdviz simulate SCENARIO --batch-size B --lr η
+--seed seed --epochs E --optimizer NAME``; steps, examples and time are to the first update whose
+loss ≤ the target (null where the run did not get there).
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import math
+import sys
+
+from gdviz.core.optimizers import OPTIMIZERS
+
+
+def _int_list(text: str) -> tuple[int, ...] | None:
+    if text.strip() == "auto":
+        return None
+    try:
+        return tuple(int(v) for v in text.split(","))
+    except ValueError:
+        raise ValueError(f"--batch-sizes: {text!r} is not 'auto' or a comma-separated list of "
+                         "whole numbers") from None
+
+
+def _float_list(text: str) -> tuple[float, ...] | None:
+    if text.strip() == "auto":
+        return None
+    try:
+        return tuple(float(v) for v in text.split(","))
+    except ValueError:
+        raise ValueError(f"--lrs: {text!r} is not 'auto' or a comma-separated list of "
+                         "numbers") from None
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    p = subparsers.add_parser("sweep", help="the batch-size lab: steps and examples to a target "
+                                            "over batch sizes, learning rates and seeds")
+    p.add_argument("scenario", help="a built-in scenario name or a path to a .toml file")
+    p.add_argument("--batch-sizes", dest="batch_sizes", default="auto",
+                   help="comma-separated batch sizes, or auto (powers of two up to N, and N)")
+    p.add_argument("--lrs", default="auto",
+                   help="comma-separated learning rates, or auto (16 on a log grid up to twice "
+                        "the stability limit)")
+    p.add_argument("--seeds", type=int, default=8,
+                   help="K: seeds scenario seed … seed + K − 1 (each draws its data and shuffles)")
+    p.add_argument("--target-fraction", type=float, dest="target_fraction", default=0.01,
+                   help="ε: the target is J* + ε (J(θ₀) − J*) (default 0.01)")
+    p.add_argument("--optimizer", choices=OPTIMIZERS, help="the update rule (default: the "
+                                                           "scenario's)")
+    p.add_argument("--max-epochs", type=float, dest="max_epochs",
+                   help="budget of each run in epochs (default: the scenario's epochs)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--out", help="write the runs to FILE.csv, or the six plots to FILE.png or "
+                                 "FILE.svg")
+    return p
+
+
+def _num(v):
+    if v is None:
+        return None
+    v = float(v)
+    return v if math.isfinite(v) else None
+
+
+def result_json(scenario, result) -> dict:
+    t0 = result.targets[0]
+    target = {"loss": t0.loss, "fraction": result.fraction, "j_star": t0.j_star}
+    if any(t.loss != t0.loss or t.j_star != t0.j_star for t in result.targets):
+        # each seed draws its own data: one target per seed
+        target["per_seed"] = [{"seed": t.seed, "loss": t.loss, "j_star": t.j_star}
+                              for t in result.targets]
+    noise = result.noise
+    runs = result_json_runs(result)
+    return {
+        "scenario": scenario.to_dict(),
+        "target": target,
+        "noise": {"b_simple_start": _num(noise.b_simple_start),
+                  "b_simple_target": _num(noise.b_simple_target),
+                  "b_noise_target": _num(noise.b_noise_target)},
+        "fit": {"s_min": _num(result.fit.s_min), "e_min": _num(result.fit.e_min),
+                "b_crit": _num(result.fit.b_crit)},
+        "runs": runs,
+        "best": [{"batch_size": p.batch_size, "lr": p.lr, "steps_median": p.steps_median,
+                  "steps_q1": p.steps_q1, "steps_q3": p.steps_q3,
+                  "examples_median": p.examples_median} for p in result.best],
+    }
+
+
+def runs_csv(result) -> str:
+    data = result_json_runs(result)
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["batch_size", "lr", "seed", "steps", "examples", "time", "status"])
+    for r in data:
+        w.writerow(["" if r[k] is None else repr(r[k]) if isinstance(r[k], float) else r[k]
+                    for k in ("batch_size", "lr", "seed", "steps", "examples", "time", "status")])
+    return buf.getvalue()
+
+
+def result_json_runs(result) -> list[dict]:
+    from gdviz.core.lab import REACHED, STATUS_NAMES
+
+    out = []
+    for i, b in enumerate(result.batch_sizes):
+        for j, lr in enumerate(result.lrs):
+            for k, seed in enumerate(result.seeds):
+                reached = result.status[i, j, k] == REACHED
+                out.append({"batch_size": int(b), "lr": float(lr), "seed": int(seed),
+                            "steps": int(result.steps[i, j, k]) if reached else None,
+                            "examples": int(result.examples[i, j, k]) if reached else None,
+                            "time": _num(result.time[i, j, k]) if reached else None,
+                            "status": STATUS_NAMES[result.status[i, j, k]]})
+    return out
+
+
+def _fmt(v, spec=".4g") -> str:
+    return "—" if v is None else format(v, spec)
+
+
+def result_table(scenario, result) -> str:
+    from gdviz.core.lab import regime
+
+    t0 = result.targets[0]
+    fit, noise = result.fit, result.noise
+    edge = (f"stability limit {result.stability_limit:.4g}" if result.stability_limit
+            else "no stability limit for this rule")
+    counts = {name: int((result.status == code).sum())
+              for code, name in enumerate(("reached", "not reached", "diverged"))}
+    lines = [
+        f"{scenario.name}: {scenario.landscape}, N = {scenario.n_examples}, {result.optimizer}, "
+        f"budget {result.max_epochs:g} epochs, {len(result.seeds)} seeds "
+        f"({result.seeds[0]}…{result.seeds[-1]})",
+        f"target: J ≤ {t0.loss:.6g} = J* + {result.fraction:g}·(J(θ₀) − J*), J* = {t0.j_star:.6g}"
+        + ("" if t0.j_star_known else " (best of a long full-batch run)")
+        + (" (seed " + str(t0.seed) + "; each seed has its own data)"
+           if any(t.loss != t0.loss for t in result.targets) else ""),
+        f"λ_max = {result.lambda_max:.4g}, {edge}; "
+        f"{len(result.lrs)} learning rates {result.lrs[0]:.3g} … {result.lrs[-1]:.3g}; "
+        f"runs: {counts['reached']} reached, {counts['not reached']} not reached, "
+        f"{counts['diverged']} diverged",
+        f"{'B':>6} {'best η':>9} {'steps (median)':>15} {'IQR':>15} {'examples':>10} "
+        f"{'hw time (s)':>11}  regime (from the fit)",
+    ]
+    for p in result.best:
+        iqr = "—" if p.steps_q1 is None else f"{p.steps_q1:g}–{_fmt(p.steps_q3, 'g')}"
+        lines.append(f"{p.batch_size:>6} {_fmt(p.lr, '.3g'):>9} {_fmt(p.steps_median, 'g'):>15} "
+                     f"{iqr:>15} {_fmt(p.examples_median, 'g'):>10} {_fmt(p.time_median):>11}  "
+                     f"{regime(p.batch_size, fit.b_crit) or ''}")
+    lines.append(f"fit (S/S_min − 1)(E/E_min − 1) = 1 over {fit.points} points: "
+                 f"S_min = {_fmt(fit.s_min)}, E_min = {_fmt(fit.e_min)}, "
+                 f"B_crit = E_min/S_min = {_fmt(fit.b_crit)}")
+    lines.append(f"noise scale on the full-batch path: B_simple = {_fmt(noise.b_simple_start)} "
+                 f"at the start, {_fmt(noise.b_simple_target)} at the target; "
+                 f"B_noise = {_fmt(noise.b_noise_target)} at the target")
+    if fit.b_crit is not None and noise.b_noise_target is not None:
+        ratio = noise.b_noise_target / fit.b_crit
+        if not 0.5 <= ratio <= 2.0:
+            lines.append(f"note: the fitted B_crit and B_noise at the target differ by a factor "
+                         f"{max(ratio, 1 / ratio):.3g}; the prediction B_crit ≈ B_noise "
+                         "assumes tuned, well-behaved steps and does not hold here")
+    return "\n".join(lines)
+
+
+def _export_plots(scenario, result, out: str) -> None:
+    """The lab's six plots as one PNG or SVG; Qt is imported here only, offscreen when no
+    display is set."""
+    import os
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+    app = QApplication.instance() or QApplication([])   # noqa: F841 (kept alive while drawing)
+    from gdviz.export.lab_figure import export_figure
+    export_figure(result, out, f"gdviz sweep {scenario.name}: {scenario.landscape}, "
+                               f"N = {scenario.n_examples}, {result.optimizer}")
+
+
+def run(args) -> int:
+    from gdviz.cli import UsageError, resolve_scenario
+    from gdviz.core.lab import Lab, LabSettings
+
+    out = args.out
+    suffix = ""
+    if out is not None:
+        suffix = out.rsplit(".", 1)[-1].lower() if "." in out else ""
+        if suffix not in ("csv", "png", "svg"):
+            raise UsageError(f"--out {out}: the file name must end in .csv, .png or .svg")
+        from gdviz.export.atomic import ExportError, check_target
+        try:
+            check_target(out)
+        except ExportError as exc:
+            raise UsageError(f"--out: {exc}") from None
+    settings = LabSettings(batch_sizes=_int_list(args.batch_sizes), lrs=_float_list(args.lrs),
+                           seeds=args.seeds, target_fraction=args.target_fraction,
+                           max_epochs=args.max_epochs)
+    base = resolve_scenario(argparse.Namespace(scenario=args.scenario, optimizer=args.optimizer))
+    lab = Lab(base, settings)
+    result = lab.run()
+    scenario = lab.scenario
+    if out is not None:
+        from gdviz.export.atomic import AtomicFile, ExportError
+        try:
+            if suffix == "csv":
+                with AtomicFile(out) as part:
+                    part.path.write_text(runs_csv(result), encoding="utf-8")
+                    part.commit()
+            else:
+                _export_plots(scenario, result, out)
+        except (ExportError, OSError) as exc:
+            print(f"gdviz: error: {exc}", file=sys.stderr)
+            return 1
+    if args.json:
+        json.dump(result_json(scenario, result), sys.stdout, allow_nan=False,
+                  separators=(",", ":"))
+        sys.stdout.write("\n")
+    else:
+        print(result_table(scenario, result))
+    return 0

@@ -1,0 +1,59 @@
+"""The lab's six plots and summary as one widget, and its export to PNG or SVG."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
+
+from gdviz.ui.lab.examples_plot import ExamplesPlot
+from gdviz.ui.lab.heatmap_plot import HeatmapPlot
+from gdviz.ui.lab.noise_plot import NoisePlot
+from gdviz.ui.lab.steps_plot import StepsPlot
+from gdviz.ui.lab.time_plot import TimePlot
+from gdviz.ui.lab.tradeoff_plot import TradeoffPlot
+
+FIGURE_SIZE = (1280, 1000)
+
+
+def summary_text(result) -> str:
+    """The lines under the plots: target, fit, noise scales (and where they disagree)."""
+    t0 = result.targets[0]
+    fit, noise = result.fit, result.noise
+    f = lambda v: "—" if v is None else f"{v:.3g}"   # noqa: E731
+    lines = [f"Target J ≤ {t0.loss:.5g} = J* + {result.fraction:g}·(J(θ₀) − J*) · "
+             f"{len(result.seeds)} seeds · budget {result.max_epochs:g} epochs · "
+             f"{result.optimizer}",
+             f"Fit: S_min = {f(fit.s_min)}, E_min = {f(fit.e_min)}, "
+             f"B_crit = E_min/S_min = {f(fit.b_crit)} · noise scale on the full-batch path: "
+             f"B_simple = {f(noise.b_simple_start)} at the start, {f(noise.b_simple_target)} "
+             f"at the target; B_noise = {f(noise.b_noise_target)} at the target"]
+    if fit.b_crit is not None and noise.b_noise_target is not None:
+        ratio = noise.b_noise_target / fit.b_crit
+        if not 0.5 <= ratio <= 2.0:
+            lines.append(f"B_noise and the fitted B_crit differ by a factor "
+                         f"{max(ratio, 1 / ratio):.3g}: the prediction B_crit ≈ B_noise does "
+                         "not hold on this landscape.")
+    return "\n".join(lines)
+
+
+class LabFigure(QWidget):
+    """Plots 1–6 in a 3 × 2 grid with the summary lines under them."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.plots = [StepsPlot(), ExamplesPlot(), TradeoffPlot(), NoisePlot(), HeatmapPlot(),
+                      TimePlot()]
+        grid = QGridLayout()
+        for i, plot in enumerate(self.plots):
+            grid.addWidget(plot.widget, i // 2, i % 2)
+        self.summary = QLabel("")
+        self.summary.setWordWrap(True)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(grid, 1)
+        layout.addWidget(self.summary)
+
+    def update_result(self, result) -> None:
+        for plot in self.plots:
+            plot.update(result)
+        self.summary.setText(summary_text(result))

@@ -1,0 +1,168 @@
+"""Plot 5: the η × B map of steps to target, with the best η, the scaling rules and the
+stability limit."""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+
+from gdviz.core.lab import DIVERGED, REACHED
+from gdviz.ui.lab._plot import FIT, REFERENCE, make_plot
+
+UNREACHED_RGBA = (235, 235, 235, 255)
+
+
+def lr_to_row(lrs: np.ndarray, values) -> np.ndarray:
+    """Row coordinate of learning rates on the map: linear in log η between grid rows, and
+    extended past the grid with the mean spacing."""
+    logs = np.log(lrs)
+    v = np.log(np.asarray(values, float))
+    if len(lrs) < 2:
+        return np.zeros_like(v)
+    step = (logs[-1] - logs[0]) / (len(lrs) - 1)
+    inside = np.interp(v, logs, np.arange(len(lrs)))
+    below = (v - logs[0]) / step
+    above = len(lrs) - 1 + (v - logs[-1]) / step
+    return np.where(v < logs[0], below, np.where(v > logs[-1], above, inside))
+
+
+def cell_summary(result):
+    """(median steps with NaN where the median run did not reach, diverged mask, unreached mask)
+    over seeds, shape (K, L)."""
+    steps = np.where(result.status == REACHED, result.steps, np.inf).astype(float)
+    med = np.median(steps, axis=2)
+    diverged_share = (result.status == DIVERGED).mean(axis=2)
+    done = result.done[:, None]
+    no = ~np.isfinite(med) & done
+    return (np.where(np.isfinite(med), med, np.nan), no & (diverged_share >= 0.5),
+            no & (diverged_share < 0.5))
+
+
+def median_run(result, i: int, j: int):
+    """The seed whose run is the (lower) median of cell (B index i, η index j), its steps and
+    status: the one run that stands for the cell."""
+    from gdviz.core.lab import STATUS_NAMES
+    steps = np.where(result.status[i, j] == REACHED, result.steps[i, j], np.inf)
+    k = int(np.argsort(steps, kind="stable")[(len(steps) - 1) // 2])
+    return result.seeds[k], int(result.steps[i, j, k]), STATUS_NAMES[result.status[i, j, k]]
+
+
+def describe_cell(result, i: int, j: int) -> str:
+    b, lr = int(result.batch_sizes[i]), float(result.lrs[j])
+    seed, steps, status = median_run(result, i, j)
+    what = f"{steps} steps to target" if status == "reached" else (
+        f"diverged at update {steps}" if status == "diverged" else
+        f"not reached in {steps} updates")
+    return (f"B = {b}, η = {lr:g}: the median of {len(result.seeds)} seeds is seed {seed}, "
+            f"{what}. Click to load it in the main window.")
+
+
+def _inside(x, rows, l):
+    """The part of a rising line that lies on the map (rows up to l − ½), ended on its edge,
+    so no export draws it outside the plot."""
+    top = l - 0.5
+    keep = rows <= top
+    if keep.all() or not keep.any():
+        return x[keep], rows[keep]
+    i = int(np.argmin(keep))                      # first point above the map
+    t = (top - rows[i - 1]) / (rows[i] - rows[i - 1])
+    return (np.append(x[:i], x[i - 1] + t * (x[i] - x[i - 1])), np.append(rows[:i], top))
+
+
+class HeatmapPlot:
+    def __init__(self):
+        self.widget = make_plot("5 · Steps to target over η × B (median of seeds; bright: fewer)",
+                                "batch size B", "learning rate η", log_x=False, log_y=False)
+        self.item = self.widget.getPlotItem()
+        self.item.showGrid(x=False, y=False)
+        self.item.getAxis("left").setWidth(64)   # room for "0.00137" even before a first layout
+        legend = self.item.addLegend(offset=(-10, -10))
+        legend.setBrush((255, 255, 255, 220))
+        self.image = pg.ImageItem(axisOrder="col-major")   # image[B index, η index]
+        self.item.addItem(self.image)
+        self.diverged = pg.ScatterPlotItem(symbol="x", size=9, pen=pg.mkPen("#B00", width=1.5),
+                                           brush=None, name="diverged")
+        self.unreached = pg.ScatterPlotItem(symbol="o", size=6, pen=pg.mkPen("#777"),
+                                            brush=None, name="not reached in the budget")
+        self.best = pg.PlotDataItem(pen=pg.mkPen("#000", width=2.5), symbol="o", symbolSize=7,
+                                    symbolBrush="#fff", name="best η per B")
+        self.linear = pg.PlotDataItem(pen=pg.mkPen(FIT, width=2, style=pg.QtCore.Qt.DashLine),
+                                      name="linear rule η ∝ B")
+        self.sqrt = pg.PlotDataItem(pen=pg.mkPen("#0072B2", width=2,
+                                                 style=pg.QtCore.Qt.DotLine),
+                                    name="√B rule")
+        self.edge = pg.PlotDataItem(pen=pg.mkPen(REFERENCE, width=2), name="stability limit")
+        for it in (self.diverged, self.unreached, self.best, self.linear, self.sqrt, self.edge):
+            self.item.addItem(it)
+        self.colormap = pg.colormap.get("viridis")
+        self.result = None
+        self.on_pick = None          # called with (batch_size, lr, seed) when a cell is clicked
+        scene = self.widget.scene()
+        scene.sigMouseMoved.connect(self._hover)
+        scene.sigMouseClicked.connect(self._click)
+
+    def cell_at(self, scene_pos):
+        if self.result is None or not self.item.sceneBoundingRect().contains(scene_pos):
+            return None
+        p = self.item.vb.mapSceneToView(scene_pos)
+        i, j = int(round(p.x())), int(round(p.y()))
+        k, l = self.result.status.shape[:2]
+        if 0 <= i < k and 0 <= j < l and self.result.done[i]:
+            return i, j
+        return None
+
+    def _hover(self, scene_pos) -> None:
+        cell = self.cell_at(scene_pos)
+        self.widget.setToolTip(describe_cell(self.result, *cell) if cell else "")
+
+    def _click(self, event) -> None:
+        cell = self.cell_at(event.scenePos())
+        if cell is not None:
+            self.pick(*cell)
+
+    def pick(self, i: int, j: int) -> None:
+        """Load the median run of cell (i, j) (see ``median_run``) through ``on_pick``."""
+        if self.on_pick is not None:
+            seed, _, _ = median_run(self.result, i, j)
+            self.on_pick(int(self.result.batch_sizes[i]), float(self.result.lrs[j]), seed)
+
+    def update(self, result) -> None:
+        self.result = result
+        sizes, lrs = result.batch_sizes, result.lrs
+        k, l = len(sizes), len(lrs)
+        med, div, unr = cell_summary(result)
+        rgba = np.empty((k, l, 4), np.ubyte)
+        rgba[:] = UNREACHED_RGBA
+        finite = np.isfinite(med)
+        if finite.any():
+            logs = np.log10(med[finite])
+            lo, hi = logs.min(), logs.max()
+            scaled = (logs - lo) / (hi - lo) if hi > lo else np.zeros_like(logs)
+            rgba[finite] = self.colormap.map(1.0 - scaled, mode="byte")   # few steps: bright
+        self.image.setImage(rgba, autoLevels=False)
+        self.image.setRect(-0.5, -0.5, k, l)
+        ii, jj = np.nonzero(div)
+        self.diverged.setData(ii, jj)
+        ii, jj = np.nonzero(unr)
+        self.unreached.setData(ii, jj)
+        best = [(i, p.lr) for i, p in enumerate(result.best) if p.lr is not None]
+        if best:
+            xs = np.array([i for i, _ in best], float)
+            self.best.setData(xs, lr_to_row(lrs, [lr for _, lr in best]))
+            i0, lr0 = best[0]
+            b0 = float(sizes[i0])
+            x = np.arange(k, dtype=float)
+            self.linear.setData(*_inside(x, lr_to_row(lrs, lr0 * sizes / b0), l))
+            self.sqrt.setData(*_inside(x, lr_to_row(lrs, lr0 * np.sqrt(sizes / b0)), l))
+        else:
+            for it in (self.best, self.linear, self.sqrt):
+                it.setData([], [])
+        if result.stability_limit:
+            row = float(lr_to_row(lrs, [result.stability_limit])[0])
+            self.edge.setData([-0.5, k - 0.5], [row, row])
+        else:
+            self.edge.setData([], [])
+        bottom, left = self.item.getAxis("bottom"), self.item.getAxis("left")
+        bottom.setTicks([[(i, str(int(b))) for i, b in enumerate(sizes)]])
+        left.setTicks([[(j, f"{v:.3g}") for j, v in enumerate(lrs) if j % 2 == 0 or l <= 10]])
+        self.item.setXRange(-0.5, k - 0.5, padding=0.02)
+        self.item.setYRange(-0.5, l - 0.5, padding=0.02)

@@ -1,0 +1,62 @@
+"""The lab's worker: the sweep runs in its own QThread; partial results come back by signal."""
+from __future__ import annotations
+
+import threading
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+
+class LabRunner(QObject):
+    """Runs ``gdviz.core.lab`` for one scenario at a time, off the GUI thread.
+
+    ``progress(result, fraction)`` after each batch size (the result summarised: best η per B,
+    fit, noise path), ``finished(result)`` at the end, ``cancelled()`` after Cancel,
+    ``failed(message)`` for a scenario the lab refuses.
+    """
+
+    progress = Signal(object, float)
+    finished = Signal(object)
+    cancelled = Signal()
+    failed = Signal(str)
+    _start = Signal(object, object)
+
+    def __init__(self):
+        super().__init__()
+        self._cancel = threading.Event()
+        self.thread = QThread()
+        self.thread.setObjectName("gdviz-lab")
+        self.moveToThread(self.thread)
+        self._start.connect(self._run)
+        self.thread.start()
+
+    def start(self, scenario, settings) -> None:
+        self._cancel.clear()
+        self._start.emit(scenario, settings)
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def stop(self, timeout_ms: int = 10_000) -> bool:
+        """Cancel what runs, quit the thread and wait for it."""
+        self._cancel.set()
+        self.thread.quit()
+        return self.thread.wait(timeout_ms)
+
+    @Slot(object, object)
+    def _run(self, scenario, settings) -> None:
+        from gdviz.core.lab import Lab, summarize
+        try:
+            lab = Lab(scenario, settings)
+        except ValueError as exc:
+            self.failed.emit(str(exc))
+            return
+        count = len(lab.batch_sizes)
+
+        def partial(result):
+            self.progress.emit(summarize(lab, result), float(result.done.sum()) / count)
+
+        result = lab.run(progress=partial, cancelled=self._cancel.is_set)
+        if result is None:
+            self.cancelled.emit()
+        else:
+            self.finished.emit(result)
