@@ -24,16 +24,23 @@ TEXT_FIELDS = dict(name="", title="", description="", note="", speed=0.0, source
 
 
 @lru_cache(maxsize=None)
-def _ran(settings):
+def _ran(settings, methods):
     sim = settings.build()
-    records = sim.run_to_end()
+    records = {}
+    for run in sim.runs:            # run_to_end's loop, for the methods a claim is about
+        if run.key in methods:
+            records[run.key] = []
+            while run.status == "running":
+                records[run.key].append(run.step())
     return sim, records
 
 
-def simulated(scenario, **changes):
-    """The finished simulation of *scenario* (with *changes*) and its records per method."""
+def simulated(scenario, methods=METHOD_KEYS, **changes):
+    """The simulation of *scenario* (with *changes*) with *methods* run to their end, as
+    `simulate` runs them (each method on its own, so running fewer changes none), and their
+    records."""
     settings = dataclasses.replace(scenario.with_changes(**changes), **TEXT_FIELDS)
-    return _ran(settings)
+    return _ran(settings, tuple(methods))
 
 
 def fd_hessian(landscape, theta, h=1e-5):
@@ -114,14 +121,17 @@ def lr_and_batch(s):
     assert full.status == mini.status == "finished"
     assert distance_to(full.theta, fit) < 0.05 and distance_to(mini.theta, fit) < 0.2
     assert stochastic.status == "diverged"
-    for rule, full_lr, stochastic_lr, within in (("sqrt", 2.0, 0.125, 5), ("linear", 8.0, 1 / 32, 3)):
-        sim, _ = simulated(s, lr_scaling=rule)
+    for rule, full_lr, within in (("sqrt", 2.0, 5), ("linear", 8.0, 3)):
+        methods = ("full_batch", "stochastic") if rule == "sqrt" else ("full_batch",)
+        sim, _ = simulated(s, methods, lr_scaling=rule)
         full, mini, stochastic = sim.runs
         assert full.current_lr() == pytest.approx(full_lr) and full_lr > limit
         assert full.status == "diverged" and full.updates <= within, rule
-        assert stochastic.current_lr() == pytest.approx(stochastic_lr)
-        assert stochastic.status == "finished" and distance_to(stochastic.theta, fit) < 0.2, rule
         assert mini.current_lr() == pytest.approx(s.lr)   # B = 16 is the reference
+        if rule == "sqrt":   # the square-root rule rescues stochastic
+            assert stochastic.current_lr() == pytest.approx(0.125)
+            assert stochastic.status == "finished"
+            assert distance_to(stochastic.theta, fit) < 0.2
     assert "η = 0.125" in s.note and "η = 2," in s.note and "η = 8" in s.note
 
 
@@ -190,13 +200,17 @@ def sharp_flat(s):
 
 
 def logistic(s):
-    sim, _ = simulated(s)
+    # The text claims nothing about where the runs end; the steady two are checked anyway.
+    sim, _ = simulated(s, ("full_batch", "mini_batch"))
     L = sim.landscape
     low, high = curvatures(L, L.minima[0])
     assert 0 < low and high > 1.5 * low          # convex, curved differently in each direction
+    margins = L._yx @ L.minima[0]
+    assert np.mean(margins < 0) > 0.05           # overlapping: even the best line errs
     for r in sim.runs:
         assert curvatures(L, r.start)[0] > 0
-        assert r.status == "finished" and distance_to(r.theta, L.minima[0]) < 0.35
+    for r in sim.runs[:2]:
+        assert r.status == "finished" and distance_to(r.theta, L.minima[0]) < 0.25
 
 
 def rosenbrock(s):
@@ -213,9 +227,11 @@ def rosenbrock(s):
 
 # --- the real network -----------------------------------------------------------------------------
 
-def _mlp(s):
+def _mlp(s, methods):
     pytest.importorskip("torch")
-    return simulated(s.with_changes(mlp=dataclasses.replace(s.mlp, device="cpu")))
+    from gdviz.mlp.device import prefer_one_thread
+    prefer_one_thread()    # as `simulate` does
+    return simulated(s.with_changes(mlp=dataclasses.replace(s.mlp, device="cpu")), methods)
 
 
 def _closed_boundary(sim, run) -> bool:
@@ -234,33 +250,31 @@ def mlp_moons(s):
 
 
 def mlp_circles(s):
-    sim, _ = _mlp(s)
-    full, mini, stochastic = sim.runs
+    sim, _ = _mlp(s, ("full_batch", "mini_batch"))
+    full, mini, _ = sim.runs
+    assert full.updates == 10 and mini.updates == 130
     assert full.loss > 0.6                       # near chance: ln 2 = 0.69 for a coin flip
     assert not _closed_boundary(sim, full)
-    for run in (mini, stochastic):
-        assert run.loss < 0.25 and _closed_boundary(sim, run), run.key
+    assert mini.loss < 0.25 and _closed_boundary(sim, mini)
 
 
 def mlp_spirals(s):
-    sim, _ = _mlp(s)
+    sim, _ = _mlp(s, ("full_batch", "stochastic"))
     full, mini, stochastic = sim.runs
     assert full.updates == 10 and stochastic.updates == 4000
     assert full.loss > 0.55 and stochastic.loss < 0.3 * full.loss
 
 
 def mlp_xor(s):
-    sim, _ = _mlp(s)
-    full, mini, stochastic = sim.runs
+    sim, _ = _mlp(s, ("full_batch", "mini_batch"))
+    full, mini, _ = sim.runs
     assert full.updates == 10 and full.loss > 0.6           # barely begun (chance is 0.69)
+    assert mini.updates == 130 and mini.loss < 0.2
     corners = np.array([[-1, -1], [1, 1], [-1, 1], [1, -1]], float)
-    labels = np.array([0, 0, 1, 1])
-    for run in (mini, stochastic):
-        p = sim.predict_grid(run.trainer.w)
-        ix = [np.argmin(np.abs(sim.grid_xs - x)) for x in corners[:, 0]]
-        iy = [np.argmin(np.abs(sim.grid_ys - y)) for y in corners[:, 1]]
-        assert np.array_equal(p[iy, ix] > 0.5, labels == 1), run.key
-        assert run.loss < 0.2, run.key
+    p = sim.predict_grid(mini.trainer.w)
+    ix = [np.argmin(np.abs(sim.grid_xs - x)) for x in corners[:, 0]]
+    iy = [np.argmin(np.abs(sim.grid_ys - y)) for y in corners[:, 1]]
+    assert np.array_equal(p[iy, ix] > 0.5, [False, False, True, True])
 
 
 def mlp_curve(s):
@@ -277,7 +291,7 @@ CLAIMS = {
     "himmelblau": (["(3, 2)", "(3.58, −1.85)"], four_minima),
     "saddle": (["stalls at the saddle", "stops there", "into a valley"], saddle),
     "sharp-flat": (["mini-batch of 8", "out to the wide basin", "debated"], sharp_flat),
-    "logistic": (["convex", "curved differently"], logistic),
+    "logistic": (["convex", "curved differently", "overlapping"], logistic),
     "rosenbrock": (["zig-zags", "still far from (1, 1)", "get there"], rosenbrock),
     "lesson-1-rhythms": (["upper left", "below", "right", "one minimum"], three_rhythms),
     "lesson-2-batch-slider": (["from 1000 to 1"], batch_slider),
@@ -288,7 +302,7 @@ CLAIMS = {
     "lesson-6-sharp-flat": (["so does the mini-batch", "leave for the wide basin", "debated"],
                             sharp_flat),
     "mlp-moons": (["same starting weights", "400 times"], mlp_moons),
-    "mlp-circles": (["boundaries into a loop", "near chance"], mlp_circles),
+    "mlp-circles": (["130 Adam updates", "boundary into a loop", "near chance"], mlp_circles),
     "mlp-spirals": (["4,000 updates", "much further"], mlp_spirals),
     "mlp-xor": (["barely begun", "four quadrants"], mlp_xor),
     "mlp-curve": (["1-16-16-1", "mean squared error"], mlp_curve),
@@ -334,18 +348,18 @@ def test_saddle_gradient_has_no_sideways_part_on_the_ridge(n):
 
 
 def test_sharp_flat_noise_not_the_start_decides():
-    """Six seeds, one start on the sharp basin's rim: single-example noise carries the
+    """Five seeds, one start on the sharp basin's rim: single-example noise carries the
     stochastic run out in most, the exact gradient in none, a batch of 8 almost never."""
     scenario = load("sharp-flat")
     escaped = {key: 0 for key in METHOD_KEYS}
-    seeds = range(6)
+    seeds = range(5)
     for seed in seeds:
         sim, _ = simulated(scenario, seed=seed)
         for run in sim.runs:
             escaped[run.key] += nearest_minimum(sim.landscape, run.theta) == 1
     assert escaped["full_batch"] == 0
     assert escaped["mini_batch"] <= 1
-    assert escaped["stochastic"] >= 5, escaped
+    assert escaped["stochastic"] >= 4, escaped
 
 
 def test_ravine_stability_limit_is_the_curvature_of_the_steep_wall():
