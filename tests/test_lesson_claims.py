@@ -60,3 +60,11 @@ def test_every_ceiling_count_names_the_drop_last_floor(lesson):
     for text in texts:
         assert "⌈N/B⌉" in text and "⌊N/B⌋" in text and "dropped" in text, text
     assert any(s.tex == r"\lfloor\cdot\rfloor" for s in lesson.notation.symbols)
+
+
+def test_linear_scaling_rule_states_its_limit(lesson):
+    text = practice(lesson, "learning_rate").text
+    assert "linear scaling rule" in text
+    assert "only up to a limit" in text and "2/λ_max" in text and "Lesson 4" in text
+    note = load("lesson-4-lr-and-batch").note
+    assert "only up to that limit" in note and "2/λ_max ≈" in note
