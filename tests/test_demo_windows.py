@@ -16,18 +16,22 @@ from gdviz.ui.settings import ENV_DIR  # noqa: E402
 
 
 @pytest.fixture
-def make_window(qapp, tmp_path, monkeypatch):
+def make_window(qtbot, tmp_path, monkeypatch):
     monkeypatch.setenv(ENV_DIR, str(tmp_path / "settings"))
     windows = []
 
     def make(name):
         w = MainWindow(load(name))
         windows.append(w)
+        w.resize(1280, 860)
+        w.show()
+        qtbot.waitExposed(w)
+        qtbot.waitUntil(lambda: w.snapshot is not None, timeout=5000)
         return w
 
     yield make
     for w in windows:
-        w.close()
+        w.close()               # joins the worker thread
         w.deleteLater()
     QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
