@@ -67,7 +67,7 @@ def distance_to(theta, point) -> float:
     return float(np.linalg.norm(np.asarray(theta) - np.asarray(point)))
 
 
-def exact_descent(landscape, start, lr=0.002, steps=20_000):
+def exact_descent(landscape, start, lr=0.005, steps=4000):
     theta = np.array(start, float)
     for _ in range(steps):
         theta = theta - lr * landscape.grad(theta)
@@ -78,6 +78,7 @@ def exact_descent(landscape, start, lr=0.002, steps=20_000):
 
 def three_rhythms(s):
     sim, _ = simulated(s)
+    assert s.clock == "updates"       # one step per tick
     fit = sim.landscape.minima[0]
     start = {r.key: r.start for r in sim.runs}
     # "blue from the upper left, green from below, orange from the right"
@@ -300,7 +301,7 @@ def mlp_curve(s):
 
 # scenario -> (fragments of its description or note that the check verifies, the check)
 CLAIMS = {
-    "default": (["256", "16", "Same minimum"], three_rhythms),
+    "default": (["one step per tick", "256", "16", "Same minimum"], three_rhythms),
     "quick-example": (["1000, 32 and 1 updates per epoch", "1000 times", "32 times"],
                       equal_compute_counts),
     "ravine": (["2/λ_max = 0.08", "full batch too", "keeps restarting"], ravine),
@@ -308,7 +309,8 @@ CLAIMS = {
     "saddle": (["stalls at the saddle", "stops there", "into a valley"], saddle),
     "sharp-flat": (["mini-batch of 8", "out to the wide basin", "debated"], sharp_flat),
     "logistic": (["convex", "curved differently", "overlapping"], logistic),
-    "rosenbrock": (["zig-zags", "still far from (1, 1)", "get there"], rosenbrock),
+    "rosenbrock": (["zig-zags", "after its 80 steps", "still far from (1, 1)", "get there"],
+                   rosenbrock),
     "lesson-1-rhythms": (["upper left", "below", "right", "one minimum"], three_rhythms),
     "lesson-2-batch-slider": (["from 1000 to 1"], batch_slider),
     "lesson-3-noise-law": (["B = 4", "B = 64", "1/16"], noise_law),
