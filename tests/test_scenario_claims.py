@@ -190,7 +190,8 @@ def sharp_flat(s):
     assert L.loss(sharp) < L.loss(flat) < L.loss(sharp) + 0.2          # "slightly deeper"
     assert curvatures(L, sharp)[0] > 10 * curvatures(L, flat)[-1]     # narrow vs wide
     starts = {tuple(r.start) for r in sim.runs}
-    assert len(starts) == 1 and distance_to(sim.runs[0].start, sharp) < 0.5   # one start, on the rim
+    assert len(starts) == 1                                      # one start for all three,
+    assert distance_to(sim.runs[0].start, sharp) < 0.5            # on the sharp basin's rim
     assert f"mini-batch of {s.batch_size}" in s.note
     full, mini, stochastic = sim.runs
     for run in sim.runs:
