@@ -77,7 +77,7 @@ def test_the_printed_command_reproduces_a_run(capsys):
 
 
 def test_json_contract_and_determinism(capsys):
-    args = ["sweep", "ravine", "--seeds", "2", "--max-epochs", "3", "--batch-sizes", "1,8,500",
+    args = ["sweep", "ravine", "--seeds", "2", "--max-epochs", "3", "--batch-sizes", "1,8,200",
             "--lrs", "0.001,0.01,0.05,0.2", "--target-fraction", "0.05", "--json"]
     assert main(args) == 0
     first = capsys.readouterr().out
@@ -96,7 +96,7 @@ def test_json_contract_and_determinism(capsys):
         assert r["status"] in ("reached", "not_reached", "diverged")
         assert (r["steps"] is None) == (r["status"] != "reached")
     assert {r["status"] for r in out["runs"]} == {"reached", "not_reached", "diverged"}
-    assert [b["batch_size"] for b in out["best"]] == [1, 8, 500]
+    assert [b["batch_size"] for b in out["best"]] == [1, 8, 200]
     for b in out["best"]:
         assert list(b) == ["batch_size", "lr", "steps_median", "steps_q1", "steps_q3",
                            "examples_median"]
@@ -129,7 +129,7 @@ def test_csv_out(tmp_path, capsys):
 @pytest.mark.parametrize("args,words", [
     (["--batch-sizes", "0"], "batch size 0"),
     (["--batch-sizes", "2,x"], "--batch-sizes"),
-    (["--batch-sizes", "501"], "N = 500"),
+    (["--batch-sizes", "201"], "N = 200"),
     (["--lrs", "0.1,-1"], "learning rate -1"),
     (["--lrs", "nan"], "learning rate"),
     (["--seeds", "0"], "seeds"),
@@ -248,6 +248,7 @@ def test_lesson_preset_shows_the_three_regimes():
     assert len(sizes) == 11 and len(result.lrs) == 16 and len(result.seeds) == 8
     b_crit = result.fit.b_crit
     assert 4 * sizes[0] <= b_crit <= sizes[-1] / 16
+    assert 7 <= b_crit <= 12                       # the note says B_crit ≈ 9
     regimes = [regime(b, b_crit) for b in sizes]
     assert {"perfect scaling", "diminishing returns", "no further benefit"} <= set(regimes)
     perfect = [p.steps_median for p, r in zip(result.best, regimes) if r == "perfect scaling"]

@@ -113,7 +113,7 @@ def test_sweep_writes_the_plots(qtbot, tmp_path, capsys, suffix):
     from gdviz.cli import main
     out = tmp_path / f"lab.{suffix}"
     assert main(["sweep", "ravine", "--seeds", "2", "--max-epochs", "20", "--batch-sizes",
-                 "1,8,64,500", "--lrs", "0.005,0.02,0.05,0.1", "--out", str(out)]) == 0
+                 "1,8,64,200", "--lrs", "0.005,0.02,0.05,0.1", "--out", str(out)]) == 0
     assert [p.name for p in tmp_path.iterdir()] == [out.name]        # no temporary file left
     if suffix == "png":
         image = QImage(str(out))

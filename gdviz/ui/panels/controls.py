@@ -162,7 +162,6 @@ class ControlPanel(QWidget):
         labels = {"none": "Same η for every B", "linear": "η ∝ B (linear rule)",
                   "sqrt": "η ∝ √B (square-root rule)"}
         self.scaling_combo = self._combo(LR_SCALINGS, labels)
-        self.scaling_combo.setToolTip("Scale η with each method's batch size, relative to B = 32")
         self.scaling_combo.currentIndexChanged.connect(
             lambda: self._request(lr_scaling=self.scaling_combo.currentData()))
         form.addRow("η vs B", self.scaling_combo)
@@ -257,6 +256,8 @@ class ControlPanel(QWidget):
         if not keep_function_text:
             self.function_edit.setText(scenario.function or "")
             self.function_error.hide()
+        self.scaling_combo.setToolTip("Scale η with each method's batch size, relative to "
+                                      f"B = {scenario.lr_reference_batch}")
         del blockers
         self._show_updates_per_epoch(scenario.batch_size)
 
