@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gdviz.core import METHOD_KEYS
-from gdviz.core.batching import EpochSampler, updates_per_epoch
+from gdviz.core.batching import EpochSampler, budget_spent, updates_per_epoch
 from gdviz.core.clock import HardwareModel, step_cost, tick
 from gdviz.core.landscapes import Landscape
 from gdviz.core.optimizers import Optimizer
@@ -76,7 +76,7 @@ class MethodRun:
         self.updates = 0
         self.examples_seen = 0
         self.clock = 0.0
-        self.status = "running"
+        self.status = "finished" if budget_spent(self.sampler, 0, hyper.epochs) else "running"
         self.trail = Trail(2, trail_capacity)
         self.trail.append(self.theta)
         self.loss_curve = Trail(2, trail_capacity)
@@ -134,7 +134,7 @@ class MethodRun:
         if not (np.isfinite(self.loss) and np.all(np.isfinite(self.theta))
                 and abs(self.loss) <= DIVERGENCE_FACTOR * (1.0 + abs(self.start_loss))):
             self.status = "diverged"
-        elif self.epoch >= self.hyper.epochs - 1e-12:
+        elif budget_spent(self.sampler, self.examples_seen, self.hyper.epochs):
             self.status = "finished"
         if np.all(np.isfinite(self.theta)):
             self.trail.append(self.theta)
@@ -181,7 +181,8 @@ class ClockedRuns:
         """Learning rate, optimizer, schedule or run length, from the next update on."""
         for r in self.runs:
             r.set_hyper(hyper)
-            if r.status == "finished" and r.epoch < hyper.epochs - 1e-12:
+            if r.status == "finished" and not budget_spent(r.sampler, r.examples_seen,
+                                                           hyper.epochs):
                 r.status = "running"
 
     def advance_to(self, clock_value: float, max_updates: int | None = None) -> list[StepRecord]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gdviz.core import METHOD_KEYS
+from gdviz.core.batching import budget_spent
 from gdviz.core.clock import HardwareModel, step_cost
 from gdviz.core.schedules import scaled_lr, scheduled_lr
 from gdviz.core.simulation import DIVERGENCE_FACTOR, ClockedRuns, Hyper, StepRecord
@@ -147,7 +148,7 @@ class MlpMethodRun:
         self.clock += step_cost(sim.clock_kind, len(idx), sim.hardware)
         self.w = w
         finite = bool(np.all(np.isfinite(self.w)))
-        done = self.epoch >= self.hyper.epochs - 1e-12
+        done = budget_spent(self.sampler, self.examples_seen, self.hyper.epochs)
         due = (self.updates % sim.eval_every(len(idx)) == 0 or done or not finite
                or self.sampler.epochs_completed != epochs_before)
         loss = val_loss = math.nan
