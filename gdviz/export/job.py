@@ -132,6 +132,8 @@ class ExportJob:
         self._sim = None
         self._tmpdir = None
         self._frame_hook = None   # tests: called with each frame's QImage before encoding
+        # asked while the landscape's picture is computed: True stops it (GridCancelled)
+        self.should_stop = None
         self.encode_stats: dict = {}
 
     # life cycle --------------------------------------------------------------------------------
@@ -142,7 +144,9 @@ class ExportJob:
         spec = self.spec
         try:
             self._sim = spec.scenario.build()
-            view = landscape_view(self._sim.landscape)
+            view = landscape_view(self._sim.landscape, should_stop=self.should_stop)
+            if view.note:
+                self.notes.append(view.note)
             self._renderer = FrameRenderer(spec.scenario, view, spec.size, spec.what, spec.theme,
                                            spec.speed)
             if self._renderer.note:
