@@ -10,11 +10,13 @@ window), so the same scenario and seed give the same frames on any machine.
 from __future__ import annotations
 
 import dataclasses
+import errno
 import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from gdviz.core.messages import clip
 from gdviz.core.scenario import Scenario
 from gdviz.export.atomic import AtomicFile, ExportError, check_target
 from gdviz.export.encode import VIDEO_KINDS, codec_size
@@ -215,20 +217,19 @@ class ExportJob:
         return self.frames_done >= self.total
 
     def _write_still(self, snap) -> None:
-        path = self._part.path
         if self.kind == "svg":
             data = self._renderer.svg_bytes(snap)
-            try:
-                path.write_bytes(data)
-            except OSError as exc:
-                raise ExportError(f"{self.spec.out}: could not write: {exc.strerror or exc}") \
-                    from None
-            return
-        image = self._render(snap)
-        if self._frame_hook is not None:
-            self._frame_hook(0, image)
-        if not image.save(str(path), "PNG"):
-            raise ExportError(f"{self.spec.out}: could not write the PNG (disk full?)")
+        else:
+            image = self._render(snap)
+            if self._frame_hook is not None:
+                self._frame_hook(0, image)
+            data = png_bytes(image)
+        try:
+            # Python writes the file, not libpng: a full disk is one clear line, no library noise
+            self._part.path.write_bytes(data)
+        except OSError as exc:
+            why = "the disk is full" if exc.errno == errno.ENOSPC else exc.strerror or exc
+            raise ExportError(f"{clip(str(self.spec.out))}: could not write: {why}") from None
 
     def finish(self) -> Path:
         """Wait for the encoder and put the file in place; returns the target path."""
@@ -278,6 +279,19 @@ class ExportJob:
         if progress is not None:
             progress(self.frames_done, self.total)
         return self.finish()
+
+
+def png_bytes(image) -> bytes:
+    """``image`` encoded as PNG in memory."""
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    if not image.save(buffer, "PNG"):
+        raise ExportError("could not encode the PNG")
+    buffer.close()
+    return bytes(data.data())
 
 
 def export(spec: ExportSpec, progress=None) -> tuple[Path, list[str]]:
