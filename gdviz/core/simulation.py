@@ -68,8 +68,9 @@ class MethodRun:
         self.optimizer = Optimizer(hyper.optimizer, momentum=hyper.momentum)
         self.start = np.array(start, dtype=float)
         self.theta = self.start.copy()
-        self.loss = float(landscape.loss(self.theta))
-        self.grad_full = np.asarray(landscape.grad(self.theta), float)
+        with np.errstate(all="ignore"):   # a start far out: inf, and the run diverges at once
+            self.loss = float(landscape.loss(self.theta))
+            self.grad_full = np.asarray(landscape.grad(self.theta), float)
         self.start_loss = self.loss
         self.batch_loss = float("nan")
         self.grad_estimate = np.zeros(2)
