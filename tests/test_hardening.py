@@ -1,7 +1,5 @@
 """Issue 13: hostile input is refused in one line, work is bounded, nothing is left behind."""
-import io
 import json
-import math
 import os
 import signal
 import subprocess
@@ -15,7 +13,7 @@ from gdviz import cli
 from gdviz.cli import main
 from gdviz.core.expression import ARITY, ExpressionError, compile_expression
 from gdviz.core.landscapes import GridCancelled
-from gdviz.core.scenario import MAX_FILE_BYTES, ScenarioError, load, load_file
+from gdviz.core.scenario import MAX_FILE_BYTES, load, load_file
 from gdviz.ui.contours import GRID_BUDGET, grid_plan, landscape_view
 
 
@@ -93,7 +91,6 @@ def _peak_bytes(epochs: int, monkeypatch) -> int:
     monkeypatch.setattr(cli, "SPOOL_BYTES", 1 << 14)
     ns = cli.build_parser().parse_args(["simulate", "default", "--n-examples", "100",
                                         "--batch-size", "1", "--epochs", str(epochs), "--json"])
-    sink = io.StringIO()
     monkeypatch.setattr(sys, "stdout", type("Null", (), {"write": lambda self, s: len(s),
                                                          "flush": lambda self: None})())
     tracemalloc.start()
@@ -102,7 +99,6 @@ def _peak_bytes(epochs: int, monkeypatch) -> int:
         return tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-        del sink
 
 
 def test_simulate_memory_stays_flat_as_the_run_grows(monkeypatch):
@@ -338,3 +334,16 @@ def test_fractional_epochs_stop_every_method_within_the_same_budget(clock):
             assert run.status == "finished"
             assert run.examples_seen <= budget + 1e-9            # none goes past E x N
             assert run.examples_seen > budget - run.batch_size   # and stops at the last fit
+
+
+def test_the_function_box_shows_each_refusal(qtbot):
+    from gdviz.ui.panels.controls import ControlPanel
+    panel = ControlPanel(load("default"))
+    qtbot.addWidget(panel)
+    for text, words in (("2**10000 + x", "not finite"), ("sin(x, x)", "takes 1 argument"),
+                        ("1/0", "not finite"), ("1" * 400, "too large"),
+                        ("(-8)**(1/3)", "not real")):
+        panel.function_edit.setText(text)
+        panel.function_edit.returnPressed.emit()
+        assert words in panel.function_error.text()
+        assert panel.scenario.landscape == "regression"   # state unchanged

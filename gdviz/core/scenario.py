@@ -13,7 +13,7 @@ import numpy as np
 
 from gdviz.core import CLOCK_KINDS, METHOD_KEYS
 from gdviz.core.clock import HardwareModel
-from gdviz.core.expression import ExpressionError, check_on_view, compile_expression
+from gdviz.core.expression import ExpressionError, check_on_view
 from gdviz.core.landscapes import LANDSCAPES, Landscape, make_landscape
 from gdviz.core.optimizers import OPTIMIZERS
 from gdviz.core.schedules import LR_SCALINGS, SCHEDULES
