@@ -347,3 +347,29 @@ def test_the_function_box_shows_each_refusal(qtbot):
         panel.function_edit.returnPressed.emit()
         assert words in panel.function_error.text()
         assert panel.scenario.landscape == "regression"   # state unchanged
+
+
+def test_a_long_advance_between_two_frames_honours_a_stop(tmp_path, qapp, monkeypatch):
+    from gdviz.export import job as job_module
+    from gdviz.export.job import ExportCancelled, ExportJob, ExportSpec
+    scenario = load("default").with_changes(speed=1e7, epochs=2000.0)
+    plain = ExportJob(ExportSpec(scenario, tmp_path / "a.png", size=(64, 64), seconds=0.01))
+    plain.start()
+    asked = []
+    job = ExportJob(ExportSpec(scenario, tmp_path / "b.png", size=(64, 64), seconds=0.01))
+    job.should_stop = lambda: asked.append(1) or len(asked) >= 3
+    job.start()
+    with pytest.raises(ExportCancelled):
+        job.step()                       # 100,000 ticks: chunks of updates, stopped at the third
+    assert len(asked) == 3
+    # the chunks take exactly the updates of one call
+    monkeypatch.setattr(job_module, "ADVANCE_CHUNK", 7)
+    job.should_stop = None
+    chunked = load("default").with_changes(epochs=3.0).build()
+    whole = load("default").with_changes(epochs=3.0).build()
+    job._advance(chunked, 700.0)
+    whole.advance_to(700.0)
+    assert [r.updates for r in chunked.runs] == [r.updates for r in whole.runs]
+    assert all(np.array_equal(a.theta, b.theta) for a, b in zip(chunked.runs, whole.runs))
+    plain.cancel()
+    assert sorted(p.name for p in tmp_path.iterdir()) == []

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from gdviz.core.landscapes import GridCancelled
 from gdviz.export.atomic import ExportError
-from gdviz.export.job import (DEFAULT_FPS, DEFAULT_SECONDS, DEFAULT_SIZE, ExportJob, ExportSpec,
-                              parse_size)
+from gdviz.export.job import (DEFAULT_FPS, DEFAULT_SECONDS, DEFAULT_SIZE, ExportCancelled,
+                              ExportJob, ExportSpec, parse_size)
 
 
 def build_parser():
@@ -121,7 +121,7 @@ def cmd_export(argv: list[str]) -> int:
             print(f"gdviz: note: {note}", file=sys.stderr)
         stop.check()
         target = job.run(progress)
-    except (KeyboardInterrupt, GridCancelled):
+    except (KeyboardInterrupt, GridCancelled, ExportCancelled):
         job.cancel()
         why = f" ({stop.signal_name})" if stop.signal_name not in (None, "SIGINT") else ""
         print(f"gdviz: export cancelled{why}; {out} was not written", file=sys.stderr)
