@@ -150,6 +150,11 @@ class ExportJob:
 
         spec = self.spec
         try:
+            if spec.scenario.landscape == "mlp":
+                from gdviz.mlp import require_torch
+                require_torch()
+                from gdviz.mlp.device import prefer_one_thread
+                prefer_one_thread()   # as the window and simulate do: many times faster
             self._sim = spec.scenario.build()
             view = landscape_view(self._sim.landscape, should_stop=self.should_stop)
             if view.note:

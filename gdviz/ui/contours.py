@@ -1,6 +1,7 @@
 """Contour lines and colour levels for a gridded landscape (NumPy + contourpy, no Qt)."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import contourpy
@@ -31,6 +32,10 @@ class LandscapeView:
 # (about a second on a laptop core) the picture averages over a fixed sample of the examples
 # on a coarser grid: any N then draws in about the same time. The runs always use every example.
 GRID_BUDGET = 25_000_000
+# The real network's plane costs a forward pass per grid point and drawn example: its grid
+# shrinks (never below 96², the window's) so that it stays within the cost of 96² × 4,096.
+PLANE_BUDGET = 96 * 96 * 4096
+MIN_PLANE_RESOLUTION = 96
 COARSE_RESOLUTION = 160
 PICTURE_SEED = 0x6D0C
 
@@ -46,7 +51,11 @@ class GridPlan:
 
 def grid_plan(landscape, resolution: int = 220, budget: int = GRID_BUDGET) -> GridPlan:
     """The bounded-cost plan for ``landscape``'s picture (pure: no grid is computed)."""
-    terms = int(getattr(landscape, "grid_terms", 1))
+    if not hasattr(landscape, "grid_terms"):   # the MLP plane: fewer points, every drawn example
+        drawn = len(getattr(landscape, "x", ())) or 1
+        fits = int(math.sqrt(PLANE_BUDGET / drawn))
+        return GridPlan(min(resolution, max(MIN_PLANE_RESOLUTION, fits)), None)
+    terms = int(landscape.grid_terms)
     if resolution * resolution * terms <= budget:
         return GridPlan(resolution, None)
     resolution = min(resolution, COARSE_RESOLUTION)
