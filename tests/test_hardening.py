@@ -124,6 +124,18 @@ def test_any_accepted_n_gets_a_picture_of_bounded_cost():
         assert (plan.examples is None) == (n == 500) and (bool(plan.note) == (n > 500))
 
 
+def test_the_real_networks_plane_picture_is_bounded_too():
+    class Plane:   # what grid_plan reads of gdviz.mlp.plane.PlaneLandscape
+        def __init__(self, drawn):
+            self.x = np.zeros((drawn, 2))
+    from gdviz.ui.contours import PLANE_BUDGET
+    assert grid_plan(Plane(400)).resolution == 220
+    for drawn in (4096, 1000, 2000):
+        plan = grid_plan(Plane(drawn))
+        assert plan.examples is None and 96 <= plan.resolution <= 220
+        assert plan.resolution ** 2 * drawn <= PLANE_BUDGET
+
+
 def test_the_sampled_picture_is_close_to_j():
     landscape = load("logistic").with_changes(n_examples=20_000).build().landscape
     plan = grid_plan(landscape)
