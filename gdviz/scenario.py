@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,10 +13,11 @@ import numpy as np
 
 from gdviz.core import CLOCK_KINDS, METHOD_KEYS
 from gdviz.core.clock import HardwareModel
-from gdviz.core.expression import ExpressionError, compile_expression
+from gdviz.core.expression import ExpressionError, check_on_view
 from gdviz.core.landscapes import LANDSCAPES, Landscape, make_landscape
 from gdviz.core.optimizers import OPTIMIZERS
 from gdviz.core.schedules import LR_SCALINGS, SCHEDULES
+from gdviz.core.messages import clip, echo
 from gdviz.core.simulation import Hyper, Simulation
 # The real-network mode's choices come from gdviz.mlp's __init__, which imports no torch.
 from gdviz.mlp import (
@@ -25,6 +28,10 @@ from gdviz.resources import resources_dir
 
 MAX_EXAMPLES = 100_000
 MAX_EPOCHS = 10_000
+MAX_FILE_BYTES = 1 << 20      # a scenario file is a few hundred bytes; refuse anything past 1 MiB
+MAX_VIEW = 1e6                # |xlim|, |ylim| at most this, and a view at least MIN_VIEW wide
+MIN_VIEW = 1e-6
+DEFAULT_VIEW = ((-5.0, 5.0), (-5.0, 5.0))   # the custom landscape's view without [view]
 
 MLP = "mlp"   # the landscape value that selects the real-network mode
 MAX_HIDDEN_LAYERS = 4
@@ -37,8 +44,8 @@ class ScenarioError(ValueError):
 
     def __init__(self, source: str, field_name: str | None, value, reason: str):
         self.source, self.field, self.value, self.reason = source, field_name, value, reason
-        where = f"field '{field_name}' = {value!r}: " if field_name else ""
-        super().__init__(f"{source}: {where}{reason}")
+        where = f"field '{clip(field_name, 40)}' = {echo(value)}: " if field_name else ""
+        super().__init__(f"{clip(source)}: {where}{reason}")
 
 
 @dataclass(frozen=True)
@@ -140,8 +147,15 @@ class Scenario:
         ``source`` names where the changes came from, for error messages.
         """
         changes = {k: v for k, v in changes.items() if v is not None}
-        if changes.get("function") and "landscape" not in changes:
+        if isinstance(changes.get("function"), str) and "landscape" not in changes:
             changes["landscape"] = "custom"
+        n = changes.get("n_examples")
+        if (isinstance(n, int) and "batch_size" not in changes
+                and isinstance(self.batch_size, int) and 1 <= n < self.batch_size):
+            # the batch size was fine; the new N is what makes it too large
+            raise ScenarioError(source or self.source, "n_examples", n,
+                                f"is smaller than the batch size B = {self.batch_size}; "
+                                f"choose a batch size of at most {n} as well")
         changed = dataclasses.replace(self, **changes)
         return validate(dataclasses.replace(changed, source=source or self.source))
 
@@ -220,12 +234,16 @@ def validate(s: Scenario) -> Scenario:
     """Check every field; raise ScenarioError naming the first bad one."""
     _choice(s, "landscape", tuple(LANDSCAPES) + (MLP,))
     if s.mlp is not None and not s.is_mlp:
-        _fail(s, "mlp", f"the [mlp] table needs landscape = \"{MLP}\"")
+        _fail(s, "landscape", f"an [mlp] table needs landscape = \"{MLP}\"")
+    if s.function is not None and s.landscape != "custom":
+        _fail(s, "function", f"a function needs landscape = \"custom\" (this scenario's "
+                             f"landscape is '{clip(s.landscape, 20)}'): drop one of the two")
+    _validate_view(s)
     if s.landscape == "custom":
-        if not s.function:
+        if not isinstance(s.function, str) or not s.function.strip():
             _fail(s, "function", "the custom landscape needs a function of x and y")
         try:
-            compile_expression(s.function)
+            check_on_view(s.function, s.bounds() or DEFAULT_VIEW)
         except ExpressionError as exc:
             _fail(s, "function", str(exc))
     _integer(s, "n_examples", 1, MAX_EXAMPLES)
@@ -253,14 +271,27 @@ def validate(s: Scenario) -> Scenario:
                 or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
                            and math.isfinite(v) for v in point)):
             raise ScenarioError(s.source, f"starts.{key}", point, "must be two finite numbers [x, y]")
-    for name in ("xlim", "ylim"):
-        lim = getattr(s, name)
-        if lim is not None and (len(lim) != 2 or not all(math.isfinite(v) for v in lim)
-                                or lim[0] >= lim[1]):
-            _fail(s, name, "must be [low, high] with low < high")
     if s.is_mlp:
         return _validate_mlp(s)
     return s
+
+
+def _validate_view(s: Scenario) -> None:
+    """xlim and ylim: both or neither, each [low, high] of modest finite numbers, low < high."""
+    for name in ("xlim", "ylim"):
+        lim = getattr(s, name)
+        if lim is None:
+            continue
+        if (not isinstance(lim, (tuple, list)) or len(lim) != 2
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                           and math.isfinite(v) and abs(v) <= MAX_VIEW for v in lim)
+                or not lim[1] - lim[0] >= MIN_VIEW):
+            _fail(s, name, f"must be [low, high] with low < high, both between {-MAX_VIEW:g} "
+                           f"and {MAX_VIEW:g}, at least {MIN_VIEW:g} apart")
+    if (s.xlim is None) != (s.ylim is None):
+        missing = "ylim" if s.ylim is None else "xlim"
+        _fail(s, "xlim" if missing == "ylim" else "ylim",
+              f"the view needs {missing} as well (both or neither)")
 
 
 # reading files ---------------------------------------------------------------------------
@@ -279,11 +310,26 @@ def from_mapping(data: dict, source: str) -> Scenario:
         if key in hardware:
             data[key] = hardware.pop(key)
     if hardware:
-        raise ScenarioError(source, f"hardware.{next(iter(hardware))}", None, "unknown field")
+        key = next(iter(hardware))
+        raise ScenarioError(source, f"hardware.{key}", hardware[key],
+                            "unknown field (use overhead_ms, throughput)")
     view = data.pop("view", {})
     if not isinstance(view, dict):
         raise ScenarioError(source, "view", view, "must be a table")
-    data.update({k: view[k] for k in ("xlim", "ylim", "speed") if k in view})
+    for key, value in view.items():
+        if key not in ("xlim", "ylim", "speed"):
+            raise ScenarioError(source, f"view.{key}", value, "unknown field (use xlim, ylim, speed)")
+        if key in data:
+            raise ScenarioError(source, key, data[key], "given twice (also in [view])")
+    data.update(view)
+    if "landscape" not in data:   # a function or an [mlp] table says which landscape is meant
+        if "function" in data:
+            data["landscape"] = "custom"
+        elif "mlp" in data:
+            data["landscape"] = MLP
+    if "mlp" in data and data.get("landscape") != MLP:
+        raise ScenarioError(source, "landscape", data["landscape"],
+                            f"an [mlp] table needs landscape = \"{MLP}\"")
     if "mlp" in data:
         data["mlp"] = _mlp_from_mapping(data["mlp"], source)
     if "starts" in data and not isinstance(data["starts"], dict):
@@ -331,17 +377,47 @@ def _mlp_from_mapping(table, source: str) -> MlpSettings:
     return MlpSettings(**table)
 
 
+def read_text(path: str | Path) -> str:
+    """A scenario file's text: a regular file of at most MAX_FILE_BYTES, UTF-8 (a BOM is fine).
+
+    Never blocks on a FIFO or reads a device: ScenarioError names the file otherwise.
+    """
+    name = str(path)
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise ScenarioError(name, None, None, "not a regular file")
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):   # swapped since the check
+                raise ScenarioError(name, None, None, "not a regular file")
+            with os.fdopen(fd, "rb") as fh:
+                fd = -1
+                raw = fh.read(MAX_FILE_BYTES + 1)
+        finally:
+            if fd >= 0:
+                os.close(fd)
+    except FileNotFoundError:
+        raise ScenarioError(name, None, None, "no such file") from None
+    except OSError as exc:
+        raise ScenarioError(name, None, None,
+                            f"cannot read the file: {exc.strerror or exc}") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ScenarioError(name, None, None,
+                            f"larger than {MAX_FILE_BYTES // 1024} KiB: not a scenario file")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(name, None, None,
+                            f"not UTF-8 text (byte {exc.start + 1})") from None
+
+
 def load_file(path: str | Path) -> Scenario:
     path = Path(path)
+    text = read_text(path)
     try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except FileNotFoundError:
-        raise ScenarioError(str(path), None, None, "no such file") from None
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(str(path), None, None, f"not valid TOML: {exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(str(path), None, None, f"cannot read the file: {exc}") from None
+        raise ScenarioError(str(path), None, None, f"not valid TOML: {clip(str(exc))}") from None
     data.setdefault("name", path.name.removesuffix(".toml").removesuffix(".gdviz"))
     return from_mapping(data, str(path))
 
@@ -362,11 +438,19 @@ def builtin_scenarios() -> list[Scenario]:
 
 def load(name_or_path: str) -> Scenario:
     """A built-in scenario by name, or a scenario file by path."""
+    if not isinstance(name_or_path, str) or not name_or_path.strip():
+        raise ScenarioError(repr(name_or_path), None, None,
+                            "no scenario given: name a built-in scenario (gdviz scenarios) "
+                            "or a .toml file")
     for scenario in builtin_scenarios():
         if scenario.name == name_or_path:
             return scenario
     path = Path(name_or_path)
-    if path.suffix == ".toml" or path.exists():
+    try:
+        exists = path.exists()
+    except OSError:          # e.g. a name longer than the file system allows: say so below
+        exists = True
+    if path.suffix == ".toml" or exists:
         return load_file(path)
     names = ", ".join(s.name for s in builtin_scenarios())
     raise ScenarioError(name_or_path, None, None,

@@ -171,7 +171,7 @@ def test_cancel_leaves_no_file(default, tmp_path):
     job.step()
     job.step()
     assert len(leftovers(tmp_path)) == 1          # the partial file, beside the target
-    assert leftovers(tmp_path)[0].startswith(".clip.part-")
+    assert leftovers(tmp_path)[0].startswith(".gdviz-part-")
     job.cancel()
     assert leftovers(tmp_path) == []
 

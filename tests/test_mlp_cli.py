@@ -113,8 +113,9 @@ def test_bad_mlp_table_names_the_field(tmp_path, table, words):
 def test_mlp_table_needs_the_mlp_landscape_and_n_in_range(tmp_path):
     path = tmp_path / "a.toml"
     path.write_text('landscape = "ravine"\n[mlp]\ndataset = "moons"\n')
-    with pytest.raises(ScenarioError, match="'mlp'"):
+    with pytest.raises(ScenarioError, match="'landscape' = 'ravine'.*needs landscape = \"mlp\"") as info:
         load_file(path)
+    assert "MlpSettings" not in str(info.value)
     path.write_text('landscape = "mlp"\nn_examples = 50\nbatch_size = 8\n')
     with pytest.raises(ScenarioError, match="n_examples"):
         load_file(path)

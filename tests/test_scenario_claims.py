@@ -141,7 +141,7 @@ def ravine(s):
     L = sim.landscape
     low, high = curvatures(L, L.minima[0])
     assert f"2/λ_max = {2 / high:.2f}" in s.note
-    assert f"0.75 times" in s.note and abs(1 - s.lr * high) == pytest.approx(0.75)
+    assert "0.75 times" in s.note and abs(1 - s.lr * high) == pytest.approx(0.75)
     assert f"{s.lr * low:.0%}".replace("%", " %") in s.note   # progress per step along the floor
     steep = L.rot[1]   # the kappa direction of the rotated quadratic
     full = np.array([r.theta for r in records["full_batch"]]) @ steep

@@ -11,20 +11,43 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import sys
 
 import numpy as np
 
 VERBS = ("scenarios", "simulate", "export", "sweep")
+# gdviz simulate's stated limits: the updates of a run to the end (all three methods; about five
+# minutes on a 2-core laptop), and the step records a real-network run keeps in memory.
+MAX_SIMULATE_UPDATES = 10_000_000
+MAX_MLP_RECORD_BYTES = 512 * 2**20
+SPOOL_BYTES = 8 * 2**20   # a method's JSON steps stay in memory up to this, then go to a file
 
 
 class UsageError(Exception):
     """Bad input on the command line: reported on one line, exit status 2."""
 
 
+# Any number written with a minus sign is a value, not an option: "--epochs -1e3" means the
+# value -1e3 (argparse alone only knows "-1" and "-0.5"), so the range check can name it.
+_NEGATIVE_NUMBER = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^-(inf|infinity|nan)$",
+                              re.IGNORECASE)
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = _NEGATIVE_NUMBER
+
     def error(self, message):  # one line, no usage dump: scripts and people read it alike
-        raise UsageError(message)
+        raise UsageError(_clip_quoted(message))
+
+
+def _clip_quoted(message: str) -> str:
+    """argparse's message with every quoted value cut to a readable length."""
+    from gdviz.core.messages import clip
+    message = re.sub(r"'([^']{80,})'", lambda m: repr(clip(m.group(1))), message)
+    return clip(message, 300)
 
 
 def _scenario_options(p: argparse.ArgumentParser) -> None:
@@ -91,37 +114,112 @@ def _vec(values):
     return [_num(v) for v in np.asarray(values, float).ravel()]
 
 
+def _step_json(r, mlp: bool) -> dict:
+    step = {
+        "update": r.update, "epoch": r.epoch, "examples_seen": r.examples_seen,
+        "clock": _num(r.clock), "theta_before": _vec(r.theta_before),
+        "theta": _vec(r.theta), "loss": _num(r.loss),
+        "batch_loss": _num(r.batch_loss), "grad_estimate": _vec(r.grad_estimate),
+        "grad_full": _vec(r.grad_full), "batch": [int(i) for i in r.batch],
+        "lr": _num(r.lr)}
+    if mlp:
+        step["val_loss"] = _num(r.val_loss)
+    return step
+
+
+def _method_head(run) -> dict:
+    return {"batch_size": run.batch_size, "updates_per_epoch": run.updates_per_epoch,
+            "status": run.status, "start": {"theta": _vec(run.start), "loss": _num(run.start_loss)}}
+
+
+def _dumps(value) -> str:
+    return json.dumps(value, allow_nan=False, separators=(",", ":"))
+
+
 def simulation_json(scenario, sim, records) -> dict:
     """The run as JSON. MLP runs: theta and gradients are coordinates on the weight plane,
     each step adds "val_loss" and the top level "device" (and "notice", why not the GPU)."""
     mlp = sim.is_mlp
     methods = {}
     for run in sim.runs:
-        steps = []
-        for r in records[run.key]:
-            step = {
-                "update": r.update, "epoch": r.epoch, "examples_seen": r.examples_seen,
-                "clock": _num(r.clock), "theta_before": _vec(r.theta_before),
-                "theta": _vec(r.theta), "loss": _num(r.loss),
-                "batch_loss": _num(r.batch_loss), "grad_estimate": _vec(r.grad_estimate),
-                "grad_full": _vec(r.grad_full), "batch": [int(i) for i in r.batch],
-                "lr": _num(r.lr)}
-            if mlp:
-                step["val_loss"] = _num(r.val_loss)
-            steps.append(step)
-        methods[run.key] = {
-            "batch_size": run.batch_size,
-            "updates_per_epoch": run.updates_per_epoch,
-            "status": run.status,
-            "start": {"theta": _vec(run.start), "loss": _num(run.start_loss)},
-            "steps": steps,
-        }
+        methods[run.key] = _method_head(run) | {
+            "steps": [_step_json(r, mlp) for r in records[run.key]]}
     out = {"scenario": scenario.to_dict(), "methods": methods}
     if mlp:
         out["device"] = sim.device_label
         out["notice"] = sim.notice
         out["plane_axes"] = list(sim.landscape.param_names)
     return out
+
+
+def stream_simulation_json(scenario, sim, out) -> None:
+    """Run an analytic simulation to the end and write ``simulation_json``'s text (the same
+    bytes) as it goes: each method's steps are spooled to a temporary file, not kept, since its
+    status comes before them; memory stays flat for any run length."""
+    import shutil
+    import tempfile
+
+    out.write('{"scenario":' + _dumps(scenario.to_dict()) + ',"methods":{')
+    for i, run in enumerate(sim.runs):
+        with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES, mode="w+",
+                                           encoding="utf-8") as spool:
+            sep = ""
+            while run.status == "running":
+                spool.write(sep + _dumps(_step_json(run.step(), False)))
+                sep = ","
+            sim.clock_value = max(sim.clock_value, run.clock)
+            head = _dumps(_method_head(run))
+            out.write(("," if i else "") + _dumps(run.key) + ":" + head[:-1] + ',"steps":[')
+            spool.seek(0)
+            shutil.copyfileobj(spool, out)
+        out.write("]}")
+    out.write("}}\n")
+
+
+def _run_without_records(sim) -> None:
+    for run in sim.runs:
+        while run.status == "running":
+            run.step()
+        sim.clock_value = max(sim.clock_value, run.clock)
+
+
+def planned_updates(scenario) -> int:
+    """The updates the three methods take in a run to the end (without divergence)."""
+    from gdviz.core.batching import updates_per_epoch
+
+    n, total = scenario.n_examples, 0
+    for b in (n, scenario.batch_size, 1):
+        per_epoch = updates_per_epoch(n, b, scenario.drop_last)
+        total += math.ceil(scenario.epochs * per_epoch - 1e-9)
+    return total
+
+
+def mlp_record_bytes(scenario) -> int:
+    """About the memory an MLP run to the end keeps: every record holds the weights three times
+    (position, batch and full gradient) and the batch's indices, until the final plane is known."""
+    sizes = [2, *scenario.mlp.hidden, 1]
+    params = sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
+    n, total = scenario.n_examples, 0
+    for b in (n, scenario.batch_size, 1):
+        updates = math.ceil(scenario.epochs * math.ceil(n / b) - 1e-9)
+        total += updates * (3 * 8 * params + 8 * b + 400)
+    return total
+
+
+def check_run_length(scenario) -> None:
+    """Refuse, before any work, a run to the end longer than the stated limits."""
+    updates = planned_updates(scenario)
+    if updates > MAX_SIMULATE_UPDATES:
+        raise UsageError(
+            f"this run takes {updates:,} updates in all (N = {scenario.n_examples}, B = "
+            f"{scenario.batch_size}, {scenario.epochs:g} epochs); gdviz simulate runs at most "
+            f"{MAX_SIMULATE_UPDATES:,}: lower --epochs or --n-examples")
+    if scenario.landscape == "mlp" and mlp_record_bytes(scenario) > MAX_MLP_RECORD_BYTES:
+        raise UsageError(
+            f"this real-network run keeps about {mlp_record_bytes(scenario) / 2**20:,.0f} MiB of "
+            f"step records (N = {scenario.n_examples}, {scenario.epochs:g} epochs); gdviz "
+            f"simulate keeps at most {MAX_MLP_RECORD_BYTES // 2**20} MiB: lower --epochs or "
+            f"--n-examples")
 
 
 def _table(scenario, sim) -> str:
@@ -167,8 +265,16 @@ def cmd_simulate(args) -> int:
         require_torch()   # a clear message when torch is missing
         from gdviz.mlp.device import prefer_one_thread
         prefer_one_thread()
+    check_run_length(scenario)
     sim = scenario.build()
-    records = sim.run_to_end()
+    if scenario.landscape != "mlp":   # analytic: records are streamed or dropped, never kept
+        if args.json:
+            stream_simulation_json(scenario, sim, sys.stdout)
+        else:
+            _run_without_records(sim)
+            print(_table(scenario, sim))
+        return 0
+    records = sim.run_to_end()        # the MLP's coordinates need the final plane
     if args.json:
         json.dump(simulation_json(scenario, sim, records), sys.stdout, allow_nan=False,
                   separators=(",", ":"))
@@ -223,3 +329,6 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except BrokenPipeError:
         return 0
+    except KeyboardInterrupt:
+        print("gdviz: interrupted", file=sys.stderr)
+        return 130

@@ -9,9 +9,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from gdviz.core.landscapes import GridCancelled
 from gdviz.export.atomic import ExportError
-from gdviz.export.job import (DEFAULT_FPS, DEFAULT_SECONDS, DEFAULT_SIZE, ExportJob, ExportSpec,
-                              parse_size)
+from gdviz.export.job import (DEFAULT_FPS, DEFAULT_SECONDS, DEFAULT_SIZE, ExportCancelled,
+                              ExportJob, ExportSpec, parse_size)
 
 
 def build_parser():
@@ -106,6 +107,7 @@ def cmd_export(argv: list[str]) -> int:
     ensure_application()
     stop = _StopFlag()
     previous = _install(stop)
+    job.should_stop = lambda: stop.signal_name is not None
     show = _progress_printer()
 
     def progress(done: int, total: int) -> None:
@@ -119,7 +121,7 @@ def cmd_export(argv: list[str]) -> int:
             print(f"gdviz: note: {note}", file=sys.stderr)
         stop.check()
         target = job.run(progress)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, GridCancelled, ExportCancelled):
         job.cancel()
         why = f" ({stop.signal_name})" if stop.signal_name not in (None, "SIGINT") else ""
         print(f"gdviz: export cancelled{why}; {out} was not written", file=sys.stderr)

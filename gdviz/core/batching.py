@@ -19,6 +19,15 @@ def batch_starts(n: int, batch_size: int, drop_last: bool = False) -> np.ndarray
     return ends
 
 
+def budget_spent(sampler: "EpochSampler", examples_seen: int, epochs: float) -> bool:
+    """A run of ``epochs`` epochs is over: it has done them, or its next batch would take it
+    past epochs × N examples. With a fractional count every method then stops within the same
+    budget of examples (full batch cannot take part of a step), the equal compute of the clock."""
+    epoch = sampler.epochs_completed + sampler.position / sampler.n
+    return (epoch >= epochs - 1e-12
+            or examples_seen + sampler.next_size() > epochs * sampler.n * (1 + 1e-12))
+
+
 class EpochSampler:
     """Yields index batches from a fresh permutation each epoch, drawn from its own generator.
 

@@ -288,14 +288,22 @@ class _RunsOptimizer(Optimizer):
 
 
 def budget_steps(n: int, b: int, drop_last: bool, epochs: float) -> int:
-    """Updates simulate takes before it marks the run finished at ``epochs`` epochs."""
+    """Updates simulate takes before it marks the run finished at ``epochs`` epochs: the
+    sampler's batch sizes walked against ``batching.budget_spent``'s two tests (the epochs
+    done, and no batch past epochs × N examples)."""
+    limit = epochs * n * (1 + 1e-12)
     u = updates_per_epoch(n, b, drop_last)
-    done = int(max(epochs - 1e-12, 0.0))
-    for j in range(1, u + 1):
-        epoch = done + 1 if j == u else done + (j * b) / n
-        if epoch >= epochs - 1e-12:
-            return done * u + j
-    return (done + 1) * u
+    sizes = [b] * (u - 1) + [b if drop_last else n - (u - 1) * b]
+    per_epoch = sum(sizes)
+    steps = seen = done = 0
+    while done + 1 < epochs - 1e-12 and seen + per_epoch <= limit:   # whole epochs at once
+        done, steps, seen = done + 1, steps + u, seen + per_epoch
+    pos = j = 0
+    while done + pos / n < epochs - 1e-12 and seen + sizes[j] <= limit:
+        seen, steps, pos, j = seen + sizes[j], steps + 1, pos + sizes[j], j + 1
+        if j == u:
+            done, pos, j = done + 1, 0, 0
+    return steps
 
 
 # the sweep --------------------------------------------------------------------------------------

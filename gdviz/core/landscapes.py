@@ -19,6 +19,15 @@ from gdviz.core.expression import compile_expression
 GRID_CHUNK = 1 << 22  # elements per chunk when a grid needs a sum over all examples
 
 
+class GridCancelled(Exception):
+    """A grid evaluation stopped because its ``should_stop`` check said so."""
+
+
+def _check_stop(should_stop) -> None:
+    if should_stop is not None and should_stop():
+        raise GridCancelled("the landscape picture was cancelled")
+
+
 class Landscape(ABC):
     """A finite-sum loss over ``n`` examples and two parameters."""
 
@@ -55,10 +64,30 @@ class Landscape(ABC):
     def batch_grad(self, theta: np.ndarray, idx: np.ndarray) -> np.ndarray:
         return self.example_grads(theta, idx).mean(axis=-2)
 
-    def loss_grid(self, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
-        """J on the grid, Z[j, i] = J(xs[i], ys[j])."""
-        X, Y = np.meshgrid(np.asarray(xs, float), np.asarray(ys, float))
-        return self.loss(np.stack([X, Y], axis=-1))
+    @property
+    def grid_terms(self) -> int:
+        """Per-example terms one grid point of ``loss_grid`` sums (1 when J has a closed form)."""
+        return self.n
+
+    def loss_grid(self, xs: np.ndarray, ys: np.ndarray, should_stop=None,
+                  examples: np.ndarray | None = None) -> np.ndarray:
+        """J on the grid, Z[j, i] = J(xs[i], ys[j]), a row at a time when J sums all examples.
+
+        ``should_stop()`` is asked between chunks (GridCancelled when true); ``examples``, where
+        given, averages over those examples only (a sample, for a picture of bounded cost).
+        """
+        xs, ys = np.asarray(xs, float), np.asarray(ys, float)
+        if self.grid_terms == 1 and examples is None:
+            X, Y = np.meshgrid(xs, ys)
+            return self.loss(np.stack([X, Y], axis=-1))
+        idx = np.arange(self.n) if examples is None else np.asarray(examples)
+        rows = max(1, GRID_CHUNK // max(1, len(xs) * len(idx)))
+        out = np.empty((len(ys), len(xs)))
+        for r in range(0, len(ys), rows):
+            _check_stop(should_stop)
+            X, Y = np.meshgrid(xs, ys[r:r + rows])
+            out[r:r + rows] = self.batch_loss(np.stack([X, Y], axis=-1), idx)
+        return out
 
     # structure used by fast sweeps -----------------------------------------------------------
     def batch_features(self) -> np.ndarray | None:
@@ -98,7 +127,12 @@ class TiltedLandscape(Landscape):
     def grad(self, theta):
         return self.grad_f(np.asarray(theta, float))
 
-    def loss_grid(self, xs, ys):
+    @property
+    def grid_terms(self) -> int:
+        return 1
+
+    def loss_grid(self, xs, ys, should_stop=None, examples=None):
+        # J = f exactly (the tilts sum to zero), so a sample of examples is never needed
         X, Y = np.meshgrid(np.asarray(xs, float), np.asarray(ys, float))
         return self.f(np.stack([X, Y], axis=-1))
 
@@ -145,6 +179,10 @@ class LinearRegression(Landscape):
     def example_grads(self, theta, idx):
         r = self._residuals(theta, idx)
         return np.stack([r * self.x[idx], r], axis=-1)
+
+    @property
+    def grid_terms(self) -> int:
+        return 1
 
     def loss(self, theta):
         theta = np.asarray(theta, float)
@@ -201,14 +239,16 @@ class LogisticRegression(Landscape):
         weight = -0.5 * (1.0 - np.tanh(0.5 * m))  # -sigmoid(-m), overflow-free
         return weight[..., None] * self._yx[idx] + self.ridge * theta[..., None, :]
 
-    def loss_grid(self, xs, ys):
+    def loss_grid(self, xs, ys, should_stop=None, examples=None):
         X, Y = np.meshgrid(np.asarray(xs, float), np.asarray(ys, float))
         pts = np.stack([X.ravel(), Y.ravel()], axis=1)
         out = np.empty(len(pts))
-        step = max(1, GRID_CHUNK // self.n)
+        yx = self._yx if examples is None else self._yx[np.asarray(examples)]
+        step = max(1, GRID_CHUNK // len(yx))
         for s in range(0, len(pts), step):
+            _check_stop(should_stop)
             chunk = pts[s:s + step]
-            margins = chunk @ self._yx.T
+            margins = chunk @ yx.T
             out[s:s + step] = (np.logaddexp(0.0, -margins).mean(axis=1)
                                + 0.5 * self.ridge * np.sum(chunk * chunk, axis=1))
         return out.reshape(X.shape)

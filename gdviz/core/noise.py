@@ -27,11 +27,12 @@ class NoiseStats:
 
 def noise_stats(landscape: Landscape, theta) -> NoiseStats:
     """Per-example gradient covariance at ``theta`` from all N per-example gradients."""
-    grads = landscape.example_grads(np.asarray(theta, float), np.arange(landscape.n))
-    mean = grads.mean(axis=0)
-    centred = grads - mean
-    trace = float(np.mean(np.sum(centred * centred, axis=1)))
-    norm2 = float(mean @ mean)
+    with np.errstate(all="ignore"):   # far out or diverged: inf/nan, shown as such, no warning
+        grads = landscape.example_grads(np.asarray(theta, float), np.arange(landscape.n))
+        mean = grads.mean(axis=0)
+        centred = grads - mean
+        trace = float(np.mean(np.sum(centred * centred, axis=1)))
+        norm2 = float(mean @ mean)
     scale = trace / norm2 if norm2 > 0 else float("inf")
     return NoiseStats(trace, norm2, scale)
 
@@ -41,12 +42,13 @@ def measured_noise(landscape: Landscape, theta, batch_size: int, rng: np.random.
     """Mean |g_B - grad J|^2 over ``draws`` batches, each drawn without replacement."""
     theta = np.asarray(theta, float)
     n = landscape.n
-    full = landscape.grad(theta)
-    grads = landscape.example_grads(theta, np.arange(n))
     b = min(batch_size, n)
     # argpartition of uniform keys gives B distinct indices per draw without a full sort
     keys = rng.random((draws, n))
     idx = np.argpartition(keys, b - 1, axis=1)[:, :b] if b < n else np.tile(np.arange(n), (draws, 1))
-    g_batches = grads[idx].mean(axis=1)
-    diff = g_batches - full
-    return float(np.mean(np.sum(diff * diff, axis=1)))
+    with np.errstate(all="ignore"):
+        full = landscape.grad(theta)
+        grads = landscape.example_grads(theta, np.arange(n))
+        g_batches = grads[idx].mean(axis=1)
+        diff = g_batches - full
+        return float(np.mean(np.sum(diff * diff, axis=1)))

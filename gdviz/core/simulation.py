@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gdviz.core import METHOD_KEYS
-from gdviz.core.batching import EpochSampler
+from gdviz.core.batching import EpochSampler, budget_spent
 from gdviz.core.clock import HardwareModel, step_cost, tick
 from gdviz.core.landscapes import Landscape
 from gdviz.core.optimizers import Optimizer
@@ -118,7 +118,7 @@ class RunBase:
         if not (params_finite and math.isfinite(loss) and math.isfinite(batch_loss)
                 and abs(loss) <= DIVERGENCE_FACTOR * (1.0 + abs(self.start_loss))):
             self.status = "diverged"
-        elif self.epoch >= self.hyper.epochs - 1e-12:
+        elif budget_spent(self.sampler, self.examples_seen, self.hyper.epochs):
             self.status = "finished"
 
 
@@ -143,6 +143,9 @@ class MethodRun(RunBase):
         self.theta_before = self.start.copy()
         self.loss = float(landscape.loss(self.theta))
         self.grad_full = np.asarray(landscape.grad(self.theta), float)
+        with np.errstate(all="ignore"):   # a start far out: inf, and the run diverges at once
+            self.loss = float(landscape.loss(self.theta))
+            self.grad_full = np.asarray(landscape.grad(self.theta), float)
         self.start_loss = self.loss
         self.batch_loss = float("nan")
         self.grad_estimate = np.zeros(2)
@@ -150,7 +153,7 @@ class MethodRun(RunBase):
         self.updates = 0
         self.examples_seen = 0
         self.clock = 0.0
-        self.status = "running"
+        self.status = "finished" if budget_spent(self.sampler, 0, hyper.epochs) else "running"
         self.trail = Trail(2, trail_capacity)
         self.trail.append(self.theta)
         self.loss_curve = Trail(2, trail_capacity)
@@ -245,7 +248,8 @@ class ClockedRuns:
         """Learning rate, optimizer, schedule or run length, from the next update on."""
         for r in self.runs:
             r.set_hyper(hyper)
-            if r.status == "finished" and r.epoch < hyper.epochs - 1e-12:
+            if r.status == "finished" and not budget_spent(r.sampler, r.examples_seen,
+                                                           hyper.epochs):
                 r.status = "running"
 
     def advance_to(self, clock_value: float, max_updates: int | None = None) -> list[StepRecord]:

@@ -10,11 +10,13 @@ window), so the same scenario and seed give the same frames on any machine.
 from __future__ import annotations
 
 import dataclasses
+import errno
 import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from gdviz.core.messages import clip
 from gdviz.scenario import Scenario
 from gdviz.export.atomic import AtomicFile, ExportError, check_target
 from gdviz.export.encode import VIDEO_KINDS, codec_size
@@ -28,6 +30,11 @@ DEFAULT_FPS = 30.0
 MIN_SIDE, MAX_SIDE = 32, 7680
 MAX_SECONDS = 3600.0
 MAX_FPS = 120.0
+ADVANCE_CHUNK = 20_000        # updates between two looks at should_stop while a frame advances
+
+
+class ExportCancelled(Exception):
+    """``should_stop`` said stop while the job was preparing or advancing a frame."""
 
 
 def kind_of(path: str | Path) -> str:
@@ -132,6 +139,8 @@ class ExportJob:
         self._sim = None
         self._tmpdir = None
         self._frame_hook = None   # tests: called with each frame's QImage before encoding
+        # asked while the landscape's picture is computed: True stops it (GridCancelled)
+        self.should_stop = None
         self.encode_stats: dict = {}
 
     # life cycle --------------------------------------------------------------------------------
@@ -141,8 +150,15 @@ class ExportJob:
 
         spec = self.spec
         try:
+            if spec.scenario.landscape == "mlp":
+                from gdviz.mlp import require_torch
+                require_torch()
+                from gdviz.mlp.device import prefer_one_thread
+                prefer_one_thread()   # as the window and simulate do: many times faster
             self._sim = spec.scenario.build()
-            view = landscape_view(self._sim.landscape)
+            view = landscape_view(self._sim.landscape, should_stop=self.should_stop)
+            if view.note:
+                self.notes.append(view.note)
             self._renderer = FrameRenderer(spec.scenario, view, spec.size, spec.what, spec.theme,
                                            spec.speed)
             if self._renderer.note:
@@ -167,13 +183,21 @@ class ExportJob:
             # the palette from the first and the last frame: the landscape, every trail, arrows
             last = spec.scenario.build(self._sim.landscape)
             frames = [frame_bytes(self._render(self._sim.snapshot()))]
-            last.advance_to(spec.frame_clock(self.total - 1, last.tick_size()))
+            self._advance(last, spec.frame_clock(self.total - 1, last.tick_size()))
             frames.append(frame_bytes(self._render(last.snapshot())))
             self._tmpdir = tempfile.TemporaryDirectory(prefix="gdviz-export-")
             palette = str(Path(self._tmpdir.name) / "palette.png")
             make_palette(frames, spec.size, pix_fmt, palette)
         self._encoder = VideoEncoder(str(self._part.path), spec.size, spec.fps, self.kind,
                                      pix_fmt, palette)
+
+    def _advance(self, sim, clock_value: float) -> None:
+        """``sim.advance_to(clock_value)`` in chunks of updates, asking ``should_stop`` between
+        them: a fast clip of a long run neither piles up records nor ignores a cancel. The
+        chunks take exactly the updates one call would, in the same order."""
+        while len(sim.advance_to(clock_value, max_updates=ADVANCE_CHUNK)) == ADVANCE_CHUNK:
+            if self.should_stop is not None and self.should_stop():
+                raise ExportCancelled("the export was cancelled")
 
     def _render(self, snap):
         t = time.perf_counter()
@@ -196,13 +220,13 @@ class ExportJob:
         spec, sim = self.spec, self._sim
         try:
             if self.kind in VIDEO_KINDS:
-                sim.advance_to(spec.frame_clock(self.frames_done, sim.tick_size()))
+                self._advance(sim, spec.frame_clock(self.frames_done, sim.tick_size()))
                 image = self._render(sim.snapshot())
                 if self._frame_hook is not None:
                     self._frame_hook(self.frames_done, image)
                 self._encoder.put(frame_bytes(image))
             else:
-                sim.advance_to(spec.clock_at(spec.seconds, sim.tick_size()))
+                self._advance(sim, spec.clock_at(spec.seconds, sim.tick_size()))
                 self._write_still(sim.snapshot())
         except BaseException:
             self.cancel()
@@ -211,20 +235,19 @@ class ExportJob:
         return self.frames_done >= self.total
 
     def _write_still(self, snap) -> None:
-        path = self._part.path
         if self.kind == "svg":
             data = self._renderer.svg_bytes(snap)
-            try:
-                path.write_bytes(data)
-            except OSError as exc:
-                raise ExportError(f"{self.spec.out}: could not write: {exc.strerror or exc}") \
-                    from None
-            return
-        image = self._render(snap)
-        if self._frame_hook is not None:
-            self._frame_hook(0, image)
-        if not image.save(str(path), "PNG"):
-            raise ExportError(f"{self.spec.out}: could not write the PNG (disk full?)")
+        else:
+            image = self._render(snap)
+            if self._frame_hook is not None:
+                self._frame_hook(0, image)
+            data = png_bytes(image)
+        try:
+            # Python writes the file, not libpng: a full disk is one clear line, no library noise
+            self._part.path.write_bytes(data)
+        except OSError as exc:
+            why = "the disk is full" if exc.errno == errno.ENOSPC else exc.strerror or exc
+            raise ExportError(f"{clip(str(self.spec.out))}: could not write: {why}") from None
 
     def finish(self) -> Path:
         """Wait for the encoder and put the file in place; returns the target path."""
@@ -274,6 +297,19 @@ class ExportJob:
         if progress is not None:
             progress(self.frames_done, self.total)
         return self.finish()
+
+
+def png_bytes(image) -> bytes:
+    """``image`` encoded as PNG in memory."""
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    if not image.save(buffer, "PNG"):
+        raise ExportError("could not encode the PNG")
+    buffer.close()
+    return bytes(data.data())
 
 
 def export(spec: ExportSpec, progress=None) -> tuple[Path, list[str]]:

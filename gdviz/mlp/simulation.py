@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gdviz.core import METHOD_KEYS
+from gdviz.core.batching import budget_spent
 from gdviz.core.clock import HardwareModel
 from gdviz.core.optimizers import RuleState
 from gdviz.core.simulation import ClockedRuns, Hyper, RunBase, StepRecord
@@ -142,7 +143,7 @@ class MlpMethodRun(RunBase):
         self._count(len(idx))
         self.w_before, self.w, self.step_lr = w_before, w, lr
         finite = bool(np.all(np.isfinite(self.w)))
-        done = self.epoch >= self.hyper.epochs - 1e-12
+        done = budget_spent(self.sampler, self.examples_seen, self.hyper.epochs)
         due = (self.updates % sim.eval_every(len(idx)) == 0 or done or not finite
                or self.sampler.epochs_completed != epochs_before)
         loss = val_loss = math.nan

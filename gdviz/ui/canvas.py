@@ -268,7 +268,10 @@ class ContourCanvas(pg.PlotWidget):
         for m in snap.methods:
             trail = m.trail
             self.trail_layers[m.key].set_points(trail)
-            self.current[m.key].setData([m.theta[0]], [m.theta[1]])
+            if np.all(np.isfinite(m.theta)):
+                self.current[m.key].setData([m.theta[0]], [m.theta[1]])
+            else:   # a diverged run: no marker (an all-NaN scatter makes NumPy warn)
+                self.current[m.key].setData([], [])
             if m.key not in self._hidden:
                 starts_x.append(m.start[0])
                 starts_y.append(m.start[1])

@@ -1,6 +1,7 @@
 """Contour lines and colour levels for a gridded landscape (NumPy + contourpy, no Qt)."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import contourpy
@@ -24,11 +25,55 @@ class LandscapeView:
     connect: np.ndarray
     minima: np.ndarray       # (k, 2)
     version: int = 0
+    note: str = ""           # how the picture was made, when it is not J over every example
+
+
+# A picture costs grid points × the per-example terms each one sums. Above this many terms
+# (about a second on a laptop core) the picture averages over a fixed sample of the examples
+# on a coarser grid: any N then draws in about the same time. The runs always use every example.
+GRID_BUDGET = 25_000_000
+# The real network's plane costs a forward pass per grid point and drawn example: its grid
+# shrinks (never below 96², the window's) so that it stays within the cost of 96² × 4,096.
+PLANE_BUDGET = 96 * 96 * 4096
+MIN_PLANE_RESOLUTION = 96
+COARSE_RESOLUTION = 160
+PICTURE_SEED = 0x6D0C
+
+
+@dataclass(frozen=True)
+class GridPlan:
+    """How a landscape's picture is computed: the grid size and, above the budget, a sample."""
+
+    resolution: int
+    examples: np.ndarray | None   # indices of the sampled examples, or None for all of them
+    note: str = ""
+
+
+def grid_plan(landscape, resolution: int = 220, budget: int = GRID_BUDGET) -> GridPlan:
+    """The bounded-cost plan for ``landscape``'s picture (pure: no grid is computed)."""
+    if not hasattr(landscape, "grid_terms"):   # the MLP plane: fewer points, every drawn example
+        drawn = len(getattr(landscape, "x", ())) or 1
+        fits = int(math.sqrt(PLANE_BUDGET / drawn))
+        return GridPlan(min(resolution, max(MIN_PLANE_RESOLUTION, fits)), None)
+    terms = int(landscape.grid_terms)
+    if resolution * resolution * terms <= budget:
+        return GridPlan(resolution, None)
+    resolution = min(resolution, COARSE_RESOLUTION)
+    sample = max(1, budget // (resolution * resolution))
+    if 5 * sample >= 4 * terms:   # nearly all of them: not worth a sample (at most 1.25x budget)
+        return GridPlan(resolution, None)
+    rng = np.random.default_rng(PICTURE_SEED)
+    examples = np.sort(rng.choice(landscape.n, size=sample, replace=False))
+    note = (f"the picture averages a fixed sample of {sample:,} of the {landscape.n:,} examples; "
+            f"the runs use all of them")
+    return GridPlan(resolution, examples, note)
 
 
 def display_levels(Z: np.ndarray) -> tuple[np.ndarray, bool]:
     """The image to colour: log10 of J above its minimum when J spans many orders of magnitude."""
     finite = np.isfinite(Z)
+    if not finite.any():
+        return np.zeros_like(Z), False
     low, high = np.min(Z[finite]), np.max(Z[finite])
     span = high - low
     if span <= 0:
@@ -43,6 +88,8 @@ def display_levels(Z: np.ndarray) -> tuple[np.ndarray, bool]:
 def contour_levels(Z: np.ndarray, count: int = 18) -> np.ndarray:
     """Levels spaced evenly in the displayed scale, so lines are dense near the minimum."""
     finite = Z[np.isfinite(Z)]
+    if finite.size == 0:
+        return np.zeros(0)
     low, high = finite.min(), np.quantile(finite, 0.98)
     if high <= low:
         return np.array([low])
@@ -52,7 +99,10 @@ def contour_levels(Z: np.ndarray, count: int = 18) -> np.ndarray:
 
 def contour_lines(xs, ys, Z, levels) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """All contour lines of ``levels`` as x, y arrays with a pyqtgraph connect array."""
-    gen = contourpy.contour_generator(xs, ys, np.where(np.isfinite(Z), Z, np.nanmax(Z)),
+    finite = np.isfinite(Z)
+    if len(levels) == 0 or not finite.any():
+        return np.zeros(0), np.zeros(0), np.zeros(0, bool)
+    gen = contourpy.contour_generator(xs, ys, np.where(finite, Z, np.max(Z[finite])),
                                       line_type=contourpy.LineType.ChunkCombinedOffset)
     xs_out, ys_out, connect = [], [], []
     for level in levels:
@@ -70,14 +120,26 @@ def contour_lines(xs, ys, Z, levels) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return np.concatenate(xs_out), np.concatenate(ys_out), np.concatenate(connect)
 
 
-def landscape_view(landscape, resolution: int = 220, version: int = 0) -> LandscapeView:
+def landscape_view(landscape, resolution: int = 220, version: int = 0,
+                   should_stop=None) -> LandscapeView:
+    """The picture of ``landscape`` at a bounded cost (see ``grid_plan``).
+
+    ``should_stop()`` is asked between chunks of the grid; when it returns True the evaluation
+    ends with ``gdviz.core.landscapes.GridCancelled`` within a few milliseconds, so a window
+    can close or a signal be honoured in the middle of preparing a large landscape.
+    """
     (x0, x1), (y0, y1) = landscape.bounds
-    xs, ys = np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution)
+    plan = grid_plan(landscape, resolution)
+    xs, ys = np.linspace(x0, x1, plan.resolution), np.linspace(y0, y1, plan.resolution)
     with np.errstate(all="ignore"):
-        Z = np.asarray(landscape.loss_grid(xs, ys), float)
-    image, log_scaled = display_levels(Z)
-    levels = contour_levels(Z)
-    lx, ly, connect = contour_lines(xs, ys, Z, levels)
+        if hasattr(landscape, "grid_terms"):
+            Z = landscape.loss_grid(xs, ys, should_stop=should_stop, examples=plan.examples)
+        else:   # the MLP plane: its own coarse grid and batched evaluation
+            Z = landscape.loss_grid(xs, ys)
+        Z = np.asarray(Z, float)
+        image, log_scaled = display_levels(Z)
+        levels = contour_levels(Z)
+        lx, ly, connect = contour_lines(xs, ys, Z, levels)
     return LandscapeView(landscape.title, tuple(landscape.param_names), xs, ys, Z, image,
                          log_scaled, levels, lx, ly, connect, np.asarray(landscape.minima, float),
-                         version)
+                         version, plan.note)

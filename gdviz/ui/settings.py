@@ -11,6 +11,7 @@ test or by the exporter stays independent of whatever the user has saved).
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, QSize, QStandardPaths
@@ -74,16 +75,41 @@ def last_scenario_reference() -> str | None:
     return str(value) if value else None
 
 
+_dropped_notice: str | None = None   # said once, in the status bar of the next window
+
+
+def load_last_scenario():
+    """The remembered last scenario, or None. One that no longer loads (deleted, broken, now a
+    device or a FIFO: never read past a size cap, never waited on) is forgotten, with a notice
+    on stderr and, once, in the window's status bar."""
+    global _dropped_notice
+    from gdviz.core.messages import clip
+    from gdviz.scenario import load
+    ref = last_scenario_reference()
+    if not ref:
+        return None
+    try:
+        return load(ref)
+    except Exception as exc:   # whatever is wrong with it, the app must still start
+        s = open_settings()
+        s.remove("scenario/last")
+        s.sync()
+        _dropped_notice = f"Forgot the last scenario, which no longer opens: {clip(str(exc), 160)}"
+        print(f"gdviz: note: {_dropped_notice}", file=sys.stderr)
+        return None
+
+
+def take_dropped_notice() -> str | None:
+    """The notice about a forgotten last scenario, once."""
+    global _dropped_notice
+    notice, _dropped_notice = _dropped_notice, None
+    return notice
+
+
 def startup_scenario(default: str = "default"):
     """The scenario to open when none was named: the last one used, else *default*."""
-    from gdviz.scenario import ScenarioError, load
-    ref = last_scenario_reference()
-    if ref:
-        try:
-            return load(ref)
-        except (ScenarioError, ValueError, OSError):
-            pass
-    return load(default)
+    from gdviz.scenario import load
+    return load_last_scenario() or load(default)
 
 
 class WindowSettings:
@@ -129,18 +155,36 @@ class WindowSettings:
 
     def _offer_last_scenario(self) -> None:
         """File ▸ Reopen: the scenario used last time (plain `gdviz` opens 'default')."""
-        from gdviz.scenario import ScenarioError, load
         ref = last_scenario_reference()
         menu = self.file_menu
-        if not ref or ref == scenario_reference(self.window.scenario):
-            return
-        try:
-            scenario = load(ref)
-        except (ScenarioError, ValueError, OSError):
+        if ref and ref != scenario_reference(self.window.scenario):
+            scenario = load_last_scenario()
+        else:
+            scenario = None
+        notice = take_dropped_notice()
+        if notice:
+            self.window.statusBar().showMessage(notice, 15_000)
+        if scenario is None:
             return
         action = menu.addAction(f"Reopen “{scenario.title or scenario.name}” (used last time)")
-        action.triggered.connect(lambda: self.window.load_scenario(load(ref)))
+        action.triggered.connect(lambda: self.reopen(ref, action))
         menu.insertAction(menu.actions()[0], action)
+
+    def reopen(self, ref: str, action=None) -> bool:
+        """File ▸ Reopen: load *ref* again. A file that broke or went away since start-up is
+        said in the status bar (and the menu entry removed); the run on screen is kept."""
+        from gdviz.core.messages import clip
+        from gdviz.scenario import ScenarioError, load
+        try:
+            scenario = load(ref)
+        except (ScenarioError, ValueError, OSError) as exc:
+            self.window.statusBar().showMessage(
+                f"Could not reopen the last scenario: {clip(str(exc), 160)}", 15_000)
+            if action is not None:
+                self.file_menu.removeAction(action)
+            return False
+        self.window.load_scenario(scenario)
+        return True
 
     # writing ----------------------------------------------------------------------------------
     def save(self) -> None:
