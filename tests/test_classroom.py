@@ -464,3 +464,24 @@ def test_a_worker_less_copy_keeps_its_theme_to_itself(qtbot, window):
         copy.close()
         copy.deleteLater()
         QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def test_reopen_of_a_scenario_that_broke_since_start_up_says_so(qtbot, tmp_path, make_window):
+    """File ▸ Reopen on a file deleted after start-up: a status-bar line, the run on screen kept
+    (it raised uncaught before)."""
+    from gdviz.ui.settings import open_settings
+    path = tmp_path / "mine.toml"
+    path.write_text('name = "mine"\nlandscape = "ravine"\n', encoding="utf-8")
+    s = open_settings()
+    s.setValue("scenario/last", str(path))
+    s.sync()
+    w = make_window("default", show=False)
+    w.restore_settings()
+    reopen = [a for a in w.file_menu.actions() if a.text().startswith("Reopen")]
+    assert len(reopen) == 1
+    path.unlink()
+    reopen[0].trigger()
+    assert "Could not reopen" in w.statusBar().currentMessage()
+    assert "mine.toml" in w.statusBar().currentMessage()
+    assert w.scenario.name == "default"
+    assert not [a for a in w.file_menu.actions() if a.text().startswith("Reopen")]

@@ -382,3 +382,19 @@ def test_dialog_says_why_it_refuses(default, tmp_path, qtbot):
         dialog.start_export()
     assert "does not exist" in dialog.status.text()
     assert not dialog.running and dialog.export_button.isEnabled()
+
+
+@pytest.mark.parametrize("name, words", [("x" * 300 + ".png", "too long"),
+                                         ("/proc/gdviz-x.png", "")])
+def test_dialog_refuses_an_impossible_target_in_one_line(default, tmp_path, qtbot, name, words):
+    """Over-long names and folders that cannot take a file: a message, not an exception."""
+    from gdviz.export.dialog import ExportDialog
+
+    dialog = ExportDialog(default, directory=tmp_path)
+    qtbot.addWidget(dialog)
+    dialog.path_edit.setText(name if name.startswith("/") else str(tmp_path / name))
+    with qtbot.waitSignal(dialog.failed_export):
+        dialog.start_export()
+    assert dialog.status.text().startswith("Could not export:") and words in dialog.status.text()
+    assert not dialog.running and dialog.export_button.isEnabled()
+    assert not list(tmp_path.iterdir())

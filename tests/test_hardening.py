@@ -387,3 +387,19 @@ def test_a_long_advance_between_two_frames_honours_a_stop(tmp_path, qapp, monkey
     assert all(np.array_equal(a.theta, b.theta) for a, b in zip(chunked.runs, whole.runs))
     plain.cancel()
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_a_closing_window_cancels_the_landscape_grid_in_progress(qapp):
+    """Closing asks the worker to stop first: a large landscape's grid ends between chunks
+    instead of blocking the close (27 s for logistic regression with N = 20000 before)."""
+    from gdviz.experiment import Experiment
+    from gdviz.ui.worker import SimulationWorker
+    experiment = Experiment(load("logistic").with_changes(n_examples=20000))
+    worker = SimulationWorker(experiment)
+    shown = []
+    worker.landscape_ready.connect(shown.append)
+    worker.sync()                       # builds the engine and draws the picture once
+    assert len(shown) == 1
+    worker.request_stop()
+    worker._emit_landscape()            # as the worker would, mid-preparation
+    assert len(shown) == 1              # cancelled, not drawn

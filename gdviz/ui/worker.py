@@ -60,6 +60,8 @@ class SimulationWorker(QObject):
         self._plane_version = None
         self._view_ready = threading.Event()
         self._view_ready.set()
+        # set from the GUI thread: long preparations (a large landscape's grid) end early
+        self._stop_requested = threading.Event()
         self._last_emit = -1.0
         self.snapshots_emitted = 0
         self.emit_times: deque[float] = deque(maxlen=600)  # for tests and benchmarks
@@ -82,6 +84,11 @@ class SimulationWorker(QObject):
         if self._timer is not None:
             self._timer.stop()
         self._playing = False
+
+    def request_stop(self):
+        """Called from the GUI thread before ``shutdown``: a grid being computed now ends
+        within a few milliseconds instead of running to its end."""
+        self._stop_requested.set()
 
     def frame_drawn(self):
         """Called from the GUI thread once it has drawn a snapshot: the next one may come."""
@@ -157,13 +164,20 @@ class SimulationWorker(QObject):
 
     # internals ------------------------------------------------------------------------------
     def _emit_landscape(self):
+        from gdviz.core.landscapes import GridCancelled
         from gdviz.ui.contours import landscape_view
         sim = self._sim
         self._plane_version = sim.plane_version if sim.is_mlp else None
         # the MLP plane costs a batched forward pass per grid point: a coarser grid keeps it quick
         resolution = 96 if sim.is_mlp else 220
-        self.landscape_ready.emit(landscape_view(sim.landscape, resolution,
-                                                 self.experiment.generation))
+        try:
+            view = landscape_view(sim.landscape, resolution, self.experiment.generation,
+                                  should_stop=self._stop_requested.is_set)
+        except GridCancelled:   # the window is closing
+            return
+        self.landscape_ready.emit(view)
+        if view.note:
+            self.notice.emit(view.note)
 
     def _emit_state(self):
         self.state_changed.emit(WorkerState(self._playing, self._speed,
@@ -240,6 +254,7 @@ class WorkerThread(QObject):
         """Stop the timer in the worker's own thread, quit its loop and wait for it."""
         if not self.thread.isRunning():
             return True
+        self.worker.request_stop()
         from PySide6.QtCore import QMetaObject
         QMetaObject.invokeMethod(self.worker, "shutdown", Qt.ConnectionType.BlockingQueuedConnection)
         self.thread.quit()
