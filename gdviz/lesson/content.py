@@ -17,7 +17,8 @@ from gdviz.resources import resources_dir
 METHOD_KEYS = ("full_batch", "mini_batch", "stochastic")
 # Names a formula's `live` template may use; gdviz.lesson.live fills them in.
 LIVE_NAMES = frozenset(
-    {"N", "B", "updates", "lr", "g", "gfull", "step", "measured", "predicted", "trace"})
+    {"N", "B", "updates", "lr", "g", "gfull", "step", "measured", "predicted", "trace",
+     "measured_pm", "draws", "gnorm2", "bsimple"})
 
 
 class LessonContentError(ValueError):

@@ -346,6 +346,16 @@ class MlpSimulation(ClockedRuns):
                                         plane_bounds(points, self.plane.scale),
                                         self.plane_version, self.dataset.n_train)
 
+    def measure_noise(self, key: str, rng: np.random.Generator):
+        """Gradient noise of method ``key``'s batches at its current weights (a
+        gdviz.core.noise.NoiseMeasurement over the full weight vector), or None once diverged."""
+        from gdviz.mlp.noise import measure_noise
+        r = self.run(key)
+        if not np.all(np.isfinite(r.w)):
+            return None
+        return self._guarded(lambda: measure_noise(self.spec, r.trainer.w, self.x, self.y,
+                                                   r.batch_size, rng))
+
     # the Simulation surface -----------------------------------------------------------------
     @property
     def n(self) -> int:

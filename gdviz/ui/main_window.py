@@ -422,7 +422,10 @@ class MainWindow(QMainWindow):
             grad_full=(float(m.grad_full[0]), float(m.grad_full[1])),
             noise_measured=noise.measured if noise else None,
             noise_predicted=noise.predicted if noise else None,
-            trace_sigma=noise.trace_sigma if noise else None)
+            trace_sigma=noise.trace_sigma if noise else None,
+            noise_stderr=noise.stderr if noise else None,
+            noise_draws=noise.draws if noise else None,
+            grad_norm2=noise.grad_norm2 if noise else None)
 
     def _update_live(self) -> None:
         values = self.live_values()

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from PySide6.QtCore import QObject, QThread, QTimer, Qt, Signal, Slot
 
-from gdviz.core.noise import measured_noise, noise_stats
+from gdviz.core.noise import measure_noise
 from gdviz.core.scenario import Scenario
 from gdviz.core.simulation import Hyper
 
@@ -32,9 +32,12 @@ class NoiseInfo:
 
     method: str
     batch_size: int
-    measured: float
+    measured: float             # mean over ``draws`` sampled batches, ± ``stderr``
     predicted: float
     trace_sigma: float
+    stderr: float | None = None
+    draws: int | None = None
+    grad_norm2: float | None = None   # |grad J|^2, for the noise scale tr Sigma / |grad J|^2
 
 
 @dataclass(frozen=True)
@@ -297,18 +300,18 @@ class SimulationWorker(QObject):
 
     def _emit_noise(self):
         sim = self._sim
-        landscape = sim.landscape
-        if not hasattr(landscape, "example_grads"):
-            return  # the MLP mode measures its own noise
         run = sim.run(self._selected)
-        theta = run.theta
-        if not np.all(np.isfinite(theta)):
+        if hasattr(sim, "measure_noise"):        # MLP: per-example gradients of the network
+            m = sim.measure_noise(run.key, self._noise_rng)
+        elif np.all(np.isfinite(run.theta)):
+            m = measure_noise(sim.landscape, run.theta, run.batch_size, self._noise_rng)
+        else:
+            m = None
+        if m is None:
             return
-        stats = noise_stats(landscape, theta)
-        measured = measured_noise(landscape, theta, run.batch_size, self._noise_rng, draws=200)
-        self.noise_ready.emit(NoiseInfo(run.key, run.batch_size, measured,
-                                        stats.predicted(landscape.n, run.batch_size),
-                                        stats.trace_sigma))
+        self.noise_ready.emit(NoiseInfo(run.key, run.batch_size, m.measured, m.predicted,
+                                        m.stats.trace_sigma, m.stderr, m.draws,
+                                        m.stats.grad_norm2))
 
 
 def _data_fields(s: Scenario):
