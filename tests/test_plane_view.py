@@ -54,6 +54,8 @@ def test_canvas_draws_a_colour_bar_with_the_scale(qtbot):
 
 def test_mlp_legend_shows_each_networks_loss_beside_the_planes(qtbot):
     torch = pytest.importorskip("torch")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)      # as the app runs it: faster for tiny kernels on a busy machine
     from gdviz.core.simulation import Hyper
     from gdviz.mlp.datasets import make_dataset
     from gdviz.mlp.model import to_module
@@ -78,3 +80,4 @@ def test_mlp_legend_shows_each_networks_loss_beside_the_planes(qtbot):
         assert loss == pytest.approx(ref, rel=2e-3)           # shown to 3 digits
         drawn = float(sim.landscape.loss(run.theta))          # the surface under the marker
         assert plane == pytest.approx(drawn, rel=2e-3)
+    torch.set_num_threads(threads)

@@ -72,6 +72,7 @@ class SimulationWorker(QObject):
         self._selected = "mini_batch"
         self._last_noise = 0.0
         self._noise_rng = np.random.default_rng(0)
+        self._noise_cost = 0.0           # seconds the last noise measurement took
         self._behind = False
         self._plane_version = None
         self._plane_time = 0.0
@@ -266,9 +267,11 @@ class SimulationWorker(QObject):
                 self._emit_state()
         if getattr(sim, "plane_version", None) != self._plane_version:
             self._emit_landscape()
-        if now - self._last_noise > NOISE_INTERVAL_S:
+        # a costly measurement (a big network) comes less often: at most ~10 % of the time
+        if now - self._last_noise > max(NOISE_INTERVAL_S, 10 * self._noise_cost):
             self._last_noise = now
             self._emit_noise()
+            self._noise_cost = time.perf_counter() - now
         emit_time = time.perf_counter()
         # Latest-only hand-off: while the GUI has not drawn the last snapshot, newer states wait
         # here (and replace each other) instead of piling up in the GUI's event queue.
