@@ -242,16 +242,28 @@ class ContourCanvas(pg.PlotWidget):
         self.colorbar.axis.setLabel(scale.title)
 
     def _show_plane_note(self, snap: SimSnapshot) -> None:
-        """MLP mode: one line above the plane on what its markers and the legend's numbers are."""
-        mlp = any(hasattr(m.extra, "plane_loss") for m in snap.methods)
-        # two short lines: a long title would widen the plot past the colour bar
-        note = ("Weights off the plane are drawn at their projection onto it.<br>"
-                "Legend: each network's own loss · the plane's loss under its marker."
-                if mlp else "")
+        """MLP mode: above the plane, that markers are projections, and each network's own
+        training loss beside the loss the plane shows under its marker. (Above the plot, not
+        in the legend or beside the markers, so it never hides a marker.)"""
+        rows = [m for m in snap.methods if hasattr(m.extra, "plane_loss")]
+        note = ""
+        if rows:
+            losses = "&nbsp;&nbsp;&nbsp;&nbsp;".join(
+                f'<b style="color:{self.theme.color(m.key)}">{METHOD_LABELS[m.key]}</b> '
+                f"{_loss_text(m.extra.true_loss)} | {_loss_text(m.extra.plane_loss)}"
+                for m in rows if m.key not in self._hidden)
+            note = ("Weights off the plane are drawn at their projection onto it.<br>"
+                    "Training loss of each network | of the plane under its marker:<br>"
+                    + losses)
         if note != self._plane_note:
             self._plane_note = note
-            self.getPlotItem().setTitle(note or None, size=getattr(self, "_title_size", "10pt"),
-                                        color=self.theme.foreground)
+            plot = self.getPlotItem()
+            plot.setTitle(note or None, size=getattr(self, "_title_size", "10pt"),
+                          color=self.theme.foreground)
+            if note:   # pyqtgraph sizes the title row for one line of about 10 pt
+                height = plot.titleLabel.item.boundingRect().height() + 4
+                plot.titleLabel.setMaximumHeight(height)
+                plot.layout.setRowFixedHeight(0, height)
 
     def fit(self) -> None:
         if self._view is None:
@@ -313,9 +325,6 @@ class ContourCanvas(pg.PlotWidget):
         for m in self._snapshot.methods:
             label = self.legend.getLabel(self.trails[m.key])
             text = f"{METHOD_LABELS[m.key]}  (B = {m.batch_size})"
-            if hasattr(m.extra, "plane_loss"):   # MLP: the network's loss and the plane's
-                text += (f"   loss {_loss_text(m.extra.true_loss)}"
-                         f" · plane {_loss_text(m.extra.plane_loss)}")
             if label is not None and self._legend_texts.get(m.key) != text:
                 self._legend_texts[m.key] = text
                 label.setText(text, size=self.legend.opts["labelTextSize"],
