@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gdviz import scenario as sc
-from gdviz.core.noise import measured_noise, noise_stats
+from gdviz.core.noise import measure_noise
 from gdviz.scenario import Scenario
 
 # applied to the running engine from its next update on; any other field starts a new run
@@ -31,7 +31,6 @@ VIEW_FIELDS = frozenset({"name", "title", "description", "note", "speed", "sourc
 # the data behind the landscape: a change needs a new landscape (and a new contour grid)
 DATA_FIELDS = frozenset({"landscape", "function", "n_examples", "noise", "seed", "xlim", "ylim",
                          "mlp"})
-NOISE_DRAWS = 200
 PLANE_INTERVAL_S = 3.0      # MLP mode: the loss plane is laid anew at most this often
 MLP_START_NOTICE = ("In the real-network mode all three methods start from the same initial "
                     "weights, the origin of the plane.")
@@ -43,9 +42,12 @@ class NoiseInfo:
 
     method: str
     batch_size: int
-    measured: float
+    measured: float             # mean over ``draws`` sampled batches, ± ``stderr``
     predicted: float
     trace_sigma: float
+    stderr: float | None = None
+    draws: int | None = None
+    grad_norm2: float | None = None   # |grad J|^2, for the noise scale tr Sigma / |grad J|^2
 
 
 @dataclass(frozen=True)
@@ -186,20 +188,23 @@ class Experiment:
         return scenario.build(landscape, self.trail_capacity)
 
     def measure_noise(self, key: str, rng: np.random.Generator) -> NoiseInfo | None:
-        """Gradient noise of method *key* at its current θ, measured from per-example gradients
-        (the real network measures its own)."""
+        """Gradient noise of method *key* at its current θ: the scatter of sampled batches'
+        gradients around the full gradient, ± its standard error, beside the prediction from
+        all N per-example gradients (the real network measures its own)."""
         sim = self.sim
-        if sim is None or sim.is_mlp:
+        if sim is None:
             return None
         run = sim.run(key)
-        theta = run.theta
-        if not np.all(np.isfinite(theta)):
+        if sim.is_mlp:
+            m = sim.measure_noise(run.key, rng)
+        elif np.all(np.isfinite(run.theta)):
+            m = measure_noise(sim.landscape, run.theta, run.batch_size, rng)
+        else:
+            m = None
+        if m is None:
             return None
-        landscape = sim.landscape
-        stats = noise_stats(landscape, theta)
-        measured = measured_noise(landscape, theta, run.batch_size, rng, draws=NOISE_DRAWS)
-        return NoiseInfo(run.key, run.batch_size, measured,
-                         stats.predicted(landscape.n, run.batch_size), stats.trace_sigma)
+        return NoiseInfo(run.key, run.batch_size, m.measured, m.predicted, m.stats.trace_sigma,
+                         m.stderr, m.draws, m.stats.grad_norm2)
 
     def recompute_plane(self) -> bool:
         """MLP mode: lay the loss plane through the current weights again."""

@@ -302,6 +302,7 @@ def test_live_latex_shows_floor_when_last_batch_is_dropped(lesson):
 
 def test_unknown_noise_reads_not_yet(lesson):
     v = LiveValues(1000, 32, 32, 0.05, "mini_batch", (0.0, 0.0), (0.0, 0.0))
-    predicted, measured = live_latex(lesson.formula("gradient_noise"), v)
+    predicted, measured, scale = live_latex(lesson.formula("gradient_noise"), v)
     assert predicted == r"\text{predicted: }\text{not yet}"
     assert measured == r"\text{measured: }\text{not yet}"
+    assert scale == r"\text{noise scale: }\text{not yet}"

@@ -269,25 +269,80 @@ def test_plane_is_right():
     sim = small_sim(n=100, batch_size=10, epochs=3, optimizer="adam", lr=0.02)
     sim.run_to_end()   # the plane is re-aimed at the final weights when every run stops
     land, plane = sim.landscape, sim.plane
-    assert land.param_names == ("plane axis 1 (full batch)", "plane axis 2 (stochastic)")
+    assert land.param_names == ("plane axis 1 (fit to the three runs)",
+                                "plane axis 2 (fit to the three runs)")
     np.testing.assert_allclose(plane.basis @ plane.basis.T, np.eye(2), atol=1e-12)
-    for key in ("full_batch", "stochastic"):
-        run = sim.run(key)
-        assert float(plane.distance(run.w)) < 1e-9 * (1 + np.linalg.norm(run.w))
-        # the loss drawn at the grid node the point projects to is the point's own loss
+    snap = sim.snapshot()
+    for run in sim.runs:
+        # coordinates are the least-squares ones; the distance is what is left over
+        resid = run.w - plane.origin - run.theta @ plane.basis
+        np.testing.assert_allclose(plane.basis @ resid, 0.0, atol=1e-8)
+        m = snap.method(run.key)
+        assert m.extra.plane_distance == pytest.approx(np.linalg.norm(resid))
+        # under the marker: the loss the surface shows there, and the network's own loss
         c = run.theta
         xs = np.array([land.bounds[0][0], c[0], land.bounds[0][1]])
         ys = np.array([land.bounds[1][0], c[1], land.bounds[1][1]])
-        Z = land.loss_grid(xs, ys)
-        assert Z.shape == (3, 3)
-        assert Z[1, 1] == pytest.approx(run.loss, rel=1e-4)
+        assert land.loss_grid(xs, ys)[1, 1] == pytest.approx(m.extra.plane_loss, rel=1e-6)
+        model = to_module(sim.spec, torch.tensor(run.w, dtype=torch.float32))
+        with torch.no_grad():
+            ref = torch.nn.BCEWithLogitsLoss()(model(sim.x), sim.y)
+        assert m.extra.true_loss == pytest.approx(float(ref), rel=1e-5)
+        assert m.extra.true_loss == pytest.approx(run.loss, rel=1e-5)
     assert float(land.loss(np.zeros(2))) == pytest.approx(sim.run("full_batch").start_loss, rel=1e-5)
-    # the mini-batch is off the plane; its coordinates are the least-squares ones
-    mini = sim.run("mini_batch")
-    resid = mini.w - plane.origin - mini.theta @ plane.basis
-    np.testing.assert_allclose(plane.basis @ resid, 0.0, atol=1e-8)
-    assert sim.snapshot().method("mini_batch").extra.plane_distance == pytest.approx(
-        np.linalg.norm(resid))
+    # the fit is at least as close to the three networks as the old plane through the ends of
+    # full batch and stochastic, which left the mini-batch off it
+    ends = np.array([r.w for r in sim.runs]) - plane.origin
+    assert _residual(ends, plane.basis) <= _residual(ends, _old_plane(ends[0], ends[2])) + 1e-12
+    assert _residual(ends[1:2], _old_plane(ends[0], ends[2])) > (0.05 * np.linalg.norm(ends[1])) ** 2
+
+
+def _old_plane(a, b):
+    e1 = a / np.linalg.norm(a)
+    b = b - (b @ e1) * e1
+    return np.array([e1, b / np.linalg.norm(b)])
+
+
+def _residual(d, basis):
+    """Summed squared distance of displacements d (m, P) from the plane through 0 on basis."""
+    return float(np.sum((d - d @ basis.T @ basis) ** 2))
+
+
+def test_three_displacements_in_a_plane_all_lie_on_it():
+    from gdviz.mlp.plane import make_plane
+    spec = MlpSpec((2, 8, 8, 1))
+    rng = np.random.default_rng(3)
+    origin = rng.normal(size=spec.n_params)
+    a, b = rng.normal(size=(2, spec.n_params))
+    cases = {("fit to the three runs", "fit to the three runs"): (a, a - 0.5 * b, b),
+             ("fit to the three runs", "random direction"): (a, 2 * a, -3 * a)}
+    for axes, d in cases.items():
+        ends = dict(zip(("full batch", "mini-batch", "stochastic"), [origin + x for x in d]))
+        plane = make_plane(spec, origin, ends, "trajectories", seed=0)
+        assert plane.axes == axes
+        np.testing.assert_allclose(plane.basis @ plane.basis.T, np.eye(2), atol=1e-12)
+        for w in ends.values():
+            assert float(plane.distance(w)) < 1e-9 * np.linalg.norm(w - origin)
+            np.testing.assert_allclose(origin + plane.coords(w) @ plane.basis, w, atol=1e-9)
+
+
+def test_best_fit_plane_beats_the_old_plane_for_random_cases():
+    from gdviz.mlp.plane import make_plane
+    spec = MlpSpec((2, 6, 1))
+    rng = np.random.default_rng(8)
+    for _ in range(50):
+        origin = rng.normal(size=spec.n_params)
+        d = rng.normal(size=(3, spec.n_params)) * rng.uniform(0.01, 3, size=(3, 1))
+        ends = dict(zip(("full batch", "mini-batch", "stochastic"), origin + d))
+        plane = make_plane(spec, origin, ends, "trajectories", seed=1)
+        best = _residual(d, plane.basis)
+        assert best <= _residual(d, _old_plane(d[0], d[2])) + 1e-12
+        # the optimum: no other plane through the start does better (Eckart–Young)
+        sing = np.linalg.svd(d, compute_uv=False)
+        assert best == pytest.approx(float(sing[2] ** 2), rel=1e-9)
+        # Plane.distance agrees with the residual
+        dist = [float(plane.distance(origin + di)) ** 2 for di in d]
+        assert sum(dist) == pytest.approx(best, rel=1e-9)
 
 
 def test_grid_in_one_batch_equals_points_one_by_one():
@@ -316,7 +371,8 @@ def test_before_any_movement_the_plane_is_random_filter_normalised():
     sim.advance_to(120)   # one full-batch update: examples clock, N = 120
     v = sim.plane_version
     sim.recompute_plane()
-    assert sim.plane_version == v + 1 and sim.plane.axes == ("full batch", "stochastic")
+    assert sim.plane_version == v + 1
+    assert sim.plane.axes == ("fit to the three runs", "fit to the three runs")
     for r in sim.runs:   # trails re-projected onto the new plane
         np.testing.assert_allclose(r.coords.array()[-1], sim.plane.coords(r.w))
         np.testing.assert_allclose(r.coords.array()[0], 0.0, atol=1e-12)

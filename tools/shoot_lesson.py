@@ -25,7 +25,8 @@ def example_values(selected: str = "mini_batch", n: int = 1000, b: int = 32) -> 
     return LiveValues(
         n_examples=n, batch_size=b, updates_per_epoch=-(-n // b), lr=0.05, selected=selected,
         grad_estimate=(0.4132, -1.2875), grad_full=(0.3921, -1.1804),
-        noise_measured=0.02481, noise_predicted=predicted_noise(trace, n, b), trace_sigma=trace)
+        noise_measured=0.02481, noise_predicted=predicted_noise(trace, n, b), trace_sigma=trace,
+        noise_stderr=0.00063, noise_draws=4000, grad_norm2=1.5284)
 
 
 def shoot(out: Path, width: int, height: int) -> list[Path]:

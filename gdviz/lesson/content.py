@@ -21,7 +21,8 @@ RULE_KEYS = ("momentum", "nesterov", "rmsprop", "adam")
 # just ${update} stands for the live lines of the update rule in force.
 LIVE_NAMES = frozenset(
     {"N", "B", "updates", "lr", "g", "gfull", "step", "measured", "predicted", "trace",
-     "mu", "alpha", "b1", "b2", "t", "m", "v", "mhat", "vhat", "update"})
+     "mu", "alpha", "b1", "b2", "t", "m", "v", "mhat", "vhat", "update",
+     "measured_pm", "draws", "gnorm2", "bsimple"})
 
 
 class LessonContentError(ValueError):

@@ -21,7 +21,8 @@ class LiveValues:
     batch_size, updates_per_epoch, lr, grad_estimate and the noise values belong to the method
     named by ``selected`` ("full_batch" | "mini_batch" | "stochastic"); grad_full is the true
     gradient at that method's current θ. Noise is the total variance (trace of the covariance)
-    of g_𝓑 around the true gradient; ``None`` where not known yet.
+    of g_𝓑 around the true gradient; ``None`` where not known yet. The measured value is the
+    mean over ``noise_draws`` sampled batches, ± ``noise_stderr``; ``grad_norm2`` = |∇J|².
 
     All of them describe one step, the selected method's last: ``lr`` is the eta that step
     used, ``grad_estimate`` and ``grad_full`` were taken where it began, ``step`` is the
@@ -38,6 +39,9 @@ class LiveValues:
     noise_measured: float | None = None
     noise_predicted: float | None = None
     trace_sigma: float | None = None
+    noise_stderr: float | None = None
+    noise_draws: int | None = None
+    grad_norm2: float | None = None
     drop_last: bool = False         # the short last batch is dropped: ⌊N/B⌋ updates per epoch
     step: tuple[float, float] | None = None
     rule: object = None
@@ -77,6 +81,40 @@ def tex_number(x: float | None, digits: int = 3) -> str:
     return rf"{mantissa}\times 10^{{{int(exponent)}}}"
 
 
+def tex_measured(mean: float | None, stderr: float | None) -> str | None:
+    """mean ± standard error, the mean rounded to the error's second significant digit, so
+    every digit shown is one the measurement supports; the plain mean without an error."""
+    if mean is None or not math.isfinite(mean):
+        return None
+    if stderr is None or not math.isfinite(stderr):
+        return tex_number(mean)
+    if stderr == 0:
+        return rf"{tex_number(mean)} \pm 0"
+    place = math.floor(math.log10(stderr)) - 1          # decimal place of its 2nd digit
+    top = max(abs(mean), stderr)
+    if 1e-3 <= top < 1e5 and place >= -6:
+        decimals = max(0, -place)
+        return rf"{mean:.{decimals}f} \pm {stderr:.{decimals}f}"
+    exponent = math.floor(math.log10(top))
+    decimals = max(0, exponent - place)
+    scale = 10.0 ** exponent
+    return (rf"\left({mean / scale:.{decimals}f} \pm {stderr / scale:.{decimals}f}\right)"
+            rf"\times 10^{{{exponent}}}")
+
+
+def noise_scale(trace_sigma: float | None, grad_norm2: float | None) -> float | None:
+    """McCandlish's B_simple = tr Σ / |∇J|²: the batch size at which the averaging noise
+    tr Σ / B equals the squared gradient itself."""
+    if trace_sigma is None or grad_norm2 is None:
+        return None
+    return trace_sigma / grad_norm2 if grad_norm2 > 0 else math.inf
+
+
+def _tex_scale(x: float | None) -> str | None:
+    # zero gradient (a minimum, a saddle): any batch is all noise
+    return None if x is None else (r"\infty" if math.isinf(x) else tex_number(x))
+
+
 def tex_vector(v) -> str:
     # Braces make a leading minus unary: "(0.1, -0.5)", not "(0.1,  - 0.5)".
     return rf"\left({{{tex_number(float(v[0]))}}},\ {{{tex_number(float(v[1]))}}}\right)"
@@ -110,6 +148,10 @@ def live_fields(values: LiveValues) -> dict[str, str | None]:
         "measured": opt(values.noise_measured),
         "predicted": opt(values.noise_predicted),
         "trace": opt(values.trace_sigma),
+        "measured_pm": tex_measured(values.noise_measured, values.noise_stderr),
+        "draws": None if values.noise_draws is None else f"{values.noise_draws:,}".replace(",", r"\,"),
+        "gnorm2": opt(values.grad_norm2),
+        "bsimple": _tex_scale(noise_scale(values.trace_sigma, values.grad_norm2)),
     }
     fields.update(_rule_fields(values.rule))
     return fields

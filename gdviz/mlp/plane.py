@@ -1,10 +1,11 @@
 """A 2-D plane through weight space shared by the three methods, and the loss drawn on it.
 
-Origin: the common initial weights. Axes: (full-batch end - start) and (stochastic end -
-start), made orthonormal by Gram–Schmidt, so plane coordinates are distances in weight space,
-projection is a dot product, and what is left over is the distance from the plane. Where a
-trajectory gives no usable direction (no movement yet, or parallel to the other), a
-filter-normalised random direction (Li et al., 2018) stands in.
+Origin: the common initial weights. Axes: the best 2-D fit of the three methods' current
+displacements from the start (their first two right singular vectors), so the three networks
+lie as close to the plane as any plane through the start allows. Axes are orthonormal, so plane
+coordinates are distances in weight space, projection is a dot product, and what is left over
+is the distance from the plane. Where the runs give no usable direction (no movement yet, or
+all along one line), a filter-normalised random direction (Li et al., 2018) stands in.
 """
 from __future__ import annotations
 
@@ -58,22 +59,40 @@ def filter_normalised_direction(spec: MlpSpec, w: np.ndarray, rng: np.random.Gen
     return d
 
 
+def fit_directions(displacements: np.ndarray, tol: float) -> np.ndarray:
+    """Orthonormal rows spanning the best 2-D (or fewer) fit of ``displacements`` (m, P): the
+    plane through 0 whose summed squared distance to them is least (Eckart–Young). Directions
+    with a singular value at or below ``tol`` are dropped. Each axis is signed so that the
+    displacements' coordinates on it sum to a positive number (a stable orientation)."""
+    d = np.asarray(displacements, float)
+    if d.size == 0:
+        return np.zeros((0, d.shape[-1] if d.ndim == 2 else 0))
+    _, sing, vt = np.linalg.svd(d, full_matrices=False)
+    axes = vt[:2][sing[:2] > tol]
+    signs = np.where((d @ axes.T).sum(axis=0) < 0, -1.0, 1.0)
+    return axes * signs[:, None]
+
+
 def make_plane(spec: MlpSpec, origin: np.ndarray, ends: dict[str, np.ndarray], mode: str,
                seed: int) -> Plane:
-    """The plane through ``origin``; ``ends`` maps "full batch"/"stochastic" to weights."""
+    """The plane through ``origin``; ``ends`` maps method names to their current weights, and
+    in "trajectories" mode the plane is their best fit."""
     origin = np.asarray(origin, float)
     rng = np.random.default_rng([seed, 0x91A7E])
     randoms = [filter_normalised_direction(spec, origin, rng) for _ in range(2)]
     scale = float(np.linalg.norm(randoms[0]))
+    tol = DIRECTION_TOL * max(1.0, float(np.linalg.norm(origin)))
     candidates = []
     if mode == "trajectories":
-        candidates += [(name, np.asarray(w, float) - origin) for name, w in ends.items()
-                       if w is not None and np.all(np.isfinite(w))]
+        moved = [np.asarray(w, float) - origin for w in ends.values()
+                 if w is not None and np.all(np.isfinite(w))]
+        if moved:
+            candidates += [("fit to the three runs", a)
+                           for a in fit_directions(np.array(moved), tol)]
     candidates += [("random direction", r) for r in randoms]
-    tol = DIRECTION_TOL * max(1.0, float(np.linalg.norm(origin)))
     basis, names = [], []
     for name, d in candidates:
-        for e in basis:                      # Gram–Schmidt
+        for e in basis:                      # Gram–Schmidt (the fitted axes are orthonormal)
             d = d - (d @ e) * e
         norm = float(np.linalg.norm(d))
         if norm > tol:

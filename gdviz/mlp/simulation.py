@@ -52,6 +52,8 @@ class MlpMethodExtra:
     val_loss: float               # latest validation loss (nan without a validation set)
     val_loss_curve: np.ndarray    # (m, 2) decimated (clock, validation loss)
     plane_distance: float         # distance of the current weights from the plane
+    true_loss: float = math.nan   # training loss of the current weights (the network itself)
+    plane_loss: float = math.nan  # loss the drawn surface shows under the marker (projected)
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,7 @@ class MlpMethodRun(RunBase):
         self.loss_curve.append((0.0, self.loss))
         self.val_curve.append((0.0, self.val_loss))
         self._boundary = (-1, None)
+        self._marker_losses = (None, (math.nan, math.nan))
 
     # counters --------------------------------------------------------------------------------
     @property
@@ -214,11 +217,28 @@ class MlpMethodRun(RunBase):
             self._boundary = (self.updates, self.sim.predict_grid(self.trainer.w))
         return self._boundary[1]
 
+    def marker_losses(self) -> tuple[float, float]:
+        """(training loss of the current weights, loss the plane shows where they project);
+        recomputed only after new updates or on a new plane."""
+        key = (self.updates, self.sim.plane_version)
+        if self._marker_losses[0] != key:
+            w = self.weights.last
+            if np.all(np.isfinite(w)):
+                sim = self.sim
+                true = float(evaluate(sim.spec, self.trainer.w, sim.x, sim.y))
+                on_plane = float(sim.landscape.loss(sim.plane.coords(w)))
+            else:
+                true = on_plane = math.nan
+            self._marker_losses = (key, (true, on_plane))
+        return self._marker_losses[1]
+
     def snapshot(self) -> MethodSnapshot:
         plane = self.sim.plane
         w = self.weights.last
+        true_loss, plane_loss = self.marker_losses()
         extra = MlpMethodExtra(self.boundary(), self.val_loss, self.val_curve.array(),
-                               float(plane.distance(w)))
+                               float(plane.distance(w)), true_loss=true_loss,
+                               plane_loss=plane_loss)
         theta_before = plane.coords(self.w_before)
         instead = self.weights_instead()
         true_step = NAN2 if instead is None else plane.coords(instead) - theta_before
@@ -356,10 +376,10 @@ class MlpSimulation(ClockedRuns):
 
     # the plane -----------------------------------------------------------------------------
     def recompute_plane(self) -> None:
-        """Re-aim the plane at the current full-batch and stochastic weights, re-project all
-        trails, and bump ``plane_version`` (the view then re-reads ``landscape.loss_grid``)."""
-        ends = {"full batch": self.run("full_batch").weights.last,
-                "stochastic": self.run("stochastic").weights.last}
+        """Re-aim the plane at the three methods' current weights (their best 2-D fit),
+        re-project all trails, and bump ``plane_version`` (the view then re-reads
+        ``landscape.loss_grid``)."""
+        ends = {r.key: r.weights.last for r in self.runs}
         self.plane = make_plane(self.spec, self.origin, ends, self.plane_mode, self.seed)
         for r in self.runs:
             r.reproject(self.plane)
@@ -371,6 +391,16 @@ class MlpSimulation(ClockedRuns):
         self.landscape = PlaneLandscape(self.spec, self.plane, self.x, self.y,
                                         plane_bounds(points, self.plane.scale),
                                         self.plane_version, self.dataset.n_train)
+
+    def measure_noise(self, key: str, rng: np.random.Generator):
+        """Gradient noise of method ``key``'s batches at its current weights (a
+        gdviz.core.noise.NoiseMeasurement over the full weight vector), or None once diverged."""
+        from gdviz.mlp.noise import measure_noise
+        r = self.run(key)
+        if not np.all(np.isfinite(r.w)):
+            return None
+        return self._guarded(lambda: measure_noise(self.spec, r.trainer.w, self.x, self.y,
+                                                   r.batch_size, rng))
 
     # the Simulation surface -----------------------------------------------------------------
     @property

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QGraphicsItem
 
 from gdviz.core import METHOD_KEYS, METHOD_LABELS
 from gdviz.core.snapshot import SimSnapshot
-from gdviz.ui.contours import LandscapeView
+from gdviz.ui.contours import ColorScale, LandscapeView, color_scale
 from gdviz.ui.trail_layer import CachedTrail
 from gdviz.ui.theme import LIGHT, METHOD_SYMBOLS, Theme
 
@@ -153,6 +153,13 @@ class ContourCanvas(pg.PlotWidget):
             head.hide()
         self.arrow_note = pg.TextItem("", anchor=(1, 1))
         self.arrow_note.setParentItem(plot.getViewBox())
+        self.colorbar = pg.ColorBarItem(colorMap=theme.color_map(), interactive=False, width=14,
+                                        colorMapMenu=False)
+        self.colorbar.setImageItem(self.image, insert_in=plot)
+        self.colorbar.axis.enableAutoSIPrefix(False)   # tick labels are J itself, unscaled
+        self.colorbar.axis.setWidth(None)              # room for the labels at any font size
+        self._legend_texts: dict[str, str] = {}
+        self._plane_note = ""
         self.scene().sigMouseClicked.connect(self._on_scene_clicked)
         plot.getViewBox().sigResized.connect(self._place_arrow_note)
         self.apply_theme(theme)
@@ -189,6 +196,12 @@ class ContourCanvas(pg.PlotWidget):
             shaft.setPen(pg.mkPen(theme.color(key), width=3.5))
         self.arrow_note.setColor(theme.foreground)
         self.arrow_note.fill = pg.mkBrush(theme.background + "CC")
+        self.colorbar.setColorMap(theme.color_map())
+        self.colorbar.axis.setPen(theme.foreground)
+        self.colorbar.axis.setTextPen(theme.foreground)
+        self.colorbar.axis.label.setDefaultTextColor(pg.mkColor(theme.foreground))
+        self._legend_texts.clear()
+        self._plane_note = None
         self._restyle_markers()
         if self._snapshot is not None:
             self.show_snapshot(self._snapshot)
@@ -211,6 +224,13 @@ class ContourCanvas(pg.PlotWidget):
             axis.label.setFont(QFont("DejaVu Sans", max(9, round(11 * scale))))
         self.legend.setLabelTextSize(f"{max(9, round(10 * scale))}pt")
         self.arrow_note.setFont(QFont("DejaVu Sans", max(8, round(9 * scale))))
+        self.colorbar.axis.setStyle(tickFont=font)
+        self.colorbar.axis.label.setFont(QFont("DejaVu Sans", max(9, round(10 * scale))))
+        self._title_size = f"{max(9, round(10 * scale))}pt"
+        self._plane_note = None
+        self._legend_texts.clear()
+        if self._snapshot is not None:
+            self._show_plane_note(self._snapshot)
         for badge in self.badges.values():
             badge.setFont(QFont("DejaVu Sans", max(11, round(11 * scale)), QFont.Weight.Bold))
         self._place_arrow_note()
@@ -222,6 +242,7 @@ class ContourCanvas(pg.PlotWidget):
         xs, ys = view.xs, view.ys
         self.image.setImage(view.image, autoLevels=True)
         self.image.setRect(QRectF(xs[0], ys[0], xs[-1] - xs[0], ys[-1] - ys[0]))
+        self._set_color_scale(color_scale(view))
         self.contours.setData(view.line_x, view.line_y, connect=view.connect)
         if len(view.minima):
             self.minima.setData(view.minima[:, 0], view.minima[:, 1])
@@ -231,7 +252,38 @@ class ContourCanvas(pg.PlotWidget):
         plot.setLabel("bottom", view.param_names[0])
         plot.setLabel("left", view.param_names[1])
         plot.setTitle(None)
+        self._plane_note = None
         self.fit()
+
+    def _set_color_scale(self, scale: ColorScale) -> None:
+        self.color_scale = scale
+        self.colorbar.setLevels(scale.levels)
+        self.colorbar.axis.setTicks([list(scale.ticks), []])
+        self.colorbar.axis.setLabel(scale.title)
+
+    def _show_plane_note(self, snap: SimSnapshot) -> None:
+        """MLP mode: above the plane, that markers are projections, and each network's own
+        training loss beside the loss the plane shows under its marker. (Above the plot, not
+        in the legend or beside the markers, so it never hides a marker.)"""
+        rows = [m for m in snap.methods if hasattr(m.extra, "plane_loss")]
+        note = ""
+        if rows:
+            losses = "&nbsp;&nbsp;&nbsp;&nbsp;".join(
+                f'<b style="color:{self.theme.color(m.key)}">{METHOD_LABELS[m.key]}</b> '
+                f"{_loss_text(m.extra.true_loss)} | {_loss_text(m.extra.plane_loss)}"
+                for m in rows if m.key not in self._hidden)
+            note = ("Weights off the plane are drawn at their projection onto it.<br>"
+                    "Training loss of each network | of the plane under its marker:<br>"
+                    + losses)
+        if note != self._plane_note:
+            self._plane_note = note
+            plot = self.getPlotItem()
+            plot.setTitle(note or None, size=getattr(self, "_title_size", "10pt"),
+                          color=self.theme.foreground)
+            if note:   # pyqtgraph sizes the title row for one line of about 10 pt
+                height = plot.titleLabel.item.boundingRect().height() + 4
+                plot.titleLabel.setMaximumHeight(height)
+                plot.layout.setRowFixedHeight(0, height)
 
     def fit(self) -> None:
         if self._view is None:
@@ -262,7 +314,6 @@ class ContourCanvas(pg.PlotWidget):
 
     def show_snapshot(self, snap: SimSnapshot) -> None:
         """Draw one frame. Cheap: setData on items built once."""
-        previous = self._snapshot
         self._snapshot = snap
         starts_x, starts_y, starts_data, brushes, symbols = [], [], [], [], []
         for m in snap.methods:
@@ -288,18 +339,18 @@ class ContourCanvas(pg.PlotWidget):
         self.starts.setData(x=starts_x, y=starts_y, data=starts_data, brush=brushes, pen=pens,
                             symbol=symbols, size=16)
         self._draw_arrows(snap)
-        if previous is None or [m.batch_size for m in previous.methods] != \
-                [m.batch_size for m in snap.methods]:
-            self._relabel_legend()
+        self._show_plane_note(snap)
+        self._relabel_legend()
 
     def _relabel_legend(self) -> None:
         if self._snapshot is None:
             return
         for m in self._snapshot.methods:
             label = self.legend.getLabel(self.trails[m.key])
-            if label is not None:
-                label.setText(f"{METHOD_LABELS[m.key]}  (B = {m.batch_size})",
-                              size=self.legend.opts["labelTextSize"],
+            text = f"{METHOD_LABELS[m.key]}  (B = {m.batch_size})"
+            if label is not None and self._legend_texts.get(m.key) != text:
+                self._legend_texts[m.key] = text
+                label.setText(text, size=self.legend.opts["labelTextSize"],
                               color=self.theme.foreground)
 
     def _draw_arrows(self, snap: SimSnapshot) -> None:
@@ -422,6 +473,10 @@ def arrow_note(rule: str, scale: float) -> str:
     return (f"from ○, where the last step began (arrows ×{scale:.3g})\n"
             f"solid: step taken {STEP_RULES.get(rule, STEP_RULES['sgd'])}\n"
             f"dashed: the same step with ∇J in place of g")
+
+
+def _loss_text(x: float) -> str:
+    return f"{x:.3g}" if np.isfinite(x) else "–"
 
 
 def _clip_to_view(point, view: LandscapeView | None):

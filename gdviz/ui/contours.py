@@ -143,3 +143,49 @@ def landscape_view(landscape, resolution: int = 220, version: int = 0,
     return LandscapeView(landscape.title, tuple(landscape.param_names), xs, ys, Z, image,
                          log_scaled, levels, lx, ly, connect, np.asarray(landscape.minima, float),
                          version, plan.note)
+
+
+@dataclass(frozen=True)
+class ColorScale:
+    """What the colour bar beside a landscape says: its title, the range of the image values
+    it spans, and ticks (image value, label) labelled in units of J."""
+
+    title: str
+    levels: tuple[float, float]
+    ticks: tuple[tuple[float, str], ...]
+
+
+def color_scale(view: LandscapeView, max_ticks: int = 6) -> ColorScale:
+    """The colour bar for ``view``: J itself on a linear scale, or J − min J on a log scale
+    where the image is log-scaled (decades as ticks)."""
+    finite = view.image[np.isfinite(view.image)]
+    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    if hi <= lo:
+        hi = lo + 1.0
+    z = view.Z[np.isfinite(view.Z)]
+    z_min = float(z.min()) if z.size else 0.0
+    if view.log_scaled:
+        # display_levels: image = log10(J - min J + eps); eps from the image's own minimum
+        eps = 10.0 ** lo
+        first, last = math.ceil(math.log10(max(eps, 1e-300))), math.floor(hi)
+        step = max(1, math.ceil((last - first + 1) / max_ticks))
+        ticks = tuple((math.log10(10.0 ** k + eps), _decade(k))
+                      for k in range(first, last + 1, step)
+                      if lo <= math.log10(10.0 ** k + eps) <= hi)
+        return ColorScale("J − min J  (log scale)", (lo, hi), ticks)
+    # display_levels: image = J - min J
+    values = _nice_ticks(z_min + lo, z_min + hi, max_ticks)
+    return ColorScale("J  (linear scale)", (lo, hi),
+                      tuple((v - z_min, f"{v:.4g}") for v in values))
+
+
+def _decade(k: int) -> str:
+    return {0: "1", 1: "10", 2: "100", -1: "0.1", -2: "0.01", -3: "0.001"}.get(k, f"1e{k}")
+
+
+def _nice_ticks(low: float, high: float, count: int) -> list[float]:
+    raw = (high - low) / max(1, count)
+    mag = 10.0 ** math.floor(math.log10(raw)) if raw > 0 else 1.0
+    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+    first = math.ceil(low / step - 1e-9) * step
+    return [round(first + k * step, 12) for k in range(int((high - first) / step + 1e-9) + 1)]

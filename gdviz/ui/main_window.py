@@ -469,7 +469,10 @@ class MainWindow(QMainWindow):
             noise_predicted=noise.predicted if noise else None,
             trace_sigma=noise.trace_sigma if noise else None,
             step=tuple(float(x) for x in m.theta - m.theta_before) if stepped else None,
-            rule=m.rule if stepped else None)
+            rule=m.rule if stepped else None,
+            noise_stderr=noise.stderr if noise else None,
+            noise_draws=noise.draws if noise else None,
+            grad_norm2=noise.grad_norm2 if noise else None)
 
     def _update_live(self) -> None:
         values = self.live_values()

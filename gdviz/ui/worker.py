@@ -56,6 +56,7 @@ class SimulationWorker(QObject):
         self._selected = "mini_batch"
         self._last_noise = 0.0
         self._noise_rng = np.random.default_rng(0)
+        self._noise_cost = 0.0           # seconds the last noise measurement took
         self._behind = False
         self._plane_version = None
         self._view_ready = threading.Event()
@@ -214,9 +215,11 @@ class SimulationWorker(QObject):
                 self._emit_state()
         if sim.is_mlp and sim.plane_version != self._plane_version:
             self._emit_landscape()
-        if now - self._last_noise > NOISE_INTERVAL_S:
+        # a costly measurement (a big network) comes less often: at most ~10 % of the time
+        if now - self._last_noise > max(NOISE_INTERVAL_S, 10 * self._noise_cost):
             self._last_noise = now
             noise = self.experiment.measure_noise(self._selected, self._noise_rng)
+            self._noise_cost = time.perf_counter() - now
             if noise is not None:
                 self.noise_ready.emit(noise)
         emit_time = time.perf_counter()

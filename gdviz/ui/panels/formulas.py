@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import html
+import math
 
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from gdviz.lesson import Lesson, LiveValues, default_lesson, live_latex
 from gdviz.lesson.content import Formula
-from gdviz.lesson.live import rule_name
+from gdviz.lesson.live import noise_scale, rule_name
 from gdviz.ui.formula import FormulaWidget
 from gdviz.ui.panels._common import (
     FontScaled, LiveThrottle, SymbolList, heading, label, rich, scroll, tinted)
@@ -105,9 +106,13 @@ class FormulaPanel(FontScaled, QWidget):
 
     def _apply(self, values: LiveValues) -> None:
         m = self.lesson.method(values.selected)
+        scale = noise_scale(values.trace_sigma, values.grad_norm2)
+        beside = "" if scale is None else (
+            f" (noise scale B<sub>simple</sub> = {scale:.3g})" if math.isfinite(scale)
+            else " (noise scale B<sub>simple</sub> = ∞: no gradient here)")
         self.status.setText(
             f'Numbers for <b style="color:{m.color}">{html.escape(m.name)}</b>: '
-            f"N = {values.n_examples}, B = {values.batch_size}, η = {values.lr:g}")
+            f"N = {values.n_examples}, B = {values.batch_size}{beside}, η = {values.lr:g}")
         for key, card in self.cards.items():
             if key == "update":     # the step as the rule in force takes it
                 card.show_formula(self.lesson.update_formula(rule_name(values)))
