@@ -63,7 +63,7 @@ def run_app(scenario: Scenario | None, present: bool = False) -> int:
         from gdviz.ui.settings import startup_scenario
         scenario = startup_scenario()
     window = MainWindow(scenario)
-    window.resize(1440, 900)
+    window.screen_layout.fit_screen(1440, 900)   # never larger than the screen
     if hasattr(window, "restore_settings"):
         window.restore_settings()  # geometry, docks, theme; saved again on close
     if present and hasattr(window, "set_presentation"):

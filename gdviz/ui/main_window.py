@@ -370,6 +370,8 @@ class MainWindow(QMainWindow):
         self.lessons_menu = lessons_menu.LessonsMenu(self)
         self.classroom = shortcuts.install(self)
         self.window_settings = settings.WindowSettings(self)
+        from gdviz.ui.layout import ScreenLayout
+        self.screen_layout = ScreenLayout(self)   # docks fold on small screens
         self.apply_theme(self.theme)
 
     def apply_theme(self, theme) -> None:
