@@ -18,6 +18,7 @@ from pathlib import Path
 from gdviz.core.scenario import Scenario
 from gdviz.export.atomic import AtomicFile, ExportError, check_target
 from gdviz.export.encode import VIDEO_KINDS, codec_size
+from gdviz.mlp.plane_policy import PLANE_GRID, RELAY_INTERVAL_S, relay_if_needed
 
 KINDS = ("png", "svg", "mp4", "gif")
 STILL_KINDS = ("png", "svg")
@@ -130,6 +131,9 @@ class ExportJob:
         self._encoder = None
         self._renderer = None
         self._sim = None
+        self._mlp = False
+        self._frame = None         # a real-network still: the part of the plane shown
+        self._relaid_at = 0.0      # clip seconds of the last new plane
         self._tmpdir = None
         self._frame_hook = None   # tests: called with each frame's QImage before encoding
         self.encode_stats: dict = {}
@@ -137,12 +141,25 @@ class ExportJob:
     # life cycle --------------------------------------------------------------------------------
     def start(self) -> None:
         from gdviz.export.render import FrameRenderer
-        from gdviz.ui.contours import landscape_view
 
         spec = self.spec
         try:
-            self._sim = spec.scenario.build()
-            view = landscape_view(self._sim.landscape)
+            if spec.scenario.landscape == "mlp":
+                from gdviz.mlp import require_torch
+                require_torch()
+                from gdviz.mlp.device import prefer_one_thread
+                prefer_one_thread()      # as the window's worker: a tiny net, a busy machine
+            self._sim = sim = spec.scenario.build()
+            self._mlp = hasattr(sim, "recompute_plane")
+            if self._mlp and self.kind in STILL_KINDS:
+                # train once to the moment shown and lay the plane there, as the window would;
+                # the plane's grid is then computed once, for the picture
+                from gdviz.export.render import trail_frame
+                sim.advance_to(spec.clock_at(spec.seconds, sim.tick_size()))
+                relay_if_needed(sim, sim.snapshot())
+                # the grid only where the trajectories are: the picture shows that part
+                self._frame = trail_frame(sim.snapshot(), sim.landscape.bounds)
+            view = self._landscape_view()
             self._renderer = FrameRenderer(spec.scenario, view, spec.size, spec.what, spec.theme,
                                            spec.speed)
             if self._renderer.note:
@@ -154,6 +171,25 @@ class ExportJob:
             self._cleanup()
             raise
         self.started = True
+
+    def _landscape_view(self):
+        from gdviz.ui.contours import landscape_view
+        sim = self._sim
+        if self._mlp:   # one forward pass per grid point: the window's coarser grid
+            return landscape_view(sim.landscape, PLANE_GRID, sim.plane_version, self._frame)
+        return landscape_view(sim.landscape)
+
+    def _follow_plane(self, snap, clip_seconds: float):
+        """A clip of the real network: the plane is laid anew by the window's rule (at most
+        every RELAY_INTERVAL_S of clip time); returns the snapshot on the plane in force."""
+        if not self._mlp or clip_seconds - self._relaid_at < RELAY_INTERVAL_S:
+            return snap
+        if not relay_if_needed(self._sim, snap):
+            return snap
+        self._frame = None
+        self._relaid_at = clip_seconds
+        self._renderer.set_landscape(self._landscape_view())
+        return self._sim.snapshot()
 
     def _open_encoder(self, view) -> None:
         import tempfile
@@ -197,7 +233,8 @@ class ExportJob:
         try:
             if self.kind in VIDEO_KINDS:
                 sim.advance_to(spec.frame_clock(self.frames_done, sim.tick_size()))
-                image = self._render(sim.snapshot())
+                snap = self._follow_plane(sim.snapshot(), self.frames_done / spec.fps)
+                image = self._render(snap)
                 if self._frame_hook is not None:
                     self._frame_hook(self.frames_done, image)
                 self._encoder.put(frame_bytes(image))

@@ -70,8 +70,10 @@ def contour_lines(xs, ys, Z, levels) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return np.concatenate(xs_out), np.concatenate(ys_out), np.concatenate(connect)
 
 
-def landscape_view(landscape, resolution: int = 220, version: int = 0) -> LandscapeView:
-    (x0, x1), (y0, y1) = landscape.bounds
+def landscape_view(landscape, resolution: int = 220, version: int = 0,
+                   bounds=None) -> LandscapeView:
+    """*bounds* ((x0, x1), (y0, y1)): only that part of the landscape (default: all of it)."""
+    (x0, x1), (y0, y1) = landscape.bounds if bounds is None else bounds
     xs, ys = np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution)
     with np.errstate(all="ignore"):
         Z = np.asarray(landscape.loss_grid(xs, ys), float)

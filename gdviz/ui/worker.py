@@ -226,7 +226,8 @@ class SimulationWorker(QObject):
         sim = self._sim
         self._plane_version = getattr(sim, "plane_version", None)
         # the MLP plane costs a batched forward pass per grid point: a coarser grid keeps it quick
-        resolution = 96 if self._plane_version is not None else 220
+        from gdviz.mlp.plane_policy import PLANE_GRID
+        resolution = PLANE_GRID if self._plane_version is not None else 220
         self.landscape_ready.emit(landscape_view(sim.landscape, resolution, self._generation))
 
     def _emit_state(self):
@@ -283,16 +284,11 @@ class SimulationWorker(QObject):
     def _maybe_realign_plane(self, snapshot, now: float) -> None:
         """MLP mode: when the weights have left the drawn plane far behind, lay it anew through
         where the runs are now (at most every few seconds: each new plane costs a grid)."""
+        from gdviz.mlp.plane_policy import relay_if_needed   # (numpy only: no torch import)
         if not hasattr(self._sim, "recompute_plane") or now - self._plane_time < PLANE_INTERVAL_S:
             return
-        methods = [m for m in snapshot.methods if m.extra is not None and m.updates > 0]
-        if not methods:
-            return
-        off_plane = max(m.extra.plane_distance for m in methods)
-        in_plane = max(float(np.hypot(*m.theta)) for m in methods)
-        if np.isfinite(off_plane) and off_plane > 0.5 * max(in_plane, 1e-3):
+        if relay_if_needed(self._sim, snapshot):
             self._plane_time = now
-            self._sim.recompute_plane()
             self._dirty = True
 
     def _emit_noise(self):

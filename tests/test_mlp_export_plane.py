@@ -1,0 +1,34 @@
+"""A real-network still lays the plane as the window does and frames the trajectories."""
+import dataclasses
+
+import numpy as np
+import pytest
+
+pytest.importorskip("torch")
+
+from gdviz.core.scenario import load  # noqa: E402
+from gdviz.export.job import ExportJob, ExportSpec  # noqa: E402
+from gdviz.mlp.plane_policy import plane_needs_relay  # noqa: E402
+
+
+def small_moons():
+    s = load("mlp-moons").with_changes(n_examples=120, batch_size=16)
+    return s.with_changes(mlp=dataclasses.replace(s.mlp, device="cpu", hidden=(8, 8)))
+
+
+def test_still_of_the_real_network_is_on_the_windows_plane_and_frames_the_runs(qapp, tmp_path):
+    job = ExportJob(ExportSpec(small_moons(), tmp_path / "x.png", size=(480, 320), seconds=4))
+    shown = []
+    job._frame_hook = lambda _k, image: shown.append(job._sim.snapshot())
+    job.run()
+    snap = shown[0]
+    # the plane the window's rule would keep: no method has left it far behind
+    assert job._sim.plane_version > 1
+    assert not plane_needs_relay(snap)
+    # the view is the trajectories' box (with a margin), not the whole plane around a dot
+    frame = np.array(job._frame)
+    trails = np.vstack([m.trail for m in snap.methods])
+    assert np.all(trails.min(axis=0) >= frame[:, 0]) and np.all(trails.max(axis=0) <= frame[:, 1])
+    spread = trails.max(axis=0) - trails.min(axis=0)
+    assert spread[0] > 0.5 * (frame[0, 1] - frame[0, 0])
+    assert (tmp_path / "x.png").stat().st_size > 5_000
