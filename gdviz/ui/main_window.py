@@ -260,7 +260,11 @@ class MainWindow(QMainWindow):
             return
         if dock is None:
             from gdviz.ui.panels.mlp_view import MlpPanel
-            self.network_panel = MlpPanel()
+            self.network_panel = MlpPanel(theme=self.theme)
+            self.network_panel.set_selected(self.selected)
+            presentation = getattr(self, "presentation", None)
+            if presentation is not None and presentation.active:
+                self.network_panel.set_font_scale(presentation.scale)
             # tabified with the lesson before it is ever shown, so the window keeps its width
             self.network_dock = dock = QDockWidget("Network", self)
             dock.setObjectName("network")
@@ -321,6 +325,8 @@ class MainWindow(QMainWindow):
         self.canvas.set_selected(key)
         self.counters.set_selected(key)
         self.lesson.set_method(key)
+        if getattr(self, "network_panel", None) is not None:
+            self.network_panel.set_selected(key)
         self.cmd_selected.emit(key)
         self.noise = None
         self._update_live()
@@ -378,8 +384,10 @@ class MainWindow(QMainWindow):
         """A theme (gdviz.ui.theme LIGHT or DARK) for every view and the Qt palette."""
         from gdviz.ui.palette import apply_palette
         self.theme = theme
-        for view in (self.canvas, self.rhythm, self.counters, self.losses):
-            view.apply_theme(theme)
+        for view in (self.canvas, self.rhythm, self.counters, self.losses,
+                     getattr(self, "network_panel", None)):
+            if view is not None:
+                view.apply_theme(theme)
         # the app's palette for the window people use; a worker-less copy (export) keeps its own
         if getattr(self, "worker", None):
             apply_palette(theme, restyle=self)
