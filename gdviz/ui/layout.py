@@ -22,6 +22,7 @@ WIDE_WIDTH = 1500        # px: below, the lesson shares the controls' column
 TALL_HEIGHT = 820        # px: below, the counters and loss join that column too
 SIDE_WIDTH = 300         # px of the folded side column
 RHYTHM_TALL, RHYTHM_SHORT = 160, 118
+NETWORK_SHARE = 0.27     # of a wide window's width, for the Network dock
 # presentation: the lesson's share of the width, and rhythm strip px per unit of font scale
 LESSON_SHARE_WIDE, LESSON_SHARE_NARROW = 0.25, 0.22
 RHYTHM_PER_SCALE = 84
@@ -129,6 +130,14 @@ class ScreenLayout(QObject):
         sizes = w.centre_split.sizes()
         if len(sizes) == 2 and sum(sizes) > plan.rhythm_height:
             w.centre_split.setSizes([sum(sizes) - plan.rhythm_height, plan.rhythm_height])
+
+    def widen_network(self, dock) -> None:
+        """The Network dock, when it first shows beside the canvas: wide enough for its decision
+        boundaries to be read (a quarter of a wide window; a folded column stays as it is)."""
+        if self.plan is None or self.plan.fold_lesson:
+            return
+        width = int(self.window.width() * NETWORK_SHARE)
+        self.window.resizeDocks([dock], [width], Qt.Orientation.Horizontal)
 
     def _orient_progress(self, area) -> None:
         """Counters beside the loss curves in a wide dock, above them in a side column."""

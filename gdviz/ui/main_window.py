@@ -275,6 +275,8 @@ class MainWindow(QMainWindow):
         if not dock.isVisible():
             dock.show()
             dock.raise_()
+            if getattr(self, "screen_layout", None) is not None:
+                self.screen_layout.widen_network(dock)
         self.network_panel.update_snapshot(snap)
 
     def _report_divergence(self, snap) -> None:
