@@ -32,3 +32,16 @@ def test_still_of_the_real_network_is_on_the_windows_plane_and_frames_the_runs(q
     spread = trails.max(axis=0) - trails.min(axis=0)
     assert spread[0] > 0.5 * (frame[0, 1] - frame[0, 0])
     assert (tmp_path / "x.png").stat().st_size > 5_000
+
+
+def test_a_clip_of_the_real_network_lays_the_plane_anew_as_the_window_does(qapp, tmp_path):
+    spec = ExportSpec(small_moons(), tmp_path / "x.mp4", size=(160, 120), seconds=7, fps=2)
+    job = ExportJob(spec)
+    versions = []
+    job._frame_hook = lambda _k, _image: versions.append(job._renderer.canvas._view.version)
+    job.run()
+    # the picture followed the engine's new planes, no more often than the window's interval
+    assert versions[-1] > versions[0]
+    changes = [k for k in range(1, len(versions)) if versions[k] != versions[k - 1]]
+    assert all(b - a >= 3 * spec.fps for a, b in zip(changes, changes[1:]))
+    assert versions[-1] == job._sim.plane_version     # the last frame shows the engine's plane

@@ -134,6 +134,7 @@ class ExportJob:
         self._mlp = False
         self._frame = None         # a real-network still: the part of the plane shown
         self._relaid_at = 0.0      # clip seconds of the last new plane
+        self._shown_version = None  # the plane the picture shows
         self._tmpdir = None
         self._frame_hook = None   # tests: called with each frame's QImage before encoding
         self.encode_stats: dict = {}
@@ -176,20 +177,24 @@ class ExportJob:
         from gdviz.ui.contours import landscape_view
         sim = self._sim
         if self._mlp:   # one forward pass per grid point: the window's coarser grid
+            self._shown_version = sim.plane_version
             return landscape_view(sim.landscape, PLANE_GRID, sim.plane_version, self._frame)
         return landscape_view(sim.landscape)
 
     def _follow_plane(self, snap, clip_seconds: float):
-        """A clip of the real network: the plane is laid anew by the window's rule (at most
-        every RELAY_INTERVAL_S of clip time); returns the snapshot on the plane in force."""
-        if not self._mlp or clip_seconds - self._relaid_at < RELAY_INTERVAL_S:
+        """A clip of the real network follows the plane as the window does: laid anew by the
+        window's rule (at most every RELAY_INTERVAL_S of clip time), and redrawn whenever the
+        engine lays it (e.g. once every run has stopped); returns the snapshot on it."""
+        if not self._mlp:
             return snap
-        if not relay_if_needed(self._sim, snap):
+        sim = self._sim
+        if clip_seconds - self._relaid_at >= RELAY_INTERVAL_S and relay_if_needed(sim, snap):
+            self._relaid_at = clip_seconds
+        if sim.plane_version == self._shown_version:
             return snap
         self._frame = None
-        self._relaid_at = clip_seconds
         self._renderer.set_landscape(self._landscape_view())
-        return self._sim.snapshot()
+        return sim.snapshot()
 
     def _open_encoder(self, view) -> None:
         import tempfile
