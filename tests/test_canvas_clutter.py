@@ -52,6 +52,9 @@ def test_a_diverged_method_fades_keeps_its_last_point_and_its_badge_clear(canvas
         badge_rect = badge.mapRectToScene(badge.boundingRect())
         assert not _legend_rect(canvas).intersects(badge_rect)
     legend = _legend_rect(canvas)
+    note = canvas.arrow_note
+    if note.textItem.toPlainText():
+        assert not legend.intersects(note.mapRectToScene(note.boundingRect()))
     for m in snap.methods:
         assert not legend.contains(_scene_point(canvas, m.start))
     for p in canvas._view.minima:

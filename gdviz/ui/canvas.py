@@ -86,6 +86,7 @@ class ContourCanvas(pg.PlotWidget):
         self._hidden: set[str] = set()
         self._faded: set[str] = set()
         self._legend_corner = (False, True)      # (right, bottom): bottom left to begin with
+        self._note_corner = (True, True)         # the arrow note's: bottom right
         plot = self.getPlotItem()
         plot.setMenuEnabled(False)
         plot.showGrid(False, False)
@@ -338,11 +339,20 @@ class ContourCanvas(pg.PlotWidget):
             key_points += list(self._view.minima)
         key_xy = np.asarray(key_points, float).reshape(-1, 2)
         trail_xy = np.vstack(trail_points) if trail_points else np.zeros((0, 2))
-        # the arrow note holds the bottom right corner while it is shown
-        taken = [(True, True)] if self.arrow_note.textItem.toPlainText() else []
-        choice = best_corner(key_xy, trail_xy, (x0, x1, y0, y1), (box.width(), box.height()),
-                             (size.width(), size.height()), MARGIN_PX, self._legend_corner,
-                             taken)
+        view, box_px = (x0, x1, y0, y1), (box.width(), box.height())
+        legend_px = (size.width(), size.height())
+        if self.arrow_note.textItem.toPlainText():
+            # the arrow note and the legend take two different corners, covering the least
+            note = self.arrow_note.boundingRect()
+            note_corner, choice = best_two_corners(
+                key_xy, trail_xy, view, box_px, legend_px, (note.width(), note.height()),
+                MARGIN_PX, self._legend_corner, self._note_corner)
+            if note_corner != self._note_corner:
+                self._note_corner = note_corner
+                self._place_arrow_note()
+        else:
+            choice = best_corner(key_xy, trail_xy, view, box_px, legend_px, MARGIN_PX,
+                                 self._legend_corner)
         if choice != self._legend_corner:
             self._legend_corner = choice
             right, bottom = choice
@@ -422,7 +432,9 @@ class ContourCanvas(pg.PlotWidget):
 
     def _place_arrow_note(self, *_args) -> None:
         box = self.getPlotItem().getViewBox().boundingRect()
-        self.arrow_note.setPos(box.width() - 6, box.height() - 4)
+        right, bottom = getattr(self, "_note_corner", (True, True))
+        self.arrow_note.setAnchor((1 if right else 0, 1 if bottom else 0))
+        self.arrow_note.setPos(box.width() - 6 if right else 6, box.height() - 4 if bottom else 4)
 
     def paintEvent(self, event):
         self._orient_heads()
@@ -497,29 +509,52 @@ def last_finite(trail, start) -> np.ndarray:
     return trail[ok[-1]] if len(ok) else np.asarray(start, float)
 
 
-def best_corner(key_xy, trail_xy, view, box_px, legend_px, margin_px, current, taken=()):
-    """(right, bottom) of the plot corner where a legend of *legend_px* covers the least:
-    every key point (start, minimum, marker, badge) weighs 100, every trail point 1; *current*
-    wins ties so the legend does not jump about."""
+CORNERS = ((False, True), (True, True), (False, False), (True, False))
+
+
+def best_two_corners(key_xy, trail_xy, view, box_px, legend_px, note_px, margin_px,
+                     legend_now, note_now):
+    """(note corner, legend corner): two different corners where the arrow note and the legend
+    together cover the least (as best_corner counts); the corners in use win ties."""
+    best, best_score = (note_now, legend_now), None
+    for note in [note_now] + [c for c in CORNERS if c != note_now]:
+        note_score = corner_score(key_xy, trail_xy, view, box_px, note_px, margin_px, note)
+        legend = best_corner(key_xy, trail_xy, view, box_px, legend_px, margin_px,
+                             legend_now if legend_now != note else CORNERS[0], taken=[note])
+        score = note_score + corner_score(key_xy, trail_xy, view, box_px, legend_px,
+                                          margin_px, legend)
+        if best_score is None or score < best_score:
+            best, best_score = (note, legend), score
+    return best
+
+
+def corner_score(key_xy, trail_xy, view, box_px, item_px, margin_px, corner) -> int:
+    """How much an item of *item_px* in *corner* covers: key points ×100, trail points ×1."""
     x0, x1, y0, y1 = view
     width, height = box_px
-    lw, lh = legend_px
+    lw, lh = item_px
 
-    def pixels(xy):
+    def covered(xy, pad):
         xy = np.asarray(xy, float).reshape(-1, 2)
         xy = xy[np.all(np.isfinite(xy), axis=1)]
-        return (xy[:, 0] - x0) / (x1 - x0) * width, (y1 - xy[:, 1]) / (y1 - y0) * height
-
-    def covered(xy, right, bottom, pad):
-        px, py = pixels(xy)
+        px = (xy[:, 0] - x0) / (x1 - x0) * width
+        py = (y1 - xy[:, 1]) / (y1 - y0) * height
+        right, bottom = corner
         left = width - margin_px - lw if right else margin_px
         top = height - margin_px - lh if bottom else margin_px
         inside = ((px >= left - pad) & (px <= left + lw + pad)
                   & (py >= top - pad) & (py <= top + lh + pad))
         return int(np.count_nonzero(inside))
 
-    corners = [current] + [c for c in ((False, True), (True, True), (False, False), (True, False))
-                           if c != current]
+    return 100 * covered(key_xy, 14) + covered(trail_xy, 0)
+
+
+def best_corner(key_xy, trail_xy, view, box_px, legend_px, margin_px, current, taken=()):
+    """(right, bottom) of the plot corner where a legend of *legend_px* covers the least:
+    every key point (start, minimum, marker, badge) weighs 100, every trail point 1; *current*
+    wins ties so the legend does not jump about; corners in *taken* are not used."""
+    corners = [current] + [c for c in CORNERS if c != current]
     corners = [c for c in corners if c not in taken]
-    scores = [100 * covered(key_xy, *c, pad=14) + covered(trail_xy, *c, pad=0) for c in corners]
+    scores = [corner_score(key_xy, trail_xy, view, box_px, legend_px, margin_px, c)
+              for c in corners]
     return corners[int(np.argmin(scores))]
