@@ -134,7 +134,7 @@ def default_gif(app, path: Path) -> None:
 
 
 def lesson_selected(app, path: Path) -> None:
-    window = open_window(app, "default", "light", ticks=60, size=(1280, 900))
+    window = open_window(app, "default", "light", ticks=60, size=(1920, 1080))
     window.select_method("stochastic")
     window.lesson.tabs.setCurrentWidget(window.lesson.selected)
     wait_for(app, lambda: False, timeout_s=0.6)
