@@ -31,7 +31,6 @@ VIEW_FIELDS = frozenset({"name", "title", "description", "note", "speed", "sourc
 # the data behind the landscape: a change needs a new landscape (and a new contour grid)
 DATA_FIELDS = frozenset({"landscape", "function", "n_examples", "noise", "seed", "xlim", "ylim",
                          "mlp"})
-PLANE_INTERVAL_S = 3.0      # MLP mode: the loss plane is laid anew at most this often
 MLP_START_NOTICE = ("In the real-network mode all three methods start from the same initial "
                     "weights, the origin of the plane.")
 
@@ -215,17 +214,13 @@ class Experiment:
 
     def realign_plane(self, snapshot, now: float) -> bool:
         """MLP mode: when the weights have left the drawn plane far behind, lay it anew through
-        where the runs are now (at most every few seconds: each new plane costs a grid)."""
-        if self.sim is None or not self.sim.is_mlp or now - self._plane_time < PLANE_INTERVAL_S:
+        where the runs are now (gdviz.mlp.plane_policy's rule, shared with export; at most every
+        RELAY_INTERVAL_S: each new plane costs a grid)."""
+        from gdviz.mlp.plane_policy import RELAY_INTERVAL_S, relay_if_needed   # numpy only
+        if self.sim is None or not self.sim.is_mlp or now - self._plane_time < RELAY_INTERVAL_S:
             return False
-        methods = [m for m in snapshot.methods if m.extra is not None and m.updates > 0]
-        if not methods:
-            return False
-        off_plane = max(m.extra.plane_distance for m in methods)
-        in_plane = max(float(np.hypot(*m.theta)) for m in methods)
-        if np.isfinite(off_plane) and off_plane > 0.5 * max(in_plane, 1e-3):
+        if relay_if_needed(self.sim, snapshot):
             self._plane_time = now
-            self.sim.recompute_plane()
             return True
         return False
 

@@ -54,3 +54,46 @@ def test_panel_draws_the_regression_curve_and_a_notice(qtbot):
     assert len(xs) == 256 and np.all(np.isfinite(ys))
     assert not panel.methods["stochastic"].image.isVisible()
     assert "ran out of memory" in panel.header.text()
+
+
+def test_boundaries_equal_aspect_selected_large_scale_and_validation(qtbot):
+    from gdviz.ui.theme import DARK
+    sim = tiny_sim("spirals")
+    panel = MlpPanel()
+    qtbot.addWidget(panel)
+    panel.resize(520, 900)
+    panel.show()
+    panel.update_snapshot(sim.snapshot())
+    panel.set_selected("stochastic")
+
+    def area(key):
+        plot = panel.methods[key].plot
+        return plot.width() * plot.height()
+
+    qtbot.waitUntil(lambda: area("stochastic") > 1.8 * max(area("full_batch"),
+                                                           area("mini_batch")), timeout=3000)
+    for plot in panel.methods.values():
+        vb = plot.plot.getPlotItem().getViewBox()
+        (x0, x1), (y0, y1) = vb.viewRange()
+        rect = vb.boundingRect()
+        # one data unit is as long on screen across as up
+        assert (rect.width() / (x1 - x0)) == pytest.approx(rect.height() / (y1 - y0), rel=0.02)
+    # the probability has a colour scale with its name, over all three images
+    assert panel.colorbar_title.text() == "P(class 1)" and panel.colorbar_box.isVisible()
+    assert not panel.methods["mini_batch"].val_points.isVisible()
+    panel.validation_check.setChecked(True)
+    assert all(p.val_points.isVisible() and len(p.val_points.data) > 0
+               for p in panel.methods.values())
+    # the dark theme and the presentation scale reach every plot
+    panel.apply_theme(DARK)
+    panel.set_font_scale(2.0)
+    for plot in [*(p.plot for p in panel.methods.values()), panel.loss, panel.distance]:
+        assert plot.backgroundBrush().color().name() == DARK.background.lower()
+    axis = panel.loss.getPlotItem().getAxis("bottom")
+    assert axis.style["tickFont"].pointSize() >= 18
+    assert panel.font().pointSizeF() > 1.5 * QApplication_font_size()
+
+
+def QApplication_font_size():
+    from PySide6.QtWidgets import QApplication
+    return QApplication.font().pointSizeF()

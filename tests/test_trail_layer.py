@@ -41,3 +41,25 @@ def test_frozen_part_is_drawn_where_the_data_is(qtbot):
         q = canvas.pixel_of(2.0, 8.0)            # away from the line: no trail colour
         other = grab.pixelColor(int(q.x() + offset.x()), int(q.y() + offset.y()))
         assert other.name().lower() != canvas.theme.color("full_batch").lower()
+
+
+def test_frozen_trail_is_cached_at_the_device_pixel_ratio(qtbot):
+    """High-DPI: at a ratio of 2 the cached trail has twice the pixels a side (crisp lines)."""
+    from PySide6.QtGui import QImage, QPainter
+    canvas = ContourCanvas()
+    qtbot.addWidget(canvas)
+    canvas.resize(400, 300)
+    canvas.show()
+    canvas.getPlotItem().getViewBox().setRange(xRange=(0, 10), yRange=(0, 10), padding=0)
+    layer = canvas.trail_layers["full_batch"]
+    t = np.linspace(0, 1, 3 * CHUNK)
+    layer.set_points(np.stack([1 + 8 * t, 1 + 8 * t ** 2], axis=1))
+    image = QImage(800, 600, QImage.Format.Format_ARGB32_Premultiplied)
+    image.setDevicePixelRatio(2.0)
+    image.fill(0)
+    painter = QPainter(image)
+    canvas.render(painter)
+    painter.end()
+    cache = layer.frozen._image
+    assert cache is not None and cache.devicePixelRatio() == 2.0
+    assert cache.width() == 2 * image.deviceIndependentSize().width()

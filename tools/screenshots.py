@@ -1,13 +1,14 @@
 """Regenerate the README screenshots (offscreen, deterministic), one command:
 
-    python tools/screenshots.py                 # every shot in SHOTS into docs/screenshots/
+    python tools/screenshots.py                 # every picture in SHOTS into docs/screenshots/
     python tools/screenshots.py --only presentation-dark --out /tmp/shots
     python tools/screenshots.py --checks --out /tmp/shots   # and the review shots (CHECKS)
 
-A shot is a function ``shot(app, path)`` that builds what it needs, saves a PNG at *path* and
+A shot is a function ``shot(app, path)`` that builds what it needs, saves a picture at *path* and
 closes its windows. Add one by writing the function and putting it in ``SHOTS`` (name -> function);
-the file is ``<name>.png``. Runs advance by a fixed number of clock ticks, not by wall time, so
-the pictures are the same every time.
+the file is ``<name>.png``, or the name itself when it has an extension (``default.gif``). Runs
+advance by a fixed number of clock ticks, not by wall time, so the pictures are the same every
+time. ``tests/test_screenshots.py`` checks that every one is in docs/screenshots.
 """
 from __future__ import annotations
 
@@ -54,8 +55,9 @@ def open_window(app, scenario: str, theme: str = "light", ticks: int = 0,
     if presentation:
         window.set_presentation(True, size)
     else:
-        window.resize(*size)
         window.show()
+        app.processEvents()
+        window.screen_layout.fit(*size)   # the docks as a screen of that size lays them out
     wait_for(app, lambda: window.snapshot is not None)
     for _ in range(ticks):
         window.cmd_step.emit()
@@ -104,17 +106,35 @@ def window_dark(app, path: Path) -> None:
 
 
 def window_default(app, path: Path) -> None:
-    window = open_window(app, "default", "light", ticks=150, size=(1280, 800))
+    window = open_window(app, "default", "light", ticks=150, size=(1920, 1080))
     grab(app, window, path)
 
 
 def network(app, path: Path) -> None:
-    window = open_window(app, "mlp-moons", "light", ticks=2000, size=(1440, 900))
+    window = open_window(app, "mlp-moons", "light", ticks=2000, size=(1920, 1080))
     grab(app, window, path)
 
 
+def network_dark(app, path: Path) -> None:
+    window = open_window(app, "mlp-spirals", "dark", ticks=3000, size=(1920, 1080))
+    window.network_panel.validation_check.setChecked(True)
+    grab(app, window, path)
+
+
+def window_small(app, path: Path) -> None:
+    window = open_window(app, "default", "light", ticks=150, size=(1024, 768))
+    grab(app, window, path)
+
+
+def default_gif(app, path: Path) -> None:
+    """The README's animation, by the export command's own code."""
+    from gdviz.scenario import load
+    from gdviz.export.job import ExportSpec, export
+    export(ExportSpec(load("default"), path, size=(640, 400), seconds=6, fps=12))
+
+
 def lesson_selected(app, path: Path) -> None:
-    window = open_window(app, "default", "light", ticks=60, size=(1280, 900))
+    window = open_window(app, "default", "light", ticks=60, size=(1920, 1080))
     window.select_method("stochastic")
     window.lesson.tabs.setCurrentWidget(window.lesson.selected)
     wait_for(app, lambda: False, timeout_s=0.6)
@@ -138,11 +158,18 @@ def lab(app, path: Path) -> None:
 SHOTS = {
     "window": window_default,
     "lab": lab,
+    "window-small": window_small,
     "network": network,
+    "network-dark": network_dark,
     "lesson-selected": lesson_selected,
     "presentation-light": presentation_light,
     "presentation-dark": presentation_dark,
+    "default.gif": default_gif,
 }
+
+
+def file_name(name: str) -> str:
+    return name if "." in name else f"{name}.png"
 # more views to look at when changing the UI (--checks; not in the README)
 CHECKS = {
     "cheat-sheet-dark": cheat_sheet_dark,
@@ -165,7 +192,7 @@ def main(argv=None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     names = args.only or [*SHOTS, *(CHECKS if args.checks else ())]
     for name in names:
-        path = args.out / f"{name}.png"
+        path = args.out / file_name(name)
         every[name](app, path)
         print(path)
     return 0

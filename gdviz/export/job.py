@@ -20,6 +20,7 @@ from gdviz.core.messages import clip
 from gdviz.scenario import Scenario
 from gdviz.export.atomic import AtomicFile, ExportError, check_target
 from gdviz.export.encode import VIDEO_KINDS, codec_size
+from gdviz.mlp.plane_policy import PLANE_GRID, RELAY_INTERVAL_S, relay_if_needed
 
 KINDS = ("png", "svg", "mp4", "gif")
 STILL_KINDS = ("png", "svg")
@@ -137,6 +138,10 @@ class ExportJob:
         self._encoder = None
         self._renderer = None
         self._sim = None
+        self._mlp = False
+        self._frame = None         # a real-network still: the part of the plane shown
+        self._relaid_at = 0.0      # clip seconds of the last new plane
+        self._shown_version = None  # the plane the picture shows
         self._tmpdir = None
         self._frame_hook = None   # tests: called with each frame's QImage before encoding
         # asked while the landscape's picture is computed: True stops it (GridCancelled)
@@ -146,7 +151,6 @@ class ExportJob:
     # life cycle --------------------------------------------------------------------------------
     def start(self) -> None:
         from gdviz.export.render import FrameRenderer
-        from gdviz.ui.contours import landscape_view
 
         spec = self.spec
         try:
@@ -155,10 +159,17 @@ class ExportJob:
                 require_torch()
                 from gdviz.mlp.device import prefer_one_thread
                 prefer_one_thread()   # as the window and simulate do: many times faster
-            self._sim = spec.scenario.build()
-            view = landscape_view(self._sim.landscape, should_stop=self.should_stop)
-            if view.note:
-                self.notes.append(view.note)
+            self._sim = sim = spec.scenario.build()
+            self._mlp = sim.is_mlp
+            if self._mlp and self.kind in STILL_KINDS:
+                # train once to the moment shown and lay the plane there, as the window would;
+                # the plane's grid is then computed once, for the picture
+                from gdviz.export.render import trail_frame
+                self._advance(sim, spec.clock_at(spec.seconds, sim.tick_size()))
+                relay_if_needed(sim, sim.snapshot())
+                # the grid only where the trajectories are: the picture shows that part
+                self._frame = trail_frame(sim.snapshot(), sim.landscape.bounds)
+            view = self._landscape_view()
             self._renderer = FrameRenderer(spec.scenario, view, spec.size, spec.what, spec.theme,
                                            spec.speed)
             if self._renderer.note:
@@ -170,6 +181,34 @@ class ExportJob:
             self._cleanup()
             raise
         self.started = True
+
+    def _landscape_view(self):
+        from gdviz.ui.contours import landscape_view
+        sim = self._sim
+        if self._mlp:   # one forward pass per grid point: the window's coarser grid
+            self._shown_version = sim.plane_version
+            view = landscape_view(sim.landscape, PLANE_GRID, sim.plane_version,
+                                  should_stop=self.should_stop, bounds=self._frame)
+        else:
+            view = landscape_view(sim.landscape, should_stop=self.should_stop)
+        if view.note and view.note not in self.notes:
+            self.notes.append(view.note)
+        return view
+
+    def _follow_plane(self, snap, clip_seconds: float):
+        """A clip of the real network follows the plane as the window does: laid anew by the
+        window's rule (at most every RELAY_INTERVAL_S of clip time), and redrawn whenever the
+        engine lays it (e.g. once every run has stopped); returns the snapshot on it."""
+        if not self._mlp:
+            return snap
+        sim = self._sim
+        if clip_seconds - self._relaid_at >= RELAY_INTERVAL_S and relay_if_needed(sim, snap):
+            self._relaid_at = clip_seconds
+        if sim.plane_version == self._shown_version:
+            return snap
+        self._frame = None
+        self._renderer.set_landscape(self._landscape_view())
+        return sim.snapshot()
 
     def _open_encoder(self, view) -> None:
         import tempfile
@@ -221,7 +260,8 @@ class ExportJob:
         try:
             if self.kind in VIDEO_KINDS:
                 self._advance(sim, spec.frame_clock(self.frames_done, sim.tick_size()))
-                image = self._render(sim.snapshot())
+                snap = self._follow_plane(sim.snapshot(), self.frames_done / spec.fps)
+                image = self._render(snap)
                 if self._frame_hook is not None:
                     self._frame_hook(self.frames_done, image)
                 self._encoder.put(frame_bytes(image))

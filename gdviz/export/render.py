@@ -54,6 +54,26 @@ def _quiet_offscreen_notes() -> None:
     qInstallMessageHandler(handler)
 
 
+def trail_frame(snap: SimSnapshot, bounds, margin: float = 0.12, min_share: float = 0.15):
+    """((x0, x1), (y0, y1)): the trajectories (every trail and start, *margin* around them)
+    inside *bounds*; no side shorter than *min_share* of the bounds', so a short run keeps its
+    surroundings."""
+    points = [np.asarray(m.trail, float).reshape(-1, 2) for m in snap.methods]
+    points += [np.asarray(m.start, float).reshape(1, 2) for m in snap.methods]
+    xy = np.vstack(points)
+    xy = xy[np.all(np.isfinite(xy), axis=1)]
+    if not len(xy):
+        return tuple(tuple(map(float, b)) for b in bounds)
+    out = []
+    for axis, (lo, hi) in enumerate(bounds):
+        lo, hi = float(lo), float(hi)
+        a, b = float(xy[:, axis].min()), float(xy[:, axis].max())
+        pad = max((b - a) * margin, (hi - lo) * min_share / 2 - (b - a) / 2, 0.0)
+        a, b = max(lo, a - pad), min(hi, b + pad)
+        out.append((a, b) if b > a else (lo, hi))
+    return tuple(out)
+
+
 def byte_order_pix_fmt() -> str:
     """ffmpeg's name for the bytes of a ``QImage.Format_RGB32`` pixel (0xffRRGGBB words)."""
     return "bgra" if sys.byteorder == "little" else "argb"
@@ -130,6 +150,14 @@ class FrameRenderer:
 
     def _apply_window_theme(self) -> None:
         self.window.apply_theme(self.theme)
+
+    def set_landscape(self, view) -> None:
+        """A new landscape (the real network's plane laid anew), fitted to the view."""
+        if self.window is not None:
+            self.window.on_landscape(view)
+        else:
+            self.canvas.set_landscape(view)
+        self.canvas.fit()
 
     # drawing ----------------------------------------------------------------------------------
     def show(self, snap: SimSnapshot) -> None:

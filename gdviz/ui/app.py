@@ -64,7 +64,7 @@ def run_app(scenario: Scenario | None, present: bool = False, exporter=None) -> 
         from gdviz.ui.settings import startup_scenario
         scenario = startup_scenario()
     window = MainWindow(scenario, exporter=exporter)
-    window.resize(1440, 900)
+    window.screen_layout.fit_screen(1440, 900)   # never larger than the screen
     window.restore_settings()  # geometry, docks, theme; saved again on close
     if present:
         window.set_presentation(True)

@@ -27,6 +27,9 @@ STEP_RULES = {
     "adam": "Δθ = −η·m / (√v + ε), Adam, m and v bias-corrected",
 }
 ARROW_Z = 18            # arrows above the trails (10), below start (25) and current markers (30)
+MINIMUM_Z = 35          # the minimum's outline star above every marker
+MARGIN_PX = 10          # the legend's distance from the plot's edges
+FADED_ALPHA = "40"      # a diverged method's trail: faint, so it no longer covers the canvas
 
 
 class _SelectingSample(pg.ItemSample):
@@ -81,6 +84,9 @@ class ContourCanvas(pg.PlotWidget):
         self._view: LandscapeView | None = None
         self._snapshot: SimSnapshot | None = None
         self._hidden: set[str] = set()
+        self._faded: set[str] = set()
+        self._legend_corner = (False, True)      # (right, bottom): bottom left to begin with
+        self._note_corner = (True, True)         # the arrow note's: bottom right
         plot = self.getPlotItem()
         plot.setMenuEnabled(False)
         plot.showGrid(False, False)
@@ -94,8 +100,8 @@ class ContourCanvas(pg.PlotWidget):
         self.contours.setZValue(-10)
         self.contours.curve.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         plot.addItem(self.contours)
-        self.minima = pg.ScatterPlotItem(symbol="star", size=20)
-        self.minima.setZValue(5)
+        self.minima = pg.ScatterPlotItem(symbol="star", size=22)
+        self.minima.setZValue(MINIMUM_Z)   # on top of the markers that arrive there: an outline
         plot.addItem(self.minima)
         self.legend = pg.LegendItem(offset=(10, -10), sampleType=_SelectingSample,
                                     labelTextSize="10pt")
@@ -175,8 +181,8 @@ class ContourCanvas(pg.PlotWidget):
             axis.setTextPen(theme.foreground)
         self.image.setColorMap(theme.color_map())
         self.contours.setPen(pg.mkPen(theme.contour_pen, width=1))
-        self.minima.setPen(pg.mkPen("#000000", width=1.5))
-        self.minima.setBrush(pg.mkBrush(theme.minimum_color))
+        self.minima.setPen(pg.mkPen(theme.minimum_color, width=2.5))
+        self.minima.setBrush(pg.mkBrush(None))
         self.legend.setBrush(pg.mkBrush(theme.background + "D8"))
         self.legend.setPen(pg.mkPen(theme.foreground + "55"))
         self.legend.setLabelTextColor(theme.foreground)
@@ -187,6 +193,9 @@ class ContourCanvas(pg.PlotWidget):
             self.trail_layers[key].set_pens(
                 pg.mkPen(color, width=width),
                 pg.mkPen(theme.halo, width=width + theme.halo_extra) if theme.halo else None)
+            if key in getattr(self, "_faded", ()):
+                self._faded.discard(key)
+                self._fade(key, True)
             self.badges[key].setColor(color)
         self.true_shafts.setPen(pg.mkPen(theme.foreground, width=2.5, style=Qt.PenStyle.DashLine))
         self.step_outline.setPen(pg.mkPen(theme.foreground, width=6.5))
@@ -319,10 +328,9 @@ class ContourCanvas(pg.PlotWidget):
         for m in snap.methods:
             trail = m.trail
             self.trail_layers[m.key].set_points(trail)
-            if np.all(np.isfinite(m.theta)):
-                self.current[m.key].setData([m.theta[0]], [m.theta[1]])
-            else:   # a diverged run: no marker (an all-NaN scatter makes NumPy warn)
-                self.current[m.key].setData([], [])
+            self._fade(m.key, m.status == "diverged")
+            here = m.theta if np.all(np.isfinite(m.theta)) else last_finite(trail, m.start)
+            self.current[m.key].setData([here[0]], [here[1]])
             if m.key not in self._hidden:
                 starts_x.append(m.start[0])
                 starts_y.append(m.start[1])
@@ -332,7 +340,7 @@ class ContourCanvas(pg.PlotWidget):
             badge = self.badges[m.key]
             if m.status == "diverged":
                 badge.setText(f"⚠ {METHOD_LABELS[m.key]} diverged")
-                badge.setPos(*_clip_to_view(trail[-1], self._view))
+                badge.setPos(*_clip_to_view(last_finite(trail, m.start), self._view))
             else:
                 badge.setText("")
         pens = [pg.mkPen(self.theme.color(k), width=2.5) for k in starts_data]
@@ -340,7 +348,67 @@ class ContourCanvas(pg.PlotWidget):
                             symbol=symbols, size=16)
         self._draw_arrows(snap)
         self._show_plane_note(snap)
+        self._place_legend(snap)
         self._relabel_legend()
+
+    def _fade(self, key: str, faded: bool) -> None:
+        if faded == (key in self._faded):
+            return
+        (self._faded.add if faded else self._faded.discard)(key)
+        width = self.theme.trail_width * (0.75 if key == "stochastic" else 1.0)
+        color = self.theme.color(key) + (FADED_ALPHA if faded else "")
+        halo = None if faded or not self.theme.halo else \
+            pg.mkPen(self.theme.halo, width=width + self.theme.halo_extra)
+        self.trail_layers[key].set_pens(pg.mkPen(color, width=width), halo)
+
+    def _place_legend(self, snap: SimSnapshot) -> None:
+        """The legend in the corner of the plot that covers the fewest trail points and none of
+        the starts, minima, current markers or badges (they count a hundred times more)."""
+        view_box = self.getPlotItem().getViewBox()
+        (x0, x1), (y0, y1) = view_box.viewRange()
+        box = view_box.boundingRect()
+        size = self.legend.boundingRect()
+        if box.width() <= 0 or size.width() <= 0 or x1 <= x0 or y1 <= y0:
+            return
+        key_points, trail_points = [], []
+        for m in snap.methods:
+            if m.key in self._hidden:
+                continue
+            here = last_finite(m.trail, m.start)
+            key_points += [m.start, here]
+            if m.status == "diverged":   # the badge's text runs right of, and above, the point
+                text = self.badges[m.key].boundingRect()
+                dx = text.width() * (x1 - x0) / box.width()
+                dy = text.height() * 1.2 * (y1 - y0) / box.height()
+                bx, by = _clip_to_view(here, self._view)
+                key_points += [(bx + f * dx, by + dy * g)
+                               for f in np.linspace(0, 1, 6) for g in (0.3, 0.8)]
+            trail = np.asarray(m.trail, float)
+            trail_points.append(trail[:: max(1, len(trail) // 400)])
+        if self._view is not None and len(self._view.minima):
+            key_points += list(self._view.minima)
+        key_xy = np.asarray(key_points, float).reshape(-1, 2)
+        trail_xy = np.vstack(trail_points) if trail_points else np.zeros((0, 2))
+        view, box_px = (x0, x1, y0, y1), (box.width(), box.height())
+        legend_px = (size.width(), size.height())
+        if self.arrow_note.textItem.toPlainText():
+            # the arrow note and the legend take two different corners, covering the least
+            note = self.arrow_note.boundingRect()
+            note_corner, choice = best_two_corners(
+                key_xy, trail_xy, view, box_px, legend_px, (note.width(), note.height()),
+                MARGIN_PX, self._legend_corner, self._note_corner)
+            if note_corner != self._note_corner:
+                self._note_corner = note_corner
+                self._place_arrow_note()
+        else:
+            choice = best_corner(key_xy, trail_xy, view, box_px, legend_px, MARGIN_PX,
+                                 self._legend_corner)
+        if choice != self._legend_corner:
+            self._legend_corner = choice
+            right, bottom = choice
+            anchor = (1 if right else 0, 1 if bottom else 0)
+            offset = (-MARGIN_PX if right else MARGIN_PX, -MARGIN_PX if bottom else MARGIN_PX)
+            self.legend.anchor(itemPos=anchor, parentPos=anchor, offset=offset)
 
     def _relabel_legend(self) -> None:
         if self._snapshot is None:
@@ -415,7 +483,9 @@ class ContourCanvas(pg.PlotWidget):
 
     def _place_arrow_note(self, *_args) -> None:
         box = self.getPlotItem().getViewBox().boundingRect()
-        self.arrow_note.setPos(box.width() - 6, box.height() - 4)
+        right, bottom = getattr(self, "_note_corner", (True, True))
+        self.arrow_note.setAnchor((1 if right else 0, 1 if bottom else 0))
+        self.arrow_note.setPos(box.width() - 6 if right else 6, box.height() - 4 if bottom else 4)
 
     def paintEvent(self, event):
         self._orient_heads()
@@ -485,3 +555,61 @@ def _clip_to_view(point, view: LandscapeView | None):
         return float(p[0]), float(p[1])
     return (float(np.clip(p[0], view.xs[0], view.xs[-1])),
             float(np.clip(p[1], view.ys[0], view.ys[-1])))
+
+
+def last_finite(trail, start) -> np.ndarray:
+    """The last finite point of a trail (its start when none is)."""
+    trail = np.asarray(trail, float).reshape(-1, 2)
+    ok = np.flatnonzero(np.all(np.isfinite(trail), axis=1))
+    return trail[ok[-1]] if len(ok) else np.asarray(start, float)
+
+
+CORNERS = ((False, True), (True, True), (False, False), (True, False))
+
+
+def best_two_corners(key_xy, trail_xy, view, box_px, legend_px, note_px, margin_px,
+                     legend_now, note_now):
+    """(note corner, legend corner): two different corners where the arrow note and the legend
+    together cover the least (as best_corner counts); the corners in use win ties."""
+    best, best_score = (note_now, legend_now), None
+    for note in [note_now] + [c for c in CORNERS if c != note_now]:
+        note_score = corner_score(key_xy, trail_xy, view, box_px, note_px, margin_px, note)
+        legend = best_corner(key_xy, trail_xy, view, box_px, legend_px, margin_px,
+                             legend_now if legend_now != note else CORNERS[0], taken=[note])
+        score = note_score + corner_score(key_xy, trail_xy, view, box_px, legend_px,
+                                          margin_px, legend)
+        if best_score is None or score < best_score:
+            best, best_score = (note, legend), score
+    return best
+
+
+def corner_score(key_xy, trail_xy, view, box_px, item_px, margin_px, corner) -> int:
+    """How much an item of *item_px* in *corner* covers: key points ×100, trail points ×1."""
+    x0, x1, y0, y1 = view
+    width, height = box_px
+    lw, lh = item_px
+
+    def covered(xy, pad):
+        xy = np.asarray(xy, float).reshape(-1, 2)
+        xy = xy[np.all(np.isfinite(xy), axis=1)]
+        px = (xy[:, 0] - x0) / (x1 - x0) * width
+        py = (y1 - xy[:, 1]) / (y1 - y0) * height
+        right, bottom = corner
+        left = width - margin_px - lw if right else margin_px
+        top = height - margin_px - lh if bottom else margin_px
+        inside = ((px >= left - pad) & (px <= left + lw + pad)
+                  & (py >= top - pad) & (py <= top + lh + pad))
+        return int(np.count_nonzero(inside))
+
+    return 100 * covered(key_xy, 14) + covered(trail_xy, 0)
+
+
+def best_corner(key_xy, trail_xy, view, box_px, legend_px, margin_px, current, taken=()):
+    """(right, bottom) of the plot corner where a legend of *legend_px* covers the least:
+    every key point (start, minimum, marker, badge) weighs 100, every trail point 1; *current*
+    wins ties so the legend does not jump about; corners in *taken* are not used."""
+    corners = [current] + [c for c in CORNERS if c != current]
+    corners = [c for c in corners if c not in taken]
+    scores = [corner_score(key_xy, trail_xy, view, box_px, legend_px, margin_px, c)
+              for c in corners]
+    return corners[int(np.argmin(scores))]

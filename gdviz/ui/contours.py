@@ -121,14 +121,15 @@ def contour_lines(xs, ys, Z, levels) -> tuple[np.ndarray, np.ndarray, np.ndarray
 
 
 def landscape_view(landscape, resolution: int = 220, version: int = 0,
-                   should_stop=None) -> LandscapeView:
-    """The picture of ``landscape`` at a bounded cost (see ``grid_plan``).
+                   should_stop=None, bounds=None) -> LandscapeView:
+    """The picture of ``landscape`` at a bounded cost (see ``grid_plan``); *bounds*
+    ((x0, x1), (y0, y1)): only that part of the landscape (default: all of it).
 
     ``should_stop()`` is asked between chunks of the grid; when it returns True the evaluation
     ends with ``gdviz.core.landscapes.GridCancelled`` within a few milliseconds, so a window
     can close or a signal be honoured in the middle of preparing a large landscape.
     """
-    (x0, x1), (y0, y1) = landscape.bounds
+    (x0, x1), (y0, y1) = landscape.bounds if bounds is None else bounds
     plan = grid_plan(landscape, resolution)
     xs, ys = np.linspace(x0, x1, plan.resolution), np.linspace(y0, y1, plan.resolution)
     with np.errstate(all="ignore"):

@@ -51,6 +51,9 @@ class MainWindow(QMainWindow):
         self.window_settings = None
         self.note_wanted = True
         self.network_dock = None
+        self.network_panel = None
+        self.presentation = None
+        self.screen_layout = None
         self.theme = LIGHT
         self.selected = "mini_batch"
         self.snapshot = None
@@ -230,7 +233,11 @@ class MainWindow(QMainWindow):
             return
         if dock is None:
             from gdviz.ui.panels.mlp_view import MlpPanel
-            self.network_panel = MlpPanel()
+            self.network_panel = MlpPanel(theme=self.theme)
+            self.network_panel.set_selected(self.selected)
+            presentation = self.presentation
+            if presentation is not None and presentation.active:
+                self.network_panel.set_font_scale(presentation.scale)
             # tabified with the lesson before it is ever shown, so the window keeps its width
             self.network_dock = dock = QDockWidget("Network", self)
             dock.setObjectName("network")
@@ -241,6 +248,8 @@ class MainWindow(QMainWindow):
         if not dock.isVisible():
             dock.show()
             dock.raise_()
+            if self.screen_layout is not None:
+                self.screen_layout.widen_network(dock)
         self.network_panel.update_snapshot(snap)
 
     def _report_divergence(self, snap) -> None:
@@ -290,6 +299,8 @@ class MainWindow(QMainWindow):
         self.canvas.set_selected(key)
         self.counters.set_selected(key)
         self.lesson.set_method(key)
+        if self.network_panel is not None:
+            self.network_panel.set_selected(key)
         self.cmd_selected.emit(key)
         self.noise = None
         self._update_live()
@@ -397,6 +408,8 @@ class MainWindow(QMainWindow):
         self.window_settings = settings.WindowSettings(
             self, self.presentation, self.file_menu, self.classroom)
         self.key_filter = keyfilter.install(self, home=self.canvas)
+        from gdviz.ui.layout import ScreenLayout
+        self.screen_layout = ScreenLayout(self)   # docks fold on small screens
         self.apply_theme(self.theme)
 
     def _commands(self) -> dict:
@@ -419,8 +432,10 @@ class MainWindow(QMainWindow):
         """A theme (gdviz.ui.theme LIGHT or DARK) for every view and the Qt palette."""
         from gdviz.ui.palette import apply_palette
         self.theme = theme
-        for view in (self.canvas, self.rhythm, self.counters, self.losses):
-            view.apply_theme(theme)
+        for view in (self.canvas, self.rhythm, self.counters, self.losses,
+                     self.network_panel):
+            if view is not None:
+                view.apply_theme(theme)
         # the app's palette for the window people use; a worker-less copy (export) keeps its own
         if self.worker is not None:
             apply_palette(theme, restyle=self)

@@ -20,9 +20,7 @@ from gdviz.core import CLOCK_LABELS, METHOD_LABELS
 
 BODY_PX_AT_1080 = 24          # body text height on a 1920×1080 projector
 MIN_BODY_PX, MAX_BODY_PX = 14, 48   # in proportion to the screen: 16 px at 720p
-RHYTHM_HEIGHT_PER_SCALE = 130  # px of rhythm strip per unit of font scale (labels + ticks)
 BAR_SHARE = 0.85              # bar text relative to body text
-LESSON_DOCK_SHARE = 0.30       # of the screen width, when presenting for the first time
 
 
 def body_px_for(height: int) -> int:
@@ -59,6 +57,7 @@ class PresentationBar(QFrame):
         # never wider than the window: a long state line is cut, it does not widen the window
         self.state_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.state_label.setMinimumWidth(40)
+        self.state_label.setWordWrap(True)   # a narrow screen: two lines, nothing cut off
         row.addWidget(self.state_label, 1)
         self.help_button = self._button("?", "Keyboard shortcuts (? or F1)", show_cheat_sheet)
         row.addWidget(self.help_button)
@@ -202,6 +201,7 @@ class Presentation:
         if not restored:
             # first time: the canvas large, the lesson beside it, counters one key away (G)
             w.progress_dock.hide()
+            w.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, w.lesson_dock)  # (unfolded)
             w.lesson_dock.show()
         w.controls_dock.hide()
         w.menuBar().hide()
@@ -211,11 +211,11 @@ class Presentation:
         self._scale_fonts(self.scale)
         self.bar.show()
         self._place(size)
-        if not restored:
-            width = self._target_width(size)
-            w.resizeDocks([w.lesson_dock], [int(width * LESSON_DOCK_SHARE)],
-                          Qt.Orientation.Horizontal)
-        rhythm = int(RHYTHM_HEIGHT_PER_SCALE * self.scale)
+        from gdviz.ui.layout import presentation_sizes
+        lesson_width, rhythm = presentation_sizes(self._target_width(size), height, self.scale)
+        w.lesson_dock.setMinimumWidth(min(w.lesson_dock.minimumWidth(), lesson_width))
+        # (also after a restore: a layout saved on another screen would keep its pixel widths)
+        w.resizeDocks([w.lesson_dock], [lesson_width], Qt.Orientation.Horizontal)
         total = sum(w.centre_split.sizes()) or height
         w.centre_split.setSizes([max(total - rhythm, 1), rhythm])
 
@@ -246,6 +246,9 @@ class Presentation:
             w.centre_split.setSizes(normal["split"])
         self.scale = 1.0
         self._normal = None
+        screen_layout = w.screen_layout
+        if screen_layout is not None:   # the window may have changed size while presenting
+            screen_layout.apply(w.width(), w.height(), force=True)
 
     def _place(self, size) -> None:
         w = self.window
@@ -274,7 +277,7 @@ class Presentation:
     # type -----------------------------------------------------------------------------------
     def _scale_fonts(self, f: float) -> None:
         w = self.window
-        for view in (w.lesson, w.canvas, w.rhythm):
+        for view in (w.lesson, w.canvas, w.rhythm, w.network_panel):
             if hasattr(view, "set_font_scale"):
                 view.set_font_scale(f)
         # (the progress dock's font reaches the counters and the log-scale box inside it)
@@ -286,7 +289,8 @@ class Presentation:
             w.losses.set_font_scale(f)
         else:
             _scale_plot_axes(w.losses, f)
-        w.rhythm.setMinimumHeight(int(RHYTHM_HEIGHT_PER_SCALE * f) if f > 1 else
+        from gdviz.ui.layout import presentation_sizes
+        w.rhythm.setMinimumHeight(presentation_sizes(1, 1, f)[1] if f > 1 else
                                   (self._normal or {}).get("rhythm_min", w.rhythm.minimumHeight()))
 
     def _scale_widget_font(self, widget: QWidget, f: float) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QImage, QPainter, QPainterPath
+from PySide6.QtGui import QImage, QPainter, QPainterPath, QPixmap
 
 CHUNK = 256
 
@@ -71,12 +71,17 @@ class _FrozenPaths(pg.GraphicsObject):
         transform = painter.worldTransform()
         device = painter.device()
         width, height = device.width(), device.height()
+        # at a device pixel ratio of 2 the cache has twice the pixels a side: crisp, not blown up
+        ratio = device.devicePixelRatioF() if hasattr(device, "devicePixelRatioF") else 1.0
+        if isinstance(device, (QImage, QPixmap)):   # (their sizes are in pixels, a widget's not)
+            width, height = round(width / ratio), round(height / ratio)
         key = (transform.m11(), transform.m12(), transform.m21(), transform.m22(),
-               transform.dx(), transform.dy(), width, height)
+               transform.dx(), transform.dy(), width, height, ratio)
         if key != self._key or self._image is None:
             self._key = key
-            self._image = QImage(max(width, 1), max(height, 1),
+            self._image = QImage(max(round(width * ratio), 1), max(round(height * ratio), 1),
                                  QImage.Format.Format_ARGB32_Premultiplied)
+            self._image.setDevicePixelRatio(ratio)
             self._image.fill(Qt.GlobalColor.transparent)
             self._painted = 0
         if self._painted < len(self.paths):

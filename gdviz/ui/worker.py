@@ -170,7 +170,8 @@ class SimulationWorker(QObject):
         sim = self._sim
         self._plane_version = sim.plane_version if sim.is_mlp else None
         # the MLP plane costs a batched forward pass per grid point: a coarser grid keeps it quick
-        resolution = 96 if sim.is_mlp else 220
+        from gdviz.mlp.plane_policy import PLANE_GRID   # (numpy only: no torch import)
+        resolution = PLANE_GRID if sim.is_mlp else 220
         try:
             view = landscape_view(sim.landscape, resolution, self.experiment.generation,
                                   should_stop=self._stop_requested.is_set)

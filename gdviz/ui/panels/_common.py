@@ -19,6 +19,52 @@ from gdviz.ui.formula import FormulaWidget
 SYMBOL_SCALE = 1.0      # symbols in lists: as large as inline math
 
 
+def _hue_pairs() -> list[tuple[str, str]]:
+    from gdviz.ui.theme import METHOD_COLORS, METHOD_COLORS_DARK
+    return [(METHOD_COLORS[k], METHOD_COLORS_DARK[k]) for k in METHOD_COLORS]
+
+
+def _palette_is_dark(widget=None) -> bool:
+    from PySide6.QtWidgets import QApplication
+
+    from gdviz.ui.palette import is_dark
+    palette = widget.palette() if widget is not None else QApplication.palette()
+    return is_dark(palette)
+
+
+def hue(color: str, widget: QWidget | None = None) -> str:
+    """A method's colour as the theme in force draws it: the dark theme's lighter hue on a dark
+    palette (*widget*'s, or the application's), the lesson's own colour otherwise."""
+    dark = _palette_is_dark(widget)
+    for light_hue, dark_hue in _hue_pairs():
+        if color.lower() in (light_hue.lower(), dark_hue.lower()):
+            return dark_hue if dark else light_hue
+    return color
+
+
+def recolor_methods(root: QWidget) -> None:
+    """Swap the method colours written into *root*'s labels and style sheets for the theme in
+    force (texts are written once; a theme change must not leave the other theme's hues)."""
+    dark = _palette_is_dark(root)
+    swaps = [(a, b) if dark else (b, a) for a, b in _hue_pairs()]
+    for widget in [root, *root.findChildren(QWidget)]:
+        if isinstance(widget, QLabel):
+            text = _swap(widget.text(), swaps)
+            if text != widget.text():
+                widget.setText(text)
+        sheet = widget.styleSheet()
+        if sheet:
+            new = _swap(sheet, swaps)
+            if new != sheet:
+                widget.setStyleSheet(new)
+
+
+def _swap(text: str, swaps) -> str:
+    for old, new in swaps:
+        text = re.sub(re.escape(old), new, text, flags=re.IGNORECASE)
+    return text
+
+
 def rich(text: str) -> str:
     """Lesson markup (**bold**, *italic*) to HTML, everything else escaped."""
     out = html.escape(text, quote=False)

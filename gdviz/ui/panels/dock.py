@@ -5,7 +5,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from gdviz.lesson import Lesson, LiveValues, default_lesson
-from gdviz.ui.panels._common import FontScaled
+from gdviz.ui.panels._common import FontScaled, recolor_methods
 from gdviz.ui.panels.formulas import FormulaPanel
 from gdviz.ui.panels.lesson import LessonPanel
 from gdviz.ui.panels.quick_example import QuickExamplePanel
@@ -46,9 +46,17 @@ class LessonDock(FontScaled, QWidget):
     def update_live(self, values: LiveValues) -> None:
         self.formulas.update_live(values)
         self.selected.update_live(values)
+        recolor_methods(self)
+
+    def changeEvent(self, event):
+        super().changeEvent(event)
+        if event.type() == event.Type.PaletteChange:   # the theme changed: its method hues
+            recolor_methods(self)
+            self.quick.update()
 
     def set_method(self, key: str) -> None:
         self.selected.set_method(key)
+        recolor_methods(self)
 
     def set_font_scale(self, f: float) -> None:
         # The font propagates to every panel; formulas follow their widget's font size.

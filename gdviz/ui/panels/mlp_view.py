@@ -9,54 +9,70 @@ import contourpy
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from gdviz.core import CLOCK_LABELS, METHOD_KEYS, METHOD_LABELS
 from gdviz.core.clock import CLOCK_UNITS
-from gdviz.ui.theme import METHOD_COLORS
+from gdviz.ui.theme import LIGHT, Theme
 
-# The two classes use colours that cannot be mistaken for any method (gdviz.ui.theme's
-# Okabe-Ito identity): dark grey and reddish purple.
-CLASS_COLORS = ("#4D4D4D", "#CC79A7")
-# P(class 1) from class-0 grey through white (undecided) to class-1 pink.
-PROBABILITY_MAP = pg.ColorMap([0.0, 0.5, 1.0], ["#D0D0D0", "#FFFFFF", "#F2CFE3"])
+# The two classes use colours that cannot be mistaken for any method: grey and reddish purple;
+# the shading runs from class 0's grey through the background (undecided) to class 1's purple.
+CLASS_COLORS = {"light": ("#4D4D4D", "#CC79A7"), "dark": ("#C8C8C8", "#E08CC0")}
+PROBABILITY_STOPS = {"light": ("#BDBDBD", "#FFFFFF", "#EDB5D5"),
+                     "dark": ("#6A6A6A", "#14161A", "#8E4A73")}
 MAX_POINTS = 600   # points drawn per plot: enough to see the data, cheap to redraw
+BIG_MIN, SMALL_MIN = 220, 110   # px: the selected method's plot, the others'
 
 
-def _plot(title: str = "") -> pg.PlotWidget:
-    w = pg.PlotWidget(background="w")
+def probability_map(theme: Theme) -> pg.ColorMap:
+    """P(class 1) from 0 to 1 as a pyqtgraph ColorMap for *theme*."""
+    return pg.ColorMap([0.0, 0.5, 1.0], list(PROBABILITY_STOPS.get(theme.name,
+                                                                   PROBABILITY_STOPS["light"])))
+
+
+def _plot() -> pg.PlotWidget:
+    w = pg.PlotWidget()
     w.setMenuEnabled(False)
     w.setMouseEnabled(False, False)
     w.hideButtons()
-    item = w.getPlotItem()
-    for axis in ("left", "bottom"):
-        item.getAxis(axis).setPen("#606060")
-        item.getAxis(axis).setTextPen("#303030")
-    if title:
-        item.setTitle(title, color="#202020", size="10pt")
     return w
 
 
+def _style_plot(widget: pg.PlotWidget, theme: Theme, scale: float) -> None:
+    widget.setBackground(theme.background)
+    item = widget.getPlotItem()
+    tick_font = QFont("DejaVu Sans", max(8, round(9 * scale)))
+    for name in ("left", "bottom"):
+        axis = item.getAxis(name)
+        axis.setPen(theme.foreground + "99")
+        axis.setTextPen(theme.foreground)
+        axis.setStyle(tickFont=tick_font)
+        axis.label.setFont(QFont("DejaVu Sans", max(8, round(9 * scale))))
+
+
 class MethodNetworkPlot(QWidget):
-    """One method: the data and its network's boundary (or curve)."""
+    """One method: the data and its network's boundary (or curve), drawn with equal aspect."""
 
     def __init__(self, key: str, parent: QWidget | None = None):
         super().__init__(parent)
         self.key = key
-        self.color = METHOD_COLORS[key]
+        self.theme = LIGHT
         self.plot = _plot()
         # a label, not a plot title: it wraps instead of being clipped in a narrow dock
-        self.title = QLabel(f'<span style="color:{self.color};font-weight:600">'
-                            f'{METHOD_LABELS[key]}</span>')
+        self.title = QLabel()
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.title.setWordWrap(True)
-        self.plot.setMinimumSize(90, 120)
+        self.plot.setMinimumSize(SMALL_MIN, SMALL_MIN)
         self.image = pg.ImageItem(axisOrder="row-major")
-        self.image.setColorMap(PROBABILITY_MAP)
         self.plot.addItem(self.image)
-        self.points = pg.ScatterPlotItem(size=5, pen=pg.mkPen("#FFFFFF", width=0.6))
+        self.points = pg.ScatterPlotItem(size=5)
         self.plot.addItem(self.points)
-        self.line = pg.PlotDataItem(pen=pg.mkPen(self.color, width=3))
+        # validation points: hollow, so they never pass for training points
+        self.val_points = pg.ScatterPlotItem(size=7, brush=pg.mkBrush(None))
+        self.val_points.setVisible(False)
+        self.plot.addItem(self.val_points)
+        self.line = pg.PlotDataItem()
         self.plot.addItem(self.line)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -64,26 +80,55 @@ class MethodNetworkPlot(QWidget):
         lay.addWidget(self.title)
         lay.addWidget(self.plot, 1)
         self._rect = QRectF()
+        self._extra = None
+        self._big = False
+
+    def apply_theme(self, theme: Theme, scale: float = 1.0, big: bool | None = None) -> None:
+        self.theme = theme
+        if big is not None:
+            self._big = big
+        _style_plot(self.plot, theme, scale)
+        color = theme.color(self.key)
+        size = "large" if self._big else "medium"
+        self.title.setText(f'<span style="color:{color};font-weight:600;font-size:{size}">'
+                           f'{METHOD_LABELS[self.key]}</span>')
+        self.image.setColorMap(probability_map(theme))
+        self.line.setPen(pg.mkPen(color, width=4 if self._big else 2.5))
+        self.points.setPen(pg.mkPen(theme.background, width=0.6))
+        dot = (6 if self._big else 4) * max(1.0, scale ** 0.5)
+        self.points.setSize(dot)
+        self.val_points.setSize(dot + 2)
+        if self._extra is not None:
+            self.set_data(self._extra)
 
     def set_data(self, extra) -> None:
         """The data set's points (once per simulation)."""
+        self._extra = extra
+        classes = CLASS_COLORS.get(self.theme.name, CLASS_COLORS["light"])
         x, y = extra.x_train[:MAX_POINTS], extra.y_train[:MAX_POINTS, 0]
+        xv, yv = extra.x_val[:MAX_POINTS], extra.y_val[:MAX_POINTS, 0]
+        item = self.plot.getPlotItem()
         if extra.task == "classification":
-            brushes = [pg.mkBrush(CLASS_COLORS[int(v > 0.5)]) for v in y]
-            self.points.setData(x[:, 0], x[:, 1], brush=brushes)
+            self.points.setData(x[:, 0], x[:, 1],
+                                brush=[pg.mkBrush(classes[int(v > 0.5)]) for v in y])
+            self.val_points.setData(xv[:, 0], xv[:, 1],
+                                    pen=[pg.mkPen(classes[int(v > 0.5)], width=1.5) for v in yv])
             x0, x1 = extra.grid_xs[0], extra.grid_xs[-1]
             y0, y1 = extra.grid_ys[0], extra.grid_ys[-1]
             self._rect = QRectF(x0, y0, x1 - x0, y1 - y0)
             self.image.setVisible(True)
-            # no aspect lock: in a narrow dock it would stretch the y range far past the data
-            self.plot.getPlotItem().setAspectLocked(False)
+            # equal aspect: a spiral looks like a spiral, whatever the shape of the dock
+            item.setAspectLocked(True, ratio=1.0)
             self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
         else:
-            self.points.setData(x[:, 0], y, brush=pg.mkBrush("#8C8C8C"),
-                                pen=pg.mkPen(None), size=4)
+            self.points.setData(x[:, 0], y, brush=pg.mkBrush("#8C8C8C"), pen=pg.mkPen(None))
+            self.val_points.setData(xv[:, 0], yv, pen=pg.mkPen("#8C8C8C", width=1.5))
             self.image.setVisible(False)
-            self.plot.getPlotItem().setAspectLocked(False)
+            item.setAspectLocked(False)
             self.plot.setRange(xRange=(extra.grid_xs[0], extra.grid_xs[-1]), padding=0.02)
+
+    def show_validation(self, on: bool) -> None:
+        self.val_points.setVisible(on)
 
     def update_method(self, extra, method) -> None:
         b = method.extra.boundary
@@ -104,46 +149,132 @@ class MethodNetworkPlot(QWidget):
 
 
 class MlpPanel(QWidget):
-    """``update_snapshot(snap)`` with an MlpSimulation snapshot redraws everything."""
+    """``update_snapshot(snap)`` with an MlpSimulation snapshot redraws everything.
 
-    def __init__(self, parent: QWidget | None = None):
+    The selected method's boundary is drawn large, the other two small beside it, with one
+    colour scale for the predicted probability; ``apply_theme`` and ``set_font_scale`` follow
+    the window's theme and presentation mode."""
+
+    def __init__(self, parent: QWidget | None = None, theme: Theme = LIGHT):
         super().__init__(parent)
+        self.theme = theme
+        self.scale = 1.0
+        self.selected = "mini_batch"
         self.header = QLabel()
         self.header.setTextFormat(Qt.TextFormat.RichText)
         self.header.setWordWrap(True)
         self.methods = {k: MethodNetworkPlot(k) for k in METHOD_KEYS}
-        row = QHBoxLayout()
-        for k in METHOD_KEYS:
-            row.addWidget(self.methods[k])
+        self.colorbar_view = pg.GraphicsLayoutWidget()
+        self.colorbar = pg.ColorBarItem(values=(0.0, 1.0), interactive=False, width=14)
+        self.colorbar.setImageItem([m.image for m in self.methods.values()])
+        self.colorbar_view.addItem(self.colorbar)
+        self.colorbar_title = QLabel("P(class 1)")
+        self.colorbar_title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.colorbar_box = QWidget()
+        bar_col = QVBoxLayout(self.colorbar_box)
+        bar_col.setContentsMargins(0, 0, 0, 0)
+        bar_col.setSpacing(0)
+        bar_col.addWidget(self.colorbar_title)
+        bar_col.addWidget(self.colorbar_view, 1)
+        self.validation_check = QCheckBox("validation points (hollow)")
+        self.validation_check.toggled.connect(self.show_validation)
+        self.boundaries = QGridLayout()
+        self.boundaries.setSpacing(6)
 
-        self.loss = _plot("Loss: training (solid), validation (dashed)")
-        self.loss.setMinimumHeight(150)
+        self.loss = _plot()
+        self.loss.setMinimumHeight(140)
         self.loss_lines, self.val_lines = {}, {}
         for k in METHOD_KEYS:
-            c = METHOD_COLORS[k]
-            self.loss_lines[k] = self.loss.plot(pen=pg.mkPen(c, width=2.5))
-            self.val_lines[k] = self.loss.plot(pen=pg.mkPen(c, width=2, style=Qt.PenStyle.DashLine))
-
-        self.distance = _plot("Distance of the weights from the plane")
-        self.distance.setMinimumHeight(120)
-        self.bars = pg.BarGraphItem(x=[0, 1, 2], height=[0, 0, 0], width=0.6,
-                                    brushes=[METHOD_COLORS[k] for k in METHOD_KEYS])
+            self.loss_lines[k] = self.loss.plot()
+            self.val_lines[k] = self.loss.plot()
+        self.loss_title = QLabel("Loss: training (solid), validation (dashed)")
+        self.distance = _plot()
+        self.distance.setMinimumHeight(100)
+        self.distance_title = QLabel("Distance of the weights from the plane")
+        self.bars = pg.BarGraphItem(x=[0, 1, 2], height=[0, 0, 0], width=0.6)
         self.distance.addItem(self.bars)
         self.distance.getPlotItem().getAxis("bottom").setTicks(
             [[(i, METHOD_LABELS[k]) for i, k in enumerate(METHOD_KEYS)]])
         self.distance.setXRange(-0.6, 2.6, padding=0)
 
-        grid = QGridLayout()
-        grid.addWidget(self.loss, 0, 0)
-        grid.addWidget(self.distance, 1, 0)
-        grid.setRowStretch(0, 3)
-        grid.setRowStretch(1, 2)
-
         lay = QVBoxLayout(self)
         lay.addWidget(self.header)
-        lay.addLayout(row, 2)
-        lay.addLayout(grid, 3)
+        self.boundary_box = QWidget()
+        self.boundary_box.setLayout(self.boundaries)
+        self.boundaries.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.boundary_box, 5)
+        lay.addWidget(self.validation_check)
+        lay.addWidget(self.loss_title)
+        lay.addWidget(self.loss, 2)
+        lay.addWidget(self.distance_title)
+        lay.addWidget(self.distance, 1)
         self._generation = None
+        self._arrange()
+        self.apply_theme(theme)
+
+    # appearance -----------------------------------------------------------------------------
+    def _arrange(self) -> None:
+        """The selected method large with the colour scale beside it, the other two small below
+        (a side dock is taller than wide)."""
+        grid = self.boundaries
+        for widget in [*self.methods.values(), self.colorbar_box]:
+            grid.removeWidget(widget)
+        big = self.methods[self.selected]
+        big.plot.setMinimumSize(BIG_MIN, BIG_MIN * 2 // 3)
+        grid.addWidget(big, 0, 0, 1, 2)
+        grid.addWidget(self.colorbar_box, 0, 2)
+        others = [k for k in METHOD_KEYS if k != self.selected]
+        for col, key in enumerate(others):
+            self.methods[key].plot.setMinimumSize(SMALL_MIN, SMALL_MIN * 2 // 3)
+            grid.addWidget(self.methods[key], 1, col)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(2, 0)
+        grid.setRowStretch(0, 2)
+        grid.setRowStretch(1, 1)
+
+    def set_selected(self, key: str) -> None:
+        if key == self.selected or key not in self.methods:
+            return
+        self.selected = key
+        self._arrange()
+        self.apply_theme(self.theme)
+        self._fit_big_height()
+
+    def show_validation(self, on: bool) -> None:
+        for plot in self.methods.values():
+            plot.show_validation(on)
+
+    def apply_theme(self, theme: Theme) -> None:
+        self.theme = theme
+        f = self.scale
+        for key, plot in self.methods.items():
+            plot.apply_theme(theme, f, big=key == self.selected)
+        self.colorbar_view.setBackground(theme.background)
+        self.colorbar.setColorMap(probability_map(theme))
+        axis = self.colorbar.getAxis("right")
+        axis.setPen(theme.foreground + "99")
+        axis.setTextPen(theme.foreground)
+        axis.setStyle(tickFont=QFont("DejaVu Sans", max(8, round(9 * f))))
+        self.colorbar_box.setFixedWidth(self._bar_width())
+        for widget in (self.loss, self.distance):
+            _style_plot(widget, theme, f)
+        for k in METHOD_KEYS:
+            c = theme.color(k)
+            self.loss_lines[k].setPen(pg.mkPen(c, width=2.5))
+            self.val_lines[k].setPen(pg.mkPen(c, width=2, style=Qt.PenStyle.DashLine))
+        self.bars.setOpts(brushes=[pg.mkBrush(theme.color(k)) for k in METHOD_KEYS])
+
+    def set_font_scale(self, f: float) -> None:
+        """Presentation mode: type, titles and points *f* times larger."""
+        if getattr(self, "_base_font", None) is None:
+            self._base_font = QFont(self.font())
+        self.scale = f
+        font = QFont(self._base_font)
+        if font.pointSizeF() > 0:
+            font.setPointSizeF(font.pointSizeF() * f)
+        self.setFont(font)
+        self.apply_theme(self.theme)
 
     def update_snapshot(self, snap) -> None:
         extra = snap.extra
@@ -153,7 +284,8 @@ class MlpPanel(QWidget):
             self._generation = (snap.generation, id(extra.x_train))
             for w in self.methods.values():
                 w.set_data(extra)
-        notice = (f'<br><span style="color:#B00020">{html.escape(extra.notice)}</span>'
+            self._fit_big_height()
+        notice = (f'<br><span style="color:#E0454F">{html.escape(extra.notice)}</span>'
                   if extra.notice else "")
         self.header.setText(
             f"<b>{html.escape(extra.architecture)}</b> on {html.escape(extra.dataset)} "
@@ -168,7 +300,36 @@ class MlpPanel(QWidget):
         self.bars.setOpts(height=heights)
         self.distance.setYRange(0, max(max(heights), 1e-3) * 1.15, padding=0)
         unit = CLOCK_UNITS[snap.clock_kind]
-        self.loss.getPlotItem().setLabel("bottom", f"clock: {CLOCK_LABELS[snap.clock_kind]} ({unit})")
+        self.loss.getPlotItem().setLabel("bottom", f"clock: {CLOCK_LABELS[snap.clock_kind]} ({unit})",
+                                         color=self.theme.foreground)
+        classification = extra.task == "classification"
+        self.colorbar_box.setVisible(classification)
+
+    def _bar_width(self) -> int:
+        metrics = self.colorbar_title.fontMetrics()
+        return max(metrics.horizontalAdvance("P(class 1)") + 6, round(60 * max(1.0, self.scale)))
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self._fit_big_height()
+
+    def _fit_big_height(self) -> None:
+        """The large plot no taller than its data at equal aspect (no empty bands above and
+        below a wide data set); the room left goes to the loss curves."""
+        big = self.methods[self.selected]
+        extra = big._extra
+        box = self.boundary_box
+        box.setMaximumHeight(16_777_215)
+        if extra is None or extra.task != "classification":
+            return
+        aspect = (extra.grid_ys[-1] - extra.grid_ys[0]) / max(extra.grid_xs[-1] - extra.grid_xs[0],
+                                                               1e-9)
+        axes = 50 * max(1.0, self.scale)      # the tick labels of both axes, roughly
+        width = max(self.width() - self._bar_width() - 30, BIG_MIN)
+        title = big.title.sizeHint().height()
+        big_height = int((width - axes) * aspect + axes) + title
+        small_height = int((width / 2 - axes) * aspect + axes) + title
+        box.setMaximumHeight(max(BIG_MIN, big_height + small_height + 6))
 
     @staticmethod
     def _curve(item, xy: np.ndarray) -> None:

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
 
 from gdviz.lesson import (
     Lesson, default_lesson, method_for_batch, relative_noise, updates_per_epoch)
-from gdviz.ui.panels._common import FontScaled, heading, label, rich, scroll
+from gdviz.ui.panels._common import FontScaled, heading, hue, label, rich, scroll
 
 SLIDER_STEPS = 300      # the slider is logarithmic in B: small batches get most of its travel
 
@@ -37,7 +37,7 @@ class _CaseFrame(QFrame):
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         if self._color:
-            pen = QPen(QColor(self._color), 2.5)
+            pen = QPen(QColor(hue(self._color, self)), 2.5)
         else:
             pen = QPen(self.palette().color(QPalette.ColorRole.Mid), 1)
         p.setPen(pen)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from gdviz.core import METHOD_KEYS, METHOD_LABELS
@@ -42,6 +42,7 @@ class RhythmStrip(QWidget):
         holder.setLayout(labels_col)
         holder.setFixedWidth(CAPTION_WIDTH)
         self.caption_column = holder
+        holder.installEventFilter(self)   # its height decides whether captions get a 2nd line
         row.addWidget(holder)
         self.plot_widget = pg.PlotWidget()
         row.addWidget(self.plot_widget, 1)
@@ -50,7 +51,7 @@ class RhythmStrip(QWidget):
         plot.setMouseEnabled(False, False)
         plot.hideButtons()
         plot.hideAxis("left")
-        plot.setLabel("bottom", "examples seen in the current epoch")
+        plot.setLabel("bottom", "examples seen this epoch")
         plot.getAxis("bottom").setHeight(AXIS_HEIGHT)
         plot.setYRange(-0.5, 2.5, padding=0)
         self.ticks: dict[str, pg.PlotDataItem] = {}
@@ -85,13 +86,15 @@ class RhythmStrip(QWidget):
             font.setPointSizeF(9 * scale)
             label.setFont(font)
             label.setStyleSheet(f"font-size: {9 * scale:.3g}pt;")  # the sheet would win otherwise
-        self.caption_column.setFixedWidth(round(CAPTION_WIDTH * max(1.0, scale)))
+        self._caption_width = round(CAPTION_WIDTH * max(1.0, scale))
+        self._size_caption_column()
         axis = self.plot_widget.getPlotItem().getAxis("bottom")
         axis.setStyle(tickFont=QFont("DejaVu Sans", max(8, round(9 * scale))))
         axis.label.setFont(QFont("DejaVu Sans", max(8, round(9 * scale))))
         axis_height = round(AXIS_HEIGHT * max(1.0, scale))   # tick numbers and title both grow
         axis.setHeight(axis_height)
         self.caption_column.layout().setContentsMargins(4, 4, 0, axis_height)
+        self._render_labels()
 
     def set_method_visible(self, key: str, visible: bool) -> None:
         label = self.labels[key]
@@ -127,10 +130,40 @@ class RhythmStrip(QWidget):
             per_epoch = f"{count} update{'s' if count != 1 else ''}/epoch{every}"
             self._texts[m.key] = (f"{METHOD_LABELS[m.key]} (B = {m.batch_size}): {per_epoch}",
                                   self.captions.get(m.key, ""))
+        self._size_caption_column()
         self._render_labels()
 
     def _render_labels(self) -> None:
+        # the caption's second line only where a row has room for two lines (never cut in half)
+        label = self.labels["full_batch"]
+        margins = self.caption_column.layout().contentsMargins()
+        row_height = (self.caption_column.height() - margins.top() - margins.bottom()) / 3
+        two_lines = row_height >= 2 * label.fontMetrics().lineSpacing() + 2
         for key, (head, caption) in self._texts.items():
             color = self.theme.color(key)
+            second = f"<br>{caption}" if two_lines and caption else ""
             self.labels[key].setText(f"<span style='color:{color}; font-weight:bold'>{head}</span>"
-                                     f"<br>{caption}")
+                                     f"{second}")
+
+    def _size_caption_column(self) -> None:
+        # at most half the strip: the ticks and the axis title keep room on a narrow screen
+        width = getattr(self, "_caption_width", CAPTION_WIDTH)
+        if self.width() > 0:
+            width = min(width, max(self.width() // 2, self._widest_head()))
+        self.caption_column.setFixedWidth(width)
+
+    def _widest_head(self) -> int:
+        font = QFont(self.labels["full_batch"].font())
+        font.setBold(True)
+        metrics = QFontMetrics(font)
+        heads = [head for head, _caption in self._texts.values()]
+        return max((metrics.horizontalAdvance(h) for h in heads), default=0) + 12
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self._size_caption_column()
+
+    def eventFilter(self, obj, event) -> bool:
+        if obj is self.caption_column and event.type() == event.Type.Resize:
+            self._render_labels()
+        return False

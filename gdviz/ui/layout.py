@@ -1,0 +1,167 @@
+"""Which docks fold, tabify or hide, by the size of the window (classroom screens: 1024×768 to 4K).
+
+``plan_for(width, height)`` is the pure policy; :class:`ScreenLayout` applies it to a MainWindow
+whenever the window crosses a threshold (the user resizes it, a smaller screen, presentation
+mode). The order things give way in, so the canvas keeps most of the space:
+
+1. narrower than ``WIDE_WIDTH``: the lesson folds into a tab beside the controls (one side column);
+2. lower than ``TALL_HEIGHT``: the counters and loss become a hidden tab of that column (View
+   menu or G shows it, laid out top to bottom) and the rhythm strip gets shorter.
+
+Presentation mode hides the controls and counters itself; here it only learns how wide the lesson
+may be and how tall the rhythm strip, so the canvas keeps at least half the screen.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtWidgets import QApplication, QBoxLayout, QDockWidget
+
+WIDE_WIDTH = 1500        # px: below, the lesson shares the controls' column
+TALL_HEIGHT = 820        # px: below, the counters and loss join that column too
+SIDE_WIDTH = 300         # px of the folded side column
+RHYTHM_TALL, RHYTHM_SHORT = 160, 118
+NETWORK_SHARE = 0.27     # of a wide window's width, for the Network dock
+# presentation: the lesson's share of the width, and rhythm strip px per unit of font scale
+LESSON_SHARE_WIDE, LESSON_SHARE_NARROW = 0.25, 0.22
+RHYTHM_PER_SCALE = 84
+
+
+@dataclass(frozen=True)
+class ScreenPlan:
+    fold_lesson: bool        # the lesson is a tab of the controls' column
+    fold_progress: bool      # so are the counters and the loss curves
+    rhythm_height: int       # minimum height of the rhythm strip, px
+
+
+def plan_for(width: int, height: int) -> ScreenPlan:
+    """The normal window's dock layout for a window of *width* × *height* pixels."""
+    fold_progress = height < TALL_HEIGHT
+    return ScreenPlan(fold_lesson=width < WIDE_WIDTH or fold_progress,
+                      fold_progress=fold_progress,
+                      rhythm_height=RHYTHM_SHORT if fold_progress else RHYTHM_TALL)
+
+
+def presentation_sizes(width: int, height: int, font_scale: float) -> tuple[int, int]:
+    """(lesson dock width, rhythm strip height) in presentation mode on a *width* × *height*
+    screen: the canvas keeps at least half of it."""
+    share = LESSON_SHARE_WIDE if width >= 1800 else LESSON_SHARE_NARROW
+    return int(width * share), int(RHYTHM_PER_SCALE * max(font_scale, 1.0))
+
+
+def available_size(window) -> tuple[int, int]:
+    """The usable size of the screen the window is on (the offscreen platform: 1920×1080)."""
+    screen = window.screen() or QApplication.primaryScreen()
+    if screen is None:
+        return 1920, 1080
+    rect = screen.availableGeometry()
+    return rect.width(), rect.height()
+
+
+class ScreenLayout(QObject):
+    """Keeps a MainWindow's docks in the plan for its size; ``fit(w, h)`` sizes the window."""
+
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+        self.plan: ScreenPlan | None = None
+        self._busy = False
+        self._hid_progress = False
+        window.installEventFilter(self)
+        window.progress_dock.dockLocationChanged.connect(self._orient_progress)
+
+    def fit(self, width: int, height: int) -> None:
+        """Lay the docks out for *width* × *height*, then give the window that size (it can
+        only shrink that far once the docks are folded)."""
+        self.apply(width, height)
+        self.window.resize(int(width), int(height))
+        self.apply(self.window.width(), self.window.height())
+        if self.plan is not None and self.plan.fold_lesson:
+            self.window.resizeDocks([self.window.controls_dock], [SIDE_WIDTH],
+                                    Qt.Orientation.Horizontal)
+
+    def fit_screen(self, width: int = 1440, height: int = 900) -> None:
+        """*width* × *height*, or the screen's usable size where that is smaller."""
+        avail_w, avail_h = available_size(self.window)
+        self.fit(min(width, avail_w), min(height, avail_h))
+
+    def apply(self, width: int, height: int, force: bool = False) -> None:
+        presentation = self.window.presentation
+        if self._busy or (presentation is not None and presentation.active):
+            return
+        plan = plan_for(width, height)
+        if plan == self.plan and not force:
+            return
+        self._busy = True
+        try:
+            self._apply(plan)
+        finally:
+            self._busy = False
+        self.plan = plan
+
+    def _apply(self, plan: ScreenPlan) -> None:
+        w = self.window
+        controls, lesson, progress = w.controls_dock, w.lesson_dock, w.progress_dock
+        if plan.fold_lesson:
+            lesson.setMinimumWidth(SIDE_WIDTH)
+            w.tabifyDockWidget(controls, lesson)
+        else:
+            lesson.setMinimumWidth(340)
+            w.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, lesson)
+        if plan.fold_progress:
+            # a tab of the side column, hidden until asked for (View menu, or G): its three
+            # columns of numbers would widen the column and take the canvas's room
+            w.tabifyDockWidget(controls, progress)
+            if not progress.isHidden():
+                progress.hide()
+                self._hid_progress = True
+        else:
+            w.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, progress)
+            if self._hid_progress:
+                progress.show()
+                self._hid_progress = False
+            w.resizeDocks([progress], [175], Qt.Orientation.Vertical)
+        if plan.fold_lesson:
+            controls.raise_()
+            w.resizeDocks([controls], [SIDE_WIDTH], Qt.Orientation.Horizontal)
+        self._orient_progress(w.dockWidgetArea(progress))
+        w.rhythm.setMinimumHeight(plan.rhythm_height)
+        sizes = w.centre_split.sizes()
+        if len(sizes) == 2 and sum(sizes) > plan.rhythm_height:
+            w.centre_split.setSizes([sum(sizes) - plan.rhythm_height, plan.rhythm_height])
+
+    def widen_network(self, dock) -> None:
+        """The Network dock, when it first shows beside the canvas: wide enough for its decision
+        boundaries to be read (a quarter of a wide window; a folded column stays as it is)."""
+        if self.plan is None or self.plan.fold_lesson:
+            return
+        width = int(self.window.width() * NETWORK_SHARE)
+        self.window.resizeDocks([dock], [width], Qt.Orientation.Horizontal)
+
+    def _orient_progress(self, area) -> None:
+        """Counters beside the loss curves in a wide dock, above them in a side column."""
+        box = self.window.progress_dock.widget().layout()
+        if isinstance(box, QBoxLayout):
+            side = area in (Qt.DockWidgetArea.LeftDockWidgetArea,
+                            Qt.DockWidgetArea.RightDockWidgetArea)
+            box.setDirection(QBoxLayout.Direction.TopToBottom if side
+                             else QBoxLayout.Direction.LeftToRight)
+
+    def eventFilter(self, obj, event) -> bool:
+        if obj is self.window and event.type() == QEvent.Type.Resize and not self._busy:
+            size = event.size()
+            self.apply(size.width(), size.height())
+        return False
+
+
+def dock_tabs(window) -> list[list[QDockWidget]]:
+    """The groups of docks that share one place as tabs (for tests)."""
+    seen, groups = set(), []
+    for dock in window.findChildren(QDockWidget):
+        if dock in seen or dock.isHidden():
+            continue
+        group = [dock, *window.tabifiedDockWidgets(dock)]
+        seen.update(group)
+        groups.append(group)
+    return groups
