@@ -7,8 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from gdviz.core import METHOD_KEYS
-from gdviz.core.batching import EpochSampler
+from gdviz.core.batching import DeferredEpochSampler
 from gdviz.core.clock import HardwareModel, step_cost, tick
+from gdviz.core.fast_step import FLOAT_ERRORS, PYTHON_BATCH_LIMIT, _pair, rule_step, scalar_terms
 from gdviz.core.landscapes import Landscape
 from gdviz.core.optimizers import Optimizer
 from gdviz.core.schedules import scaled_lr, scheduled_lr
@@ -134,7 +135,8 @@ class MethodRun(RunBase):
         self.hyper = hyper
         self.clock_kind = clock_kind
         self.hardware = hardware
-        self.sampler = EpochSampler(self.n, batch_size, rng, drop_last)
+        self.sampler = DeferredEpochSampler(self.n, batch_size, rng, drop_last)
+        self._terms = scalar_terms(landscape)
         self._all_indices = np.arange(self.n)
         self._all_indices.flags.writeable = False
         self.optimizer = Optimizer(hyper.optimizer, momentum=hyper.momentum)
@@ -163,7 +165,57 @@ class MethodRun(RunBase):
     def step(self) -> StepRecord:
         """Take one update on the next batch and return its record."""
         lr = self.current_lr()
-        batch, _ = self.sampler.next_batch()
+        perm, perm_list, start, end = self.sampler.next_span()
+        if self._terms is not None and (perm is None or end - start <= PYTHON_BATCH_LIMIT):
+            try:
+                return self._step_floats(lr, perm, perm_list, start, end)
+            except FLOAT_ERRORS:
+                pass   # Python raised where NumPy gives inf or nan: the array path takes the step
+        return self._step_arrays(lr, self._all_indices if perm is None else perm[start:end])
+
+    def _step_floats(self, lr, perm, perm_list, start, end) -> StepRecord:
+        """The step of ``_step_arrays`` on Python floats (gdviz.core.fast_step): the same
+        operations in the same order, so the same numbers. Raises before changing any state."""
+        terms = self._terms
+        before = self.theta
+        x, y = before.tolist()
+        if perm is None:
+            gx, gy, batch_loss = terms.whole(x, y)
+            fx, fy = gx, gy      # over every example the estimate is the full gradient
+        else:
+            gx, gy, batch_loss = terms.batch(x, y, perm_list[start:end])
+            fx, fy = terms.grad(x, y)
+        opt = self.optimizer
+        m0, v0, t0 = _pair(opt._m), _pair(opt._v), opt.t
+        nx, ny, m, v = rule_step(opt, m0, v0, t0 + 1, x, y, gx, gy, lr)
+        loss = terms.loss(nx, ny)
+        # nothing raised: commit
+        opt._before = (m0, v0, t0)
+        opt._m, opt._v, opt.t = m, v, t0 + 1
+        theta = np.array((nx, ny))
+        g = np.array((gx, gy))
+        grad_full = g if perm is None else np.array((fx, fy))
+        self.theta = theta
+        self.theta_before = before
+        self.loss = loss
+        self.grad_full = grad_full
+        self.grad_estimate = g
+        self.batch_loss = batch_loss
+        self.step_lr = lr
+        self._count(end - start)
+        finite = math.isfinite(nx) and math.isfinite(ny)
+        self._settle(loss, batch_loss, finite)
+        if finite:
+            self.trail.append(theta)
+        if math.isfinite(loss):
+            self.loss_curve.append((self.clock, loss))
+        batch = self._all_indices.copy() if perm is None else perm[start:end].copy()
+        return StepRecord(self.key, self.updates, self.epoch, self.examples_seen, self.clock,
+                          before.copy(), theta.copy(), loss, batch_loss, g.copy(),
+                          grad_full.copy(), batch, lr)
+
+    def _step_arrays(self, lr: float, batch: np.ndarray) -> StepRecord:
+        """The step with NumPy arrays: any landscape, any batch."""
         whole = len(batch) == self.n
         if whole:
             batch = self._all_indices  # a whole-dataset batch sums in index order, as full batch does
