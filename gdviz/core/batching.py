@@ -97,6 +97,7 @@ class DeferredEpochSampler(EpochSampler):
     def _perm(self) -> np.ndarray:
         while self._owed:           # the skipped epochs' permutations first, in order
             self._drawn = self._permutation()
+            self._drawn.flags.writeable = False    # records keep views of it
             self._drawn_list = None
             self._owed -= 1
         return self._drawn

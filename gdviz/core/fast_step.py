@@ -64,6 +64,12 @@ def _pairwise(a: list[float], lo: int, n: int) -> float:
     return _pairwise(a, lo, half) + _pairwise(a, lo + half, n - half)
 
 
+def sequential_sum(column: np.ndarray) -> float:
+    """NumPy's sum down axis 0 of an (n, k) C-ordered array, one column of it: in order from
+    0.0. (The running sum's last value; 0.0 + turns an all-negative-zero sum into +0.0.)"""
+    return 0.0 + float(np.add.accumulate(column)[-1])
+
+
 # landscapes ------------------------------------------------------------------------------------
 class TiltedTerms:
     """l_i = f + a_i . theta, with f and grad f from the landscape's own NumPy code."""
@@ -73,6 +79,7 @@ class TiltedTerms:
         self.tilts = landscape.tilts
         self.ax = landscape.tilts[:, 0].tolist()
         self.ay = landscape.tilts[:, 1].tolist()
+        self._columns = None
 
     def f(self, x: float, y: float) -> float:
         with np.errstate(all="ignore"):
@@ -111,16 +118,24 @@ class TiltedTerms:
         return sx / b, sy / b, pairwise_sum(losses) / b
 
     def whole(self, x: float, y: float) -> tuple[float, float, float]:
-        """``batch`` over every example, with the array path's NumPy reductions."""
-        gf = np.array(self.grad_f(x, y))
+        """``batch`` over every example, with NumPy's reductions."""
+        gfx, gfy = self.grad_f(x, y)
         fv = self.f(x, y)
         n = len(self.ax)
+        cx, cy = self.columns
         with np.errstate(all="ignore"):
-            g = np.add.reduce(gf + self.tilts, axis=0) / n
-            losses = np.float64(fv) + np.einsum("...bk,...k->...b", self.tilts, np.array((x, y)))
-            batch_loss = np.add.reduce(losses, axis=-1) / n
-        g = g.tolist()
-        return g[0], g[1], float(batch_loss)
+            gx = sequential_sum(gfx + cx) / n
+            gy = sequential_sum(gfy + cy) / n
+            losses = fv + ((0.0 + cx * x) + cy * y)
+            batch_loss = float(np.add.reduce(losses)) / n
+        return gx, gy, batch_loss
+
+    @property
+    def columns(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._columns is None:
+            self._columns = (np.ascontiguousarray(self.tilts[:, 0]),
+                             np.ascontiguousarray(self.tilts[:, 1]))
+        return self._columns
 
 
 class RosenbrockTerms(TiltedTerms):
@@ -215,9 +230,10 @@ class RegressionTerms:
         n = land.n
         with np.errstate(all="ignore"):
             r = w * land.x + b - land.y
-            g = np.stack([r * land.x, r], axis=-1).mean(axis=-2).tolist()
-            batch_loss = float((0.5 * r**2).mean(axis=-1))
-        return g[0], g[1], batch_loss
+            gx = sequential_sum(r * land.x) / n
+            gy = sequential_sum(r) / n
+            batch_loss = float(np.add.reduce(0.5 * np.square(r))) / n
+        return gx, gy, batch_loss
 
 
 _TERMS = {Rosenbrock: RosenbrockTerms, Himmelblau: HimmelblauTerms, Saddle: SaddleTerms,

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -40,6 +40,17 @@ class StepRecord:
     grad_full: np.ndarray
     batch: np.ndarray
     lr: float
+
+
+_RECORD_FIELDS = tuple(f.name for f in fields(StepRecord))
+
+
+def _record(values: tuple) -> StepRecord:
+    """StepRecord(*values) without the frozen dataclass's per-field object.__setattr__, which
+    costs more than the rest of a float step."""
+    record = object.__new__(StepRecord)
+    record.__dict__.update(zip(_RECORD_FIELDS, values))
+    return record
 
 
 @dataclass(frozen=True)
@@ -164,7 +175,9 @@ class MethodRun(RunBase):
     # the update -----------------------------------------------------------------------------
     def step(self) -> StepRecord:
         """Take one update on the next batch and return its record."""
-        lr = self.current_lr()
+        h = self.hyper
+        # current_lr() returns eta itself for a constant, unscaled rate
+        lr = h.lr if h.schedule == "constant" and h.lr_scaling == "none" else self.current_lr()
         perm, perm_list, start, end = self.sampler.next_span()
         if self._terms is not None and (perm is None or end - start <= PYTHON_BATCH_LIMIT):
             try:
@@ -175,7 +188,11 @@ class MethodRun(RunBase):
 
     def _step_floats(self, lr, perm, perm_list, start, end) -> StepRecord:
         """The step of ``_step_arrays`` on Python floats (gdviz.core.fast_step): the same
-        operations in the same order, so the same numbers. Raises before changing any state."""
+        operations in the same order, so the same numbers. Raises before changing any state.
+
+        The record shares its arrays with the run (each step makes new ones; none is ever
+        changed in place) instead of copying them.
+        """
         terms = self._terms
         before = self.theta
         x, y = before.tolist()
@@ -195,6 +212,7 @@ class MethodRun(RunBase):
         theta = np.array((nx, ny))
         g = np.array((gx, gy))
         grad_full = g if perm is None else np.array((fx, fy))
+        size = end - start
         self.theta = theta
         self.theta_before = before
         self.loss = loss
@@ -202,17 +220,23 @@ class MethodRun(RunBase):
         self.grad_estimate = g
         self.batch_loss = batch_loss
         self.step_lr = lr
-        self._count(end - start)
+        self._count(size)
         finite = math.isfinite(nx) and math.isfinite(ny)
-        self._settle(loss, batch_loss, finite)
+        sampler = self.sampler
+        epoch = sampler.epochs_completed + sampler._pos / sampler.n    # RunBase.epoch
+        # RunBase._settle with the epoch computed once
+        if not (finite and math.isfinite(loss) and math.isfinite(batch_loss)
+                and abs(loss) <= DIVERGENCE_FACTOR * (1.0 + abs(self.start_loss))):
+            self.status = "diverged"
+        elif epoch >= self.hyper.epochs - 1e-12:
+            self.status = "finished"
         if finite:
-            self.trail.append(theta)
+            self.trail.append_owned(theta)
         if math.isfinite(loss):
-            self.loss_curve.append((self.clock, loss))
-        batch = self._all_indices.copy() if perm is None else perm[start:end].copy()
-        return StepRecord(self.key, self.updates, self.epoch, self.examples_seen, self.clock,
-                          before.copy(), theta.copy(), loss, batch_loss, g.copy(),
-                          grad_full.copy(), batch, lr)
+            self.loss_curve.append_pair(self.clock, loss)
+        batch = self._all_indices if perm is None else perm[start:end]
+        return _record((self.key, self.updates, epoch, self.examples_seen, self.clock, before,
+                        theta, loss, batch_loss, g, grad_full, batch, lr))
 
     def _step_arrays(self, lr: float, batch: np.ndarray) -> StepRecord:
         """The step with NumPy arrays: any landscape, any batch."""
@@ -311,16 +335,24 @@ class ClockedRuns:
         budget = -1 if max_updates is None else max_updates
         running = [r for r in self.runs if r.status == "running"]
         limit = clock_value + CLOCK_EPS
+        # Only the run that stepped changes its next end: the others' are kept, not recomputed.
+        ends = [r.clock + r.next_cost() for r in running]
+        step = self._step
         while running and budget != 0:
-            ends = [r.clock + r.next_cost() for r in running]
-            i = min(range(len(running)), key=ends.__getitem__)
-            if ends[i] > limit:
+            i, end = 0, ends[0]
+            for j in range(1, len(ends)):      # the first of the earliest, as min() picks
+                if ends[j] < end:
+                    i, end = j, ends[j]
+            if end > limit:
                 break
             run = running[i]
-            records.append(self._step(run))
+            records.append(step(run))
             budget -= 1
             if run.status != "running":
                 running.pop(i)
+                ends.pop(i)
+            else:
+                ends[i] = run.clock + run.next_cost()
         if budget == 0 and records:
             clock_value = min(clock_value, max(rec.clock for rec in records))
         self.clock_value = max(self.clock_value, clock_value)
