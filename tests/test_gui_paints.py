@@ -123,3 +123,34 @@ def test_panels_wait_while_playing_and_catch_up_on_pause(window):
     assert window.counters.cards["stochastic"].values["updates"].text() == \
         f"{snaps[2].method('stochastic').updates:,}"
     assert not window._panel_timer.isActive()
+
+
+def test_formulas_typeset_in_the_background_while_playing(qtbot):
+    import threading
+
+    from gdviz.ui import formula
+
+    widget = formula.FormulaWidget(r"x = 1")
+    qtbot.addWidget(widget)
+    widget.show()
+    threads = []
+    original = formula.latex_svg
+
+    def spy(latex, color="black"):
+        threads.append(threading.current_thread() is threading.main_thread())
+        return original(latex, color)
+
+    new = r"\theta = (0.123456, -0.98765)"
+    formula.latex_svg.cache_clear()
+    try:
+        formula.latex_svg = spy
+        with formula.typeset_in_background(True):
+            assert widget.set_latex(new) is False      # not rendered now ...
+        assert widget.latex() == new                    # ... but on its way
+        qtbot.waitUntil(lambda: widget._latex == new, timeout=10_000)
+    finally:
+        formula.latex_svg = original
+    assert threads[0] is False                          # typeset off the GUI thread
+    assert widget.renderer().isValid()
+    # paused (the default): synchronous, as before
+    assert widget.set_latex(r"y = 2") is True and widget._latex == r"y = 2"

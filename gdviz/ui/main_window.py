@@ -17,6 +17,7 @@ from gdviz.experiment import Experiment, NoiseInfo
 from gdviz.scenario import Scenario, ScenarioError
 from gdviz.lesson.live import LiveValues
 from gdviz.ui.canvas import ContourCanvas
+from gdviz.ui.formula import typeset_in_background
 from gdviz.ui.panels.controls import ControlPanel
 from gdviz.ui.panels.counters import CounterCards
 from gdviz.ui.panels.losses import LossCurves
@@ -517,7 +518,9 @@ class MainWindow(QMainWindow):
         if self.state.playing and key == self._live_key and now - self._live_time < 1.0:
             return
         self._live_key, self._live_time = key, now
-        self.lesson.update_live(values)
+        # playing: formulas are typeset off the GUI thread (no frame waits for ziamath)
+        with typeset_in_background(self.state.playing):
+            self.lesson.update_live(values)
 
     # shutting down --------------------------------------------------------------------------
     def closeEvent(self, event) -> None:
