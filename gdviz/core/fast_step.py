@@ -282,7 +282,7 @@ def rule_step(opt, m, v, t: int, x: float, y: float, gx: float, gy: float, lr: f
     return x - lr * mhx / (sqrt(vhx) + eps), y - lr * mhy / (sqrt(vhy) + eps), m, v
 
 
-def _pair(state):
+def float_pair(state):
     """An optimizer buffer as a float pair (None stays None)."""
     if state is None or type(state) is tuple:
         return state

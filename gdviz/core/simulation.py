@@ -9,7 +9,8 @@ import numpy as np
 from gdviz.core import METHOD_KEYS
 from gdviz.core.batching import DeferredEpochSampler
 from gdviz.core.clock import HardwareModel, step_cost, tick
-from gdviz.core.fast_step import FLOAT_ERRORS, PYTHON_BATCH_LIMIT, _pair, rule_step, scalar_terms
+from gdviz.core.fast_step import (FLOAT_ERRORS, PYTHON_BATCH_LIMIT, float_pair, rule_step,
+                                  scalar_terms)
 from gdviz.core.landscapes import Landscape
 from gdviz.core.optimizers import Optimizer
 from gdviz.core.schedules import scaled_lr, scheduled_lr
@@ -203,7 +204,7 @@ class MethodRun(RunBase):
             gx, gy, batch_loss = terms.batch(x, y, perm_list[start:end])
             fx, fy = terms.grad(x, y)
         opt = self.optimizer
-        m0, v0, t0 = _pair(opt._m), _pair(opt._v), opt.t
+        m0, v0, t0 = float_pair(opt._m), float_pair(opt._v), opt.t
         nx, ny, m, v = rule_step(opt, m0, v0, t0 + 1, x, y, gx, gy, lr)
         loss = terms.loss(nx, ny)
         # nothing raised: commit
