@@ -6,12 +6,15 @@
 (a) ``MethodRun.step()`` steps per second for each method of the ``quick-example`` scenario, the
     same through ``Simulation.advance_to``, and the peak memory one ``step()`` allocates
     (tracemalloc), to back "no per-step allocation of large arrays".
+(c) The float step against today's design (the NumPy array step, a permutation every epoch),
+    measured in the same run, rounds interleaved: goals >= 150k updates/s for a stochastic
+    step on N = 1000 and >= 50k for full batch (scenario quick-example).
 (b) A sweep of 9 batch sizes x 16 seeds x 20 epochs (linear regression, N = 1000) done by
     ``gdviz.core.sweep.sweep`` against the per-step Python loop a student would write, timed in
     the same run, with the speed-up against the goal (>= 20x) and a check that both give the
     same final parameters (same permutations) to 1e-9.
 
-Exits with status 1 if the speed-up goal or the equality check fails.
+Exits with status 1 if a goal or the equality check fails. ``--goals-only`` runs (c) alone.
 """
 from __future__ import annotations
 
@@ -26,6 +29,8 @@ import tracemalloc
 import numpy as np
 
 from gdviz.core import METHOD_LABELS
+from gdviz.core.batching import EpochSampler
+from gdviz.core.simulation import MethodRun
 from gdviz.core.landscapes import make_landscape
 from gdviz.scenario import load
 from gdviz.core.sweep import run_rng, sweep
@@ -87,6 +92,51 @@ def advance_rate(scenario) -> tuple[float, int, int, float]:
     return updates / elapsed, updates, calls, elapsed
 
 
+# (c) the float step against today's design ---------------------------------------------------
+STEP_GOALS = {"stochastic": 150_000, "full_batch": 50_000}
+
+
+class TodayRun(MethodRun):
+    """The step as it was before the float path: NumPy arrays, a permutation every epoch."""
+
+    def __init__(self, run: MethodRun, seed: int):
+        super().__init__(run.key, run.landscape, run.batch_size, run.start, run.hyper,
+                         np.random.default_rng(seed), clock_kind=run.clock_kind)
+        self._terms = None
+        self.sampler = EpochSampler(self.n, run.batch_size, np.random.default_rng(seed))
+
+    def step(self):
+        lr = self.current_lr()
+        batch, _ = self.sampler.next_batch()
+        return self._step_arrays(lr, batch)
+
+
+def float_step_goals(rounds: int = 5, seconds: float = 0.25) -> bool:
+    scenario = load(SCENARIO)
+    sim = scenario.build()
+    print(f"(c) The float step against today's array step, same run, {rounds} interleaved "
+          f"rounds of {seconds:g} s each (median); scenario '{SCENARIO}', N = {sim.n}, "
+          f"{scenario.optimizer}")
+    print(f"{'method':<12} {'B':>5} {'today/s':>10} {'now/s':>10} {'ratio':>6} "
+          f"{'goal':>10}  result")
+    ok = True
+    for key, goal in STEP_GOALS.items():
+        run = sim.run(key)
+        today = TodayRun(run, 1)
+        rates_now, rates_today = [], []
+        for _ in range(rounds):
+            rates_today.append(steps_per_second(today, seconds)[0])
+            rates_now.append(steps_per_second(run, seconds)[0])
+        now, old = statistics.median(rates_now), statistics.median(rates_today)
+        passed = now >= goal
+        ok &= passed
+        print(f"{METHOD_LABELS[key]:<12} {run.batch_size:>5} {old:>10,.0f} {now:>10,.0f} "
+              f"{now / old:>5.1f}x {'>= ' + format(goal, ','):>10}  "
+              f"{'PASS' if passed else 'FAIL'}")
+    print("(bit-identical results: tests/test_fast_step.py)")
+    return ok
+
+
 def kb(nbytes: int) -> str:
     return f"{nbytes / 1024:.1f} kB"
 
@@ -124,13 +174,20 @@ def main(argv=None) -> int:
                              "(default: all)")
     parser.add_argument("--step-seconds", type=float, default=1.0,
                         help="seconds of stepping timed per method (default 1)")
+    parser.add_argument("--goals-only", action="store_true",
+                        help="only (c), the float step against today's design")
     args = parser.parse_args(argv)
+    print(f"gdviz engine benchmark — Python {platform.python_version()}, NumPy {np.__version__}, "
+          f"{os.cpu_count()} CPU cores, {platform.machine()}, load average "
+          f"{os.getloadavg()[0]:.1f} (other processes share the machine when it is above 0)")
+    print()
+    goals_ok = float_step_goals()
+    if args.goals_only:
+        return 0 if goals_ok else 1
+    print()
     plain_seeds = SEEDS[:max(1, min(args.plain_seeds, len(SEEDS)))]
 
     scenario = load(SCENARIO)
-    print(f"gdviz engine benchmark — Python {platform.python_version()}, NumPy {np.__version__}, "
-          f"{os.cpu_count()} CPU cores, {platform.machine()}")
-    print()
     print(f"(a) Engine stepping: scenario '{SCENARIO}' ({scenario.landscape}, "
           f"N = {scenario.n_examples}, lr = {scenario.lr}, {scenario.optimizer}, "
           f"clock: {scenario.clock})")
@@ -213,7 +270,7 @@ def main(argv=None) -> int:
     t_log = time.perf_counter() - t0
     print(f"for information: the same sweep on logistic regression (no batch features, so the "
           f"per-batch-size path vectorised over seeds): {t_log:.3f} s")
-    return 0 if speed_ok and close and curves_ok else 1
+    return 0 if speed_ok and close and curves_ok and goals_ok else 1
 
 
 if __name__ == "__main__":

@@ -86,3 +86,53 @@ class EpochSampler:
     @property
     def updates_per_epoch(self) -> int:
         return updates_per_epoch(self.n, self.batch_size, self.drop_last)
+
+
+class DeferredEpochSampler(EpochSampler):
+    """An EpochSampler that draws an epoch's permutation only once a batch needs its order.
+
+    A batch of the whole dataset is summed in index order, so full batch never needs one; the
+    generator still yields the same permutations in the same order, so every batch that does use
+    one is the same as EpochSampler's. ``next_span`` hands out a batch without building a view.
+    """
+
+    def _new_epoch(self) -> None:
+        self._owed = getattr(self, "_owed", 0) + 1
+        self._drawn = None
+        self._drawn_list = None
+        self._pos = 0
+
+    @property
+    def _perm(self) -> np.ndarray:
+        while self._owed:           # the skipped epochs' permutations first, in order
+            self._drawn = self._permutation()
+            self._drawn.flags.writeable = False    # records keep views of it
+            self._drawn_list = None
+            self._owed -= 1
+        return self._drawn
+
+    def perm_list(self) -> list[int]:
+        """The current epoch's permutation as Python ints (drawn if still owed)."""
+        perm = self._perm
+        if self._drawn_list is None:
+            self._drawn_list = perm.tolist()
+        return self._drawn_list
+
+    def next_span(self) -> tuple[np.ndarray | None, list[int] | None, int, int]:
+        """Like ``next_batch``: (the epoch's permutation, the same as a list, start, end), or
+        (None, None, 0, n) for a batch of the whole dataset, whose order is never used."""
+        n = self.n
+        if self.drop_last and n - self._pos < self.batch_size:
+            self._new_epoch()
+        start = self._pos
+        end = min(start + self.batch_size, n)
+        if start == 0 and end == n:
+            perm = perm_list = None
+        else:
+            perm_list = self.perm_list()
+            perm = self._drawn
+        self._pos = end
+        if end == n or (self.drop_last and n - end < self.batch_size):
+            self.epochs_completed += 1
+            self._new_epoch()
+        return perm, perm_list, start, end

@@ -80,6 +80,9 @@ class Optimizer(OptimizerSettings):
 
     def _rule(self, m, v, t, theta, g, lr):
         """(new theta, new m, new v) after step number t from state (m, v); pure."""
+        # the float path (gdviz.core.fast_step) keeps m and v as pairs of floats
+        m = m if m is None else np.asarray(m, float)
+        v = v if v is None else np.asarray(v, float)
         if self.name == "sgd":
             return theta - lr * g, m, v
         if self.name in ("momentum", "nesterov"):

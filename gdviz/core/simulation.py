@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
 from gdviz.core import METHOD_KEYS
-from gdviz.core.batching import EpochSampler, budget_spent
+from gdviz.core.batching import DeferredEpochSampler, budget_spent
 from gdviz.core.clock import HardwareModel, step_cost, tick
+from gdviz.core.fast_step import (FLOAT_ERRORS, PYTHON_BATCH_LIMIT, float_pair, rule_step,
+                                  scalar_terms)
 from gdviz.core.landscapes import Landscape
 from gdviz.core.optimizers import Optimizer
 from gdviz.core.schedules import scaled_lr, scheduled_lr
@@ -39,6 +41,17 @@ class StepRecord:
     grad_full: np.ndarray
     batch: np.ndarray
     lr: float
+
+
+_RECORD_FIELDS = tuple(f.name for f in fields(StepRecord))
+
+
+def _record(values: tuple) -> StepRecord:
+    """StepRecord(*values) without the frozen dataclass's per-field object.__setattr__, which
+    costs more than the rest of a float step."""
+    record = object.__new__(StepRecord)
+    record.__dict__.update(zip(_RECORD_FIELDS, values))
+    return record
 
 
 @dataclass(frozen=True)
@@ -134,7 +147,8 @@ class MethodRun(RunBase):
         self.hyper = hyper
         self.clock_kind = clock_kind
         self.hardware = hardware
-        self.sampler = EpochSampler(self.n, batch_size, rng, drop_last)
+        self.sampler = DeferredEpochSampler(self.n, batch_size, rng, drop_last)
+        self._terms = scalar_terms(landscape)
         self._all_indices = np.arange(self.n)
         self._all_indices.flags.writeable = False
         self.optimizer = Optimizer(hyper.optimizer, momentum=hyper.momentum)
@@ -165,8 +179,73 @@ class MethodRun(RunBase):
     # the update -----------------------------------------------------------------------------
     def step(self) -> StepRecord:
         """Take one update on the next batch and return its record."""
-        lr = self.current_lr()
-        batch, _ = self.sampler.next_batch()
+        h = self.hyper
+        # current_lr() returns eta itself for a constant, unscaled rate
+        lr = h.lr if h.schedule == "constant" and h.lr_scaling == "none" else self.current_lr()
+        perm, perm_list, start, end = self.sampler.next_span()
+        if self._terms is not None and (perm is None or end - start <= PYTHON_BATCH_LIMIT):
+            try:
+                return self._step_floats(lr, perm, perm_list, start, end)
+            except FLOAT_ERRORS:
+                pass   # Python raised where NumPy gives inf or nan: the array path takes the step
+        return self._step_arrays(lr, self._all_indices if perm is None else perm[start:end])
+
+    def _step_floats(self, lr, perm, perm_list, start, end) -> StepRecord:
+        """The step of ``_step_arrays`` on Python floats (gdviz.core.fast_step): the same
+        operations in the same order, so the same numbers. Raises before changing any state.
+
+        The record shares its arrays with the run (each step makes new ones; none is ever
+        changed in place) instead of copying them.
+        """
+        terms = self._terms
+        before = self.theta
+        x, y = before.tolist()
+        if perm is None:
+            gx, gy, batch_loss = terms.whole(x, y)
+            fx, fy = gx, gy      # over every example the estimate is the full gradient
+        else:
+            gx, gy, batch_loss = terms.batch(x, y, perm_list[start:end])
+            fx, fy = terms.grad(x, y)
+        opt = self.optimizer
+        m0, v0, t0 = float_pair(opt._m), float_pair(opt._v), opt.t
+        nx, ny, m, v = rule_step(opt, m0, v0, t0 + 1, x, y, gx, gy, lr)
+        loss = terms.loss(nx, ny)
+        # nothing raised: commit
+        opt._before = (m0, v0, t0)
+        opt._m, opt._v, opt.t = m, v, t0 + 1
+        theta = np.array((nx, ny))
+        g = np.array((gx, gy))
+        grad_full = g if perm is None else np.array((fx, fy))
+        size = end - start
+        self.theta = theta
+        self.theta_before = before
+        self.loss = loss
+        self.grad_full = grad_full
+        self.grad_estimate = g
+        self.batch_loss = batch_loss
+        self.step_lr = lr
+        self._count(size)
+        finite = math.isfinite(nx) and math.isfinite(ny)
+        sampler = self.sampler
+        epoch = sampler.epochs_completed + sampler._pos / sampler.n    # RunBase.epoch
+        # RunBase._settle (batching.budget_spent) with the epoch computed once
+        epochs = self.hyper.epochs
+        if not (finite and math.isfinite(loss) and math.isfinite(batch_loss)
+                and abs(loss) <= DIVERGENCE_FACTOR * (1.0 + abs(self.start_loss))):
+            self.status = "diverged"
+        elif (epoch >= epochs - 1e-12
+              or self.examples_seen + sampler.next_size() > epochs * sampler.n * (1 + 1e-12)):
+            self.status = "finished"
+        if finite:
+            self.trail.append_owned(theta)
+        if math.isfinite(loss):
+            self.loss_curve.append_pair(self.clock, loss)
+        batch = self._all_indices if perm is None else perm[start:end]
+        return _record((self.key, self.updates, epoch, self.examples_seen, self.clock, before,
+                        theta, loss, batch_loss, g, grad_full, batch, lr))
+
+    def _step_arrays(self, lr: float, batch: np.ndarray) -> StepRecord:
+        """The step with NumPy arrays: any landscape, any batch."""
         whole = len(batch) == self.n
         if whole:
             batch = self._all_indices  # a whole-dataset batch sums in index order, as full batch does
@@ -263,16 +342,24 @@ class ClockedRuns:
         budget = -1 if max_updates is None else max_updates
         running = [r for r in self.runs if r.status == "running"]
         limit = clock_value + CLOCK_EPS
+        # Only the run that stepped changes its next end: the others' are kept, not recomputed.
+        ends = [r.clock + r.next_cost() for r in running]
+        step = self._step
         while running and budget != 0:
-            ends = [r.clock + r.next_cost() for r in running]
-            i = min(range(len(running)), key=ends.__getitem__)
-            if ends[i] > limit:
+            i, end = 0, ends[0]
+            for j in range(1, len(ends)):      # the first of the earliest, as min() picks
+                if ends[j] < end:
+                    i, end = j, ends[j]
+            if end > limit:
                 break
             run = running[i]
-            records.append(self._step(run))
+            records.append(step(run))
             budget -= 1
             if run.status != "running":
                 running.pop(i)
+                ends.pop(i)
+            else:
+                ends[i] = run.clock + run.next_cost()
         if budget == 0 and records:
             clock_value = min(clock_value, max(rec.clock for rec in records))
         self.clock_value = max(self.clock_value, clock_value)

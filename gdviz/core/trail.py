@@ -17,7 +17,32 @@ class Trail:
         self._size = 0
         self._stride = 1
         self._count = 0
-        self.last = None
+        self._last = None
+
+    @property
+    def last(self) -> np.ndarray | None:
+        """The newest point (made an array only when asked, after ``append_pair``)."""
+        if type(self._last) is tuple:
+            self._last = np.array(self._last, dtype=float)
+        return self._last
+
+    @last.setter
+    def last(self, point) -> None:
+        self._last = point
+
+    def append_pair(self, a: float, b: float) -> None:
+        """``append((a, b))`` for two floats, without making an array per point."""
+        self._last = (a, b)
+        if self._count % self._stride == 0:
+            if self._size == self.capacity:
+                half = self.capacity // 2
+                self._data[:half] = self._data[0:self.capacity:2]
+                self._size = half
+                self._stride *= 2
+            if self._count % self._stride == 0:
+                self._data[self._size] = (a, b)
+                self._size += 1
+        self._count += 1
 
     def __len__(self) -> int:
         return self._size
@@ -32,6 +57,20 @@ class Trail:
                 self._stride *= 2
             if self._count % self._stride == 0:
                 self._data[self._size] = self.last
+                self._size += 1
+        self._count += 1
+
+    def append_owned(self, point: np.ndarray) -> None:
+        """``append`` for a float array the caller hands over and never changes: no copy."""
+        self.last = point
+        if self._count % self._stride == 0:
+            if self._size == self.capacity:
+                half = self.capacity // 2
+                self._data[:half] = self._data[0:self.capacity:2]
+                self._size = half
+                self._stride *= 2
+            if self._count % self._stride == 0:
+                self._data[self._size] = point
                 self._size += 1
         self._count += 1
 

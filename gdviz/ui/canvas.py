@@ -168,6 +168,8 @@ class ContourCanvas(pg.PlotWidget):
         self._plane_note = ""
         self.scene().sigMouseClicked.connect(self._on_scene_clicked)
         plot.getViewBox().sigResized.connect(self._place_arrow_note)
+        plot.getViewBox().sigTransformChanged.connect(self._orient_heads)
+        self._drawn: dict = {}      # what each item shows now, so unchanged data is not re-set
         self.apply_theme(theme)
 
     # appearance -----------------------------------------------------------------------------
@@ -223,6 +225,7 @@ class ContourCanvas(pg.PlotWidget):
             pen = pg.mkPen(self.theme.marker_outline, width=3 if key == self.selected else 2)
             self.current[key].setData([], [], symbol=METHOD_SYMBOLS[key], size=size, pen=pen,
                                       brush=pg.mkBrush(color))
+            self._drawn.pop(self.current[key], None)   # emptied: the next frame sets it again
 
     def set_font_scale(self, scale: float) -> None:
         font = QFont("DejaVu Sans", max(8, round(10 * scale)))
@@ -322,30 +325,40 @@ class ContourCanvas(pg.PlotWidget):
             self.show_snapshot(self._snapshot)
 
     def show_snapshot(self, snap: SimSnapshot) -> None:
-        """Draw one frame. Cheap: setData on items built once."""
+        """Draw one frame. Cheap: setData on items built once, and only on those whose data
+        changed (every setData repaints)."""
         self._snapshot = snap
-        starts_x, starts_y, starts_data, brushes, symbols = [], [], [], [], []
+        starts_x, starts_y, starts_data = [], [], []
         for m in snap.methods:
             trail = m.trail
-            self.trail_layers[m.key].set_points(trail)
+            shown = self._drawn.get(("trail", m.key))
+            if shown is None or not np.array_equal(shown, trail):
+                self._drawn[("trail", m.key)] = trail
+                self.trail_layers[m.key].set_points(trail)
             self._fade(m.key, m.status == "diverged")
             here = m.theta if np.all(np.isfinite(m.theta)) else last_finite(trail, m.start)
-            self.current[m.key].setData([here[0]], [here[1]])
+            self._set_data(self.current[m.key], [here[0]], [here[1]])
             if m.key not in self._hidden:
                 starts_x.append(m.start[0])
                 starts_y.append(m.start[1])
                 starts_data.append(m.key)
-                brushes.append(pg.mkBrush(self.theme.color(m.key) + "66"))
-                symbols.append(METHOD_SYMBOLS[m.key])
             badge = self.badges[m.key]
             if m.status == "diverged":
-                badge.setText(f"⚠ {METHOD_LABELS[m.key]} diverged")
-                badge.setPos(*_clip_to_view(last_finite(trail, m.start), self._view))
+                self._set_text(badge, f"⚠ {METHOD_LABELS[m.key]} diverged")
+                pos = _clip_to_view(last_finite(trail, m.start), self._view)
+                if self._drawn.get(("badge", m.key)) != pos:
+                    self._drawn[("badge", m.key)] = pos
+                    badge.setPos(*pos)
             else:
-                badge.setText("")
-        pens = [pg.mkPen(self.theme.color(k), width=2.5) for k in starts_data]
-        self.starts.setData(x=starts_x, y=starts_y, data=starts_data, brush=brushes, pen=pens,
-                            symbol=symbols, size=16)
+                self._set_text(badge, "")
+        starts = (starts_x, starts_y, starts_data, self.theme)
+        if self._drawn.get(self.starts) != starts:
+            self._drawn[self.starts] = starts
+            brushes = [pg.mkBrush(self.theme.color(k) + "66") for k in starts_data]
+            pens = [pg.mkPen(self.theme.color(k), width=2.5) for k in starts_data]
+            self.starts.setData(x=starts_x, y=starts_y, data=starts_data, brush=brushes,
+                                pen=pens, symbol=[METHOD_SYMBOLS[k] for k in starts_data],
+                                size=16)
         self._draw_arrows(snap)
         self._show_plane_note(snap)
         self._place_legend(snap)
@@ -410,6 +423,18 @@ class ContourCanvas(pg.PlotWidget):
             offset = (-MARGIN_PX if right else MARGIN_PX, -MARGIN_PX if bottom else MARGIN_PX)
             self.legend.anchor(itemPos=anchor, parentPos=anchor, offset=offset)
 
+    def _set_data(self, item, x, y, **kwargs) -> None:
+        """item.setData(x, y, **kwargs) unless it already shows exactly that."""
+        data = (x, y, kwargs)
+        if self._drawn.get(item) != data:
+            self._drawn[item] = data
+            item.setData(x, y, **kwargs)
+
+    def _set_text(self, item, text: str) -> None:
+        if self._drawn.get(item) != text:
+            self._drawn[item] = text
+            item.setText(text)
+
     def _relabel_legend(self) -> None:
         if self._snapshot is None:
             return
@@ -425,61 +450,73 @@ class ContourCanvas(pg.PlotWidget):
         """Both arrows start where each method's last step began: solid, the step it took
         (theta - theta_before, whatever the rule); dashed, the step the same rule, from the
         same state, would have taken with the full gradient in place of the estimate."""
-        for head in self.heads:
-            head.hide()
-        for shaft in self.step_shafts.values():
-            shaft.setData([], [])
-        self.true_shafts.setData([], [])
-        self.step_outline.setData([], [])
-        self.arrow_bases.setData([], [])
-        self.arrow_note.setText("")
-        if not self.show_arrows or self._view is None:
-            return
-        span = min(self._view.xs[-1] - self._view.xs[0], self._view.ys[-1] - self._view.ys[0])
-        shown = [m for m in snap.methods if m.key not in self._hidden and m.status != "diverged"
-                 and m.updates > 0 and m.theta_before is not None]
+        shafts = {key: ([], []) for key in self.step_shafts}
+        true_x, true_y, base_x, base_y, out_x, out_y = [], [], [], [], [], []
+        heads = []           # (head, base, tip, colour) of every head shown this frame
+        note = ""
+        shown = []
+        if self.show_arrows and self._view is not None:
+            shown = [m for m in snap.methods if m.key not in self._hidden
+                     and m.status != "diverged" and m.updates > 0 and m.theta_before is not None]
         arrows = {m.key: arrow_vectors(m) for m in shown}
         lengths = [np.linalg.norm(v) for pair in arrows.values() for v in pair
                    if np.all(np.isfinite(v))]
         longest = max(lengths, default=0.0)
-        if longest <= 0 or not np.isfinite(longest):
-            return
-        # True steps can be far too short to see: all arrows share one scale, written on screen,
-        # so their lengths and directions stay comparable.
-        scale = ARROW_FRACTION * span / longest
-        true_x, true_y, base_x, base_y, out_x, out_y = [], [], [], [], [], []
-        for i, m in enumerate(shown):
-            base = m.theta_before
-            taken, instead = arrows[m.key]
-            base_x.append(base[0])
-            base_y.append(base[1])
-            if np.all(np.isfinite(taken)):
-                tip = base + scale * taken
-                self.step_shafts[m.key].setData([base[0], tip[0]], [base[1], tip[1]])
-                out_x += [base[0], tip[0]]
-                out_y += [base[1], tip[1]]
-                self._place_head(self.heads[2 * i], base, tip, self.theme.color(m.key))
-            if np.all(np.isfinite(instead)):
-                tip = base + scale * instead
-                true_x += [base[0], tip[0]]
-                true_y += [base[1], tip[1]]
-                self._place_head(self.heads[2 * i + 1], base, tip, self.theme.foreground)
-        self.true_shafts.setData(true_x, true_y, connect="pairs")
-        self.step_outline.setData(out_x, out_y, connect="pairs")
-        self.arrow_bases.setData(base_x, base_y)
-        rule = getattr(shown[0].rule, "name", "sgd") if shown else "sgd"
-        self.arrow_note.setText(arrow_note(rule, scale))
-        self._place_arrow_note()
+        if longest > 0 and np.isfinite(longest):
+            span = min(self._view.xs[-1] - self._view.xs[0],
+                       self._view.ys[-1] - self._view.ys[0])
+            # True steps can be far too short to see: all arrows share one scale, written on
+            # screen, so their lengths and directions stay comparable.
+            scale = ARROW_FRACTION * span / longest
+            for i, m in enumerate(shown):
+                base = m.theta_before
+                taken, instead = arrows[m.key]
+                base_x.append(base[0])
+                base_y.append(base[1])
+                if np.all(np.isfinite(taken)):
+                    tip = base + scale * taken
+                    shafts[m.key] = ([base[0], tip[0]], [base[1], tip[1]])
+                    out_x += [base[0], tip[0]]
+                    out_y += [base[1], tip[1]]
+                    heads.append((self.heads[2 * i], base, tip, self.theme.color(m.key)))
+                if np.all(np.isfinite(instead)):
+                    tip = base + scale * instead
+                    true_x += [base[0], tip[0]]
+                    true_y += [base[1], tip[1]]
+                    heads.append((self.heads[2 * i + 1], base, tip, self.theme.foreground))
+            rule = getattr(shown[0].rule, "name", "sgd")
+            note = arrow_note(rule, scale)
+        # only what changed is touched: every setData, setStyle or hide repaints
+        for key, (x, y) in shafts.items():
+            self._set_data(self.step_shafts[key], x, y)
+        self._set_data(self.true_shafts, true_x, true_y, connect="pairs")
+        self._set_data(self.step_outline, out_x, out_y, connect="pairs")
+        self._set_data(self.arrow_bases, base_x, base_y)
+        placed = {id(head) for head, base, tip, color in heads
+                  if self._place_head(head, base, tip, color)}
+        for head in self.heads:
+            if id(head) not in placed and head.isVisible():
+                head.hide()
+        if note != self._drawn.get(self.arrow_note):
+            self._set_text(self.arrow_note, note)
+            self._place_arrow_note()
+        self._orient_heads()
 
-    @staticmethod
-    def _place_head(head: pg.ArrowItem, base, tip, color: str) -> None:
+    def _place_head(self, head: pg.ArrowItem, base, tip, color: str) -> bool:
         d = np.asarray(tip) - np.asarray(base)
         if not np.all(np.isfinite(d)) or np.hypot(*d) == 0:
-            return
-        head.setPos(QPointF(float(tip[0]), float(tip[1])))
-        head.setStyle(brush=pg.mkBrush(color), pen=pg.mkPen(color))
-        head.show()
-        head._direction = d  # the screen angle depends on the axis scales: set in _orient_heads
+            return False
+        pos = (float(tip[0]), float(tip[1]))
+        if self._drawn.get(("head", id(head))) != pos:
+            self._drawn[("head", id(head))] = pos
+            head.setPos(QPointF(*pos))
+        if getattr(head, "_color", None) != color:
+            head._color = color
+            head.setStyle(brush=pg.mkBrush(color), pen=pg.mkPen(color))
+        if not head.isVisible():
+            head.show()
+        head._direction = d  # the screen angle depends on the axis scales: see _orient_heads
+        return True
 
     def _place_arrow_note(self, *_args) -> None:
         box = self.getPlotItem().getViewBox().boundingRect()
@@ -487,22 +524,25 @@ class ContourCanvas(pg.PlotWidget):
         self.arrow_note.setAnchor((1 if right else 0, 1 if bottom else 0))
         self.arrow_note.setPos(box.width() - 6 if right else 6, box.height() - 4 if bottom else 4)
 
-    def paintEvent(self, event):
-        self._orient_heads()
-        super().paintEvent(event)
-
-    def _orient_heads(self) -> None:
+    def _orient_heads(self, *_args) -> None:
+        """Turn each head along its arrow on screen. Run after each frame's data and whenever
+        the view's transform changes, never from paintEvent: setStyle schedules a repaint, and
+        from inside a paint that painted every frame twice."""
         view_box = self.getPlotItem().getViewBox()
+        origin = view_box.mapViewToDevice(QPointF(0.0, 0.0))
+        if origin is None:
+            return
         for head in self.heads:
             d = getattr(head, "_direction", None)
             if d is None or not head.isVisible():
                 continue
-            origin = view_box.mapViewToDevice(QPointF(0.0, 0.0))
             end = view_box.mapViewToDevice(QPointF(float(d[0]), float(d[1])))
-            if origin is None or end is None:
+            if end is None:
                 continue
-            angle = np.degrees(np.arctan2(end.y() - origin.y(), end.x() - origin.x()))
-            head.setStyle(angle=180.0 + angle)
+            angle = 180.0 + float(np.degrees(np.arctan2(end.y() - origin.y(),
+                                                        end.x() - origin.x())))
+            if abs(angle - head.opts.get("angle", 0.0)) > 1e-6:
+                head.setStyle(angle=angle)
 
     # interaction ----------------------------------------------------------------------------
     def _on_legend_clicked(self, item) -> None:

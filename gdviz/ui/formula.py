@@ -1,19 +1,22 @@
 """LaTeX formulas as crisp vector widgets: ziamath draws SVG, QSvgRenderer paints it.
 
 Rendering costs 5–20 ms, so SVG bytes are cached per (LaTeX, colour); a widget whose LaTeX did
-not change does nothing.
+not change does nothing; while the simulation plays, new formulas are typeset in a background
+thread (``typeset_in_background``).
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 
 with warnings.catch_warnings():
     # On import, ziamath loads its math font through the deprecated pkg_resources.path.
     warnings.simplefilter("ignore", DeprecationWarning)
     import ziamath
-from PySide6.QtCore import QByteArray, QRectF, QSize, Qt
+from PySide6.QtCore import QByteArray, QObject, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QFontInfo, QImage, QPainter, QPalette
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QSizePolicy, QWidget
@@ -37,6 +40,58 @@ def latex_svg(latex: str, color: str = "black") -> bytes:
         log.exception("cannot render LaTeX %r", latex)
         return ziamath.Latex(r"\text{[formula error]}", size=SVG_FONT_PX,
                              color="#c00000").svg().encode()
+
+
+# Typesetting off the GUI thread -----------------------------------------------------------------
+# While the simulation plays, live formulas are typeset by one background thread: a widget keeps
+# showing its old formula until the new SVG is ready, then loads it (a millisecond), so no frame
+# waits 5-20 ms per formula. Otherwise (paused, tests, export) typesetting stays synchronous.
+_BACKGROUND = False
+_READY: set[tuple[str, str]] = set()      # (latex, colour) pairs latex_svg has cached
+_QUEUED: set[tuple[str, str]] = set()
+
+
+class _Relay(QObject):
+    ready = Signal(str, str)               # (latex, colour) typeset; queued to the GUI thread
+
+
+_relay: _Relay | None = None
+_pool: ThreadPoolExecutor | None = None
+
+
+@contextlib.contextmanager
+def typeset_in_background(on: bool = True):
+    """Within this block, FormulaWidget.set_latex typesets new formulas in the background."""
+    global _BACKGROUND
+    before, _BACKGROUND = _BACKGROUND, on
+    try:
+        yield
+    finally:
+        _BACKGROUND = before
+
+
+def _typeset_later(latex: str, color: str) -> _Relay:
+    global _relay, _pool
+    if _relay is None:
+        _relay = _Relay()
+        _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gdviz-typeset")
+    key = (latex, color)
+    if key not in _QUEUED:
+        _QUEUED.add(key)
+
+        def job():
+            try:
+                latex_svg(latex, color)
+                if len(_READY) > 1024:
+                    _READY.clear()
+                _READY.add(key)
+            finally:
+                _QUEUED.discard(key)
+            with contextlib.suppress(RuntimeError):     # the application is shutting down
+                _relay.ready.emit(latex, color)
+
+        _pool.submit(job)
+    return _relay
 
 
 def render_image(latex: str, height_px: int, color: str = "black",
@@ -66,6 +121,8 @@ class FormulaWidget(QWidget):
         super().__init__(parent)
         self._latex = ""
         self._deferred: str | None = None     # text to render when next painted (lazy)
+        self._pending: str | None = None      # text being typeset in the background
+        self._listening = False
         self._scale = scale
         self._color = color          # None: the palette's text colour
         self._renderer = QSvgRenderer(self)
@@ -77,7 +134,9 @@ class FormulaWidget(QWidget):
     # -- public ---------------------------------------------------------------------------
     def latex(self) -> str:
         """The LaTeX this widget shows (or will show once scrolled into view)."""
-        return self._deferred if self._deferred is not None else self._latex
+        if self._deferred is not None:
+            return self._deferred
+        return self._pending if self._pending is not None else self._latex
 
     def set_latex(self, latex: str, lazy: bool = False) -> bool:
         """Show *latex*; returns True if it was rendered. Unchanged text does nothing. With
@@ -89,11 +148,29 @@ class FormulaWidget(QWidget):
             return False
         self._deferred = None
         if latex == self._latex and (self._renderer.isValid() or not latex):
+            self._pending = None
             return False
+        if _BACKGROUND and latex and self._latex:
+            color = self._svg_color()
+            if (latex, color) not in _READY:
+                self._pending = latex          # shown once the background thread typeset it
+                relay = _typeset_later(latex, color)
+                if not self._listening:
+                    self._listening = True
+                    relay.ready.connect(self._on_typeset)
+                return False
+        self._pending = None
         before = self._natural()
         self._latex = latex
         self._reload(before)
         return True
+
+    def _on_typeset(self, latex: str, color: str) -> None:
+        if latex == self._pending and color == self._svg_color():
+            self.set_latex(latex)
+
+    def _svg_color(self) -> str:
+        return self._color or self.palette().color(QPalette.ColorRole.WindowText).name()
 
     def stale(self) -> bool:
         """True while new text waits for the widget to be scrolled into view."""
@@ -165,8 +242,7 @@ class FormulaWidget(QWidget):
 
     def _reload(self, before: QSize | None = None):
         if self._latex:
-            color = self._color or self.palette().color(QPalette.ColorRole.WindowText).name()
-            self._renderer.load(QByteArray(latex_svg(self._latex, color)))
+            self._renderer.load(QByteArray(latex_svg(self._latex, self._svg_color())))
         if self._natural() != before:       # same size (e.g. new digits): no relayout needed
             self.updateGeometry()
         self.update()

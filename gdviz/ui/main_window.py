@@ -17,12 +17,20 @@ from gdviz.experiment import Experiment, NoiseInfo
 from gdviz.scenario import Scenario, ScenarioError
 from gdviz.lesson.live import LiveValues
 from gdviz.ui.canvas import ContourCanvas
+from gdviz.ui.formula import typeset_in_background
 from gdviz.ui.panels.controls import ControlPanel
 from gdviz.ui.panels.counters import CounterCards
 from gdviz.ui.panels.losses import LossCurves
 from gdviz.ui.panels.rhythm import RhythmStrip
 from gdviz.ui.theme import LIGHT
 from gdviz.ui.worker import SimulationWorker, WorkerState, WorkerThread
+
+PANEL_HZ = 5.0      # panel redraws per second while playing (the canvas draws every snapshot)
+
+
+def _panel_key(snap) -> tuple:
+    """What must reach the panels at once: the run, each method's status and batch size."""
+    return snap.generation, tuple((m.status, m.batch_size) for m in snap.methods)
 
 
 class MainWindow(QMainWindow):
@@ -60,6 +68,11 @@ class MainWindow(QMainWindow):
         self.landscape_view = None
         self.noise: NoiseInfo | None = None
         self._live_key, self._live_time = None, 0.0
+        self._panels_time = float("-inf")
+        self._panels_key = None
+        self._panel_timer = QTimer(self)
+        self._panel_timer.setSingleShot(True)
+        self._panel_timer.timeout.connect(self._draw_panels)
         self.state = WorkerState(False, scenario.speed or 20.0, 0)
         self.setWindowTitle(f"gdviz — {scenario.title or scenario.name}")
         self._build_views(scenario)
@@ -216,13 +229,32 @@ class MainWindow(QMainWindow):
     def _draw_snapshot(self, snap) -> None:
         self.snapshot = snap
         self.canvas.show_snapshot(snap)
+        # While playing, the panels (counters, loss curves, rhythm, formulas) redraw at most
+        # PANEL_HZ times a second, the canvas every frame: the panels' text relayouts and
+        # curves cost as much as the canvas. A skipped snapshot's panels follow by timer; a new
+        # status, batch size or run shows at once.
+        wait = 1.0 / PANEL_HZ - (time.perf_counter() - self._panels_time)
+        if self.state.playing and wait > 0 and _panel_key(snap) == self._panels_key:
+            if not self._panel_timer.isActive():
+                self._panel_timer.start(max(1, round(1000 * wait)))
+        else:
+            self._draw_panels()
+        self._report_divergence(snap)
+        self._show_network(snap)
+
+    def _draw_panels(self) -> None:
+        """The panels for the newest snapshot."""
+        self._panel_timer.stop()
+        snap = self.snapshot
+        if snap is None:
+            return
+        self._panels_time = time.perf_counter()
+        self._panels_key = _panel_key(snap)
         self.rhythm.show_snapshot(snap, self.scenario.drop_last)
         self.counters.show_snapshot(snap)
         self.losses.show_snapshot(snap)
         self._update_banner(snap)
         self._update_live()
-        self._report_divergence(snap)
-        self._show_network(snap)
 
     def _show_network(self, snap) -> None:
         """The real-network dock: made the first time an MLP run reports, hidden otherwise."""
@@ -256,14 +288,16 @@ class MainWindow(QMainWindow):
         """A lasting alert in the status bar until the next reset; transient notes can't hide it."""
         diverged = [m for m in snap.methods if m.status == "diverged"]
         if not diverged:
-            self.alert_label.clear()
-            self.alert_label.hide()
+            if self.alert_label.text():
+                self.alert_label.clear()
+                self.alert_label.hide()
             return
         names = " and ".join(METHOD_LABELS[m.key] for m in diverged)
         verb = "diverges" if len(diverged) == 1 else "diverge"
-        self.alert_label.setText(
-            f"⚠ {names} {verb}: the loss blew up at η = {diverged[0].step_lr:g}. The others keep "
-            f"going. Try a smaller learning rate η, then Reset.")
+        text = (f"⚠ {names} {verb}: the loss blew up at η = {diverged[0].step_lr:g}. The others "
+                f"keep going. Try a smaller learning rate η, then Reset.")
+        if text != self.alert_label.text():     # unchanged text: no relayout of the status bar
+            self.alert_label.setText(text)
         self.alert_label.show()
 
     @Slot(str)
@@ -290,6 +324,8 @@ class MainWindow(QMainWindow):
         self.state = state
         self.controls.set_playing(state.playing)
         self.controls.set_speed(state.speed)
+        if self._panel_timer.isActive() and not state.playing:
+            self._draw_panels()              # paused: the panels show the last step at once
         if self.snapshot is not None:
             self._update_banner(self.snapshot)
 
@@ -501,7 +537,9 @@ class MainWindow(QMainWindow):
         if self.state.playing and key == self._live_key and now - self._live_time < 1.0:
             return
         self._live_key, self._live_time = key, now
-        self.lesson.update_live(values)
+        # playing: formulas are typeset off the GUI thread (no frame waits for ziamath)
+        with typeset_in_background(self.state.playing):
+            self.lesson.update_live(values)
 
     # shutting down --------------------------------------------------------------------------
     def closeEvent(self, event) -> None:

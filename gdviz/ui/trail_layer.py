@@ -13,7 +13,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QImage, QPainter, QPainterPath, QPixmap
 
-CHUNK = 256
+CHUNK = 32
 
 
 class _FrozenPaths(pg.GraphicsObject):

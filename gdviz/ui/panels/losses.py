@@ -67,3 +67,6 @@ class LossCurves(pg.PlotWidget):
                 floor = self._min_loss if self._min_loss is not None else np.min(y)
                 y = np.maximum(y - floor, 1e-12)
             self.curves[m.key].setData(curve[:, 0], y)
+        # Auto-range now, not when the view box prepares to paint: a range changed from inside
+        # a paint schedules a second paint of the whole plot.
+        self.getPlotItem().getViewBox().prepareForPaint()

@@ -1,0 +1,290 @@
+"""One update of an analytic run in plain Python floats, bit-identical to the array path.
+
+On two-element arrays NumPy spends about a microsecond per call, so the array path
+(``MethodRun._step_arrays``) costs ~30 µs for ~10 flops. Here the very same floating-point
+operations run in the same order on Python floats: per-example sums in NumPy's own order
+(sequential down the batch for a gradient, pairwise from 0.0 for a mean loss), ``pow`` where
+NumPy calls ``pow`` and a product where it squares an array, NumPy's own ``exp`` (called on a
+float) where NumPy uses it. Landscapes without a float mirror here evaluate their own NumPy f
+and grad f on the point, which is the very call the array path makes.
+
+Python raises where NumPy returns inf or nan (``pow`` overflowing, division by zero): the caller
+then takes the step on the array path from the untouched state. ``tests/test_fast_step.py``
+checks the two paths against each other and against a copy of the original implementation.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from gdviz.core.landscapes import (Himmelblau, LinearRegression, Rosenbrock, Saddle, SharpFlat,
+                                   TiltedLandscape)
+
+# Batches up to this size are summed in Python; larger ones with the array path's NumPy calls.
+PYTHON_BATCH_LIMIT = 64
+
+# Python raises these where NumPy (under errstate "ignore") returns inf or nan.
+FLOAT_ERRORS = (OverflowError, ZeroDivisionError, ValueError)
+
+
+def pairwise_sum(values: list[float]) -> float:
+    """NumPy's sum of a contiguous float64 array: 0.0 plus its pairwise sum (blocks of 8)."""
+    return 0.0 + _pairwise(values, 0, len(values))
+
+
+def _pairwise(a: list[float], lo: int, n: int) -> float:
+    if n < 8:
+        res = 0.0
+        for i in range(lo, lo + n):
+            res += a[i]
+        return res
+    if n <= 128:
+        r0, r1, r2, r3, r4, r5, r6, r7 = a[lo:lo + 8]
+        i = 8
+        stop = n - n % 8
+        while i < stop:
+            k = lo + i
+            r0 += a[k]
+            r1 += a[k + 1]
+            r2 += a[k + 2]
+            r3 += a[k + 3]
+            r4 += a[k + 4]
+            r5 += a[k + 5]
+            r6 += a[k + 6]
+            r7 += a[k + 7]
+            i += 8
+        res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+        while i < n:
+            res += a[lo + i]
+            i += 1
+        return res
+    half = n // 2
+    half -= half % 8
+    return _pairwise(a, lo, half) + _pairwise(a, lo + half, n - half)
+
+
+def sequential_sum(column: np.ndarray) -> float:
+    """NumPy's sum down axis 0 of an (n, k) C-ordered array, one column of it: in order from
+    0.0. (The running sum's last value; 0.0 + turns an all-negative-zero sum into +0.0.)"""
+    return 0.0 + float(np.add.accumulate(column)[-1])
+
+
+# landscapes ------------------------------------------------------------------------------------
+class TiltedTerms:
+    """l_i = f + a_i . theta, with f and grad f from the landscape's own NumPy code."""
+
+    def __init__(self, landscape: TiltedLandscape):
+        self.landscape = landscape
+        self.tilts = landscape.tilts
+        self.ax = landscape.tilts[:, 0].tolist()
+        self.ay = landscape.tilts[:, 1].tolist()
+        self._columns = None
+
+    def f(self, x: float, y: float) -> float:
+        with np.errstate(all="ignore"):
+            return float(self.landscape.f(np.array((x, y))))
+
+    def grad_f(self, x: float, y: float) -> tuple[float, float]:
+        with np.errstate(all="ignore"):
+            g = self.landscape.grad_f(np.array((x, y))).tolist()
+        return g[0], g[1]
+
+    def loss(self, x, y):
+        return self.f(x, y)
+
+    def grad(self, x, y):
+        return self.grad_f(x, y)
+
+    def batch(self, x: float, y: float, idx) -> tuple[float, float, float]:
+        """(g_B, J_B) on the examples ``idx``: the mean of (grad f + a_i), summed in order, and
+        the mean of f + a_i . theta (einsum starts its dot at 0.0), summed pairwise."""
+        gfx, gfy = self.grad_f(x, y)
+        fv = self.f(x, y)
+        ax, ay = self.ax, self.ay
+        b = len(idx)
+        if b == 1:
+            i = idx[0]
+            a, c = ax[i], ay[i]
+            return ((0.0 + (gfx + a)) / 1, (0.0 + (gfy + c)) / 1,
+                    (0.0 + (fv + ((0.0 + a * x) + c * y))) / 1)
+        sx = sy = 0.0
+        losses = []
+        for i in idx:
+            a, c = ax[i], ay[i]
+            sx += gfx + a
+            sy += gfy + c
+            losses.append(fv + ((0.0 + a * x) + c * y))
+        return sx / b, sy / b, pairwise_sum(losses) / b
+
+    def whole(self, x: float, y: float) -> tuple[float, float, float]:
+        """``batch`` over every example, with NumPy's reductions."""
+        gfx, gfy = self.grad_f(x, y)
+        fv = self.f(x, y)
+        n = len(self.ax)
+        cx, cy = self.columns
+        with np.errstate(all="ignore"):
+            gx = sequential_sum(gfx + cx) / n
+            gy = sequential_sum(gfy + cy) / n
+            losses = fv + ((0.0 + cx * x) + cy * y)
+            batch_loss = float(np.add.reduce(losses)) / n
+        return gx, gy, batch_loss
+
+    @property
+    def columns(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._columns is None:
+            self._columns = (np.ascontiguousarray(self.tilts[:, 0]),
+                             np.ascontiguousarray(self.tilts[:, 1]))
+        return self._columns
+
+
+class RosenbrockTerms(TiltedTerms):
+    def f(self, x, y):
+        return (1 - x) ** 2 + self.landscape.b * (y - x * x) ** 2
+
+    def grad_f(self, x, y):
+        b = self.landscape.b
+        d = y - x * x
+        return -2 * (1 - x) - 4 * b * x * d, 2 * b * d
+
+
+class HimmelblauTerms(TiltedTerms):
+    def f(self, x, y):
+        return (x * x + y - 11) ** 2 + (x + y * y - 7) ** 2
+
+    def grad_f(self, x, y):
+        a, b = x * x + y - 11, x + y * y - 7
+        return 4 * x * a + 2 * b, 2 * a + 4 * y * b
+
+
+class SaddleTerms(TiltedTerms):
+    def f(self, x, y):
+        return (x * x - 1) ** 2 + 0.5 * y * y
+
+    def grad_f(self, x, y):
+        return 4 * x * (x * x - 1), y
+
+
+class SharpFlatTerms(TiltedTerms):
+    def __init__(self, landscape: SharpFlat):
+        super().__init__(landscape)
+        self.wells = [(float(c[0]), float(c[1]), width, depth)
+                      for c, width, depth in (landscape.SHARP, landscape.FLAT)]
+
+    def _wells(self, x, y):
+        for cx, cy, width, depth in self.wells:
+            dx, dy = x - cx, y - cy
+            yield dx, dy, width, depth * float(
+                np.exp(-((0.0 + dx * dx) + dy * dy) / (2 * width**2)))
+
+    def f(self, x, y):
+        value = 0.04 * ((0.0 + x * x) + y * y)
+        for _, _, _, well in self._wells(x, y):
+            value = value - well
+        return value
+
+    def grad_f(self, x, y):
+        gx, gy = 0.08 * x, 0.08 * y
+        for dx, dy, width, well in self._wells(x, y):
+            gx = gx + well * dx / width**2
+            gy = gy + well * dy / width**2
+        return gx, gy
+
+
+class RegressionTerms:
+    """Least squares from the data and the sufficient statistics, as LinearRegression does."""
+
+    def __init__(self, landscape: LinearRegression):
+        self.landscape = landscape
+        self.xs = landscape.x.tolist()
+        self.ys = landscape.y.tolist()
+        self.mxx, self.mx, self.mxy, self.my = (float(v) for v in landscape._phi_mean)
+        self.myy = float(landscape._myy)
+
+    def loss(self, w, b):
+        return 0.5 * (w * w * self.mxx + 2 * w * b * self.mx + b * b
+                      - 2 * w * self.mxy - 2 * b * self.my + self.myy)
+
+    def grad(self, w, b):
+        return w * self.mxx + b * self.mx - self.mxy, w * self.mx + b - self.my
+
+    def batch(self, w, b, idx):
+        xs, ys = self.xs, self.ys
+        n = len(idx)
+        if n == 1:
+            xi = xs[idx[0]]
+            r = w * xi + b - ys[idx[0]]
+            return (0.0 + r * xi) / 1, (0.0 + r) / 1, (0.0 + 0.5 * (r * r)) / 1
+        sx = sy = 0.0
+        losses = []
+        for i in idx:
+            xi = xs[i]
+            r = w * xi + b - ys[i]
+            sx += r * xi
+            sy += r
+            losses.append(0.5 * (r * r))
+        return sx / n, sy / n, pairwise_sum(losses) / n
+
+    def whole(self, w, b):
+        land = self.landscape
+        n = land.n
+        with np.errstate(all="ignore"):
+            r = w * land.x + b - land.y
+            gx = sequential_sum(r * land.x) / n
+            gy = sequential_sum(r) / n
+            batch_loss = float(np.add.reduce(0.5 * np.square(r))) / n
+        return gx, gy, batch_loss
+
+
+_TERMS = {Rosenbrock: RosenbrockTerms, Himmelblau: HimmelblauTerms, Saddle: SaddleTerms,
+          SharpFlat: SharpFlatTerms, LinearRegression: RegressionTerms}
+
+
+def scalar_terms(landscape):
+    """The float mirror of ``landscape``, or None where only the array path applies."""
+    cls = _TERMS.get(type(landscape))
+    if cls is not None:
+        return cls(landscape)
+    if isinstance(landscape, TiltedLandscape):
+        return TiltedTerms(landscape)
+    return None
+
+
+# optimizers ------------------------------------------------------------------------------------
+def rule_step(opt, m, v, t: int, x: float, y: float, gx: float, gy: float, lr: float):
+    """``Optimizer._rule`` on floats: (new x, new y, new m, new v), m and v as float pairs."""
+    name = opt.name
+    if name == "sgd":
+        return x - lr * gx, y - lr * gy, m, v
+    if name == "momentum" or name == "nesterov":
+        mom = opt.momentum
+        m = (gx, gy) if m is None else (mom * m[0] + gx, mom * m[1] + gy)
+        if name == "nesterov":
+            dx, dy = gx + mom * m[0], gy + mom * m[1]
+        else:
+            dx, dy = m
+        return x - lr * dx, y - lr * dy, m, v
+    sqrt, eps = math.sqrt, opt.eps
+    if name == "rmsprop":
+        alpha = opt.alpha
+        sx, sy = gx * gx, gy * gy
+        v = ((1 - alpha) * sx, (1 - alpha) * sy) if v is None else \
+            (alpha * v[0] + (1 - alpha) * sx, alpha * v[1] + (1 - alpha) * sy)
+        return x - lr * gx / (sqrt(v[0]) + eps), y - lr * gy / (sqrt(v[1]) + eps), m, v
+    b1, b2 = opt.betas
+    m = ((1 - b1) * gx, (1 - b1) * gy) if m is None else \
+        (b1 * m[0] + (1 - b1) * gx, b1 * m[1] + (1 - b1) * gy)
+    v = ((1 - b2) * gx * gx, (1 - b2) * gy * gy) if v is None else \
+        (b2 * v[0] + (1 - b2) * gx * gx, b2 * v[1] + (1 - b2) * gy * gy)
+    c1, c2 = 1 - b1**t, 1 - b2**t
+    mhx, mhy = m[0] / c1, m[1] / c1
+    vhx, vhy = v[0] / c2, v[1] / c2
+    return x - lr * mhx / (sqrt(vhx) + eps), y - lr * mhy / (sqrt(vhy) + eps), m, v
+
+
+def float_pair(state):
+    """An optimizer buffer as a float pair (None stays None)."""
+    if state is None or type(state) is tuple:
+        return state
+    a, b = state.tolist()
+    return a, b

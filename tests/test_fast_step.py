@@ -1,0 +1,268 @@
+"""The float step (gdviz.core.fast_step) gives bit-identical results to the original NumPy step.
+
+``ReferenceRun`` below is the original implementation (before the float path), copied, with its
+own sampler that draws a permutation every epoch; every field of every record must match it to
+the bit, across landscapes, optimizers, batch sizes, epoch boundaries, changes of B and eta
+mid-run, drop_last and divergence. ``test_simulate_json_unchanged`` pins the CLI's JSON to
+digests produced by the original code.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+
+import numpy as np
+import pytest
+
+from gdviz.core.clock import HardwareModel, step_cost
+from gdviz.core.fast_step import SharpFlatTerms, pairwise_sum, scalar_terms
+from gdviz.core.landscapes import make_landscape
+from gdviz.core.schedules import scaled_lr, scheduled_lr
+from gdviz.core.simulation import Hyper, MethodRun
+
+LANDSCAPES = ("regression", "ravine", "rosenbrock", "himmelblau", "saddle", "sharp_flat",
+              "logistic", "custom")
+OPTIMIZERS = ("sgd", "momentum", "nesterov", "rmsprop", "adam")
+
+
+# the original step, kept as the reference ----------------------------------------------------
+def reference_rule(name, mom, m, v, t, theta, g, lr, alpha=0.99, betas=(0.9, 0.999), eps=1e-8):
+    if name == "sgd":
+        return theta - lr * g, m, v
+    if name in ("momentum", "nesterov"):
+        m = g.copy() if m is None else mom * m + g
+        direction = g + mom * m if name == "nesterov" else m
+        return theta - lr * direction, m, v
+    if name == "rmsprop":
+        sq = g * g
+        v = (1 - alpha) * sq if v is None else alpha * v + (1 - alpha) * sq
+        return theta - lr * g / (np.sqrt(v) + eps), m, v
+    b1, b2 = betas
+    m = (1 - b1) * g if m is None else b1 * m + (1 - b1) * g
+    v = (1 - b2) * g * g if v is None else b2 * v + (1 - b2) * g * g
+    return theta - lr * (m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + eps), m, v
+
+
+class ReferenceRun:
+    """MethodRun.step as it was: NumPy arrays throughout, a permutation drawn every epoch."""
+
+    def __init__(self, landscape, batch_size, start, hyper, rng, drop_last, clock_kind):
+        self.landscape, self.n, self.hyper = landscape, landscape.n, hyper
+        self.rng, self.drop_last, self.clock_kind = rng, drop_last, clock_kind
+        self.batch_size, self.epochs_completed = batch_size, 0
+        self.perm, self.pos = rng.permutation(self.n), 0
+        self.theta = np.array(start, float)
+        self.m = self.v = None
+        self.t = 0
+        self.updates = self.examples_seen = 0
+        self.clock = 0.0
+
+    def next_batch(self):
+        if self.drop_last and self.n - self.pos < self.batch_size:
+            self.perm, self.pos = self.rng.permutation(self.n), 0
+        end = min(self.pos + self.batch_size, self.n)
+        batch = self.perm[self.pos:end]
+        self.pos = end
+        if end == self.n or (self.drop_last and self.n - end < self.batch_size):
+            self.epochs_completed += 1
+            self.perm, self.pos = self.rng.permutation(self.n), 0
+        return batch
+
+    def epoch(self):
+        return self.epochs_completed + self.pos / self.n
+
+    def step(self):
+        h = self.hyper
+        lr = scheduled_lr(scaled_lr(h.lr, h.lr_scaling, self.batch_size, h.lr_reference_batch),
+                          h.schedule, self.epoch(), h.epochs)
+        batch = self.next_batch()
+        whole = len(batch) == self.n
+        if whole:
+            batch = np.arange(self.n)
+        land, before = self.landscape, self.theta
+        with np.errstate(all="ignore"):
+            g = land.batch_grad(before, batch)
+            batch_loss = float(land.batch_loss(before, batch))
+            grad_full = g if whole else np.asarray(land.grad(before), float)
+            self.t += 1
+            self.theta, self.m, self.v = reference_rule(h.optimizer, h.momentum, self.m, self.v,
+                                                        self.t, before, g, lr)
+            loss = float(land.loss(self.theta))
+        self.updates += 1
+        self.examples_seen += len(batch)
+        self.clock += step_cost(self.clock_kind, len(batch), HardwareModel())
+        return (self.updates, self.epoch(), self.examples_seen, self.clock, before, self.theta,
+                loss, batch_loss, g, grad_full, batch, lr)
+
+
+def bits(value) -> bytes:
+    """Exact bytes of a number or an array (so -0.0, nan and rounding all count)."""
+    if isinstance(value, np.ndarray):
+        return value.dtype.str.encode() + value.tobytes()
+    return repr((type(value).__name__, float(value).hex() if isinstance(value, float)
+                 else value)).encode()
+
+
+def record_bits(rec) -> list[bytes]:
+    return [bits(v) for v in (rec.update, rec.epoch, rec.examples_seen, rec.clock,
+                              rec.theta_before, rec.theta, rec.loss, rec.batch_loss,
+                              rec.grad_estimate, rec.grad_full, rec.batch, rec.lr)]
+
+
+def compare(landscape, batch_size, start, hyper, steps, drop_last=False, clock="examples",
+            changes=None):
+    """Step MethodRun and ReferenceRun side by side; ``changes`` maps a step number to
+    (new batch size or None, new Hyper or None)."""
+    run = MethodRun("mini_batch", landscape, batch_size, start, hyper,
+                    np.random.default_rng(11), drop_last, clock)
+    ref = ReferenceRun(landscape, batch_size, start, hyper, np.random.default_rng(11),
+                       drop_last, clock)
+    for k in range(steps):
+        if changes and k in changes:
+            b, h = changes[k]
+            if b is not None:
+                run.set_batch_size(b)
+                ref.batch_size = b
+            if h is not None:
+                run.set_hyper(h)
+                if h.optimizer != ref.hyper.optimizer:
+                    ref.m = ref.v = None
+                    ref.t = 0
+                ref.hyper = h
+        got = record_bits(run.step())
+        want = [bits(v) for v in ref.step()]
+        assert got == want, f"step {k + 1} differs"
+    # the run's own state agrees too (drawn by the snapshot and the lesson's formulas)
+    assert bits(run.theta) == bits(ref.theta)
+    assert bits(run.loss) == bits(float(landscape.loss(ref.theta)))
+    return run
+
+
+def build(key, n=60, seed=4):
+    return make_landscape(key, n, seed, expression="x**2 + 3*sin(y)" if key == "custom" else None)
+
+
+@pytest.mark.parametrize("key", LANDSCAPES)
+def test_every_optimizer_and_batch_size_matches_the_original_step(key):
+    land = build(key)
+    start = np.array(land.bounds)[:, 0] * 0.6 + np.array(land.bounds)[:, 1] * 0.4
+    for j, opt in enumerate(OPTIMIZERS):
+        hyper = Hyper(lr=0.01 if key in ("himmelblau", "rosenbrock") else 0.05, optimizer=opt,
+                      schedule=("constant", "cosine", "step")[j % 3], epochs=6)
+        b = (1, 7, 16, 60, 1)[j]       # single examples, Python-summed batches, the whole set
+        compare(land, b, start, hyper, 150 if b < 16 else 40)
+
+
+def test_changes_mid_run_drop_last_and_the_array_path_match():
+    land = build("regression", n=150)
+    hyper = Hyper(lr=0.03, optimizer="adam", epochs=50)
+    # B grows past the Python limit (array path) and back; eta, rule and schedule change
+    changes = {5: (100, None), 9: (3, Hyper(lr=0.02, optimizer="momentum", epochs=50)),
+               40: (150, None), 44: (1, Hyper(lr=0.02, optimizer="rmsprop",
+                                                 schedule="exponential", epochs=50)),
+               90: (64, None)}
+    compare(land, 2, (1.0, -2.0), hyper, 120, changes=changes)
+    compare(build("saddle", n=50), 8, (0.1, 1.5), Hyper(lr=0.05), 60, drop_last=True,
+            clock="hardware", changes={20: (30, None), 31: (3, None)})
+
+
+@pytest.mark.parametrize("key", ("rosenbrock", "himmelblau", "regression", "sharp_flat",
+                                 "ravine"))
+def test_divergence_matches_including_overflow(key):
+    # eta far too large: Python's pow overflows where NumPy gives inf; the array path takes over
+    for opt in ("sgd", "adam"):
+        compare(build(key), 1, (1.9, 2.5), Hyper(lr=3.0 if opt == "sgd" else 40.0,
+                                                  optimizer=opt), 80)
+
+
+def test_full_batch_estimate_is_the_full_gradient_exactly():
+    run = MethodRun("full_batch", build("rosenbrock"), 60, (0.5, 0.5), Hyper(lr=0.01),
+                    np.random.default_rng(0))
+    for _ in range(5):
+        rec = run.step()
+        assert rec.grad_estimate.tobytes() == rec.grad_full.tobytes()
+    # and full batch never draws a permutation: its order is never used
+    assert run.sampler._drawn is None
+
+
+def test_float_mirrors_equal_the_landscapes_numpy_code():
+    rng = np.random.default_rng(5)
+    points = rng.normal(size=(10000, 2)) * 10.0 ** rng.uniform(-3, 3, size=(10000, 2))
+    for key in ("rosenbrock", "himmelblau", "saddle", "sharp_flat", "regression"):
+        land = build(key)
+        terms = scalar_terms(land)
+        assert type(terms).__name__ != "TiltedTerms"       # a real float mirror
+        for x, y in points.tolist():
+            th = np.array((x, y))
+            with np.errstate(all="ignore"):
+                want_loss, want_grad = float(land.loss(th)), land.grad(th).tolist()
+            try:
+                got_loss, got_grad = terms.loss(x, y), list(terms.grad(x, y))
+            except OverflowError:
+                assert not math.isfinite(want_loss) or not np.isfinite(want_grad).all()
+                continue
+            assert bits(got_loss) == bits(want_loss) and got_grad == want_grad, (key, x, y)
+    assert isinstance(scalar_terms(build("sharp_flat")), SharpFlatTerms)
+    assert scalar_terms(build("logistic")) is None      # O(N) anyway: the array path
+
+
+def test_pairwise_sum_is_numpys_sum():
+    rng = np.random.default_rng(6)
+    for n in list(range(1, 140)) + [255, 256, 257, 1000]:
+        v = rng.normal(size=n) * 10.0 ** rng.uniform(-6, 6, size=n)
+        assert pairwise_sum(v.tolist()) == float(v.sum())
+    assert math.copysign(1.0, pairwise_sum([-0.0])) == math.copysign(1.0, float(np.sum([-0.0])))
+
+
+# the CLI's JSON, pinned to the original code's output ----------------------------------------
+SCENARIO = """name = "pinned"
+landscape = "{landscape}"
+n_examples = {n}
+seed = 7
+batch_size = {b}
+epochs = {epochs}
+lr = {lr}
+optimizer = "{optimizer}"
+clock = "{clock}"
+"""
+
+# sha256 of `gdviz simulate FILE --json` from the original implementation (commit fe9c106)
+PINNED = {
+    ("regression", 120, 8, 3, 0.05, "sgd", "examples"):
+        "c14dc4ecefecaaab36eb258ece5e394fef963d0d6308ac02b5f00a25809e0d8e",
+    ("regression", 64, 5, 2, 0.05, "adam", "updates"):
+        "6e7b0f76a45d04ed644ffc090f6c8cef9e412d5d949ad87c19d020b80f1d3e68",
+    ("rosenbrock", 80, 12, 2, 0.01, "nesterov", "hardware"):
+        "a2a7d65aa2bb40937c2c5ceb13945a8b00f423b1d243c032608162fb73c6feac",
+    ("himmelblau", 50, 16, 2, 0.01, "rmsprop", "examples"):
+        "4130de1dfc31a328c30befdb8442eb0d6d725809a8a8fc0e97c5e840fd540235",
+    # re-pinned after sharp vs flat got wider tilts (issue 11 demo), from the array path
+    ("sharp_flat", 60, 3, 2, 0.15, "momentum", "updates"):
+        "bde7792d242283133cc148fd750fe2f52c8e6d897c82625aa6a8667346049b00",
+    ("ravine", 70, 100, 2, 0.07, "sgd", "examples"):
+        "ad566225369c8581896a64f5f0e126aac3f235f40ced09564963a052130498bb",
+    ("logistic", 40, 4, 2, 0.5, "adam", "examples"):
+        "b6635094636d98022fbb0803a719de5b95a9dcf1bf61143b46fdfa3ec940bcdb",
+}
+
+
+def simulate_digest(tmp_path, spec) -> str:
+    import contextlib
+    import io
+
+    from gdviz.cli import main
+    landscape, n, b, epochs, lr, optimizer, clock = spec
+    path = tmp_path / f"{landscape}-{optimizer}.toml"
+    path.write_text(SCENARIO.format(landscape=landscape, n=n, b=min(b, n), epochs=epochs, lr=lr,
+                                    optimizer=optimizer, clock=clock))
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["simulate", str(path), "--json"]) == 0
+    json.loads(out.getvalue())
+    return hashlib.sha256(out.getvalue().encode()).hexdigest()
+
+
+@pytest.mark.parametrize("spec", list(PINNED))
+def test_simulate_json_unchanged(tmp_path, spec):
+    assert simulate_digest(tmp_path, spec) == PINNED[spec]

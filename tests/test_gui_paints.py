@@ -1,0 +1,156 @@
+"""The GUI thread draws each snapshot once: one paint per frame, unchanged items left alone,
+and panels that redraw at most PANEL_HZ times a second while playing."""
+import time
+
+import numpy as np
+import pytest
+from PySide6.QtWidgets import QApplication
+
+from gdviz.scenario import load
+from gdviz.ui.canvas import ContourCanvas
+from gdviz.ui.contours import landscape_view
+from gdviz.ui.main_window import MainWindow
+from gdviz.ui.panels.losses import LossCurves
+from gdviz.ui.worker import WorkerState
+
+
+def snapshots(count, clock="updates"):
+    sim = load("default").with_changes(clock=clock).build()
+    view = landscape_view(sim.landscape)
+    out = []
+    for i in range(count):
+        sim.advance_to(5 + i)
+        out.append(sim.snapshot(1))
+    return view, out
+
+
+def settle():
+    for _ in range(3):
+        QApplication.processEvents()
+
+
+def paints_per_frame(widget_class, frames, setup):
+    counts = [0]
+
+    class Counting(widget_class):
+        def paintEvent(self, event):
+            counts[-1] += 1
+            super().paintEvent(event)
+
+    widget = Counting()
+    widget.resize(900, 600)
+    widget.show()
+    setup(widget)
+    settle()
+    per_frame = []
+    for show in frames:
+        counts.append(0)
+        show(widget)
+        settle()
+        per_frame.append(counts[-1])
+    widget.close()
+    return per_frame
+
+
+def test_the_canvas_paints_once_per_snapshot(qtbot):
+    # ArrowItem.setStyle from paintEvent scheduled a second paint of every frame
+    view, snaps = snapshots(8)
+    counts = paints_per_frame(ContourCanvas, [lambda w, s=s: w.show_snapshot(s) for s in snaps],
+                              lambda w: w.set_landscape(view))
+    assert counts[2:] == [1] * (len(snaps) - 2)
+
+
+def test_an_unchanged_snapshot_repaints_nothing(qtbot):
+    view, snaps = snapshots(3)
+    counts = paints_per_frame(ContourCanvas, [lambda w: w.show_snapshot(snaps[-1])] * 3,
+                              lambda w: w.set_landscape(view))
+    assert counts[1:] == [0, 0]
+
+
+def test_heads_point_along_their_arrows_on_screen(qtbot):
+    view, snaps = snapshots(4)
+    canvas = ContourCanvas()
+    canvas.resize(900, 600)
+    canvas.show()
+    canvas.set_landscape(view)
+    settle()
+    canvas.show_snapshot(snaps[-1])
+    settle()
+    shown = [h for h in canvas.heads if h.isVisible()]
+    assert shown
+    vb = canvas.getPlotItem().getViewBox()
+    for head in shown:
+        tip = head.pos()
+        d = head._direction
+        a = vb.mapViewToDevice(tip)
+        b = vb.mapViewToDevice(tip - type(tip)(float(d[0]), float(d[1])) * 1e-3)
+        # an ArrowItem at angle 0 points left (-x); the head's angle turns it onto b -> a
+        want = np.degrees(np.arctan2(a.y() - b.y(), a.x() - b.x())) + 180.0
+        assert abs((head.opts["angle"] - want + 180) % 360 - 180) < 0.5
+    canvas.close()
+
+
+def test_the_loss_curves_paint_once_per_snapshot(qtbot):
+    # the auto-range ran while painting and scheduled a second paint
+    _, snaps = snapshots(6)
+    counts = paints_per_frame(LossCurves, [lambda w, s=s: w.show_snapshot(s) for s in snaps],
+                              lambda w: None)
+    assert counts[2:] == [1] * (len(snaps) - 2)
+
+
+@pytest.fixture
+def window(qtbot):
+    w = MainWindow(load("default"), start_worker=False)
+    w.resize(1280, 800)
+    w.show()
+    yield w
+    w.close()
+
+
+def test_panels_wait_while_playing_and_catch_up_on_pause(window):
+    _, snaps = snapshots(3)
+    window.on_snapshot(snaps[0])
+    assert window.counters.cards["stochastic"].values["updates"].text() == \
+        f"{snaps[0].method('stochastic').updates:,}"
+    window.on_state(WorkerState(True, 20.0, 0))
+    window._panels_time = time.perf_counter() + 3600    # as if the panels were just drawn
+    window.on_snapshot(snaps[2])
+    assert window.canvas._snapshot is snaps[2]                      # the canvas at once
+    assert window.counters.cards["stochastic"].values["updates"].text() == \
+        f"{snaps[0].method('stochastic').updates:,}"                # the panels later
+    assert window._panel_timer.isActive()
+    window.on_state(WorkerState(False, 20.0, 0))                   # paused: at once
+    assert window.counters.cards["stochastic"].values["updates"].text() == \
+        f"{snaps[2].method('stochastic').updates:,}"
+    assert not window._panel_timer.isActive()
+
+
+def test_formulas_typeset_in_the_background_while_playing(qtbot):
+    import threading
+
+    from gdviz.ui import formula
+
+    widget = formula.FormulaWidget(r"x = 1")
+    qtbot.addWidget(widget)
+    widget.show()
+    threads = []
+    original = formula.latex_svg
+
+    def spy(latex, color="black"):
+        threads.append(threading.current_thread() is threading.main_thread())
+        return original(latex, color)
+
+    new = r"\theta = (0.123456, -0.98765)"
+    formula.latex_svg.cache_clear()
+    try:
+        formula.latex_svg = spy
+        with formula.typeset_in_background(True):
+            assert widget.set_latex(new) is False      # not rendered now ...
+        assert widget.latex() == new                    # ... but on its way
+        qtbot.waitUntil(lambda: widget._latex == new, timeout=10_000)
+    finally:
+        formula.latex_svg = original
+    assert threads[0] is False                          # typeset off the GUI thread
+    assert widget.renderer().isValid()
+    # paused (the default): synchronous, as before
+    assert widget.set_latex(r"y = 2") is True and widget._latex == r"y = 2"
