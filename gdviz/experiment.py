@@ -94,7 +94,11 @@ class Experiment:
         with self._lock:
             base = self._scenario
             # the one validation of this change (called through the module: tests count it)
-            candidate = sc.validate(dataclasses.replace(base, **_completed(base, changes)))
+            try:
+                candidate = sc.validate(dataclasses.replace(base, **_completed(base, changes)))
+            except sc.ScenarioError as exc:
+                # the user's change is at fault, not the file the scenario came from
+                raise sc.ScenarioError(CHANGE_SOURCE, exc.field, exc.value, exc.reason) from None
             self._scenario = candidate
             self._dirty = True
             self._moved_start = self._moved_start or moved_start
@@ -223,6 +227,9 @@ class Experiment:
             self._plane_time = now
             return True
         return False
+
+
+CHANGE_SOURCE = "your change"   # what a refusal of a change made in the window names
 
 
 def _data(s: Scenario) -> tuple:

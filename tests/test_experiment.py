@@ -128,3 +128,14 @@ def test_the_scenario_with_its_starts_written_out_builds_the_same_run():
         assert np.array_equal(again.run(r.key).start, r.start)
     e.apply({"seed": 5})                     # not built yet: no start points to vouch for
     assert e.scenario_with_starts() is e.scenario
+
+
+def test_a_refused_change_blames_the_change_not_the_builtin_file():
+    """A bad value typed in the window names the change, not resources/scenarios/01-default.toml
+    (issue 13: messages that blame the wrong thing)."""
+    experiment = Experiment(load("default"))
+    with pytest.raises(ScenarioError) as refused:
+        experiment.apply({"lr": -1.0})
+    message = str(refused.value)
+    assert message.startswith("your change: field 'lr'") and ".toml" not in message
+    assert experiment.scenario == load("default")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gdviz.core import METHOD_COLORS
 from gdviz.resources import resources_dir
 
 METHOD_KEYS = ("full_batch", "mini_batch", "stochastic")
@@ -289,7 +290,7 @@ def load_lesson(folder: Path | None = None) -> Lesson:
     methods = []
     for key in METHOD_KEYS:
         m = mt.table(key)
-        intuition = MethodIntuition(key, m.str("name"), m.str("color"), m.str("batch"),
+        intuition = MethodIntuition(key, m.str("name"), METHOD_COLORS[key], m.str("batch"),
                                     m.str("rhythm"), m.str("formula"), _live(m),
                                     m.str("looks_at"),
                                     m.str("how_often"), m.str("path"))

@@ -15,9 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-METHOD_COLORS = {"full_batch": "#0072B2", "mini_batch": "#009E73", "stochastic": "#E69F00"}
-# On the dark theme the same hues, lightened a little so thin lines stay visible.
-METHOD_COLORS_DARK = {"full_batch": "#56B4E9", "mini_batch": "#2BD1A0", "stochastic": "#F0B429"}
+from gdviz.core import METHOD_COLORS, METHOD_COLORS_DARK  # noqa: F401 - the colours, defined once
 METHOD_SYMBOLS = {"full_batch": "s", "mini_batch": "t", "stochastic": "o"}
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
-MEDIAN = "#009E73"        # the mini-batch green: these are mini-batch runs
-BAND = (0, 158, 115, 60)
+from gdviz.core import METHOD_COLORS
+
+MEDIAN = METHOD_COLORS["mini_batch"]   # the mini-batch green: these are mini-batch runs
+BAND = (*pg.mkColor(MEDIAN).getRgb()[:3], 60)
 REFERENCE = "#555555"
 FIT = "#D55E00"
 REGIME_LABELS = {"perfect scaling": "perfect\nscaling", "diminishing returns": "diminishing\nreturns",
