@@ -106,3 +106,17 @@ def test_lesson_texts_use_the_method_hues_of_the_theme_in_force(qtbot):
     assert METHOD_COLORS["full_batch"].lower() not in texts()
     dock.setPalette(qt_palette(LIGHT))
     assert not any(c.lower() in texts() for c in METHOD_COLORS_DARK.values())
+
+
+def test_the_arrow_note_and_the_legend_never_overlap_on_a_narrow_plot():
+    """At 1024x768 in presentation mode the note (~430 px) and the legend (~240 px) do not fit
+    side by side in a 660 px plot: they must take different rows, not two bottom corners."""
+    from gdviz.ui.canvas import CORNERS, best_two_corners, corner_rect
+    view, box, legend, note = (0, 1, 0, 1), (660.0, 460.0), (240.0, 110.0), (430.0, 70.0)
+    empty = np.zeros((0, 2))
+    for legend_now in CORNERS:
+        for note_now in CORNERS:
+            note_c, legend_c = best_two_corners(empty, empty, view, box, legend, note, 10,
+                                                legend_now, note_now)
+            a, b = corner_rect(note_c, note, box, 10), corner_rect(legend_c, legend, box, 10)
+            assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3])

@@ -167,7 +167,7 @@ class ContourCanvas(pg.PlotWidget):
         self._legend_texts: dict[str, str] = {}
         self._plane_note = ""
         self.scene().sigMouseClicked.connect(self._on_scene_clicked)
-        plot.getViewBox().sigResized.connect(self._place_arrow_note)
+        plot.getViewBox().sigResized.connect(self._on_view_resized)
         plot.getViewBox().sigTransformChanged.connect(self._orient_heads)
         self._drawn: dict = {}      # what each item shows now, so unchanged data is not re-set
         self.apply_theme(theme)
@@ -518,6 +518,13 @@ class ContourCanvas(pg.PlotWidget):
         head._direction = d  # the screen angle depends on the axis scales: see _orient_heads
         return True
 
+    def _on_view_resized(self, *_args) -> None:
+        """A new plot size (presentation mode, a resized window) can make the legend and the
+        note overlap in the corners chosen for the old one: choose again."""
+        self._place_arrow_note()
+        if self._snapshot is not None:
+            self._place_legend(self._snapshot)
+
     def _place_arrow_note(self, *_args) -> None:
         box = self.getPlotItem().getViewBox().boundingRect()
         right, bottom = getattr(self, "_note_corner", (True, True))
@@ -609,18 +616,38 @@ CORNERS = ((False, True), (True, True), (False, False), (True, False))
 
 def best_two_corners(key_xy, trail_xy, view, box_px, legend_px, note_px, margin_px,
                      legend_now, note_now):
-    """(note corner, legend corner): two different corners where the arrow note and the legend
-    together cover the least (as best_corner counts); the corners in use win ties."""
+    """(note corner, legend corner): two corners where the arrow note and the legend do not
+    overlap each other and together cover the least (as best_corner counts); the corners in
+    use win ties. Where no two such corners exist, opposite corners."""
     best, best_score = (note_now, legend_now), None
     for note in [note_now] + [c for c in CORNERS if c != note_now]:
-        note_score = corner_score(key_xy, trail_xy, view, box_px, note_px, margin_px, note)
+        note_rect = corner_rect(note, note_px, box_px, margin_px)
+        taken = [c for c in CORNERS
+                 if _rects_overlap(note_rect, corner_rect(c, legend_px, box_px, margin_px))]
+        if len(taken) == len(CORNERS):
+            continue
+        free = [c for c in CORNERS if c not in taken]
         legend = best_corner(key_xy, trail_xy, view, box_px, legend_px, margin_px,
-                             legend_now if legend_now != note else CORNERS[0], taken=[note])
-        score = note_score + corner_score(key_xy, trail_xy, view, box_px, legend_px,
-                                          margin_px, legend)
+                             legend_now if legend_now in free else free[0], taken=taken)
+        score = (corner_score(key_xy, trail_xy, view, box_px, note_px, margin_px, note)
+                 + corner_score(key_xy, trail_xy, view, box_px, legend_px, margin_px, legend))
         if best_score is None or score < best_score:
             best, best_score = (note, legend), score
+    if best_score is None:   # a plot too small for both side by side: opposite corners
+        return note_now, (not note_now[0], not note_now[1])
     return best
+
+
+def corner_rect(corner, item_px, box_px, margin_px) -> tuple[float, float, float, float]:
+    """(left, top, right, bottom) in pixels of an item of *item_px* in *corner* of the plot."""
+    (right, bottom), (w, h), (width, height) = corner, item_px, box_px
+    left = width - margin_px - w if right else margin_px
+    top = height - margin_px - h if bottom else margin_px
+    return left, top, left + w, top + h
+
+
+def _rects_overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def corner_score(key_xy, trail_xy, view, box_px, item_px, margin_px, corner) -> int:

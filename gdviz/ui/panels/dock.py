@@ -1,7 +1,8 @@
 """LessonDock: the lesson panels as tabs, in lesson order, behind one small API."""
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from gdviz.lesson import Lesson, LiveValues, default_lesson
@@ -30,6 +31,10 @@ class LessonDock(FontScaled, QWidget):
         self.lesson_panel = LessonPanel(lesson)
         self.tabs = QTabWidget()
         self.tabs.setUsesScrollButtons(True)
+        # a dock narrower than the four titles at projection size: shorten the titles rather
+        # than cut the last one at the edge (the tooltip keeps the full description)
+        self.tabs.setElideMode(Qt.TextElideMode.ElideRight)
+        self.tabs.tabBar().setExpanding(False)
         # short titles so all four fit a narrow dock at projection size; the tooltip says more
         for panel, title, tip in (
                 (self.formulas, "Formulas", "The eight formulas with today's numbers"),
@@ -61,3 +66,23 @@ class LessonDock(FontScaled, QWidget):
     def set_font_scale(self, f: float) -> None:
         # The font propagates to every panel; formulas follow their widget's font size.
         super().set_font_scale(f)
+        self._fit_tabs()
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self._fit_tabs()
+
+    def _fit_tabs(self) -> None:
+        """The four tab titles whole, in the dock's font or one a little smaller (down to 75 %);
+        only a dock too narrow even for that shortens them (…), the tooltips keeping the names."""
+        bar = self.tabs.tabBar()
+        font = QFont(self.font())
+        size = font.pointSizeF()
+        floor = 0.75 * size
+        available = self.tabs.width()
+        while True:
+            font.setPointSizeF(size)
+            bar.setFont(font)
+            if bar.sizeHint().width() <= available or size <= floor:
+                return
+            size = max(floor, size - 0.5)
