@@ -94,6 +94,12 @@ def result_json(scenario, result) -> dict:
     }
 
 
+def result_json_text(scenario, result) -> str:
+    """What ``--json`` prints: one line of JSON (no NaN), ending in a newline."""
+    return json.dumps(result_json(scenario, result), allow_nan=False,
+                      separators=(",", ":")) + "\n"
+
+
 def runs_csv(result) -> str:
     data = result_json_runs(result)
     buf = io.StringIO()
@@ -217,9 +223,7 @@ def run(args) -> int:
             print(f"gdviz: error: {exc}", file=sys.stderr)
             return 1
     if args.json:
-        json.dump(result_json(scenario, result), sys.stdout, allow_nan=False,
-                  separators=(",", ":"))
-        sys.stdout.write("\n")
+        sys.stdout.write(result_json_text(scenario, result))
     else:
         print(result_table(scenario, result))
     return 0
