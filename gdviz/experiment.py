@@ -201,6 +201,15 @@ class Experiment:
         return NoiseInfo(run.key, run.batch_size, measured,
                          stats.predicted(landscape.n, run.batch_size), stats.trace_sigma)
 
+    def gradient_cloud(self, key: str):
+        """Every example's gradient at method *key*'s θ, its next batch and Cov(g_B)
+        (``gdviz.core.gradient_cloud``); None in the real-network mode."""
+        sim = self.sim
+        if sim is None or sim.is_mlp:
+            return None
+        from gdviz.core.gradient_cloud import gradient_cloud
+        return gradient_cloud(sim.run(key))
+
     def recompute_plane(self) -> bool:
         """MLP mode: lay the loss plane through the current weights again."""
         if self.sim is None or not self.sim.is_mlp:

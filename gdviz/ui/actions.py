@@ -64,6 +64,8 @@ ACTIONS: tuple[Row, ...] = (
     Row("note", "View", "Title and note", ("N",), "Show / hide title and note", checkable=True),
     *(Row(f"show_{key}", "View/&Methods shown", f"Show {METHOD_LABELS[key]}", (f"Ctrl+{i}",),
           checkable=True) for i, key in enumerate(METHOD_KEYS, start=1)),
+    Row("gradient_cloud", "View", "Gradient cloud", ("K",), "Show / hide the gradient cloud",
+        checkable=True, separator=True),
     Row("show_everything", "View", "Show everything", ("A",)),
     Row("restore_defaults", "View", "Restore default layout and settings", separator=True),
     Row("next_lesson", "Lessons", "Next lesson", ("PgDown",), separator=True),

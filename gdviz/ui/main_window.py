@@ -36,6 +36,7 @@ class MainWindow(QMainWindow):
     cmd_sync = Signal()             # the experiment accepted a change: bring the engine in line
     cmd_selected = Signal(str)
     cmd_recompute_plane = Signal()
+    cmd_cloud = Signal(bool)        # compute the gradient cloud (shown, or the lab's inset open)
 
     def __init__(self, scenario: Scenario, parent=None, start_worker: bool = True,
                  exporter=None):
@@ -60,6 +61,8 @@ class MainWindow(QMainWindow):
         self.state = WorkerState(False, scenario.speed or 20.0, 0)
         self.setWindowTitle(f"gdviz — {scenario.title or scenario.name}")
         self._build_views(scenario)
+        from gdviz.ui.overlays import CanvasOverlays
+        self.overlays = CanvasOverlays(self)
         self.alert_label = QLabel()
         self.alert_label.setStyleSheet("color: #C0392B; font-weight: bold; padding: 0 6px;")
         self.alert_label.hide()
@@ -180,6 +183,8 @@ class MainWindow(QMainWindow):
         self.cmd_sync.connect(w.sync)
         self.cmd_selected.connect(w.set_selected)
         self.cmd_recompute_plane.connect(w.recompute_plane)
+        self.cmd_cloud.connect(w.set_cloud)
+        w.cloud_ready.connect(self.overlays.on_cloud)
         w.snapshot_ready.connect(self.on_snapshot)
         w.landscape_ready.connect(self.on_landscape)
         w.noise_ready.connect(self.on_noise)
@@ -410,6 +415,7 @@ class MainWindow(QMainWindow):
             "next_lesson": lambda: self.lessons_menu.step(+1),
             "previous_lesson": lambda: self.lessons_menu.step(-1),
             "export": self.open_export_dialog, "quit": self.close, "lab": self.open_lab,
+            "gradient_cloud": self.overlays.set_cloud_shown,
         }
         for key in METHOD_KEYS:
             out[f"select_{key}"] = lambda k=key: self.select_method(k)

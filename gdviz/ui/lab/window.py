@@ -9,6 +9,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (QFileDialog, QFrame, QHBoxLayout, QLabel, QMenu, QProgressBar,
                                QPushButton, QToolButton, QVBoxLayout, QWidget)
 
+from gdviz.ui.lab.cloud_inset import CloudInset
 from gdviz.ui.lab.figure import LabFigure
 from gdviz.ui.lab.runner import LabRunner
 
@@ -73,10 +74,15 @@ class LabWindow(QWidget):
         row.addWidget(self.cancel_button)
         row.addWidget(self.run_button)
         row.addWidget(self.export_button)
+        self.inset = CloudInset()
+        self.inset.setFixedWidth(300)
+        middle = QHBoxLayout()
+        middle.addWidget(self.figure, 1)
+        middle.addWidget(self.inset)
         layout = QVBoxLayout(self)
         layout.addWidget(self.header)
         layout.addWidget(self.rerun_bar)
-        layout.addWidget(self.figure, 1)
+        layout.addLayout(middle, 1)
         layout.addLayout(row)
         layout.addWidget(self.message)
         self._known: set[tuple] = set()     # sweep keys of the scenario swept and runs loaded
@@ -84,7 +90,7 @@ class LabWindow(QWidget):
         self._poll.setInterval(RERUN_POLL_MS)
         self._poll.timeout.connect(self.check_scenario)
         self._poll.start()
-        self.resize(1280, 1000)
+        self.resize(1580, 1000)
 
     def _export_menu(self) -> QMenu:
         menu = QMenu(self)
@@ -272,11 +278,22 @@ class LabWindow(QWidget):
         self._poll.stop()
         self.runner.stop()
 
+    def show_cloud(self, cloud) -> None:
+        """The main window's gradient cloud, for the inset (sent at most 10 times a second)."""
+        self.inset.show_cloud(cloud)
+
+    def _want_cloud(self, on: bool) -> None:
+        overlays = getattr(self.main_window, "overlays", None)
+        if overlays is not None:
+            overlays.set_lab_wants_cloud(on)
+
     def showEvent(self, event) -> None:
         self._poll.start()
+        self._want_cloud(True)
         super().showEvent(event)
 
     def closeEvent(self, event) -> None:
         self._poll.stop()
+        self._want_cloud(False)
         self.runner.cancel()
         super().closeEvent(event)
