@@ -66,6 +66,8 @@ ACTIONS: tuple[Row, ...] = (
           checkable=True) for i, key in enumerate(METHOD_KEYS, start=1)),
     Row("gradient_cloud", "View", "Gradient cloud", ("K",), "Show / hide the gradient cloud",
         checkable=True, separator=True),
+    Row("seed_ensemble", "View", "Seed ensemble", ("E",), "Show / hide the seed ensemble",
+        checkable=True),
     Row("show_everything", "View", "Show everything", ("A",)),
     Row("restore_defaults", "View", "Restore default layout and settings", separator=True),
     Row("next_lesson", "Lessons", "Next lesson", ("PgDown",), separator=True),

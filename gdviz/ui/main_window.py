@@ -37,6 +37,7 @@ class MainWindow(QMainWindow):
     cmd_selected = Signal(str)
     cmd_recompute_plane = Signal()
     cmd_cloud = Signal(bool)        # compute the gradient cloud (shown, or the lab's inset open)
+    cmd_ensemble = Signal(int)      # run this many seed copies of the mini-batch run (0: none)
 
     def __init__(self, scenario: Scenario, parent=None, start_worker: bool = True,
                  exporter=None):
@@ -185,6 +186,8 @@ class MainWindow(QMainWindow):
         self.cmd_recompute_plane.connect(w.recompute_plane)
         self.cmd_cloud.connect(w.set_cloud)
         w.cloud_ready.connect(self.overlays.on_cloud)
+        self.cmd_ensemble.connect(w.set_ensemble)
+        w.ensemble_ready.connect(self.overlays.on_ensemble)
         w.snapshot_ready.connect(self.on_snapshot)
         w.landscape_ready.connect(self.on_landscape)
         w.noise_ready.connect(self.on_noise)
@@ -416,6 +419,7 @@ class MainWindow(QMainWindow):
             "previous_lesson": lambda: self.lessons_menu.step(-1),
             "export": self.open_export_dialog, "quit": self.close, "lab": self.open_lab,
             "gradient_cloud": self.overlays.set_cloud_shown,
+            "seed_ensemble": self.overlays.set_ensemble_shown,
         }
         for key in METHOD_KEYS:
             out[f"select_{key}"] = lambda k=key: self.select_method(k)

@@ -1,8 +1,8 @@
-"""Live layers on the canvas beyond the three runs: the gradient cloud (and the lab's inset).
+"""Live layers on the canvas beyond the three runs: the gradient cloud and the seed ensemble.
 
-The worker computes what is drawn (``gdviz.core.gradient_cloud``) and sends it at most 10 times
-a second; these classes only place items on the canvas's plot. Toggled from the View menu (rows
-``gradient_cloud`` and ``seed_ensemble`` of the action table).
+The worker computes what is drawn (``gdviz.core.gradient_cloud``, at most 10 times a second;
+``gdviz.core.ensemble``, at most 30); these classes only place items on the canvas's plot.
+Toggled from the View menu (rows ``gradient_cloud`` and ``seed_ensemble`` of the action table).
 """
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, Qt
 
+from gdviz.core.ensemble import DEFAULT_COPIES as ENSEMBLE_COPIES
 from gdviz.core.gradient_cloud import ellipse_points
 
 Z = 35                      # above the trails and markers, under the step arrows
@@ -99,6 +100,42 @@ class GradientCloudLayer:
                      f"tr Cov(g_B) = tr Σ·(N−B)/(B(N−1)) = {cov:.3g}")
 
 
+class EnsembleLayer:
+    """The K seed copies of the mini-batch run as a moving cloud of dots, and their spread."""
+
+    def __init__(self, plot: pg.PlotItem):
+        self.dots = pg.ScatterPlotItem(pxMode=True, size=10)
+        self.dots.setZValue(Z + 1)
+        plot.addItem(self.dots)
+        self.dots.hide()
+        self.note = ""
+
+    def hide(self) -> None:
+        self.dots.hide()
+        self.note = ""
+
+    def show(self, ensemble, theme, scenario) -> None:
+        if ensemble is None:
+            self.hide()
+            return
+        color = theme.color("mini_batch")
+        ok = np.all(np.isfinite(ensemble.thetas), axis=1)
+        pts = ensemble.thetas[ok]
+        self.dots.setData(pts[:, 0], pts[:, 1], brush=pg.mkBrush(color + "B0"),
+                          pen=pg.mkPen(theme.background, width=1))
+        self.dots.show()
+        seed = scenario.seed
+        lines = [f"Seed ensemble: {ensemble.copies} mini-batch runs, seeds {seed}…"
+                 f"{seed + ensemble.copies - 1} (same data, own shuffles); spread (RMS about "
+                 f"their mean) = {ensemble.spread:.3g} at η/B = {ensemble.lr:.3g}/"
+                 f"{ensemble.batch_size} = {ensemble.lr_over_b:.3g}"]
+        if ensemble.diverged:
+            lines.append(f"{ensemble.diverged} of them diverged")
+        if ensemble.behind:
+            lines.append(f"catching up: {ensemble.behind} updates behind the run")
+        self.note = "; ".join(lines)
+
+
 class CanvasOverlays(QObject):
     """The window's live layers: toggles, the worker's data in, items on the canvas out."""
 
@@ -107,6 +144,9 @@ class CanvasOverlays(QObject):
         self.window = window
         plot = window.canvas.getPlotItem()
         self.cloud_layer = GradientCloudLayer(plot)
+        self.ensemble_layer = EnsembleLayer(plot)
+        self.ensemble_shown = False
+        self.ensemble = None
         self.note = pg.TextItem("", anchor=(1, 0), color=window.theme.foreground)
         self.note.setParentItem(plot.getViewBox())
         self.note.setZValue(60)
@@ -128,6 +168,25 @@ class CanvasOverlays(QObject):
             self.window.show_notice("The gradient cloud needs the per-example gradients of an "
                                     "analytic landscape: not drawn for the real network.")
 
+    def set_ensemble_shown(self, on: bool) -> None:
+        """View ▸ Seed ensemble."""
+        self.ensemble_shown = bool(on)
+        if not on:
+            self.ensemble_layer.hide()
+            self.ensemble = None
+        self.window.cmd_ensemble.emit(ENSEMBLE_COPIES if on else 0)
+        self._update_note()
+        if on and self.window.scenario.is_mlp:
+            self.window.show_notice("The seed ensemble runs on the analytic landscapes: not "
+                                    "drawn for the real network.")
+
+    def on_ensemble(self, ensemble) -> None:
+        if not self.ensemble_shown:
+            return
+        self.ensemble = ensemble
+        self.ensemble_layer.show(ensemble, self.window.theme, self.window.scenario)
+        self._update_note()
+
     def set_lab_wants_cloud(self, on: bool) -> None:
         self.lab_wants_cloud = bool(on)
         self._ask_worker()
@@ -147,6 +206,8 @@ class CanvasOverlays(QObject):
 
     def _update_note(self) -> None:
         lines = [self.cloud_layer.note] if self.cloud_shown and self.cloud_layer.note else []
+        if self.ensemble_shown and self.ensemble_layer.note:
+            lines.append(self.ensemble_layer.note)
         text = "\n".join(lines)
         self.note.setText(text)
         self.note.setColor(self.window.theme.foreground)

@@ -23,6 +23,7 @@ MIN_SNAPSHOT_INTERVAL_S = 1 / 60  # never more than 60 snapshots per second
 WORK_BUDGET_S = 0.006           # simulation time per 16 ms frame: the rest of the GIL is the GUI's
 NOISE_INTERVAL_S = 0.25         # measured-noise refresh for the lesson panel
 CLOUD_INTERVAL_S = 0.1          # the gradient cloud: at most 10 Hz, only while it is shown
+ENSEMBLE_INTERVAL_S = 1 / 30    # the seed ensemble: stepped every frame, sent at most 30 Hz
 
 __all__ = ["MAX_SPEED", "NoiseInfo", "SimulationWorker", "WorkerState", "WorkerThread"]
 
@@ -42,6 +43,7 @@ class SimulationWorker(QObject):
     landscape_ready = Signal(object)    # LandscapeView
     noise_ready = Signal(object)        # NoiseInfo
     cloud_ready = Signal(object)        # GradientCloud (or None: nothing to show)
+    ensemble_ready = Signal(object)     # EnsembleSnapshot (or None: nothing to show)
     state_changed = Signal(object)      # WorkerState
     error = Signal(str)                 # a message for the status bar; the run is left as it was
     rolled_back = Signal()              # the experiment went back to the scenario that runs
@@ -62,6 +64,9 @@ class SimulationWorker(QObject):
         self._cloud_wanted = False
         self._last_cloud = 0.0
         self._cloud_key = None
+        self._ensemble_copies = 0        # 0: the ensemble is off
+        self._last_ensemble = 0.0
+        self._ensemble_key = None
         self._plane_version = None
         self._view_ready = threading.Event()
         self._view_ready.set()
@@ -150,6 +155,14 @@ class SimulationWorker(QObject):
         """Compute the gradient cloud of the selected method (or stop computing it)."""
         self._cloud_wanted = bool(wanted)
         self._cloud_key = None
+
+    @Slot(int)
+    def set_ensemble(self, copies: int):
+        """Run *copies* seed copies of the mini-batch run beside it (0: none)."""
+        self._ensemble_copies = int(copies)
+        self._last_ensemble = 0.0
+        if not copies:
+            self.experiment.drop_ensemble()
 
     @Slot()
     def sync(self):
@@ -247,6 +260,15 @@ class SimulationWorker(QObject):
                 self.noise_ready.emit(noise)
         if self._cloud_wanted and now - self._last_cloud >= CLOUD_INTERVAL_S:
             self._emit_cloud(now)
+        if self._ensemble_copies:
+            ensemble = self.experiment.ensemble_snapshot(self._ensemble_copies)
+            key = None if ensemble is None else (self.experiment.generation, ensemble.updates,
+                                                 ensemble.batch_size, ensemble.lr)
+            if now - self._last_ensemble >= ENSEMBLE_INTERVAL_S and (
+                    key != self._ensemble_key or self._last_ensemble == 0.0):
+                self._last_ensemble = now
+                self._ensemble_key = key
+                self.ensemble_ready.emit(ensemble)
         emit_time = time.perf_counter()
         # Latest-only hand-off: while the GUI has not drawn the last snapshot, newer states wait
         # here (and replace each other) instead of piling up in the GUI's event queue.
