@@ -121,8 +121,9 @@ class EnsembleLayer:
         color = theme.color("mini_batch")
         ok = np.all(np.isfinite(ensemble.thetas), axis=1)
         pts = ensemble.thetas[ok]
-        self.dots.setData(pts[:, 0], pts[:, 1], brush=pg.mkBrush(color + "B0"),
-                          pen=pg.mkPen(theme.background, width=1))
+        # light rings edged in the mini-batch green: they stand out on its own green trail
+        self.dots.setData(pts[:, 0], pts[:, 1], brush=pg.mkBrush(theme.background + "E0"),
+                          pen=pg.mkPen(color, width=2.2))
         self.dots.show()
         seed = scenario.seed
         lines = [f"Seed ensemble: {ensemble.copies} mini-batch runs, seeds {seed}…"
