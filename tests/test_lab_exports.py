@@ -15,7 +15,8 @@ SETTINGS = LabSettings(batch_sizes=(1, 8, 64, 200), lrs=(0.005, 0.02, 0.05, 0.1)
 
 @pytest.fixture
 def lab(qtbot):
-    window = LabWindow()
+    from gdviz.export.lab_export import export_lab
+    window = LabWindow(exporter=export_lab)
     window.show()
     yield window
     window.shutdown()
@@ -24,6 +25,9 @@ def lab(qtbot):
 
 def test_runs_export_as_the_cli_prints_them(qtbot, lab, tmp_path, capsys):
     from gdviz.cli import main
+    assert lab.export_button.isEnabled()
+    assert not lab.export("json", str(tmp_path / "early.json"))
+    assert "nothing to export yet" in lab.message.text()
     lab.start(sc.load("ravine"), SETTINGS)
     qtbot.waitUntil(lambda: not lab.running, timeout=WAIT_MS)
     assert lab.export("json", str(tmp_path / "runs.json"))
@@ -92,6 +96,8 @@ def test_a_changed_scenario_offers_a_rerun_in_a_bar(qtbot):
     main = _Main(base)
     lab = LabWindow(main)
     try:
+        assert not lab.export_button.isEnabled()          # no exporter handed in
+        assert not lab.export("csv", "x.csv") and "not available" in lab.message.text()
         lab.show()
         lab.start(base, SETTINGS)
         qtbot.waitUntil(lambda: not lab.running, timeout=WAIT_MS)

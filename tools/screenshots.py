@@ -49,7 +49,8 @@ def open_window(app, scenario: str, theme: str = "light", ticks: int = 0,
     from gdviz.ui.main_window import MainWindow
     from gdviz.ui.theme import THEMES
 
-    window = MainWindow(load(scenario))
+    from gdviz.export.lab_export import export_lab
+    window = MainWindow(load(scenario), lab_exporter=export_lab)
     window.apply_theme(THEMES[theme])
     if presentation:
         window.set_presentation(True, size)

@@ -40,12 +40,13 @@ class MainWindow(QMainWindow):
     cmd_ensemble = Signal(int)      # run this many seed copies of the mini-batch run (0: none)
 
     def __init__(self, scenario: Scenario, parent=None, start_worker: bool = True,
-                 exporter=None):
+                 exporter=None, lab_exporter=None):
         """*exporter*: a callable that opens File ▸ Export for this window (the export
         package's ``open_export_dialog``; the package sits above the window, so it is handed in)."""
         super().__init__(parent)
         self.experiment = Experiment(scenario)
         self.exporter = exporter
+        self.lab_exporter = lab_exporter    # the lab window's Export menu (export_lab)
         self.worker = None
         self.worker_thread = None
         self.lab_window = None   # the batch-size lab, made when first opened

@@ -35,9 +35,12 @@ def plot_title(plot) -> str:
 class LabWindow(QWidget):
     """The batch-size lab for the main window's scenario; the sweep runs in a worker thread."""
 
-    def __init__(self, main_window=None):
+    def __init__(self, main_window=None, exporter=None):
+        """*exporter*: ``gdviz.export.lab_export.export_lab`` (export sits above ui), or the
+        main window's ``lab_exporter``; without one the Export button is disabled."""
         super().__init__(None, Qt.WindowType.Window)
         self.main_window = main_window
+        self.exporter = exporter or getattr(main_window, "lab_exporter", None)
         self.setWindowTitle("gdviz — batch-size lab")
         self.scenario = None
         self.result = None
@@ -65,6 +68,7 @@ class LabWindow(QWidget):
         self.export_button.setText("Export")
         self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.export_button.setMenu(self._export_menu())
+        self.export_button.setEnabled(self.exporter is not None)
         self.message = QLabel("")
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -180,10 +184,9 @@ class LabWindow(QWidget):
         if scenario is not None and self.isVisible() and not self.rerun_bar.isVisible():
             self.offer_rerun(scenario)
 
-    # exports ---------------------------------------------------------------------------------
-    def swept_scenario(self):
-        """The scenario as ``gdviz sweep`` prints it: the lab's budget as its epochs."""
-        return self.scenario.with_changes(epochs=self.result.max_epochs)
+    # exports (the writing is the export package's, handed in) --------------------------------
+    def plot_title(self, index: int) -> str:
+        return plot_title(self.plots[index])
 
     def default_name(self, kind: str, index: int | None = None) -> str:
         name = self.scenario.name if self.scenario is not None else "lab"
@@ -204,35 +207,13 @@ class LabWindow(QWidget):
     def export(self, kind: str, path: str, index: int | None = None) -> bool:
         """Write one export (``csv``, ``json``, ``figure-png|svg``, ``plot-png|svg`` with the
         plot's index) whole or not at all; the outcome is said under the plots."""
-        from gdviz.export.atomic import AtomicFile, ExportError
-        suffix = kind.rsplit("-", 1)[-1]
-        try:
-            if not str(path).lower().endswith("." + suffix):
-                raise ExportError(f"{path}: the file name must end in .{suffix}")
-            if self.result is None:
-                raise ExportError("nothing to export yet: the sweep has not produced results")
-            if kind in ("csv", "json"):
-                if not self.result.complete:
-                    raise ExportError("the sweep is not complete (running or cancelled): "
-                                      "Run again, then export its runs")
-                from gdviz.cli.sweep import result_json_text, runs_csv
-                text = (runs_csv(self.result) if kind == "csv"
-                        else result_json_text(self.swept_scenario(), self.result))
-                with AtomicFile(path) as part:
-                    part.path.write_text(text, encoding="utf-8")
-                    part.commit()
-            elif kind.startswith("figure"):
-                from gdviz.export.lab_figure import export_figure
-                s = self.scenario
-                export_figure(self.result, path, f"gdviz lab {s.name}: {s.landscape}, "
-                                                 f"N = {s.n_examples}, {self.result.optimizer}")
-            else:
-                from gdviz.export.lab_figure import write_widget
-                plot = self.plots[index]
-                write_widget(plot.widget, path, [plot.widget], plot_title(plot))
-        except (ExportError, OSError, ValueError) as exc:
+        if self.exporter is None:
+            problem = "exporting is not available here"
+        else:
+            problem = self.exporter(self, kind, str(path), index)
+        if problem is not None:
             self.message.setStyleSheet("color: #C0392B;")
-            self.message.setText(f"Export failed: {exc}")
+            self.message.setText(f"Export failed: {problem}")
             return False
         self.message.setStyleSheet("")
         self.message.setText(f"Saved {path}")
