@@ -69,3 +69,14 @@ def test_the_lab_inset_gets_the_cloud_while_it_is_open(qtbot, window):
     np.testing.assert_array_equal(x, lab.inset.cloud.shown[:, 0])   # gradient space
     assert "area" in lab.inset.text.text()
     assert not w.overlays.cloud_layer.points.isVisible()            # the canvas toggle is off
+
+
+def test_a_new_theme_redraws_the_cloud_in_its_colours(qtbot, window):
+    from gdviz.ui.theme import DARK
+    w = window
+    w.actions_["gradient_cloud"].trigger()
+    qtbot.waitUntil(lambda: w.overlays.cloud is not None, timeout=WAIT_MS)
+    w.apply_theme(DARK)
+    full = w.overlays.cloud_layer.full
+    assert full.opts["pen"].color().name().upper() == DARK.foreground.upper()
+    assert w.overlays.note.fill.color().name().upper() == DARK.background.upper()

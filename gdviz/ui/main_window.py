@@ -432,6 +432,7 @@ class MainWindow(QMainWindow):
         self.theme = theme
         for view in (self.canvas, self.rhythm, self.counters, self.losses):
             view.apply_theme(theme)
+        self.overlays.redraw()
         # the app's palette for the window people use; a worker-less copy (export) keeps its own
         if self.worker is not None:
             apply_palette(theme, restyle=self)

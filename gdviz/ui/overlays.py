@@ -205,6 +205,14 @@ class CanvasOverlays(QObject):
         if lab is not None and lab.isVisible():
             lab.show_cloud(cloud)
 
+    def redraw(self) -> None:
+        """Draw the last cloud and ensemble again (a new theme)."""
+        if self.cloud_shown:
+            self.cloud_layer.show(self.cloud, self.window.theme)
+        if self.ensemble_shown and self.ensemble is not None:
+            self.ensemble_layer.show(self.ensemble, self.window.theme, self.window.scenario)
+        self._update_note()
+
     def _update_note(self) -> None:
         lines = [self.cloud_layer.note] if self.cloud_shown and self.cloud_layer.note else []
         if self.ensemble_shown and self.ensemble_layer.note:
