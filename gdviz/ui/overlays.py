@@ -72,7 +72,7 @@ class GradientCloudLayer:
         s = m * cloud.lr
         theta = cloud.theta
         pts = theta - s * cloud.shown
-        self.points.setData(pts[:, 0], pts[:, 1])
+        self.points.setData(pts[:, 0], pts[:, 1], brush=pg.mkBrush(theme.foreground + "66"))
         mem = theta - s * cloud.batch_shown
         self.members.setData(mem[:, 0], mem[:, 1], brush=pg.mkBrush(color))
         centre = theta - s * cloud.full
