@@ -211,9 +211,10 @@ class Experiment:
         from gdviz.core.gradient_cloud import gradient_cloud
         return gradient_cloud(sim.run(key))
 
-    def ensemble_snapshot(self, copies: int):
+    def ensemble_snapshot(self, copies: int, budget_s: float | None = 0.004):
         """The seed ensemble of the mini-batch run (``gdviz.core.ensemble``), brought level with
-        the live run; built anew with each new run. None in the real-network mode."""
+        the live run (as far as ``budget_s`` seconds allow; None: all the way); built anew with
+        each new run. None in the real-network mode."""
         sim = self.sim
         if sim is None or sim.is_mlp or self._running is None:
             self._ensemble = None
@@ -229,7 +230,7 @@ class Experiment:
                                     self._running.hyper(), range(seed, seed + copies),
                                     self._running.drop_last)
             held = self._ensemble = (self.generation, ensemble)
-        held[1].follow(run)
+        held[1].follow(run, budget_s=budget_s)
         return held[1].snapshot(behind=run.updates - held[1].updates)
 
     def drop_ensemble(self) -> None:

@@ -36,7 +36,7 @@ def test_the_experiment_keeps_the_ensemble_level_with_the_live_run():
     experiment.sync()
     sim = experiment.sim
     sim.advance_to(30)
-    snap = experiment.ensemble_snapshot(5)
+    snap = experiment.ensemble_snapshot(5, budget_s=None)
     mini = sim.run("mini_batch")
     assert snap.updates == mini.updates and snap.copies == 5 and snap.behind == 0
     np.testing.assert_array_equal(snap.thetas[0], mini.theta)       # copy 0: the run itself
@@ -44,12 +44,12 @@ def test_the_experiment_keeps_the_ensemble_level_with_the_live_run():
     experiment.apply({"batch_size": 20, "lr": 0.05})
     experiment.sync()                                                 # live: same run
     sim.advance_to(60)
-    snap = experiment.ensemble_snapshot(5)
+    snap = experiment.ensemble_snapshot(5, budget_s=None)
     np.testing.assert_array_equal(snap.thetas[0], mini.theta)
     assert (snap.batch_size, snap.lr) == (20, 0.05)
     experiment.apply({"seed": 3})                                     # a new run: new copies
     experiment.sync()
-    snap = experiment.ensemble_snapshot(5)
+    snap = experiment.ensemble_snapshot(5, budget_s=None)
     assert snap.updates == 0 and experiment.sim.run("mini_batch").updates == 0
 
 
@@ -77,3 +77,18 @@ def test_the_window_draws_the_ensemble_and_its_spread(qtbot):
         assert not w.overlays.ensemble_layer.dots.isVisible()
     finally:
         w.close()
+
+
+def test_catching_up_is_bounded_and_said():
+    s = sc.load("default").with_changes(n_examples=64, batch_size=4)
+    sim = s.build()
+    run = sim.run("mini_batch")
+    for _ in range(40):
+        run.step()
+    ensemble = ensemble_for(s, sim.landscape, 3)
+    ensemble.follow(run, max_updates=25, budget_s=None)
+    assert ensemble.updates == 25 and ensemble.snapshot(run.updates - 25).behind == 15
+    ensemble.follow(run, budget_s=0.0)           # a spent budget still takes one update
+    assert ensemble.updates == 26
+    ensemble.follow(run, budget_s=None)
+    np.testing.assert_array_equal(ensemble.theta[0], run.theta)

@@ -31,6 +31,10 @@ def test_gradient_cloud_toggle_draws_the_cloud_and_the_ellipse_shrinks_with_b(qt
     assert w.actions_["gradient_cloud"].isCheckable()
     layer = w.overlays.cloud_layer
     assert not layer.points.isVisible()
+    w.cmd_step.emit()
+    qtbot.waitUntil(lambda: w.snapshot is not None and w.snapshot.method("mini_batch").updates,
+                    timeout=WAIT_MS)
+    assert w.overlays.cloud is None and not w.worker._cloud_wanted   # off: not computed
     w.actions_["gradient_cloud"].trigger()
     qtbot.waitUntil(lambda: w.overlays.cloud is not None and layer.points.isVisible(),
                     timeout=WAIT_MS)

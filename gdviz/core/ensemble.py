@@ -8,7 +8,7 @@ around their mean is the stationary noise of SGD, which goes with η/B.
 """
 from __future__ import annotations
 
-import math
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,7 +20,8 @@ from gdviz.core.simulation import DIVERGENCE_FACTOR, Hyper
 
 MINI_BATCH_STREAM = METHOD_KEYS.index("mini_batch")
 DEFAULT_COPIES = 32
-MAX_CATCH_UP = 512          # updates per call: the copies never hold the caller up for long
+MAX_CATCH_UP = 512          # updates per call at most ...
+CATCH_UP_BUDGET_S = 0.004   # ... and about this long: the copies never hold the caller up
 
 
 @dataclass(frozen=True)
@@ -126,12 +127,17 @@ class SeedEnsemble:
         self.theta = theta
         self.updates += 1
 
-    def follow(self, run, max_updates: int = MAX_CATCH_UP) -> None:
-        """Take the live run's B and settings, then catch up with its update count."""
+    def follow(self, run, max_updates: int = MAX_CATCH_UP,
+               budget_s: float | None = CATCH_UP_BUDGET_S) -> None:
+        """Take the live run's B and settings, then catch up with its update count (at most
+        ``max_updates`` updates and about ``budget_s`` seconds; None: no time limit)."""
         self.set_batch_size(run.batch_size)
         self.set_hyper(run.hyper)
+        deadline = None if budget_s is None else time.perf_counter() + budget_s
         for _ in range(min(run.updates - self.updates, max_updates)):
             self.step()
+            if deadline is not None and time.perf_counter() > deadline:
+                break
 
     def snapshot(self, behind: int = 0) -> EnsembleSnapshot:
         s, centre = spread(self.theta)
