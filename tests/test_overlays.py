@@ -72,6 +72,8 @@ def test_the_lab_inset_gets_the_cloud_while_it_is_open(qtbot, window):
     assert len(x) == 120
     np.testing.assert_array_equal(x, lab.inset.cloud.shown[:, 0])   # gradient space
     assert "area" in lab.inset.text.text()
+    rx, ry = lab.inset.example_ellipse.getData()
+    assert polygon_area(rx, ry) == pytest.approx(ellipse_area(lab.inset.cloud.sigma), rel=1e-3)
     assert not w.overlays.cloud_layer.points.isVisible()            # the canvas toggle is off
 
 

@@ -1,7 +1,9 @@
 """The lab's inset: the main window's gradient cloud in gradient space (g₁, g₂), live."""
 from __future__ import annotations
 
+import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from gdviz.core.gradient_cloud import ellipse_area, ellipse_points
@@ -30,11 +32,15 @@ class CloudInset(QWidget):
         self.members = pg.ScatterPlotItem(size=7, pen=pg.mkPen("#000", width=0.6),
                                           brush=pg.mkBrush(MEDIAN))
         self.ellipse = pg.PlotDataItem(pen=pg.mkPen(MEDIAN, width=2.5), antialias=True)
+        # the same 1σ ellipse for a single example (B = 1, Σ): the scale g_B's is measured on
+        self.example_ellipse = pg.PlotDataItem(
+            pen=pg.mkPen("#555555", width=1.5, style=Qt.PenStyle.DashLine), antialias=True)
         self.full = pg.ScatterPlotItem(symbol="+", size=18, pen=pg.mkPen("#000", width=3),
                                        brush=pg.mkBrush("#000"))
         self.mean = pg.ScatterPlotItem(symbol="d", size=14, pen=pg.mkPen("#000", width=1.5),
                                        brush=pg.mkBrush(MEDIAN))
-        for it in (self.points, self.members, self.ellipse, self.full, self.mean):
+        for it in (self.points, self.example_ellipse, self.members, self.ellipse, self.full,
+                   self.mean):
             item.addItem(it)
         self.text = QLabel(EMPTY)
         self.text.setWordWrap(True)
@@ -47,7 +53,8 @@ class CloudInset(QWidget):
     def show_cloud(self, cloud) -> None:
         self.cloud = cloud
         if cloud is None:
-            for it in (self.points, self.members, self.ellipse, self.full, self.mean):
+            for it in (self.points, self.example_ellipse, self.members, self.ellipse, self.full,
+                       self.mean):
                 it.setData([], [])
             self.text.setText(EMPTY)
             return
@@ -55,6 +62,8 @@ class CloudInset(QWidget):
         self.members.setData(cloud.batch_shown[:, 0], cloud.batch_shown[:, 1])
         ring = ellipse_points(cloud.full, cloud.covariance)
         self.ellipse.setData(ring[:, 0], ring[:, 1])
+        outer = ellipse_points(cloud.full, cloud.sigma)
+        self.example_ellipse.setData(outer[:, 0], outer[:, 1])
         self.full.setData([cloud.full[0]], [cloud.full[1]])
         if cloud.batch_mean is not None:
             self.mean.setData([cloud.batch_mean[0]], [cloud.batch_mean[1]])
@@ -64,7 +73,11 @@ class CloudInset(QWidget):
         shown = f"{len(cloud.shown)} of {n}" if cloud.subsampled else f"all {n}"
         self.text.setText(
             f"{shown} per-example gradients at θ of the selected method; filled: the next "
-            f"batch (B = {b}); ◆ g_B; + ∇J. Ellipse: 1σ of g_B, Σ·(N−B)/(B(N−1)), "
-            f"area {ellipse_area(cloud.covariance):.3g} (per example: "
-            f"{ellipse_area(cloud.sigma):.3g}).")
-        self.widget.getPlotItem().enableAutoRange()
+            f"batch (B = {b}); ◆ g_B; + ∇J. Green ellipse: 1σ of g_B, Σ·(N−B)/(B(N−1)), "
+            f"area {ellipse_area(cloud.covariance):.3g}; dashed: 1σ of one example, Σ, area "
+            f"{ellipse_area(cloud.sigma):.3g}. The view spans 3σ of Σ around ∇J.")
+        # framed on the examples' 3σ, not on the farthest outlier: the ellipses stay readable
+        half = 3.0 * np.sqrt(np.clip(np.diag(cloud.sigma), 1e-300, None))
+        self.widget.getPlotItem().setRange(
+            xRange=(cloud.full[0] - half[0], cloud.full[0] + half[0]),
+            yRange=(cloud.full[1] - half[1], cloud.full[1] + half[1]), padding=0.02)
