@@ -89,6 +89,13 @@ def result_table(scenario, result) -> str:
         f"{'B':>6} {'best η':>9} {'steps (median)':>15} {'IQR':>15} {'examples':>10} "
         f"{'hw time (s)':>11}  regime (from the fit)",
     ]
+    if scenario.is_mlp:     # the real network: a validation-loss target, no Hessian
+        lines[1] = (f"target: validation loss ≤ {t0.loss:.6g} = J*_val + {result.fraction:g}·"
+                    f"(J_val(θ₀) − J*_val), J*_val = {t0.j_star:.6g} (the best full-batch run; "
+                    f"seed {t0.seed}, each seed has its own data)")
+        lines[2] = (f"{len(result.lrs)} learning rates {result.lrs[0]:.3g} … "
+                    f"{result.lrs[-1]:.3g}; runs: {counts['reached']} reached, "
+                    f"{counts['not reached']} not reached, {counts['diverged']} diverged")
     for p in result.best:
         iqr = "—" if p.steps_q1 is None else f"{p.steps_q1:g}–{_fmt(p.steps_q3, 'g')}"
         lines.append(f"{p.batch_size:>6} {_fmt(p.lr, '.3g'):>9} {_fmt(p.steps_median, 'g'):>15} "
@@ -141,7 +148,11 @@ def run(args) -> int:
                            seeds=args.seeds, target_fraction=args.target_fraction,
                            max_epochs=args.max_epochs)
     base = resolve_scenario(argparse.Namespace(scenario=args.scenario, optimizer=args.optimizer))
-    lab = Lab(base, settings)
+    if base.is_mlp:
+        from gdviz.mlp.lab import MlpLab
+        lab = MlpLab(base, settings)
+    else:
+        lab = Lab(base, settings)
     result = lab.run()
     scenario = lab.scenario
     if out is not None:
