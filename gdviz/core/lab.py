@@ -498,8 +498,8 @@ class Lab:
 
     def __init__(self, scenario, settings: LabSettings = LabSettings()):
         if scenario.landscape == "mlp":
-            raise ValueError("the lab sweeps the analytic landscapes; MLP scenarios are not "
-                             "supported yet")
+            raise ValueError("this lab sweeps the analytic landscapes; an MLP scenario is "
+                             "swept by gdviz.mlp.lab.MlpLab")
         settings.check(scenario.n_examples)
         max_epochs = float(settings.max_epochs if settings.max_epochs is not None
                            else scenario.epochs)
