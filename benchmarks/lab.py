@@ -2,6 +2,8 @@
 
     .venv/bin/python benchmarks/lab.py                  # the default lab on the lesson preset
     .venv/bin/python benchmarks/lab.py --plain-runs 120 # time more plain runs (default 60)
+    .venv/bin/python benchmarks/lab.py --mlp            # also the real-network lab (torch),
+                                                        # on the CPU and on CUDA when present
 
 The lab (``gdviz.core.lab``) runs every (B, η, seed) of the lesson preset
 ``lesson-7-critical-batch`` (N = 1000: 11 batch sizes x 16 learning rates x 8 seeds) in
@@ -12,11 +14,19 @@ subsample of runs is timed and the total extrapolated run by run (each run's tim
 the steps the lab says it takes, the plain loop's cost being nearly proportional to its steps);
 the table says so. The plain runs also check the lab's step counts exactly.
 
-Exits with status 1 if a goal is missed or a step count differs.
+With ``--mlp`` it also times the real-network lab (``gdviz.mlp.lab``: every (η, seed) run of
+one B trained together with torch.func) on ``mlp-moons`` with its default grid, against
+training a random subsample of the same runs one by one with the engine's own trainer
+(``MlpSimulation``'s mini-batch run, evaluated every update as the lab is), extrapolated per
+update the same way; on the CPU and, when torch sees one, on CUDA.
+
+Exits with status 1 if a goal is missed or a step count differs (the MLP rows report figures
+and carry no goal).
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import platform
 import statistics
@@ -55,6 +65,10 @@ def main() -> int:
     parser.add_argument("--scenario", default=SCENARIO)
     parser.add_argument("--plain-runs", type=int, default=60,
                         help="plain runs timed (a random subsample of the lab's runs)")
+    parser.add_argument("--mlp", action="store_true",
+                        help="also the real-network lab against its runs trained one by one")
+    parser.add_argument("--mlp-runs", type=int, default=12,
+                        help="real-network runs trained one by one and timed (default 12)")
     args = parser.parse_args()
 
     scenario = load(args.scenario)
@@ -115,7 +129,55 @@ def main() -> int:
         print(f"{name:<32} {value:>10.3g} {goal:>8}  {'PASS' if ok else 'FAIL'}")
     fit = result.fit
     print(f"fit: S_min = {fit.s_min}, E_min = {fit.e_min}, B_crit = {fit.b_crit}")
+    if args.mlp:
+        mlp_rows(args.mlp_runs)
     return 0 if all(ok for *_, ok in rows) else 1
+
+
+def mlp_rows(plain_runs: int) -> None:
+    """The real-network lab against training its runs one by one, per device."""
+    import torch
+
+    from gdviz.mlp.lab import MlpLab
+    scenario = load("mlp-moons")
+    devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+    for device in devices:
+        t0 = time.perf_counter()
+        lab = MlpLab(scenario.with_changes(mlp=scenario.mlp), LabSettings(), device=device)
+        result = lab.run()
+        if device == "cuda":
+            torch.cuda.synchronize()
+        lab_seconds = time.perf_counter() - t0
+        k, l, s = result.status.shape
+        # the lab trains every run for the whole budget (the target is known at the end)
+        updates = sum(int(lab_budget(lab, int(b))) * l * s for b in result.batch_sizes)
+        rng = np.random.default_rng(0)
+        picks = rng.choice(k * l * s, size=min(plain_runs, k * l * s), replace=False)
+        seconds, steps = 0.0, 0
+        for flat in picks:
+            i, j, m = np.unravel_index(flat, (k, l, s))
+            mlp = dataclasses.replace(scenario.mlp, device=device)
+            one = scenario.with_changes(batch_size=int(result.batch_sizes[i]),
+                                        lr=float(result.lrs[j]), seed=result.seeds[m],
+                                        epochs=result.max_epochs, mlp=mlp)
+            run = one.build().run("mini_batch")   # the plane's grid is not timed
+            t1 = time.perf_counter()
+            while run.status == "running":
+                run.step()
+            if device == "cuda":
+                torch.cuda.synchronize()
+            seconds += time.perf_counter() - t1
+            steps += run.updates
+        plain_total = seconds / max(steps, 1) * updates
+        print(f"real network ({device}): mlp-moons N = {lab.n}, {k} B x {l} eta x {s} seeds = "
+              f"{k * l * s} runs, {updates:,} updates; lab {lab_seconds:.2f} s; one by one: "
+              f"{len(picks)} random runs timed ({steps:,} updates, {seconds:.2f} s), "
+              f"extrapolated {plain_total:.1f} s (estimate): {plain_total / lab_seconds:.1f}x")
+
+
+def lab_budget(lab, b: int) -> int:
+    from gdviz.core.lab import budget_steps
+    return budget_steps(lab.n, b, lab.drop_last, lab.max_epochs)
 
 
 if __name__ == "__main__":

@@ -75,6 +75,7 @@ class Experiment:
         self._running: Scenario | None = None
         self._starts: dict[str, tuple[float, float]] = {}   # the running engine's start points
         self._plane_time = 0.0
+        self._ensemble = None           # (generation, SeedEnsemble) while the ensemble is shown
 
     # the settings (any thread) ----------------------------------------------------------------
     @property
@@ -208,6 +209,40 @@ class Experiment:
             return None
         return NoiseInfo(run.key, run.batch_size, m.measured, m.predicted, m.stats.trace_sigma,
                          m.stderr, m.draws, m.stats.grad_norm2)
+
+    def gradient_cloud(self, key: str):
+        """Every example's gradient at method *key*'s θ, its next batch and Cov(g_B)
+        (``gdviz.core.gradient_cloud``); None in the real-network mode."""
+        sim = self.sim
+        if sim is None or sim.is_mlp:
+            return None
+        from gdviz.core.gradient_cloud import gradient_cloud
+        return gradient_cloud(sim.run(key))
+
+    def ensemble_snapshot(self, copies: int, budget_s: float | None = 0.004):
+        """The seed ensemble of the mini-batch run (``gdviz.core.ensemble``), brought level with
+        the live run (as far as ``budget_s`` seconds allow; None: all the way); built anew with
+        each new run. None in the real-network mode."""
+        sim = self.sim
+        if sim is None or sim.is_mlp or self._running is None:
+            self._ensemble = None
+            return None
+        from gdviz.core.ensemble import SeedEnsemble
+        held = self._ensemble
+        run = sim.run("mini_batch")
+        if held is None or held[0] != self.generation or held[1].k != copies:
+            seed = self._running.seed
+            # from the run's own start with the settings in force now (one from the start
+            # of the run replays it exactly: copy 0 is the run itself)
+            ensemble = SeedEnsemble(sim.landscape, run.start, self._running.batch_size,
+                                    self._running.hyper(), range(seed, seed + copies),
+                                    self._running.drop_last)
+            held = self._ensemble = (self.generation, ensemble)
+        held[1].follow(run, budget_s=budget_s)
+        return held[1].snapshot(behind=run.updates - held[1].updates)
+
+    def drop_ensemble(self) -> None:
+        self._ensemble = None
 
     def recompute_plane(self) -> bool:
         """MLP mode: lay the loss plane through the current weights again."""

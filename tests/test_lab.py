@@ -147,10 +147,14 @@ def test_bad_input_one_line_exit_2(capsys, args, words):
     assert err.count("\n") == 1 and err.startswith("gdviz: error:") and words in err
 
 
-def test_bad_scenario_and_mlp_refused(capsys):
+def test_bad_scenario_and_bad_mlp_grid_refused(capsys):
     assert main(["sweep", "no-such-scenario"]) == 2
-    assert main(["sweep", "mlp-moons"]) == 2
-    assert "MLP" in capsys.readouterr().err
+    capsys.readouterr()
+    assert main(["sweep", "mlp-moons", "--batch-sizes", "8,5000"]) == 2   # the network's N
+    err = capsys.readouterr().err
+    assert "batch size 5000 must be between 1 and N = 400" in err and len(err.splitlines()) == 1
+    with pytest.raises(ValueError, match="gdviz.mlp.lab"):
+        Lab(sc.load("mlp-moons"))
 
 
 # curvature and noise scale, against independent references ------------------------------------

@@ -90,11 +90,12 @@ def test_cancel_stops_the_sweep_and_keeps_what_was_done(qtbot):
 
 
 def test_a_scenario_the_lab_refuses_is_said_in_the_window(qtbot):
+    from gdviz.core.lab import LabSettings
     lab = LabWindow()
     try:
-        lab.start(sc.load("mlp-moons"))
+        lab.start(sc.load("ravine"), LabSettings(batch_sizes=(10_000,)))
         qtbot.waitUntil(lambda: not lab.running, timeout=WAIT_MS)
-        assert "cannot run this scenario" in lab.header.text() and "MLP" in lab.header.text()
+        assert "cannot run this scenario" in lab.header.text() and "10000" in lab.header.text()
     finally:
         lab.shutdown()
         lab.close()

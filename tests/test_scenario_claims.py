@@ -307,6 +307,31 @@ def critical_batch(s):
     assert all(np.array_equal(starts["full_batch"], p) for p in starts.values())
 
 
+def eta_and_b(s):
+    """Lesson 8's spreads, measured by the seed ensemble the note has the user turn on (each
+    copy is a simulate run: tests/test_ensemble.py), from the start as after Reset, averaged
+    over epochs 10-20."""
+    from gdviz.core.ensemble import DEFAULT_COPIES, ensemble_for, spread
+    assert DEFAULT_COPIES == 32 and (s.lr, s.batch_size, s.optimizer) == (0.05, 8, "sgd")
+    landscape = s.make_landscape()
+
+    def measured(**changes):
+        t = s.with_changes(**changes)
+        ensemble = ensemble_for(t, landscape, DEFAULT_COPIES)
+        values = []
+        for epoch in range(20):
+            for _ in range(updates_per_epoch(t.n_examples, t.batch_size)):
+                ensemble.step()
+                if epoch >= 10:
+                    values.append(spread(ensemble.theta)[0])
+        assert ensemble.alive.all()
+        return float(np.mean(values))
+
+    base, both, b_only = measured(), measured(lr=0.1, batch_size=16), measured(batch_size=16)
+    assert round(base, 1) == 0.2 and round(both, 1) == 0.2 and abs(both / base - 1) < 0.1
+    assert round(b_only, 2) == 0.13 and 0.6 < b_only / base < 0.5**0.5   # about two thirds
+
+
 # scenario -> (fragments of its description or note that the check verifies, the check)
 CLAIMS = {
     "default": (["one step per tick", "256", "16", "Same minimum"], three_rhythms),
@@ -329,6 +354,9 @@ CLAIMS = {
                              "almost any seed", "debated"], lesson_sharp_flat),
     "lesson-7-critical-batch": (["B_crit ≈ 9", "Shallue et al. 2019", "McCandlish et al. 2018"],
                                 critical_batch),
+    "lesson-8-eta-and-b": (["32 copies", "spread ≈ 0.2", "η/B = 0.00625", "η = 0.1 and B = 16",
+                            "≈ 0.2 again", "shrinks to ≈ 0.13", "about two thirds",
+                            "Goyal et al. 2017"], eta_and_b),
     "mlp-moons": (["same starting weights", "400 times"], mlp_moons),
     "mlp-circles": (["130 Adam updates", "boundary into a loop", "near chance"], mlp_circles),
     "mlp-spirals": (["4,000 updates", "much further"], mlp_spirals),

@@ -50,7 +50,8 @@ def open_window(app, scenario: str, theme: str = "light", ticks: int = 0,
     from gdviz.ui.main_window import MainWindow
     from gdviz.ui.theme import THEMES
 
-    window = MainWindow(load(scenario))
+    from gdviz.export.lab_export import export_lab
+    window = MainWindow(load(scenario), lab_exporter=export_lab)
     window.apply_theme(THEMES[theme])
     if presentation:
         window.set_presentation(True, size)
@@ -148,6 +149,7 @@ def lesson_selected(app, path: Path) -> None:
 def lab(app, path: Path) -> None:
     window = open_window(app, "lesson-7-critical-batch", "light", size=(1280, 800))
     window.actions_["lab"].trigger()
+    wait_for(app, lambda: window.lab_window.inset.cloud is not None)
     wait_for(app, lambda: not window.lab_window.running, timeout_s=120)
     settle(app, 20)
     window.lab_window.grab().save(str(path))
@@ -155,10 +157,33 @@ def lab(app, path: Path) -> None:
     settle(app, 5)
 
 
+def gradient_cloud(app, path: Path) -> None:
+    window = open_window(app, "lesson-3-noise-law", "light", ticks=40, size=(1280, 800))
+    window.actions_["gradient_cloud"].trigger()
+    wait_for(app, lambda: window.overlays.cloud is not None)
+    settle(app, 20)
+    grab(app, window, path)
+
+
+def seed_ensemble(app, path: Path) -> None:
+    window = open_window(app, "lesson-8-eta-and-b", "light", size=(1280, 800))
+    window.actions_["seed_ensemble"].trigger()
+    window.actions_["show_stochastic"].trigger()      # its trail would hide the cloud
+    ticks = 1500                       # 12 epochs of B = 8: the copies are near the minimum
+    for _ in range(ticks):
+        window.cmd_step.emit()
+    wait_for(app, lambda: window.overlays.ensemble is not None
+             and window.overlays.ensemble.updates >= ticks, timeout_s=60)
+    settle(app, 20)
+    grab(app, window, path)
+
+
 SHOTS = {
     "window": window_default,
     "lab": lab,
     "window-small": window_small,
+    "gradient-cloud": gradient_cloud,
+    "seed-ensemble": seed_ensemble,
     "network": network,
     "network-dark": network_dark,
     "lesson-selected": lesson_selected,

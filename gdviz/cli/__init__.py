@@ -295,9 +295,11 @@ def _launch(argv: list[str]) -> int:
 
     scenario = load(args.scenario)  # refuse a bad scenario before any window appears
     from gdviz.export.dialog import open_export_dialog
+    from gdviz.export.lab_export import export_lab
     from gdviz.ui.app import run_app
 
-    return run_app(scenario, present=args.present, exporter=open_export_dialog)
+    return run_app(scenario, present=args.present, exporter=open_export_dialog,
+                   lab_exporter=export_lab)
 
 
 def main(argv: list[str] | None = None) -> int:

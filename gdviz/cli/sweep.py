@@ -11,12 +11,10 @@ loss ≤ the target (null where the run did not get there).
 from __future__ import annotations
 
 import argparse
-import csv
-import io
-import json
-import math
 import sys
 
+from gdviz.core.lab_report import (  # noqa: F401 (the serialisers, shared with the lab window)
+    result_json, result_json_runs, result_json_text, runs_csv)
 from gdviz.core.optimizers import OPTIMIZERS
 
 
@@ -51,8 +49,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         "the stability limit)")
     p.add_argument("--seeds", type=int, default=8,
                    help="K: seeds scenario seed … seed + K − 1 (each draws its data and shuffles)")
-    p.add_argument("--target-fraction", type=float, dest="target_fraction", default=0.01,
-                   help="ε: the target is J* + ε (J(θ₀) − J*) (default 0.01)")
+    p.add_argument("--target-fraction", type=float, dest="target_fraction", default=None,
+                   help="ε: the target is J* + ε (J(θ₀) − J*) (default 0.01; on a real network, "
+                        "whose target is a validation loss, 0.2)")
     p.add_argument("--optimizer", choices=OPTIMIZERS, help="the update rule (default: the "
                                                            "scenario's)")
     p.add_argument("--max-epochs", type=float, dest="max_epochs",
@@ -61,64 +60,6 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--out", help="write the runs to FILE.csv, or the six plots to FILE.png or "
                                  "FILE.svg")
     return p
-
-
-def _num(v):
-    if v is None:
-        return None
-    v = float(v)
-    return v if math.isfinite(v) else None
-
-
-def result_json(scenario, result) -> dict:
-    t0 = result.targets[0]
-    target = {"loss": t0.loss, "fraction": result.fraction, "j_star": t0.j_star}
-    if any(t.loss != t0.loss or t.j_star != t0.j_star for t in result.targets):
-        # each seed draws its own data: one target per seed
-        target["per_seed"] = [{"seed": t.seed, "loss": t.loss, "j_star": t.j_star}
-                              for t in result.targets]
-    noise = result.noise
-    runs = result_json_runs(result)
-    return {
-        "scenario": scenario.to_dict(),
-        "target": target,
-        "noise": {"b_simple_start": _num(noise.b_simple_start),
-                  "b_simple_target": _num(noise.b_simple_target),
-                  "b_noise_target": _num(noise.b_noise_target)},
-        "fit": {"s_min": _num(result.fit.s_min), "e_min": _num(result.fit.e_min),
-                "b_crit": _num(result.fit.b_crit)},
-        "runs": runs,
-        "best": [{"batch_size": p.batch_size, "lr": p.lr, "steps_median": p.steps_median,
-                  "steps_q1": p.steps_q1, "steps_q3": p.steps_q3,
-                  "examples_median": p.examples_median} for p in result.best],
-    }
-
-
-def runs_csv(result) -> str:
-    data = result_json_runs(result)
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["batch_size", "lr", "seed", "steps", "examples", "time", "status"])
-    for r in data:
-        w.writerow(["" if r[k] is None else repr(r[k]) if isinstance(r[k], float) else r[k]
-                    for k in ("batch_size", "lr", "seed", "steps", "examples", "time", "status")])
-    return buf.getvalue()
-
-
-def result_json_runs(result) -> list[dict]:
-    from gdviz.core.lab import REACHED, STATUS_NAMES
-
-    out = []
-    for i, b in enumerate(result.batch_sizes):
-        for j, lr in enumerate(result.lrs):
-            for k, seed in enumerate(result.seeds):
-                reached = result.status[i, j, k] == REACHED
-                out.append({"batch_size": int(b), "lr": float(lr), "seed": int(seed),
-                            "steps": int(result.steps[i, j, k]) if reached else None,
-                            "examples": int(result.examples[i, j, k]) if reached else None,
-                            "time": _num(result.time[i, j, k]) if reached else None,
-                            "status": STATUS_NAMES[result.status[i, j, k]]})
-    return out
 
 
 def _fmt(v, spec=".4g") -> str:
@@ -149,6 +90,13 @@ def result_table(scenario, result) -> str:
         f"{'B':>6} {'best η':>9} {'steps (median)':>15} {'IQR':>15} {'examples':>10} "
         f"{'hw time (s)':>11}  regime (from the fit)",
     ]
+    if result.measure == "validation loss":     # the real network: no Hessian
+        lines[1] = (f"target: validation loss ≤ {t0.loss:.6g} = J*_val + {result.fraction:g}·"
+                    f"(J_val(θ₀) − J*_val), J*_val = {t0.j_star:.6g} (the best full-batch run; "
+                    f"seed {t0.seed}, each seed has its own data)")
+        lines[2] = (f"{len(result.lrs)} learning rates {result.lrs[0]:.3g} … "
+                    f"{result.lrs[-1]:.3g}; runs: {counts['reached']} reached, "
+                    f"{counts['not reached']} not reached, {counts['diverged']} diverged")
     for p in result.best:
         iqr = "—" if p.steps_q1 is None else f"{p.steps_q1:g}–{_fmt(p.steps_q3, 'g')}"
         lines.append(f"{p.batch_size:>6} {_fmt(p.lr, '.3g'):>9} {_fmt(p.steps_median, 'g'):>15} "
@@ -201,7 +149,11 @@ def run(args) -> int:
                            seeds=args.seeds, target_fraction=args.target_fraction,
                            max_epochs=args.max_epochs)
     base = resolve_scenario(argparse.Namespace(scenario=args.scenario, optimizer=args.optimizer))
-    lab = Lab(base, settings)
+    if base.is_mlp:
+        from gdviz.mlp.lab import MlpLab
+        lab = MlpLab(base, settings)
+    else:
+        lab = Lab(base, settings)
     result = lab.run()
     scenario = lab.scenario
     if out is not None:
@@ -217,9 +169,7 @@ def run(args) -> int:
             print(f"gdviz: error: {exc}", file=sys.stderr)
             return 1
     if args.json:
-        json.dump(result_json(scenario, result), sys.stdout, allow_nan=False,
-                  separators=(",", ":"))
-        sys.stdout.write("\n")
+        sys.stdout.write(result_json_text(scenario, result))
     else:
         print(result_table(scenario, result))
     return 0

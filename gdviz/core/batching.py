@@ -61,6 +61,15 @@ class EpochSampler:
             return self.batch_size
         return min(self.batch_size, remaining)
 
+    def upcoming_batch(self) -> np.ndarray | None:
+        """The batch ``next_batch`` will return (a read-only view), or None when it will come
+        from a permutation not drawn yet (B grew past the rest of the epoch, drop_last)."""
+        if self.drop_last and self.n - self._pos < self.batch_size:
+            return None
+        batch = self._perm[self._pos:min(self._pos + self.batch_size, self.n)]
+        batch.flags.writeable = False
+        return batch
+
     def next_batch(self) -> tuple[np.ndarray, bool]:
         """The next batch (a read-only view) and whether it completed an epoch."""
         if self.drop_last and self.n - self._pos < self.batch_size:

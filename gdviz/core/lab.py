@@ -41,6 +41,7 @@ NOISE_PATH_POINTS = 200
 # A vectorised loss this close (relative) to a threshold is recomputed the way simulate does.
 NEAR = 1e-9
 MAX_RUNS = 100_000
+DEFAULT_FRACTION = 0.01       # ε: the target is 1 % of the way from J* to J(θ₀)
 
 
 @dataclass(frozen=True)
@@ -50,14 +51,15 @@ class LabSettings:
     batch_sizes: tuple[int, ...] | None = None
     lrs: tuple[float, ...] | None = None
     seeds: int = 8
-    target_fraction: float = 0.01
+    target_fraction: float | None = None   # None: DEFAULT_FRACTION (the MLP lab: its own)
     max_epochs: float | None = None   # None: the scenario's epochs
 
     def check(self, n: int) -> None:
         if not isinstance(self.seeds, int) or not 1 <= self.seeds <= 1000:
             raise ValueError(f"seeds must be a whole number between 1 and 1000, got {self.seeds!r}")
         eps = self.target_fraction
-        if not (isinstance(eps, (int, float)) and math.isfinite(eps) and 0 < eps < 1):
+        if eps is not None and not (isinstance(eps, (int, float)) and math.isfinite(eps)
+                                    and 0 < eps < 1):
             raise ValueError(f"target fraction must be between 0 and 1 (exclusive), got {eps!r}")
         if self.batch_sizes is not None:
             if not self.batch_sizes:
@@ -143,6 +145,7 @@ class LabResult:
     best: tuple = field(default=())        # per B: BestRun (filled by summarize)
     fit: Fit | None = None
     noise: NoisePath | None = None
+    measure: str = "loss"          # what the target is on: "loss" (J), "validation loss" (MLP)
 
     @property
     def complete(self) -> bool:
@@ -498,8 +501,8 @@ class Lab:
 
     def __init__(self, scenario, settings: LabSettings = LabSettings()):
         if scenario.landscape == "mlp":
-            raise ValueError("the lab sweeps the analytic landscapes; MLP scenarios are not "
-                             "supported yet")
+            raise ValueError("this lab sweeps the analytic landscapes; an MLP scenario is "
+                             "swept by gdviz.mlp.lab.MlpLab")
         settings.check(scenario.n_examples)
         max_epochs = float(settings.max_epochs if settings.max_epochs is not None
                            else scenario.epochs)
@@ -512,8 +515,10 @@ class Lab:
         self.hardware = self.scenario.hardware()
         seed0 = self.scenario.seed
         self.seeds = tuple(seed0 + i for i in range(settings.seeds))
+        self.fraction = (DEFAULT_FRACTION if settings.target_fraction is None
+                         else settings.target_fraction)
         self.landscapes, self.targets, self.lam = seed_targets(
-            self.scenario, self.seeds, settings.target_fraction)
+            self.scenario, self.seeds, self.fraction)
         self.edge = stability_limit(self.lam, self.hyper.optimizer, self.hyper.momentum)
         self.batch_sizes = np.array(sorted(set(settings.batch_sizes or auto_batch_sizes(self.n))),
                                     np.int64)
@@ -568,7 +573,7 @@ class Lab:
         time = steps * (hw.overhead_ms / 1000.0) + examples / hw.throughput
         return LabResult(self.batch_sizes, self.lrs, self.seeds, steps.copy(), examples.copy(),
                          time, status.copy(), done.copy(), self.targets,
-                         self.settings.target_fraction, self.max_epochs, self.lam, self.edge,
+                         self.fraction, self.max_epochs, self.lam, self.edge,
                          self.hyper.optimizer)
 
 

@@ -1,4 +1,5 @@
-"""The batch-size lab as one still (PNG or SVG), for `gdviz sweep --out`."""
+"""The batch-size lab as stills (PNG or SVG): the whole figure for `gdviz sweep --out`, one plot
+for the lab window's Export menu."""
 from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
@@ -7,16 +8,49 @@ from gdviz.export.atomic import AtomicFile
 from gdviz.ui.lab.figure import FIGURE_SIZE, LabFigure
 
 
+def write_widget(widget, path, plots=(), title: str = "") -> None:
+    """Write ``widget`` as it is drawn now to ``path`` (.png or .svg), whole or not at all.
+
+    ``plots``: the pyqtgraph widgets inside it, whose items draw vector markers (not cached
+    pixmaps) into an SVG, as pyqtgraph's own exporters make them do."""
+    from pathlib import Path
+
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QPainter
+
+    suffix = Path(path).suffix.lower()
+    if suffix not in (".png", ".svg"):
+        raise ValueError(f"{Path(path).name}: the file name must end in .png or .svg")
+    with AtomicFile(path) as part:
+        if suffix == ".svg":
+            from PySide6.QtSvg import QSvgGenerator
+            gen = QSvgGenerator()
+            gen.setFileName(str(part.path))
+            gen.setSize(widget.size())
+            gen.setViewBox(widget.rect())
+            gen.setTitle(title or "gdviz batch-size lab")
+            painter = QPainter(gen)
+            items = [it for plot in plots for it in plot.scene().items()
+                     if hasattr(it, "setExportMode")]
+            try:
+                for it in items:
+                    it.setExportMode(True, {"painter": painter, "antialias": True})
+                QWidget.render(widget, painter, QPoint(0, 0))   # not a GraphicsView's own
+            finally:
+                for it in items:
+                    it.setExportMode(False)
+                painter.end()
+        else:
+            if not widget.grab().save(str(part.path), "PNG"):
+                raise OSError("the image could not be written")
+        part.commit()
+
+
 def export_figure(result, path, title: str = "") -> None:
     """Write the lab's figure to ``path`` (.png or .svg), whole or not at all.
 
     Needs a QApplication (the CLI makes an offscreen one)."""
-    from pathlib import Path
-
-    from PySide6.QtCore import QPoint, QSize
-    from PySide6.QtGui import QPainter
     from PySide6.QtWidgets import QApplication
-
 
     holder = QWidget()
     holder.setStyleSheet("background: white; color: #222;")
@@ -31,28 +65,7 @@ def export_figure(result, path, title: str = "") -> None:
     layout.activate()
     for _ in range(3):
         QApplication.processEvents()
-    suffix = Path(path).suffix.lower()
-    with AtomicFile(path) as part:
-        if suffix == ".svg":
-            from PySide6.QtSvg import QSvgGenerator
-            gen = QSvgGenerator()
-            gen.setFileName(str(part.path))
-            gen.setSize(QSize(*FIGURE_SIZE))
-            gen.setViewBox(holder.rect())
-            gen.setTitle(title or "gdviz batch-size lab")
-            painter = QPainter(gen)
-            items = [it for plot in figure.plots for it in plot.widget.scene().items()
-                     if hasattr(it, "setExportMode")]
-            try:
-                for it in items:     # vector markers instead of cached pixmaps, as pyqtgraph's
-                    it.setExportMode(True, {"painter": painter, "antialias": True})  # exporters
-                holder.render(painter, QPoint(0, 0))
-            finally:
-                for it in items:
-                    it.setExportMode(False)
-                painter.end()
-        else:
-            if not holder.grab().save(str(part.path), "PNG"):
-                raise OSError("the image could not be written")
-        part.commit()
-    holder.deleteLater()
+    try:
+        write_widget(holder, path, [plot.widget for plot in figure.plots], title)
+    finally:
+        holder.deleteLater()

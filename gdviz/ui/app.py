@@ -52,9 +52,11 @@ def make_application():
     return app
 
 
-def run_app(scenario: Scenario | None, present: bool = False, exporter=None) -> int:
+def run_app(scenario: Scenario | None, present: bool = False, exporter=None,
+            lab_exporter=None) -> int:
     """Open the window on *scenario* (None: the one used last, else the default); *exporter*
-    opens File ▸ Export (gdviz.export.dialog.open_export_dialog)."""
+    opens File ▸ Export (gdviz.export.dialog.open_export_dialog), *lab_exporter* writes the
+    lab's exports (gdviz.export.lab_export.export_lab)."""
     from PySide6.QtCore import QTimer
 
     from gdviz.ui.main_window import MainWindow
@@ -63,7 +65,7 @@ def run_app(scenario: Scenario | None, present: bool = False, exporter=None) -> 
     if scenario is None:
         from gdviz.ui.settings import startup_scenario
         scenario = startup_scenario()
-    window = MainWindow(scenario, exporter=exporter)
+    window = MainWindow(scenario, exporter=exporter, lab_exporter=lab_exporter)
     window.screen_layout.fit_screen(1440, 900)   # never larger than the screen
     window.restore_settings()  # geometry, docks, theme; saved again on close
     if present:

@@ -44,14 +44,17 @@ class MainWindow(QMainWindow):
     cmd_sync = Signal()             # the experiment accepted a change: bring the engine in line
     cmd_selected = Signal(str)
     cmd_recompute_plane = Signal()
+    cmd_cloud = Signal(bool)        # compute the gradient cloud (shown, or the lab's inset open)
+    cmd_ensemble = Signal(int)      # run this many seed copies of the mini-batch run (0: none)
 
     def __init__(self, scenario: Scenario, parent=None, start_worker: bool = True,
-                 exporter=None):
+                 exporter=None, lab_exporter=None):
         """*exporter*: a callable that opens File ▸ Export for this window (the export
         package's ``open_export_dialog``; the package sits above the window, so it is handed in)."""
         super().__init__(parent)
         self.experiment = Experiment(scenario)
         self.exporter = exporter
+        self.lab_exporter = lab_exporter    # the lab window's Export menu (export_lab)
         self.worker = None
         self.worker_thread = None
         self.lab_window = None   # the batch-size lab, made when first opened
@@ -76,6 +79,8 @@ class MainWindow(QMainWindow):
         self.state = WorkerState(False, scenario.speed or 20.0, 0)
         self.setWindowTitle(f"gdviz — {scenario.title or scenario.name}")
         self._build_views(scenario)
+        from gdviz.ui.overlays import CanvasOverlays
+        self.overlays = CanvasOverlays(self)
         self.alert_label = QLabel()
         self.alert_label.setStyleSheet("color: #C0392B; font-weight: bold; padding: 0 6px;")
         self.alert_label.hide()
@@ -196,6 +201,10 @@ class MainWindow(QMainWindow):
         self.cmd_sync.connect(w.sync)
         self.cmd_selected.connect(w.set_selected)
         self.cmd_recompute_plane.connect(w.recompute_plane)
+        self.cmd_cloud.connect(w.set_cloud)
+        w.cloud_ready.connect(self.overlays.on_cloud)
+        self.cmd_ensemble.connect(w.set_ensemble)
+        w.ensemble_ready.connect(self.overlays.on_ensemble)
         w.snapshot_ready.connect(self.on_snapshot)
         w.landscape_ready.connect(self.on_landscape)
         w.noise_ready.connect(self.on_noise)
@@ -459,6 +468,8 @@ class MainWindow(QMainWindow):
             "next_lesson": lambda: self.lessons_menu.step(+1),
             "previous_lesson": lambda: self.lessons_menu.step(-1),
             "export": self.open_export_dialog, "quit": self.close, "lab": self.open_lab,
+            "gradient_cloud": self.overlays.set_cloud_shown,
+            "seed_ensemble": self.overlays.set_ensemble_shown,
         }
         for key in METHOD_KEYS:
             out[f"select_{key}"] = lambda k=key: self.select_method(k)
@@ -472,6 +483,7 @@ class MainWindow(QMainWindow):
                      self.network_panel):
             if view is not None:
                 view.apply_theme(theme)
+        self.overlays.redraw()
         # the app's palette for the window people use; a worker-less copy (export) keeps its own
         if self.worker is not None:
             apply_palette(theme, restyle=self)

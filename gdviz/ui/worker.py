@@ -22,6 +22,8 @@ FRAME_INTERVAL_MS = 16          # the frame timer; emission itself is capped bel
 MIN_SNAPSHOT_INTERVAL_S = 1 / 60  # never more than 60 snapshots per second
 WORK_BUDGET_S = 0.006           # simulation time per 16 ms frame: the rest of the GIL is the GUI's
 NOISE_INTERVAL_S = 0.25         # measured-noise refresh for the lesson panel
+CLOUD_INTERVAL_S = 0.1          # the gradient cloud: at most 10 Hz, only while it is shown
+ENSEMBLE_INTERVAL_S = 1 / 30    # the seed ensemble: stepped every frame, sent at most 30 Hz
 
 __all__ = ["MAX_SPEED", "NoiseInfo", "SimulationWorker", "WorkerState", "WorkerThread"]
 
@@ -40,6 +42,8 @@ class SimulationWorker(QObject):
     snapshot_ready = Signal(object)     # SimSnapshot
     landscape_ready = Signal(object)    # LandscapeView
     noise_ready = Signal(object)        # NoiseInfo
+    cloud_ready = Signal(object)        # GradientCloud (or None: nothing to show)
+    ensemble_ready = Signal(object)     # EnsembleSnapshot (or None: nothing to show)
     state_changed = Signal(object)      # WorkerState
     error = Signal(str)                 # a message for the status bar; the run is left as it was
     rolled_back = Signal()              # the experiment went back to the scenario that runs
@@ -58,6 +62,12 @@ class SimulationWorker(QObject):
         self._noise_rng = np.random.default_rng(0)
         self._noise_cost = 0.0           # seconds the last noise measurement took
         self._behind = False
+        self._cloud_wanted = False
+        self._last_cloud = 0.0
+        self._cloud_key = None
+        self._ensemble_copies = 0        # 0: the ensemble is off
+        self._last_ensemble = 0.0
+        self._ensemble_key = None
         self._plane_version = None
         self._view_ready = threading.Event()
         self._view_ready.set()
@@ -141,6 +151,20 @@ class SimulationWorker(QObject):
         self._selected = key
         self._last_noise = 0.0
 
+    @Slot(bool)
+    def set_cloud(self, wanted: bool):
+        """Compute the gradient cloud of the selected method (or stop computing it)."""
+        self._cloud_wanted = bool(wanted)
+        self._cloud_key = None
+
+    @Slot(int)
+    def set_ensemble(self, copies: int):
+        """Run *copies* seed copies of the mini-batch run beside it (0: none)."""
+        self._ensemble_copies = int(copies)
+        self._last_ensemble = 0.0
+        if not copies:
+            self.experiment.drop_ensemble()
+
     @Slot()
     def sync(self):
         """Bring the engine in line with the settings the experiment accepted (now, not at the
@@ -180,6 +204,21 @@ class SimulationWorker(QObject):
         self.landscape_ready.emit(view)
         if view.note:
             self.notice.emit(view.note)
+
+    def _emit_cloud(self, now: float):
+        """A new cloud when the selected run moved, changed B or η, or a new run began."""
+        self._last_cloud = now
+        sim = self._sim
+        if sim.is_mlp:
+            key = ("mlp", self.experiment.generation)
+        else:
+            run = sim.run(self._selected)
+            key = (self.experiment.generation, self._selected, run.updates, run.batch_size,
+                   run.current_lr())
+        if key == self._cloud_key:
+            return
+        self._cloud_key = key
+        self.cloud_ready.emit(self.experiment.gradient_cloud(self._selected))
 
     def _emit_state(self):
         self.state_changed.emit(WorkerState(self._playing, self._speed,
@@ -223,6 +262,17 @@ class SimulationWorker(QObject):
             self._noise_cost = time.perf_counter() - now
             if noise is not None:
                 self.noise_ready.emit(noise)
+        if self._cloud_wanted and now - self._last_cloud >= CLOUD_INTERVAL_S:
+            self._emit_cloud(now)
+        if self._ensemble_copies:
+            ensemble = self.experiment.ensemble_snapshot(self._ensemble_copies)
+            key = None if ensemble is None else (self.experiment.generation, ensemble.updates,
+                                                 ensemble.batch_size, ensemble.lr)
+            if now - self._last_ensemble >= ENSEMBLE_INTERVAL_S and (
+                    key != self._ensemble_key or self._last_ensemble == 0.0):
+                self._last_ensemble = now
+                self._ensemble_key = key
+                self.ensemble_ready.emit(ensemble)
         emit_time = time.perf_counter()
         # Latest-only hand-off: while the GUI has not drawn the last snapshot, newer states wait
         # here (and replace each other) instead of piling up in the GUI's event queue.

@@ -19,8 +19,12 @@ def summary_text(result) -> str:
     t0 = result.targets[0]
     fit, noise = result.fit, result.noise
     f = lambda v: "—" if v is None else f"{v:.3g}"   # noqa: E731
-    lines = [f"Target J ≤ {t0.loss:.5g} = J* + {result.fraction:g}·(J(θ₀) − J*) · "
-             f"{len(result.seeds)} seeds · budget {result.max_epochs:g} epochs · "
+    if result.measure == "validation loss":     # the real network: J*_val, the best run's
+        head = (f"Target: validation loss ≤ {t0.loss:.5g} = J*_val + {result.fraction:g}·"
+                "(J_val(θ₀) − J*_val), J*_val the best any run reached · ")
+    else:
+        head = f"Target J ≤ {t0.loss:.5g} = J* + {result.fraction:g}·(J(θ₀) − J*) · "
+    lines = [head + f"{len(result.seeds)} seeds · budget {result.max_epochs:g} epochs · "
              f"{result.optimizer}",
              f"Fit: S_min = {f(fit.s_min)}, E_min = {f(fit.e_min)}, "
              f"B_crit = E_min/S_min = {f(fit.b_crit)} · noise scale on the full-batch path: "

@@ -46,14 +46,20 @@ class LabRunner(QObject):
     def _run(self, scenario, settings) -> None:
         from gdviz.core.lab import Lab, summarize
         try:
-            lab = Lab(scenario, settings)
-        except ValueError as exc:
+            if scenario.is_mlp:     # the real network: torch.func over η and seeds
+                from gdviz.mlp.lab import MlpLab, summarize_mlp
+                lab = MlpLab(scenario, settings)
+                summary = summarize_mlp
+            else:
+                lab = Lab(scenario, settings)
+                summary = lambda result: summarize(lab, result)   # noqa: E731
+        except (ValueError, ImportError) as exc:   # ImportError: torch missing (MLP)
             self.failed.emit(str(exc))
             return
         count = len(lab.batch_sizes)
 
         def partial(result):
-            self.progress.emit(summarize(lab, result), float(result.done.sum()) / count)
+            self.progress.emit(summary(result), float(result.done.sum()) / count)
 
         result = lab.run(progress=partial, cancelled=self._cancel.is_set)
         if result is None:

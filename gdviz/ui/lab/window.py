@@ -1,22 +1,50 @@
-"""The lab window: four plots fed by the lab runner, a progress bar, Cancel and Run again."""
+"""The lab window: six plots fed by the lab runner, a progress bar, Cancel and Run again,
+exports, and a bar that offers a rerun when the main window's scenario changes."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
+import re
 
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (QFileDialog, QFrame, QHBoxLayout, QLabel, QMenu, QProgressBar,
+                               QPushButton, QToolButton, QVBoxLayout, QWidget)
+
+from gdviz.ui.lab.cloud_inset import CloudInset
 from gdviz.ui.lab.figure import LabFigure
 from gdviz.ui.lab.runner import LabRunner
+
+# changes that leave the sweep as it was: the swept settings and what only names or paces it
+NOT_SWEPT = frozenset({"batch_size", "lr", "name", "title", "description", "note", "speed",
+                       "source"})
+RERUN_POLL_MS = 500
+EXPORT_KINDS = {"csv": "Runs as CSV", "json": "Runs as JSON (as gdviz sweep --json)",
+                "figure-png": "All six plots as PNG", "figure-svg": "All six plots as SVG"}
+
+
+def sweep_key(scenario) -> tuple:
+    """What of a scenario the sweep depends on."""
+    from gdviz import scenario as sc
+    return tuple(repr(getattr(scenario, name)) for name in sc.FIELDS if name not in NOT_SWEPT)
+
+
+def plot_title(plot) -> str:
+    text = plot.widget.getPlotItem().titleLabel.text
+    return re.sub(r"<[^>]+>", "", text).strip()
 
 
 class LabWindow(QWidget):
     """The batch-size lab for the main window's scenario; the sweep runs in a worker thread."""
 
-    def __init__(self, main_window=None):
+    def __init__(self, main_window=None, exporter=None):
+        """*exporter*: ``gdviz.export.lab_export.export_lab`` (export sits above ui), or the
+        main window's ``lab_exporter``; without one the Export button is disabled."""
         super().__init__(None, Qt.WindowType.Window)
         self.main_window = main_window
+        self.exporter = exporter or getattr(main_window, "lab_exporter", None)
         self.setWindowTitle("gdviz — batch-size lab")
         self.scenario = None
         self.result = None
+        self.settings = None
         self.running = False
         self.runner = LabRunner()
         self.runner.progress.connect(self._on_progress)
@@ -36,15 +64,75 @@ class LabWindow(QWidget):
         self.cancel_button.clicked.connect(self.cancel)
         self.run_button = QPushButton("Run again")
         self.run_button.clicked.connect(self.rerun)
+        self.export_button = QToolButton()
+        self.export_button.setText("Export")
+        self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.export_button.setMenu(self._export_menu())
+        self.export_button.setEnabled(self.exporter is not None)
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.rerun_bar = self._rerun_bar()
         row = QHBoxLayout()
         row.addWidget(self.bar, 1)
         row.addWidget(self.cancel_button)
         row.addWidget(self.run_button)
+        row.addWidget(self.export_button)
+        self.inset = CloudInset()
+        self.inset.setFixedWidth(300)
+        middle = QHBoxLayout()
+        middle.addWidget(self.figure, 1)
+        middle.addWidget(self.inset)
         layout = QVBoxLayout(self)
         layout.addWidget(self.header)
-        layout.addWidget(self.figure, 1)
+        layout.addWidget(self.rerun_bar)
+        layout.addLayout(middle, 1)
         layout.addLayout(row)
-        self.resize(1280, 1000)
+        layout.addWidget(self.message)
+        self._known: set[tuple] = set()     # sweep keys of the scenario swept and runs loaded
+        self._poll = QTimer(self)
+        self._poll.setInterval(RERUN_POLL_MS)
+        self._poll.timeout.connect(self.check_scenario)
+        self._poll.start()
+        self.resize(1580, 1000)
+
+    def _export_menu(self) -> QMenu:
+        menu = QMenu(self)
+        for kind in ("csv", "json"):
+            menu.addAction(EXPORT_KINDS[kind]).triggered.connect(
+                lambda _c=False, k=kind: self.ask_and_export(k))
+        menu.addSeparator()
+        for kind in ("figure-png", "figure-svg"):
+            menu.addAction(EXPORT_KINDS[kind]).triggered.connect(
+                lambda _c=False, k=kind: self.ask_and_export(k))
+        for suffix in ("png", "svg"):
+            sub = menu.addMenu(f"One plot as {suffix.upper()}")
+            for i, plot in enumerate(self.plots):
+                action = QAction(plot_title(plot), sub)
+                action.triggered.connect(
+                    lambda _c=False, k=f"plot-{suffix}", i=i: self.ask_and_export(k, i))
+                sub.addAction(action)
+        return menu
+
+    def _rerun_bar(self) -> QFrame:
+        bar = QFrame()
+        bar.setObjectName("rerunBar")
+        bar.setStyleSheet("#rerunBar { background: #FFF4CE; border: 1px solid #E0B000; "
+                          "border-radius: 3px; } QLabel { color: #222; }")
+        self.rerun_label = QLabel("The scenario in the main window has changed since this "
+                                  "sweep: the plots show the old one.")
+        self.rerun_label.setWordWrap(True)
+        self.rerun_now = QPushButton("Sweep the new scenario")
+        self.rerun_now.clicked.connect(self.rerun)
+        dismiss = QPushButton("Keep these results")
+        dismiss.clicked.connect(self.dismiss_rerun)
+        row = QHBoxLayout(bar)
+        row.setContentsMargins(8, 4, 8, 4)
+        row.addWidget(self.rerun_label, 1)
+        row.addWidget(self.rerun_now)
+        row.addWidget(dismiss)
+        bar.hide()
+        return bar
 
     # running -------------------------------------------------------------------------------
     def start(self, scenario, settings=None) -> None:
@@ -52,6 +140,11 @@ class LabWindow(QWidget):
         if self.running:
             self.runner.cancel()
         self.scenario = scenario
+        self.settings = settings
+        self.result = None
+        self._known = {sweep_key(scenario)}
+        self.rerun_bar.hide()
+        self.message.clear()
         self.running = True
         self.bar.setValue(0)
         self.cancel_button.setEnabled(True)
@@ -67,13 +160,64 @@ class LabWindow(QWidget):
     def rerun(self) -> None:
         scenario = getattr(self.main_window, "scenario", None) or self.scenario
         if scenario is not None:
-            self.start(scenario)
+            self.start(scenario, self.settings)
 
     def offer_rerun(self, scenario) -> None:
-        """The main window's scenario changed: say so, and let Run again take the new one."""
-        if self.scenario is not None and scenario != self.scenario and self.isVisible():
-            self.header.setText(self.header.text().split(" — ")[0] + " — the scenario in the "
-                                "main window has changed: <b>Run again</b> to sweep it.")
+        """The main window's scenario changed in what the sweep depends on: a bar says so and
+        offers to sweep the new one (no dialog: the user may keep looking at these results)."""
+        if self.scenario is None or sweep_key(scenario) in self._known:
+            return
+        self.rerun_label.setText(
+            f"The scenario in the main window has changed since this sweep "
+            f"(now <b>{scenario.title or scenario.name}</b>): the plots show the old one.")
+        self.rerun_bar.show()
+
+    def dismiss_rerun(self) -> None:
+        scenario = getattr(self.main_window, "scenario", None)
+        if scenario is not None:
+            self._known.add(sweep_key(scenario))
+        self.rerun_bar.hide()
+
+    def check_scenario(self) -> None:
+        """Polled while the lab is shown: offer a rerun when the main window's scenario moved."""
+        scenario = getattr(self.main_window, "scenario", None)
+        if scenario is not None and self.isVisible() and not self.rerun_bar.isVisible():
+            self.offer_rerun(scenario)
+
+    # exports (the writing is the export package's, handed in) --------------------------------
+    def plot_title(self, index: int) -> str:
+        return plot_title(self.plots[index])
+
+    def default_name(self, kind: str, index: int | None = None) -> str:
+        name = self.scenario.name if self.scenario is not None else "lab"
+        suffix = kind.rsplit("-", 1)[-1]
+        if kind.startswith("plot"):
+            slug = re.sub(r"[^a-z0-9]+", "-", plot_title(self.plots[index]).lower()).strip("-")
+            return f"{name}-lab-{slug}.{suffix}"
+        return f"{name}-lab{'-runs' if suffix in ('csv', 'json') else ''}.{suffix}"
+
+    def ask_and_export(self, kind: str, index: int | None = None) -> None:
+        suffix = kind.rsplit("-", 1)[-1]
+        path, _ = QFileDialog.getSaveFileName(self, "Export from the lab",
+                                              self.default_name(kind, index),
+                                              f"{suffix.upper()} (*.{suffix})")
+        if path:
+            self.export(kind, path, index)
+
+    def export(self, kind: str, path: str, index: int | None = None) -> bool:
+        """Write one export (``csv``, ``json``, ``figure-png|svg``, ``plot-png|svg`` with the
+        plot's index) whole or not at all; the outcome is said under the plots."""
+        if self.exporter is None:
+            problem = "exporting is not available here"
+        else:
+            problem = self.exporter(self, kind, str(path), index)
+        if problem is not None:
+            self.message.setStyleSheet("color: #C0392B;")
+            self.message.setText(f"Export failed: {problem}")
+            return False
+        self.message.setStyleSheet("")
+        self.message.setText(f"Saved {path}")
+        return True
 
     def load_run(self, batch_size: int, lr: float, seed: int) -> None:
         """Open run (B, η, seed) in the main window: the scenario swept, with that batch size,
@@ -82,6 +226,7 @@ class LabWindow(QWidget):
             return
         scenario = self.scenario.with_changes(batch_size=batch_size, lr=lr, seed=seed,
                                               epochs=self.result.max_epochs)
+        self._known.add(sweep_key(scenario))
         self.main_window.load_scenario(scenario)
         self.main_window.statusBar().showMessage(
             f"Loaded the lab's run B = {batch_size}, η = {lr:g}, seed {seed}: the green "
@@ -111,8 +256,25 @@ class LabWindow(QWidget):
         self.header.setText(f"The lab cannot run this scenario: {message}")
 
     def shutdown(self) -> None:
+        self._poll.stop()
         self.runner.stop()
 
+    def show_cloud(self, cloud) -> None:
+        """The main window's gradient cloud, for the inset (sent at most 10 times a second)."""
+        self.inset.show_cloud(cloud)
+
+    def _want_cloud(self, on: bool) -> None:
+        overlays = getattr(self.main_window, "overlays", None)
+        if overlays is not None:
+            overlays.set_lab_wants_cloud(on)
+
+    def showEvent(self, event) -> None:
+        self._poll.start()
+        self._want_cloud(True)
+        super().showEvent(event)
+
     def closeEvent(self, event) -> None:
+        self._poll.stop()
+        self._want_cloud(False)
         self.runner.cancel()
         super().closeEvent(event)

@@ -1,0 +1,72 @@
+"""The lab's runs as data: ``gdviz sweep``'s JSON and CSV, one implementation for the command
+line and the lab window's Export menu (pure functions of a LabResult)."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+
+
+def _num(v):
+    if v is None:
+        return None
+    v = float(v)
+    return v if math.isfinite(v) else None
+
+
+def result_json(scenario, result) -> dict:
+    t0 = result.targets[0]
+    target = {"loss": t0.loss, "fraction": result.fraction, "j_star": t0.j_star}
+    if any(t.loss != t0.loss or t.j_star != t0.j_star for t in result.targets):
+        # each seed draws its own data: one target per seed
+        target["per_seed"] = [{"seed": t.seed, "loss": t.loss, "j_star": t.j_star}
+                              for t in result.targets]
+    noise = result.noise
+    runs = result_json_runs(result)
+    return {
+        "scenario": scenario.to_dict(),
+        "target": target,
+        "noise": {"b_simple_start": _num(noise.b_simple_start),
+                  "b_simple_target": _num(noise.b_simple_target),
+                  "b_noise_target": _num(noise.b_noise_target)},
+        "fit": {"s_min": _num(result.fit.s_min), "e_min": _num(result.fit.e_min),
+                "b_crit": _num(result.fit.b_crit)},
+        "runs": runs,
+        "best": [{"batch_size": p.batch_size, "lr": p.lr, "steps_median": p.steps_median,
+                  "steps_q1": p.steps_q1, "steps_q3": p.steps_q3,
+                  "examples_median": p.examples_median} for p in result.best],
+    }
+
+
+def result_json_text(scenario, result) -> str:
+    """What ``--json`` prints: one line of JSON (no NaN), ending in a newline."""
+    return json.dumps(result_json(scenario, result), allow_nan=False,
+                      separators=(",", ":")) + "\n"
+
+
+def runs_csv(result) -> str:
+    data = result_json_runs(result)
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["batch_size", "lr", "seed", "steps", "examples", "time", "status"])
+    for r in data:
+        w.writerow(["" if r[k] is None else repr(r[k]) if isinstance(r[k], float) else r[k]
+                    for k in ("batch_size", "lr", "seed", "steps", "examples", "time", "status")])
+    return buf.getvalue()
+
+
+def result_json_runs(result) -> list[dict]:
+    from gdviz.core.lab import REACHED, STATUS_NAMES
+
+    out = []
+    for i, b in enumerate(result.batch_sizes):
+        for j, lr in enumerate(result.lrs):
+            for k, seed in enumerate(result.seeds):
+                reached = result.status[i, j, k] == REACHED
+                out.append({"batch_size": int(b), "lr": float(lr), "seed": int(seed),
+                            "steps": int(result.steps[i, j, k]) if reached else None,
+                            "examples": int(result.examples[i, j, k]) if reached else None,
+                            "time": _num(result.time[i, j, k]) if reached else None,
+                            "status": STATUS_NAMES[result.status[i, j, k]]})
+    return out

@@ -1,0 +1,83 @@
+"""The lab's inset: the main window's gradient cloud in gradient space (g₁, g₂), live."""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from gdviz.core.gradient_cloud import ellipse_area, ellipse_points
+from gdviz.ui.lab._plot import MEDIAN
+
+EMPTY = ("The gradient cloud of the main window's selected method appears here while the "
+         "simulation has a position (analytic landscapes).")
+
+
+class CloudInset(QWidget):
+    """Every example's gradient ∇ℓᵢ(θ), the next batch, g_B, ∇J and the 1-σ ellipse of g_B."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.widget = pg.PlotWidget(background="w")
+        item = self.widget.getPlotItem()
+        item.setTitle("Gradient cloud (live)", color="#222", size="11pt")
+        item.setLabel("bottom", "∂ℓ/∂θ₁", color="#222")
+        item.setLabel("left", "∂ℓ/∂θ₂", color="#222")
+        item.showGrid(x=True, y=True, alpha=0.15)
+        item.setMenuEnabled(False)
+        for axis in ("bottom", "left"):
+            item.getAxis(axis).setPen("#444")
+            item.getAxis(axis).setTextPen("#222")
+        self.points = pg.ScatterPlotItem(size=5, pen=None, brush=pg.mkBrush(90, 90, 90, 110))
+        self.members = pg.ScatterPlotItem(size=7, pen=pg.mkPen("#000", width=0.6),
+                                          brush=pg.mkBrush(MEDIAN))
+        self.ellipse = pg.PlotDataItem(pen=pg.mkPen(MEDIAN, width=2.5), antialias=True)
+        # the same 1σ ellipse for a single example (B = 1, Σ): the scale g_B's is measured on
+        self.example_ellipse = pg.PlotDataItem(
+            pen=pg.mkPen("#555555", width=1.5, style=Qt.PenStyle.DashLine), antialias=True)
+        self.full = pg.ScatterPlotItem(symbol="+", size=18, pen=pg.mkPen("#000", width=3),
+                                       brush=pg.mkBrush("#000"))
+        self.mean = pg.ScatterPlotItem(symbol="d", size=14, pen=pg.mkPen("#000", width=1.5),
+                                       brush=pg.mkBrush(MEDIAN))
+        for it in (self.points, self.example_ellipse, self.members, self.ellipse, self.full,
+                   self.mean):
+            item.addItem(it)
+        self.text = QLabel(EMPTY)
+        self.text.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.widget, 1)
+        layout.addWidget(self.text)
+        self.cloud = None
+
+    def show_cloud(self, cloud) -> None:
+        self.cloud = cloud
+        if cloud is None:
+            for it in (self.points, self.example_ellipse, self.members, self.ellipse, self.full,
+                       self.mean):
+                it.setData([], [])
+            self.text.setText(EMPTY)
+            return
+        self.points.setData(cloud.shown[:, 0], cloud.shown[:, 1])
+        self.members.setData(cloud.batch_shown[:, 0], cloud.batch_shown[:, 1])
+        ring = ellipse_points(cloud.full, cloud.covariance)
+        self.ellipse.setData(ring[:, 0], ring[:, 1])
+        outer = ellipse_points(cloud.full, cloud.sigma)
+        self.example_ellipse.setData(outer[:, 0], outer[:, 1])
+        self.full.setData([cloud.full[0]], [cloud.full[1]])
+        if cloud.batch_mean is not None:
+            self.mean.setData([cloud.batch_mean[0]], [cloud.batch_mean[1]])
+        else:
+            self.mean.setData([], [])
+        n, b = cloud.n, cloud.batch_size
+        shown = f"{len(cloud.shown)} of {n}" if cloud.subsampled else f"all {n}"
+        self.text.setText(
+            f"{shown} per-example gradients at θ of the selected method; filled: the next "
+            f"batch (B = {b}); ◆ g_B; + ∇J. Green ellipse: 1σ of g_B, Σ·(N−B)/(B(N−1)), "
+            f"area {ellipse_area(cloud.covariance):.3g}; dashed: 1σ of one example, Σ, area "
+            f"{ellipse_area(cloud.sigma):.3g}. The view spans 3σ of Σ around ∇J.")
+        # framed on the examples' 3σ, not on the farthest outlier: the ellipses stay readable
+        half = 3.0 * np.sqrt(np.clip(np.diag(cloud.sigma), 1e-300, None))
+        self.widget.getPlotItem().setRange(
+            xRange=(cloud.full[0] - half[0], cloud.full[0] + half[0]),
+            yRange=(cloud.full[1] - half[1], cloud.full[1] + half[1]), padding=0.02)
