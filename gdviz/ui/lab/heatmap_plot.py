@@ -75,8 +75,9 @@ class HeatmapPlot:
         self.item = self.widget.getPlotItem()
         self.item.showGrid(x=False, y=False)
         self.item.getAxis("left").setWidth(64)   # room for "0.00137" even before a first layout
-        legend = self.item.addLegend(offset=(-10, -10))
-        legend.setBrush((255, 255, 255, 220))
+        # every cell is data: the legend goes under the map, in the plot's own layout
+        legend = pg.LegendItem(offset=None, verSpacing=-6, colCount=3, labelTextColor="#333")
+        self.item.layout.addItem(legend, 4, 1)
         self.image = pg.ImageItem(axisOrder="col-major")   # image[B index, η index]
         self.item.addItem(self.image)
         self.diverged = pg.ScatterPlotItem(symbol="x", size=9, pen=pg.mkPen("#B00", width=1.5),
@@ -93,6 +94,8 @@ class HeatmapPlot:
         self.edge = pg.PlotDataItem(pen=pg.mkPen(REFERENCE, width=2), name="stability limit")
         for it in (self.diverged, self.unreached, self.best, self.linear, self.sqrt, self.edge):
             self.item.addItem(it)
+            legend.addItem(it, it.name())
+        self.legend = legend
         self.colormap = pg.colormap.get("viridis")
         self.result = None
         self.on_pick = None          # called with (batch_size, lr, seed) when a cell is clicked
