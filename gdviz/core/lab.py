@@ -569,12 +569,17 @@ class Lab:
         return summarize(self, result)
 
     def _result(self, steps, examples, status, done) -> LabResult:
-        hw = self.hardware
-        time = steps * (hw.overhead_ms / 1000.0) + examples / hw.throughput
-        return LabResult(self.batch_sizes, self.lrs, self.seeds, steps.copy(), examples.copy(),
-                         time, status.copy(), done.copy(), self.targets,
-                         self.fraction, self.max_epochs, self.lam, self.edge,
-                         self.hyper.optimizer)
+        return lab_result(self, steps, examples, status, done)
+
+
+def lab_result(lab, steps, examples, status, done, **extra) -> LabResult:
+    """The counts so far as a LabResult (copies), with the simulated hardware time to target;
+    *lab* is an analytic or a real-network lab."""
+    hw = lab.hardware
+    time = steps * (hw.overhead_ms / 1000.0) + examples / hw.throughput
+    return LabResult(lab.batch_sizes, lab.lrs, lab.seeds, steps.copy(), examples.copy(), time,
+                     status.copy(), done.copy(), lab.targets, lab.fraction, lab.max_epochs,
+                     lab.lam, lab.edge, lab.hyper.optimizer, **extra)
 
 
 def run_lab(scenario, settings: LabSettings = LabSettings(), progress=None,

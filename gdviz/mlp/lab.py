@@ -22,7 +22,7 @@ import numpy as np
 
 from gdviz.core import METHOD_KEYS
 from gdviz.core.batching import updates_per_epoch
-from gdviz.core.lab import (DIVERGED, NOT_REACHED, REACHED, LabResult, LabSettings, NoisePath,
+from gdviz.core.lab import (DIVERGED, lab_result, NOT_REACHED, REACHED, LabResult, LabSettings, NoisePath,
                             SeedTarget, best_per_batch, budget_steps, fit_tradeoff)
 from gdviz.core.schedules import scaled_lr, scheduled_lr
 from gdviz.core.simulation import DIVERGENCE_FACTOR
@@ -258,12 +258,7 @@ class MlpLab:
         return summarize_mlp(self._result(steps, examples, status, done))
 
     def _result(self, steps, examples, status, done) -> LabResult:
-        hw = self.hardware
-        time = steps * (hw.overhead_ms / 1000.0) + examples / hw.throughput
-        return LabResult(self.batch_sizes, self.lrs, self.seeds, steps.copy(), examples.copy(),
-                         time, status.copy(), done.copy(), self.targets,
-                         self.fraction, self.max_epochs, self.lam, self.edge,
-                         self.hyper.optimizer, measure="validation loss")
+        return lab_result(self, steps, examples, status, done, measure="validation loss")
 
 
 def summarize_mlp(result: LabResult) -> LabResult:
