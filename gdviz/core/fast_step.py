@@ -70,6 +70,21 @@ def sequential_sum(column: np.ndarray) -> float:
     return 0.0 + float(np.add.accumulate(column)[-1])
 
 
+class SequentialPair:
+    """Two ``sequential_sum`` at once, as the running sum of a complex array: a complex add
+    adds real and imaginary parts on their own, so each part is the same float64 sum, and the
+    two dependency chains overlap (one pass instead of two). Buffers are reused."""
+
+    def __init__(self, n: int):
+        self.values = np.empty(n, complex)
+        self.columns = self.values.view(np.float64).reshape(n, 2)   # write the terms here
+        self._running = np.empty(n, complex)
+
+    def sums(self) -> tuple[float, float]:
+        last = np.add.accumulate(self.values, out=self._running)[-1]
+        return 0.0 + float(last.real), 0.0 + float(last.imag)
+
+
 # landscapes ------------------------------------------------------------------------------------
 class TiltedTerms:
     """l_i = f + a_i . theta, with f and grad f from the landscape's own NumPy code."""
@@ -80,6 +95,7 @@ class TiltedTerms:
         self.ax = landscape.tilts[:, 0].tolist()
         self.ay = landscape.tilts[:, 1].tolist()
         self._columns = None
+        self._pair = None
 
     def f(self, x: float, y: float) -> float:
         with np.errstate(all="ignore"):
@@ -123,9 +139,15 @@ class TiltedTerms:
         fv = self.f(x, y)
         n = len(self.ax)
         cx, cy = self.columns
+        if self._pair is None:
+            self._pair = SequentialPair(n)
+        pair = self._pair
+        terms = pair.columns
         with np.errstate(all="ignore"):
-            gx = sequential_sum(gfx + cx) / n
-            gy = sequential_sum(gfy + cy) / n
+            np.add(cx, gfx, out=terms[:, 0])       # gfx + a_i
+            np.add(cy, gfy, out=terms[:, 1])
+            gx, gy = pair.sums()
+            gx, gy = gx / n, gy / n
             losses = fv + ((0.0 + cx * x) + cy * y)
             batch_loss = float(np.add.reduce(losses)) / n
         return gx, gy, batch_loss
@@ -200,6 +222,7 @@ class RegressionTerms:
         self.ys = landscape.y.tolist()
         self.mxx, self.mx, self.mxy, self.my = (float(v) for v in landscape._phi_mean)
         self.myy = float(landscape._myy)
+        self._pair = self._r = None
 
     def loss(self, w, b):
         return 0.5 * (w * w * self.mxx + 2 * w * b * self.mx + b * b
@@ -226,14 +249,24 @@ class RegressionTerms:
         return sx / n, sy / n, pairwise_sum(losses) / n
 
     def whole(self, w, b):
+        """The array path's reductions on reused buffers: the same operations, elementwise."""
         land = self.landscape
         n = land.n
+        if self._pair is None:
+            self._pair, self._r = SequentialPair(n), np.empty(n)
+        pair, r = self._pair, self._r
+        terms = pair.columns
         with np.errstate(all="ignore"):
-            r = w * land.x + b - land.y
-            gx = sequential_sum(r * land.x) / n
-            gy = sequential_sum(r) / n
-            batch_loss = float(np.add.reduce(0.5 * np.square(r))) / n
-        return gx, gy, batch_loss
+            np.multiply(land.x, w, r)      # r = w * x + b - y
+            np.add(r, b, r)
+            np.subtract(r, land.y, r)
+            np.multiply(r, land.x, terms[:, 0])
+            terms[:, 1] = r
+            gx, gy = pair.sums()
+            np.square(r, r)
+            np.multiply(r, 0.5, r)
+            batch_loss = float(np.add.reduce(r)) / n
+        return gx / n, gy / n, batch_loss
 
 
 _TERMS = {Rosenbrock: RosenbrockTerms, Himmelblau: HimmelblauTerms, Saddle: SaddleTerms,
