@@ -63,3 +63,32 @@ def test_frozen_trail_is_cached_at_the_device_pixel_ratio(qtbot):
     cache = layer.frozen._image
     assert cache is not None and cache.devicePixelRatio() == 2.0
     assert cache.width() == 2 * image.deviceIndependentSize().width()
+
+
+def test_thinning_keeps_the_cached_image_instead_of_restroking_every_chunk(qtbot):
+    """core.Trail halves itself when full; restroking every chunk then took ~100 ms in one frame
+    (issue 16). The image already shows that curve: it is kept, and the thinned chunks that it
+    does not cover are stroked into it."""
+    canvas = ContourCanvas()
+    qtbot.addWidget(canvas)
+    canvas.resize(600, 400)
+    canvas.show()
+    canvas.getPlotItem().getViewBox().setRange(xRange=(0, 10), yRange=(0, 10), padding=0)
+    layer = canvas.trail_layers["full_batch"]
+    x = np.linspace(1, 9, 8 * CHUNK + 5)
+    points = np.column_stack([x, 5 + 3 * np.sin(x)])
+    layer.set_points(points)
+    canvas.grab()
+    image = layer.frozen._image
+    assert image is not None and layer.frozen._painted == 8
+    layer.set_points(points[::2])
+    assert len(layer.chunks) == 4 and layer.frozen._painted == 4
+    canvas.grab()
+    assert layer.frozen._image is image                 # not painted again from scratch
+    grab = canvas.viewport().grab().toImage()
+    for xi in (1.5, 3.0, 4.5):                          # the thinned, frozen part is still drawn
+        p = canvas.pixel_of(xi, 5 + 3 * np.sin(xi))
+        assert grab.pixelColor(int(p.x()), int(p.y())).name().lower() == \
+            canvas.theme.color("full_batch").lower()
+    layer.set_points(points[:40])                       # a restart: the old chunks are stale
+    assert len(layer.chunks) == 1 and layer.frozen._key is None    # painted again
