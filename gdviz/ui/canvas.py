@@ -4,6 +4,8 @@ Every item is built once; each frame only calls ``setData``.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
@@ -607,6 +609,8 @@ def _clip_to_view(point, view: LandscapeView | None):
 def last_finite(trail, start) -> np.ndarray:
     """The last finite point of a trail (its start when none is)."""
     trail = np.asarray(trail, float).reshape(-1, 2)
+    if len(trail) and math.isfinite(trail[-1, 0]) and math.isfinite(trail[-1, 1]):
+        return trail[-1]          # the usual case, without scanning the whole trail
     ok = np.flatnonzero(np.all(np.isfinite(trail), axis=1))
     return trail[ok[-1]] if len(ok) else np.asarray(start, float)
 
@@ -619,6 +623,7 @@ def best_two_corners(key_xy, trail_xy, view, box_px, legend_px, note_px, margin_
     """(note corner, legend corner): two corners where the arrow note and the legend do not
     overlap each other and together cover the least (as best_corner counts); the corners in
     use win ties. Where no two such corners exist, opposite corners."""
+    key_xy, trail_xy = _pixels(key_xy, view, box_px), _pixels(trail_xy, view, box_px)
     best, best_score = (note_now, legend_now), None
     for note in [note_now] + [c for c in CORNERS if c != note_now]:
         note_rect = corner_rect(note, note_px, box_px, margin_px)
@@ -650,20 +655,33 @@ def _rects_overlap(a, b) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
-def corner_score(key_xy, trail_xy, view, box_px, item_px, margin_px, corner) -> int:
-    """How much an item of *item_px* in *corner* covers: key points ×100, trail points ×1."""
-    x0, x1, y0, y1 = view
-    width, height = box_px
-    lw, lh = item_px
+class _Pixels:
+    """Finite data points converted once to plot pixels (x right, y down), for many corners."""
 
-    def covered(xy, pad):
+    def __init__(self, xy, view, box_px):
+        x0, x1, y0, y1 = view
+        width, height = box_px
         xy = np.asarray(xy, float).reshape(-1, 2)
         xy = xy[np.all(np.isfinite(xy), axis=1)]
-        px = (xy[:, 0] - x0) / (x1 - x0) * width
-        py = (y1 - xy[:, 1]) / (y1 - y0) * height
-        right, bottom = corner
-        left = width - margin_px - lw if right else margin_px
-        top = height - margin_px - lh if bottom else margin_px
+        self.px = (xy[:, 0] - x0) / (x1 - x0) * width
+        self.py = (y1 - xy[:, 1]) / (y1 - y0) * height
+
+
+def _pixels(xy, view, box_px) -> _Pixels:
+    return xy if isinstance(xy, _Pixels) else _Pixels(xy, view, box_px)
+
+
+def corner_score(key_xy, trail_xy, view, box_px, item_px, margin_px, corner) -> int:
+    """How much an item of *item_px* in *corner* covers: key points ×100, trail points ×1."""
+    width, height = box_px
+    lw, lh = item_px
+    right, bottom = corner
+    left = width - margin_px - lw if right else margin_px
+    top = height - margin_px - lh if bottom else margin_px
+
+    def covered(xy, pad):
+        points = _pixels(xy, view, box_px)
+        px, py = points.px, points.py
         inside = ((px >= left - pad) & (px <= left + lw + pad)
                   & (py >= top - pad) & (py <= top + lh + pad))
         return int(np.count_nonzero(inside))
@@ -677,6 +695,7 @@ def best_corner(key_xy, trail_xy, view, box_px, legend_px, margin_px, current, t
     wins ties so the legend does not jump about; corners in *taken* are not used."""
     corners = [current] + [c for c in CORNERS if c != current]
     corners = [c for c in corners if c not in taken]
+    key_xy, trail_xy = _pixels(key_xy, view, box_px), _pixels(trail_xy, view, box_px)
     scores = [corner_score(key_xy, trail_xy, view, box_px, legend_px, margin_px, c)
               for c in corners]
     return corners[int(np.argmin(scores))]
