@@ -8,8 +8,6 @@ when the view is zoomed, panned or resized, or the trail is thinned out.
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -36,28 +34,11 @@ class _FrozenPaths(pg.GraphicsObject):
         self._invalidate()
 
     def add(self, path) -> None:
-        """Append a path; only the area it covers is repainted (a whole-view repaint, the
-        landscape included, made every frame that froze a chunk the slowest)."""
-        rect = path.boundingRect()
-        bounds = rect if self._bounds.isNull() else self._bounds.united(rect)
-        before = self.boundingRect()
+        self.prepareGeometryChange()
         self.paths.append(path)
-        old, self._bounds = self._bounds, bounds
-        if self.boundingRect() != before:
-            self._bounds = old
-            self.prepareGeometryChange()       # (repaints the whole old bounding rect)
-            self._bounds = bounds
-        self.update(self._stroke_area(rect))
-
-    def _stroke_area(self, rect: QRectF) -> QRectF:
-        """``rect`` grown by the widest pen, which is in pixels (cosmetic), plus antialiasing."""
-        pens = [p for p in (self.pen, self.shadow) if p is not None]
-        width = max((p.widthF() for p in pens), default=1.0) / 2 + 2
-        pixel = self.pixelSize() if self.getViewBox() is not None else None
-        if not pixel or not all(math.isfinite(v) and v > 0 for v in pixel):
-            return self.boundingRect()
-        dx, dy = width * pixel[0], width * pixel[1]
-        return rect.adjusted(-dx, -dy, dx, dy)
+        rect = path.boundingRect()
+        self._bounds = rect if self._bounds.isNull() else self._bounds.united(rect)
+        self.update()
 
     def clear(self) -> None:
         self.prepareGeometryChange()
