@@ -67,7 +67,7 @@ def _fmt(v, spec=".4g") -> str:
 
 
 def result_table(scenario, result) -> str:
-    from gdviz.core.lab import regime
+    from gdviz.core.lab import noise_disagreement, regime
 
     t0 = result.targets[0]
     fit, noise = result.fit, result.noise
@@ -108,12 +108,11 @@ def result_table(scenario, result) -> str:
     lines.append(f"noise scale on the full-batch path: B_simple = {_fmt(noise.b_simple_start)} "
                  f"at the start, {_fmt(noise.b_simple_target)} at the target; "
                  f"B_noise = {_fmt(noise.b_noise_target)} at the target")
-    if fit.b_crit is not None and noise.b_noise_target is not None:
-        ratio = noise.b_noise_target / fit.b_crit
-        if not 0.5 <= ratio <= 2.0:
-            lines.append(f"note: the fitted B_crit and B_noise at the target differ by a factor "
-                         f"{max(ratio, 1 / ratio):.3g}; the prediction B_crit ≈ B_noise "
-                         "assumes tuned, well-behaved steps and does not hold here")
+    factor = noise_disagreement(result)
+    if factor is not None:
+        lines.append(f"note: the fitted B_crit and B_noise at the target differ by a factor "
+                     f"{factor:.3g}; the prediction B_crit ≈ B_noise "
+                     "assumes tuned, well-behaved steps and does not hold here")
     return "\n".join(lines)
 
 

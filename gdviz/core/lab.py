@@ -572,6 +572,16 @@ class Lab:
         return lab_result(self, steps, examples, status, done)
 
 
+def noise_disagreement(result) -> float | None:
+    """How many times B_noise at the target and the fitted B_crit differ, when that is more
+    than 2× (McCandlish et al.'s B_crit ≈ B_noise then does not hold); None otherwise."""
+    b_crit, b_noise = result.fit.b_crit, result.noise.b_noise_target
+    if b_crit is None or b_noise is None:
+        return None
+    ratio = b_noise / b_crit
+    return None if 0.5 <= ratio <= 2.0 else max(ratio, 1 / ratio)
+
+
 def lab_result(lab, steps, examples, status, done, **extra) -> LabResult:
     """The counts so far as a LabResult (copies), with the simulated hardware time to target;
     *lab* is an analytic or a real-network lab."""

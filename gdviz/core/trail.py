@@ -33,36 +33,18 @@ class Trail:
     def append_pair(self, a: float, b: float) -> None:
         """``append((a, b))`` for two floats, without making an array per point."""
         self._last = (a, b)
-        if self._count % self._stride == 0:
-            if self._size == self.capacity:
-                half = self.capacity // 2
-                self._data[:half] = self._data[0:self.capacity:2]
-                self._size = half
-                self._stride *= 2
-            if self._count % self._stride == 0:
-                self._data[self._size] = (a, b)
-                self._size += 1
-        self._count += 1
+        self._keep((a, b))
 
     def __len__(self) -> int:
         return self._size
 
     def append(self, point) -> None:
         self.last = np.array(point, dtype=float)
-        if self._count % self._stride == 0:
-            if self._size == self.capacity:
-                half = self.capacity // 2
-                self._data[:half] = self._data[0:self.capacity:2]
-                self._size = half
-                self._stride *= 2
-            if self._count % self._stride == 0:
-                self._data[self._size] = self.last
-                self._size += 1
-        self._count += 1
+        self._keep(self.last)
 
-    def append_owned(self, point: np.ndarray) -> None:
-        """``append`` for a float array the caller hands over and never changes: no copy."""
-        self.last = point
+    def _keep(self, point) -> None:
+        """Store every stride-th point; a full buffer keeps every other one and doubles the
+        stride, so memory stays bounded however long the run."""
         if self._count % self._stride == 0:
             if self._size == self.capacity:
                 half = self.capacity // 2
@@ -73,6 +55,11 @@ class Trail:
                 self._data[self._size] = point
                 self._size += 1
         self._count += 1
+
+    def append_owned(self, point: np.ndarray) -> None:
+        """``append`` for a float array the caller hands over and never changes: no copy."""
+        self.last = point
+        self._keep(point)
 
     def array(self) -> np.ndarray:
         """A copy of the kept points with the newest point last."""

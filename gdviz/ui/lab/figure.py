@@ -4,6 +4,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
+from gdviz.core.lab import noise_disagreement
 from gdviz.ui.lab.examples_plot import ExamplesPlot
 from gdviz.ui.lab.heatmap_plot import HeatmapPlot
 from gdviz.ui.lab.noise_plot import NoisePlot
@@ -30,12 +31,10 @@ def summary_text(result) -> str:
              f"B_crit = E_min/S_min = {f(fit.b_crit)} · noise scale on the full-batch path: "
              f"B_simple = {f(noise.b_simple_start)} at the start, {f(noise.b_simple_target)} "
              f"at the target; B_noise = {f(noise.b_noise_target)} at the target"]
-    if fit.b_crit is not None and noise.b_noise_target is not None:
-        ratio = noise.b_noise_target / fit.b_crit
-        if not 0.5 <= ratio <= 2.0:
-            lines.append(f"B_noise and the fitted B_crit differ by a factor "
-                         f"{max(ratio, 1 / ratio):.3g}: the prediction B_crit ≈ B_noise does "
-                         "not hold on this landscape.")
+    factor = noise_disagreement(result)
+    if factor is not None:
+        lines.append(f"B_noise and the fitted B_crit differ by a factor {factor:.3g}: the "
+                     "prediction B_crit ≈ B_noise does not hold on this landscape.")
     return "\n".join(lines)
 
 
