@@ -32,9 +32,9 @@ def test_arrows_start_where_the_step_began_and_show_the_real_step(canvas, optimi
     sim.advance_to(25)
     snap = sim.snapshot()
     canvas.show_snapshot(snap)
-    sx, sy = canvas.step_shafts["mini_batch"].getData()
+    arrow = canvas.arrows["mini_batch"]
     m = snap.method("mini_batch")
-    base, tip = np.array([sx[0], sy[0]]), np.array([sx[1], sy[1]])
+    base, tip = np.array(arrow.base), np.array(arrow.taken)
     np.testing.assert_array_equal(base, m.theta_before)
     taken = m.theta - m.theta_before
     scale = np.linalg.norm(tip - base) / np.linalg.norm(taken)
@@ -43,16 +43,15 @@ def test_arrows_start_where_the_step_began_and_show_the_real_step(canvas, optimi
     g_dir = -m.grad_estimate / np.linalg.norm(m.grad_estimate)
     assert abs(np.dot(g_dir, taken / np.linalg.norm(taken))) < 0.999
     # the dashed arrows start at the same points and show the same rule fed grad_full
-    tx, ty = canvas.true_shafts.getData()
-    shown = [k for k in ("full_batch", "mini_batch", "stochastic")]
-    for i, key in enumerate(shown):
+    assert list(canvas.arrows) == ["full_batch", "mini_batch", "stochastic"]
+    for key, a in canvas.arrows.items():
         mk = snap.method(key)
-        np.testing.assert_array_equal([tx[2 * i], ty[2 * i]], mk.theta_before)
-        np.testing.assert_allclose([tx[2 * i + 1] - tx[2 * i], ty[2 * i + 1] - ty[2 * i]],
-                                   scale * mk.true_step, rtol=1e-9, atol=1e-12)
+        np.testing.assert_array_equal(a.base, mk.theta_before)
+        np.testing.assert_allclose(np.subtract(a.instead, a.base), scale * mk.true_step,
+                                   rtol=1e-9, atol=1e-12)
     # full batch: the two arrows are one
-    fx, fy = canvas.step_shafts["full_batch"].getData()
-    assert (fx[1], fy[1]) == (tx[1], ty[1])
+    full = canvas.arrows["full_batch"]
+    assert full.taken == full.instead
     note = canvas.arrow_note.textItem.toPlainText()
     assert "where the last step began" in note and f"{scale:.3g}" in note
     assert ("momentum" if optimizer == "momentum" else "Adam") in note

@@ -42,11 +42,12 @@ def test_a_diverged_method_fades_keeps_its_last_point_and_its_badge_clear(canvas
     qtbot.wait(1)   # (layout of the legend's labels)
     canvas.show_snapshot(snap)
     for m in diverged:
-        pen = canvas.trail_layers[m.key].tail.opts["pen"]
-        assert pen.color().alpha() < 100                       # faded
-        x, y = canvas.current[m.key].getData()
+        pen, halo = canvas.moving.lines.pens[m.key]
+        assert pen.color().alpha() < 100 and halo is None       # faded
+        assert canvas.trails[m.key].opts["pen"].color().alpha() < 100   # (the legend, too)
+        marker = canvas.moving.markers.markers[m.key]
         last = last_finite(m.trail, m.start)
-        assert np.isfinite(x[0]) and (x[0], y[0]) == pytest.approx(tuple(last))   # marked
+        assert np.isfinite(marker.x) and (marker.x, marker.y) == pytest.approx(tuple(last))
         badge = canvas.badges[m.key]
         assert "diverged" in badge.toPlainText()
         badge_rect = badge.mapRectToScene(badge.boundingRect())
@@ -63,7 +64,7 @@ def test_a_diverged_method_fades_keeps_its_last_point_and_its_badge_clear(canvas
 
 def test_the_minimum_is_an_outline_above_every_marker(canvas):
     canvas.apply_theme(DARK)
-    assert canvas.minima.zValue() > max(m.zValue() for m in canvas.current.values())
+    assert canvas.minima.zValue() > canvas.moving.markers.zValue() > canvas.starts.zValue()
     assert canvas.minima.zValue() > canvas.starts.zValue()
     from PySide6.QtCore import Qt
     assert canvas.minima.opts["brush"].style() == Qt.BrushStyle.NoBrush

@@ -4,21 +4,23 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF
 
 from gdviz.ui.canvas import ContourCanvas
-from gdviz.ui.trail_layer import CHUNK, CachedTrail
+from gdviz.ui.trail_layer import CHUNK, CachedTrail, FrozenTrails
 
 
 def test_chunks_freeze_as_the_trail_grows_and_rebuild_when_it_is_thinned(qtbot):
     plot = pg.PlotWidget()
     qtbot.addWidget(plot)
-    tail = plot.plot()
-    trail = CachedTrail(plot.getPlotItem(), tail)
+    frozen = FrozenTrails()
+    plot.addItem(frozen)
+    tails = []
+    trail = CachedTrail(frozen, "full_batch", show_tail=tails.append)
     points = np.cumsum(np.ones((3 * CHUNK + 10, 2)), axis=0)
     trail.set_points(points)
     assert len(trail.chunks) == 3
-    assert len(tail.getData()[0]) == 10            # only the live tail is re-stroked
+    assert len(tails[-1]) == 10                    # only the live tail is re-stroked
     trail.set_points(points[::2])                  # thinned out: the old chunks are stale
     assert len(trail.chunks) == 1
-    np.testing.assert_array_equal(tail.getData()[0], points[::2][CHUNK:, 0])
+    np.testing.assert_array_equal(tails[-1][:, 0], points[::2][CHUNK:, 0])
 
 
 def test_frozen_part_is_drawn_where_the_data_is(qtbot):
@@ -80,9 +82,9 @@ def test_thinning_keeps_the_cached_image_instead_of_restroking_every_chunk(qtbot
     layer.set_points(points)
     canvas.grab()
     image = layer.frozen._image
-    assert image is not None and layer.frozen._painted == 8
+    assert image is not None and layer.painted == 8
     layer.set_points(points[::2])
-    assert len(layer.chunks) == 4 and layer.frozen._painted == 4
+    assert len(layer.chunks) == 4 and layer.painted == 4
     canvas.grab()
     assert layer.frozen._image is image                 # not painted again from scratch
     grab = canvas.viewport().grab().toImage()

@@ -8,6 +8,7 @@ from PySide6.QtCore import QPointF, Qt
 
 from gdviz.scenario import load
 from gdviz.ui.main_window import MainWindow
+from gdviz.ui.trail_layer import CHUNK
 from gdviz.ui.worker import MIN_SNAPSHOT_INTERVAL_S
 
 
@@ -29,9 +30,9 @@ def test_playing_fills_the_three_trails(window, qtbot):
     window.cmd_speed.emit(400.0)
     window.cmd_play.emit()
     qtbot.waitUntil(lambda: updates(window) >= 30, timeout=10_000)
-    for key, trail in window.canvas.trails.items():
-        x, y = trail.getData()
-        assert x is not None and len(x) > 1, key
+    for key, layer in window.canvas.trail_layers.items():
+        shown = len(layer.tail) + CHUNK * len(layer.chunks)     # live tail and frozen chunks
+        assert shown > 1, key
     assert window.canvas.contours.getData()[0].size > 100
 
 

@@ -15,7 +15,8 @@ from PySide6.QtWidgets import QGraphicsItem
 from gdviz.core import METHOD_KEYS, METHOD_LABELS
 from gdviz.core.snapshot import SimSnapshot
 from gdviz.ui.contours import ColorScale, LandscapeView, color_scale
-from gdviz.ui.trail_layer import CachedTrail
+from gdviz.ui.moving_parts import Marker, MovingParts, StepArrow
+from gdviz.ui.trail_layer import CachedTrail, FrozenTrails
 from gdviz.ui.theme import LIGHT, METHOD_SYMBOLS, Theme
 
 ARROW_FRACTION = 0.14   # the longer arrow of a method spans this share of the view
@@ -28,7 +29,10 @@ STEP_RULES = {
     # (no m̂: Qt draws a combining hat on the wrong line of a multi-line label)
     "adam": "Δθ = −η·m / (√v + ε), Adam, m and v bias-corrected",
 }
-ARROW_Z = 18            # arrows above the trails (10), below start (25) and current markers (30)
+TRAIL_Z = 10            # the finished trails
+ARROW_Z = 18            # live tails and arrows above them, below start markers ...
+START_Z = 25
+MARKER_Z = 30           # ... and current markers above the starts
 MINIMUM_Z = 35          # the minimum's outline star above every marker
 MARGIN_PX = 10          # the legend's distance from the plot's edges
 FADED_ALPHA = "40"      # a diverged method's trail: faint, so it no longer covers the canvas
@@ -109,56 +113,30 @@ class ContourCanvas(pg.PlotWidget):
                                     labelTextSize="10pt")
         self.legend.setParentItem(plot.getViewBox())
         self.legend.sigSampleClicked.connect(self._on_legend_clicked)
-        self.trails: dict[str, pg.PlotDataItem] = {}      # the live tail of each trail
+        # the legend's samples: each holds its method's pen and visibility, drawn by the legend
+        # only (the trails themselves are the frozen layer and the moving parts)
+        self.trails: dict[str, pg.PlotDataItem] = {}
+        self.frozen = FrozenTrails()
+        self.frozen.setZValue(TRAIL_Z)
+        plot.addItem(self.frozen, ignoreBounds=True)
+        # tails and arrows under the start markers (25), current markers above them
+        self.moving = MovingParts(plot, ARROW_Z, MARKER_Z)
         self.trail_layers: dict[str, CachedTrail] = {}
-        self.current: dict[str, pg.ScatterPlotItem] = {}
         self.badges: dict[str, pg.TextItem] = {}
         for key in METHOD_KEYS:
-            trail = pg.PlotDataItem(antialias=True, clickable=True)
-            trail.curve.setClickable(True, width=8)
-            trail.sigClicked.connect(lambda _item, _ev, k=key: self.method_clicked.emit(k))
-            trail.setZValue(10)
-            plot.addItem(trail)
-            self.trails[key] = trail
-            self.trail_layers[key] = CachedTrail(plot, trail,
-                                                 on_click=lambda k=key: self.method_clicked.emit(k))
-            self.legend.addItem(trail, METHOD_LABELS[key])
-            marker = pg.ScatterPlotItem(pxMode=True)
-            marker.setZValue(30)
-            marker.sigClicked.connect(lambda *_a, k=key: self.method_clicked.emit(k))
-            plot.addItem(marker)
-            self.current[key] = marker
+            self.trails[key] = pg.PlotDataItem(antialias=True)
+            self.trail_layers[key] = CachedTrail(
+                self.frozen, key, show_tail=lambda points, k=key: self.moving.lines.set_tail(k, points))
+            self.legend.addItem(self.trails[key], METHOD_LABELS[key])
             badge = pg.TextItem("", anchor=(0, 1.2))
             badge.setFont(QFont("DejaVu Sans", 11, QFont.Weight.Bold))
             badge.setZValue(40)
             plot.addItem(badge)
             self.badges[key] = badge
         self.starts = _StartMarkers()
-        self.starts.setZValue(25)
+        self.starts.setZValue(START_Z)
         self.starts.dragged.connect(self._on_start_dragged)
         plot.addItem(self.starts)
-        # the solid arrow lies on its own trail's last segment: a dark outline sets it apart
-        self.step_outline = pg.PlotDataItem(antialias=True)
-        self.step_outline.setZValue(ARROW_Z)
-        plot.addItem(self.step_outline)
-        self.step_shafts: dict[str, pg.PlotDataItem] = {}
-        for key in METHOD_KEYS:
-            shaft = pg.PlotDataItem(antialias=True)
-            shaft.setZValue(ARROW_Z + 1)
-            plot.addItem(shaft)
-            self.step_shafts[key] = shaft
-        self.true_shafts = pg.PlotDataItem(antialias=True)
-        self.true_shafts.setZValue(ARROW_Z + 2)
-        plot.addItem(self.true_shafts)
-        self.arrow_bases = pg.ScatterPlotItem(pxMode=True, symbol="o", size=9)
-        self.arrow_bases.setZValue(ARROW_Z + 4)
-        plot.addItem(self.arrow_bases)
-        self.heads = [pg.ArrowItem(headLen=14, tipAngle=32, baseAngle=20, pxMode=True)
-                      for _ in range(2 * len(METHOD_KEYS))]
-        for head in self.heads:
-            head.setZValue(ARROW_Z + 3)
-            plot.addItem(head)
-            head.hide()
         self.arrow_note = pg.TextItem("", anchor=(1, 1))
         self.arrow_note.setParentItem(plot.getViewBox())
         self.colorbar = pg.ColorBarItem(colorMap=theme.color_map(), interactive=False, width=14,
@@ -170,7 +148,6 @@ class ContourCanvas(pg.PlotWidget):
         self._plane_note = ""
         self.scene().sigMouseClicked.connect(self._on_scene_clicked)
         plot.getViewBox().sigResized.connect(self._on_view_resized)
-        plot.getViewBox().sigTransformChanged.connect(self._orient_heads)
         self._drawn: dict = {}      # what each item shows now, so unchanged data is not re-set
         self.apply_theme(theme)
 
@@ -191,22 +168,15 @@ class ContourCanvas(pg.PlotWidget):
         self.legend.setPen(pg.mkPen(theme.foreground + "55"))
         self.legend.setLabelTextColor(theme.foreground)
         for key in METHOD_KEYS:
-            color = theme.color(key)
-            # projection: thick lines, a thin halo keeps them apart from the landscape
-            width = theme.trail_width * (0.75 if key == "stochastic" else 1.0)
-            self.trail_layers[key].set_pens(
-                pg.mkPen(color, width=width),
-                pg.mkPen(theme.halo, width=width + theme.halo_extra) if theme.halo else None)
-            if key in getattr(self, "_faded", ()):
-                self._faded.discard(key)
-                self._fade(key, True)
-            self.badges[key].setColor(color)
-        self.true_shafts.setPen(pg.mkPen(theme.foreground, width=2.5, style=Qt.PenStyle.DashLine))
-        self.step_outline.setPen(pg.mkPen(theme.foreground, width=6.5))
-        self.arrow_bases.setPen(pg.mkPen(theme.foreground, width=2))
-        self.arrow_bases.setBrush(pg.mkBrush(theme.background))
-        for key, shaft in self.step_shafts.items():
-            shaft.setPen(pg.mkPen(theme.color(key), width=3.5))
+            faded = key in self._faded
+            self._faded.discard(key)
+            self._set_trail_pens(key, faded)
+            self.badges[key].setColor(theme.color(key))
+        self.moving.lines.set_arrow_style(
+            {k: theme.color(k) for k in METHOD_KEYS}, theme.foreground,
+            outline_pen=pg.mkPen(theme.foreground, width=6.5),
+            true_pen=pg.mkPen(theme.foreground, width=2.5, style=Qt.PenStyle.DashLine),
+            base_pen=pg.mkPen(theme.foreground, width=2), base_brush=pg.mkBrush(theme.background))
         self.arrow_note.setColor(theme.foreground)
         self.arrow_note.fill = pg.mkBrush(theme.background + "CC")
         self.colorbar.setColorMap(theme.color_map())
@@ -220,14 +190,14 @@ class ContourCanvas(pg.PlotWidget):
             self.show_snapshot(self._snapshot)
 
     def _restyle_markers(self) -> None:
+        """The current markers' style: the selected method's is bigger, with a wider outline."""
+        self._marker_style = {}
         for key in METHOD_KEYS:
-            color = self.theme.color(key)
             base = getattr(self.theme, "marker_size", 14)     # projection-sized in both themes
             size = round(base * 1.3) if key == self.selected else base
             pen = pg.mkPen(self.theme.marker_outline, width=3 if key == self.selected else 2)
-            self.current[key].setData([], [], symbol=METHOD_SYMBOLS[key], size=size, pen=pen,
-                                      brush=pg.mkBrush(color))
-            self._drawn.pop(self.current[key], None)   # emptied: the next frame sets it again
+            self._marker_style[key] = (METHOD_SYMBOLS[key], size, pen,
+                                       pg.mkBrush(self.theme.color(key)))
 
     def set_font_scale(self, scale: float) -> None:
         font = QFont("DejaVu Sans", max(8, round(10 * scale)))
@@ -316,8 +286,9 @@ class ContourCanvas(pg.PlotWidget):
     def set_method_visible(self, key: str, visible: bool) -> None:
         (self._hidden.discard if visible else self._hidden.add)(key)
         self.trail_layers[key].set_visible(visible)
-        for item in (self.current[key], self.badges[key]):
-            item.setVisible(visible)
+        self.trails[key].setVisible(visible)           # the legend shows it as hidden
+        self.moving.set_visible_key(key, visible)
+        self.badges[key].setVisible(visible)
         if self._snapshot is not None:
             self.show_snapshot(self._snapshot)
 
@@ -339,7 +310,9 @@ class ContourCanvas(pg.PlotWidget):
                 self.trail_layers[m.key].set_points(trail)
             self._fade(m.key, m.status == "diverged")
             here = m.theta if np.all(np.isfinite(m.theta)) else last_finite(trail, m.start)
-            self._set_data(self.current[m.key], [here[0]], [here[1]])
+            symbol, size, pen, brush = self._marker_style[m.key]
+            self.moving.markers.set_marker(
+                m.key, Marker(float(here[0]), float(here[1]), symbol, size, pen, brush))
             if m.key not in self._hidden:
                 starts_x.append(m.start[0])
                 starts_y.append(m.start[1])
@@ -367,14 +340,21 @@ class ContourCanvas(pg.PlotWidget):
         self._relabel_legend()
 
     def _fade(self, key: str, faded: bool) -> None:
-        if faded == (key in self._faded):
-            return
+        if faded != (key in self._faded):
+            self._set_trail_pens(key, faded)
+
+    def _set_trail_pens(self, key: str, faded: bool) -> None:
+        """Projection: thick lines, with a thin halo that keeps them apart from the landscape;
+        a diverged method's trail is faint and has none."""
         (self._faded.add if faded else self._faded.discard)(key)
         width = self.theme.trail_width * (0.75 if key == "stochastic" else 1.0)
-        color = self.theme.color(key) + (FADED_ALPHA if faded else "")
+        pen = pg.mkPen(self.theme.color(key) + (FADED_ALPHA if faded else ""), width=width)
         halo = None if faded or not self.theme.halo else \
             pg.mkPen(self.theme.halo, width=width + self.theme.halo_extra)
-        self.trail_layers[key].set_pens(pg.mkPen(color, width=width), halo)
+        self.trail_layers[key].set_pens(pen, halo)
+        self.moving.lines.set_pens(key, pen, halo)
+        self.trails[key].setPen(pen)
+        self.trails[key].setShadowPen(halo)
 
     def _place_legend(self, snap: SimSnapshot) -> None:
         """The legend in the corner of the plot that covers the fewest trail points and none of
@@ -425,13 +405,6 @@ class ContourCanvas(pg.PlotWidget):
             offset = (-MARGIN_PX if right else MARGIN_PX, -MARGIN_PX if bottom else MARGIN_PX)
             self.legend.anchor(itemPos=anchor, parentPos=anchor, offset=offset)
 
-    def _set_data(self, item, x, y, **kwargs) -> None:
-        """item.setData(x, y, **kwargs) unless it already shows exactly that."""
-        data = (x, y, kwargs)
-        if self._drawn.get(item) != data:
-            self._drawn[item] = data
-            item.setData(x, y, **kwargs)
-
     def _set_text(self, item, text: str) -> None:
         if self._drawn.get(item) != text:
             self._drawn[item] = text
@@ -452,9 +425,7 @@ class ContourCanvas(pg.PlotWidget):
         """Both arrows start where each method's last step began: solid, the step it took
         (theta - theta_before, whatever the rule); dashed, the step the same rule, from the
         same state, would have taken with the full gradient in place of the estimate."""
-        shafts = {key: ([], []) for key in self.step_shafts}
-        true_x, true_y, base_x, base_y, out_x, out_y = [], [], [], [], [], []
-        heads = []           # (head, base, tip, colour) of every head shown this frame
+        drawn: list[StepArrow] = []
         note = ""
         shown = []
         if self.show_arrows and self._view is not None:
@@ -470,55 +441,23 @@ class ContourCanvas(pg.PlotWidget):
             # True steps can be far too short to see: all arrows share one scale, written on
             # screen, so their lengths and directions stay comparable.
             scale = ARROW_FRACTION * span / longest
-            for i, m in enumerate(shown):
-                base = m.theta_before
+            for m in shown:
+                base = np.asarray(m.theta_before, float)
                 taken, instead = arrows[m.key]
-                base_x.append(base[0])
-                base_y.append(base[1])
-                if np.all(np.isfinite(taken)):
-                    tip = base + scale * taken
-                    shafts[m.key] = ([base[0], tip[0]], [base[1], tip[1]])
-                    out_x += [base[0], tip[0]]
-                    out_y += [base[1], tip[1]]
-                    heads.append((self.heads[2 * i], base, tip, self.theme.color(m.key)))
-                if np.all(np.isfinite(instead)):
-                    tip = base + scale * instead
-                    true_x += [base[0], tip[0]]
-                    true_y += [base[1], tip[1]]
-                    heads.append((self.heads[2 * i + 1], base, tip, self.theme.foreground))
+                drawn.append(StepArrow(
+                    m.key, (float(base[0]), float(base[1])),
+                    _tip(base, scale, taken), _tip(base, scale, instead)))
             rule = getattr(shown[0].rule, "name", "sgd")
             note = arrow_note(rule, scale)
-        # only what changed is touched: every setData, setStyle or hide repaints
-        for key, (x, y) in shafts.items():
-            self._set_data(self.step_shafts[key], x, y)
-        self._set_data(self.true_shafts, true_x, true_y, connect="pairs")
-        self._set_data(self.step_outline, out_x, out_y, connect="pairs")
-        self._set_data(self.arrow_bases, base_x, base_y)
-        placed = {id(head) for head, base, tip, color in heads
-                  if self._place_head(head, base, tip, color)}
-        for head in self.heads:
-            if id(head) not in placed and head.isVisible():
-                head.hide()
+        self.moving.lines.set_arrows(drawn)
         if note != self._drawn.get(self.arrow_note):
             self._set_text(self.arrow_note, note)
             self._place_arrow_note()
-        self._orient_heads()
 
-    def _place_head(self, head: pg.ArrowItem, base, tip, color: str) -> bool:
-        d = np.asarray(tip) - np.asarray(base)
-        if not np.all(np.isfinite(d)) or np.hypot(*d) == 0:
-            return False
-        pos = (float(tip[0]), float(tip[1]))
-        if self._drawn.get(("head", id(head))) != pos:
-            self._drawn[("head", id(head))] = pos
-            head.setPos(QPointF(*pos))
-        if getattr(head, "_color", None) != color:
-            head._color = color
-            head.setStyle(brush=pg.mkBrush(color), pen=pg.mkPen(color))
-        if not head.isVisible():
-            head.show()
-        head._direction = d  # the screen angle depends on the axis scales: see _orient_heads
-        return True
+    @property
+    def arrows(self) -> dict[str, StepArrow]:
+        """The step arrows drawn now, by method (data coordinates)."""
+        return {a.key: a for a in self.moving.lines.arrows}
 
     def _on_view_resized(self, *_args) -> None:
         """A new plot size (presentation mode, a resized window) can make the legend and the
@@ -532,26 +471,6 @@ class ContourCanvas(pg.PlotWidget):
         right, bottom = getattr(self, "_note_corner", (True, True))
         self.arrow_note.setAnchor((1 if right else 0, 1 if bottom else 0))
         self.arrow_note.setPos(box.width() - 6 if right else 6, box.height() - 4 if bottom else 4)
-
-    def _orient_heads(self, *_args) -> None:
-        """Turn each head along its arrow on screen. Run after each frame's data and whenever
-        the view's transform changes, never from paintEvent: setStyle schedules a repaint, and
-        from inside a paint that painted every frame twice."""
-        view_box = self.getPlotItem().getViewBox()
-        origin = view_box.mapViewToDevice(QPointF(0.0, 0.0))
-        if origin is None:
-            return
-        for head in self.heads:
-            d = getattr(head, "_direction", None)
-            if d is None or not head.isVisible():
-                continue
-            end = view_box.mapViewToDevice(QPointF(float(d[0]), float(d[1])))
-            if end is None:
-                continue
-            angle = 180.0 + float(np.degrees(np.arctan2(end.y() - origin.y(),
-                                                        end.x() - origin.x())))
-            if abs(angle - head.opts.get("angle", 0.0)) > 1e-6:
-                head.setStyle(angle=angle)
 
     # interaction ----------------------------------------------------------------------------
     def _on_legend_clicked(self, item) -> None:
@@ -567,6 +486,10 @@ class ContourCanvas(pg.PlotWidget):
             return
         view_box = self.getPlotItem().getViewBox()
         if not view_box.sceneBoundingRect().contains(ev.scenePos()):
+            return
+        key = self.moving.method_at(ev.scenePos())
+        if key is not None:          # on a method's marker or live tail: select it
+            self.method_clicked.emit(key)
             return
         point = view_box.mapSceneToView(ev.scenePos())
         self.place_start(point.x(), point.y())
@@ -586,6 +509,14 @@ def arrow_vectors(m) -> tuple[np.ndarray, np.ndarray]:
     taken = np.asarray(m.theta, float) - np.asarray(m.theta_before, float)
     instead = np.full(2, np.nan) if m.true_step is None else np.asarray(m.true_step, float)
     return taken, instead
+
+
+def _tip(base: np.ndarray, scale: float, step: np.ndarray):
+    """The tip of an arrow from *base* showing *step* at *scale*; None where it is not finite."""
+    if not np.all(np.isfinite(step)):
+        return None
+    tip = base + scale * step
+    return float(tip[0]), float(tip[1])
 
 
 def arrow_note(rule: str, scale: float) -> str:
