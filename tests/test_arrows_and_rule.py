@@ -147,3 +147,11 @@ def test_every_rule_formula_typesets(qapp):
             ziamath.Latex(tex).svg()                 # raises on LaTeX ziamath cannot parse
             image = render_image(tex, 32)
             assert image.width() > 40, tex
+
+
+def test_the_arrow_scale_is_a_round_number_that_keeps_the_longest_arrow_in_view():
+    from gdviz.ui.canvas import round_scale
+    assert [round_scale(x) for x in (1.0, 1.99, 2.0, 4.99, 5.0, 9.99, 0.037, 2770.0)] == \
+        pytest.approx([1, 1, 2, 2, 5, 5, 0.02, 2000])
+    for x in np.geomspace(1e-6, 1e6, 97):
+        assert 0.4 * x <= round_scale(x) <= x

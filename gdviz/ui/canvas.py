@@ -19,7 +19,7 @@ from gdviz.ui.moving_parts import Marker, MovingParts, StepArrow
 from gdviz.ui.trail_layer import CachedTrail, FrozenTrails
 from gdviz.ui.theme import LIGHT, METHOD_SYMBOLS, Theme
 
-ARROW_FRACTION = 0.14   # the longer arrow of a method spans this share of the view
+ARROW_FRACTION = 0.14   # the longest arrow's target length, as a share of the view
 # What the solid arrow is, rule by rule: the displacement the optimizer really made.
 STEP_RULES = {
     "sgd": "Δθ = −η·g (SGD)",
@@ -97,6 +97,11 @@ class ContourCanvas(pg.PlotWidget):
         plot.setMenuEnabled(False)
         plot.showGrid(False, False)
         plot.setAspectLocked(False)
+        for name in ("left", "bottom"):
+            # an axis with a grid (showGrid(False) leaves grid = 0, not False) or ticks inside
+            # the plot spans the plot, and repaints whenever a moving part does
+            plot.getAxis(name).setGrid(False)
+            plot.getAxis(name).setStyle(tickLength=5)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setZValue(-20)
         # the landscape only changes on reset: render it once, then blit it every frame
@@ -146,6 +151,7 @@ class ContourCanvas(pg.PlotWidget):
         self.colorbar.axis.setWidth(None)              # room for the labels at any font size
         self._legend_texts: dict[str, str] = {}
         self._plane_note = ""
+        self._arrow_scale: float | None = None
         self.scene().sigMouseClicked.connect(self._on_scene_clicked)
         plot.getViewBox().sigResized.connect(self._on_view_resized)
         self._drawn: dict = {}      # what each item shows now, so unchanged data is not re-set
@@ -223,6 +229,7 @@ class ContourCanvas(pg.PlotWidget):
     # landscape ------------------------------------------------------------------------------
     def set_landscape(self, view: LandscapeView) -> None:
         self._view = view
+        self._arrow_scale = None        # a new landscape or run: the arrows' scale anew
         xs, ys = view.xs, view.ys
         self.image.setImage(view.image, autoLevels=True)
         self.image.setRect(QRectF(xs[0], ys[0], xs[-1] - xs[0], ys[-1] - ys[0]))
@@ -439,8 +446,16 @@ class ContourCanvas(pg.PlotWidget):
             span = min(self._view.xs[-1] - self._view.xs[0],
                        self._view.ys[-1] - self._view.ys[0])
             # True steps can be far too short to see: all arrows share one scale, written on
-            # screen, so their lengths and directions stay comparable.
-            scale = ARROW_FRACTION * span / longest
+            # screen, so their lengths and directions stay comparable. The scale is a round
+            # number (1, 2 or 5 times a power of ten) and is kept from frame to frame while
+            # the longest arrow stays between 1/16 and twice its target length: step lengths
+            # can then be compared over time (a stochastic step's varies tenfold from one
+            # update to the next), and the note is not re-typeset every frame.
+            target = ARROW_FRACTION * span
+            scale = self._arrow_scale
+            if scale is None or not target / 16 <= scale * longest <= 2 * target:
+                scale = round_scale(target / longest)
+            self._arrow_scale = scale
             for m in shown:
                 base = np.asarray(m.theta_before, float)
                 taken, instead = arrows[m.key]
@@ -470,7 +485,9 @@ class ContourCanvas(pg.PlotWidget):
         box = self.getPlotItem().getViewBox().boundingRect()
         right, bottom = getattr(self, "_note_corner", (True, True))
         self.arrow_note.setAnchor((1 if right else 0, 1 if bottom else 0))
-        self.arrow_note.setPos(box.width() - 6 if right else 6, box.height() - 4 if bottom else 4)
+        # 8 px clear of the edges: a note that touches the plot's edge repaints the axis there
+        # whenever its scale changes
+        self.arrow_note.setPos(box.width() - 8 if right else 8, box.height() - 8 if bottom else 8)
 
     # interaction ----------------------------------------------------------------------------
     def _on_legend_clicked(self, item) -> None:
@@ -517,6 +534,14 @@ def _tip(base: np.ndarray, scale: float, step: np.ndarray):
         return None
     tip = base + scale * step
     return float(tip[0]), float(tip[1])
+
+
+def round_scale(scale: float) -> float:
+    """The largest of 1, 2 and 5 times a power of ten that is at most *scale* (> 0)."""
+    power = 10.0 ** math.floor(math.log10(scale))
+    if power > scale:                  # (log10 rounded up just below a power of ten)
+        power /= 10.0
+    return next(f * power for f in (5.0, 2.0, 1.0) if f * power <= scale)
 
 
 def arrow_note(rule: str, scale: float) -> str:

@@ -44,26 +44,31 @@ class _Layer(pg.GraphicsObject):
 
     def __init__(self):
         super().__init__()
-        self._shown = QRectF()
+        self._shown: dict[str, QRectF] = {}     # method -> the area its parts cover now
 
-    def _content_points(self) -> list[np.ndarray]:
-        """Arrays of (x, y) data points that bound what the layer paints now."""
+    def _content_points(self) -> dict[str, list[np.ndarray]]:
+        """By method, arrays of (x, y) data points that bound what the layer paints now."""
         raise NotImplementedError
 
-    def _changed(self) -> None:
+    def _changed(self, *keys: str) -> None:
+        """Repaint, for each of these methods, where its parts were and where they are now
+        (small areas: one box around all three methods would often span the plot)."""
         view_box = self.getViewBox()
         if view_box is None:
             self.update()
             return
-        rect = self._content_rect(view_box)
-        dirty = rect if self._shown.isNull() else \
-            (self._shown if rect.isNull() else self._shown.united(rect))
-        self._shown = rect
-        if not dirty.isNull():
-            self.update(dirty)
+        content = self._content_points()
+        for key in keys:
+            rect = self._content_rect(view_box, content.get(key, []))
+            old = self._shown.pop(key, QRectF())
+            if not rect.isNull():
+                self._shown[key] = rect
+            dirty = rect if old.isNull() else (old if rect.isNull() else old.united(rect))
+            if not dirty.isNull():
+                self.update(dirty)
 
-    def _content_rect(self, view_box) -> QRectF:
-        parts = [p for p in self._content_points() if len(p)]
+    def _content_rect(self, view_box, parts: list[np.ndarray]) -> QRectF:
+        parts = [p for p in parts if len(p)]
         if not parts:
             return QRectF()
         xy = np.concatenate(parts)
@@ -90,7 +95,7 @@ class _Layer(pg.GraphicsObject):
 
     def viewRangeChanged(self):
         self.prepareGeometryChange()
-        self._shown = QRectF()      # the whole view repaints; pixel pads are in new units
+        self._shown = {}            # the whole view repaints; pixel pads are in new units
 
     def shape(self) -> QPainterPath:
         return QPainterPath()
@@ -112,11 +117,11 @@ class TailsAndArrows(_Layer):
         self._head = pg.functions.makeArrowPath(**HEAD)
         self._shaft_pens: dict[str, object] = {}
 
-    def _content_points(self) -> list[np.ndarray]:
-        points = [t for k, t in self.tails.items() if k not in self.hidden]
+    def _content_points(self) -> dict[str, list[np.ndarray]]:
+        points = {k: [t] for k, t in self.tails.items() if k not in self.hidden}
         for a in self.arrows:
-            points.append(np.array([a.base] + [t for t in (a.taken, a.instead) if t is not None],
-                                   float))
+            points.setdefault(a.key, []).append(
+                np.array([a.base] + [t for t in (a.taken, a.instead) if t is not None], float))
         return points
 
     def set_tail(self, key: str, points: np.ndarray) -> None:
@@ -125,11 +130,11 @@ class TailsAndArrows(_Layer):
             return
         self.tails[key] = points
         self._paths[key] = pg.arrayToQPath(points[:, 0], points[:, 1], connect="finite")
-        self._changed()
+        self._changed(key)
 
     def set_pens(self, key: str, pen, halo) -> None:
         self.pens[key] = (pen, halo)
-        self._changed()
+        self._changed(key)
 
     def set_visible_key(self, key: str, visible: bool) -> None:
         (self.hidden.discard if visible else self.hidden.add)(key)
@@ -145,8 +150,10 @@ class TailsAndArrows(_Layer):
 
     def set_arrows(self, arrows: list[StepArrow]) -> None:
         if arrows != self.arrows:
+            old = {a.key: a for a in self.arrows}
+            new = {a.key: a for a in arrows}
             self.arrows = list(arrows)
-            self._changed()
+            self._changed(*[k for k in METHOD_KEYS if old.get(k) != new.get(k)])
 
     def paint(self, painter: QPainter, *_args) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -229,20 +236,21 @@ class CurrentMarkers(_Layer):
         self.markers: dict[str, Marker] = {}
         self.hidden: set[str] = set()
 
-    def _content_points(self) -> list[np.ndarray]:
-        return [np.array([[m.x, m.y]]) for k, m in self.markers.items() if k not in self.hidden]
+    def _content_points(self) -> dict[str, list[np.ndarray]]:
+        return {k: [np.array([[m.x, m.y]])] for k, m in self.markers.items()
+                if k not in self.hidden}
 
     def set_marker(self, key: str, marker: Marker | None) -> None:
         if marker is None:
             if self.markers.pop(key, None) is not None:
-                self._changed()
+                self._changed(key)
         elif self.markers.get(key) != marker:
             self.markers[key] = marker
-            self._changed()
+            self._changed(key)
 
     def set_visible_key(self, key: str, visible: bool) -> None:
         (self.hidden.discard if visible else self.hidden.add)(key)
-        self._changed()
+        self._changed(key)
 
     def paint(self, painter: QPainter, *_args) -> None:
         world = painter.worldTransform()
