@@ -149,6 +149,11 @@ class ContourCanvas(pg.PlotWidget):
         self.colorbar.setImageItem(self.image, insert_in=plot)
         self.colorbar.axis.enableAutoSIPrefix(False)   # tick labels are J itself, unscaled
         self.colorbar.axis.setWidth(None)              # room for the labels at any font size
+        # Items that change seldom are painted from a pixmap of themselves: a frame's repaint
+        # that touches them (a trail near an axis, a start or the minimum) blits them.
+        for item in (plot.getAxis("left"), plot.getAxis("bottom"), self.colorbar.axis,
+                     self.starts, self.minima, self.arrow_note):
+            item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self._legend_texts: dict[str, str] = {}
         self._plane_note = ""
         self._arrow_scale: float | None = None

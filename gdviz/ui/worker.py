@@ -24,6 +24,7 @@ WORK_BUDGET_S = 0.006           # simulation time per 16 ms frame: the rest of t
 NOISE_INTERVAL_S = 0.25         # measured-noise refresh for the lesson panel
 CLOUD_INTERVAL_S = 0.1          # the gradient cloud: at most 10 Hz, only while it is shown
 ENSEMBLE_INTERVAL_S = 1 / 30    # the seed ensemble: stepped every frame, sent at most 30 Hz
+BEHIND_HOLD_S = 0.5             # "can't keep up" turns on or off only after holding this long
 
 __all__ = ["MAX_SPEED", "NoiseInfo", "SimulationWorker", "WorkerState", "WorkerThread"]
 
@@ -62,6 +63,7 @@ class SimulationWorker(QObject):
         self._noise_rng = np.random.default_rng(0)
         self._noise_cost = 0.0           # seconds the last noise measurement took
         self._behind = False
+        self._behind_change = None       # when the frames' verdict last differed from _behind
         self._cloud_wanted = False
         self._last_cloud = 0.0
         self._cloud_key = None
@@ -220,6 +222,19 @@ class SimulationWorker(QObject):
         self._cloud_key = key
         self.cloud_ready.emit(self.experiment.gradient_cloud(self._selected))
 
+    def _note_behind(self, behind: bool, now: float) -> None:
+        """At full speed single frames fall behind and catch up many times a second; the
+        window's "can't keep up" note (and a relayout of its banner) follows only a verdict
+        that has held for BEHIND_HOLD_S."""
+        if behind == self._behind:
+            self._behind_change = None
+        elif self._behind_change is None:
+            self._behind_change = now
+        elif now - self._behind_change >= BEHIND_HOLD_S:
+            self._behind = behind
+            self._behind_change = None
+            self._emit_state()
+
     def _emit_state(self):
         self.state_changed.emit(WorkerState(self._playing, self._speed,
                                             self.experiment.generation, self._behind))
@@ -244,10 +259,7 @@ class SimulationWorker(QObject):
                 if not sim.advance_to(target, max_updates=256):
                     break
             # no backlog piles up: a budget-limited advance leaves the clock where the runs are
-            behind = time.perf_counter() >= deadline
-            if behind != self._behind:
-                self._behind = behind
-                self._emit_state()
+            self._note_behind(time.perf_counter() >= deadline, now)
             self._dirty = True
             if not sim.running:
                 self._playing = False

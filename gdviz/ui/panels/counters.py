@@ -1,7 +1,7 @@
 """Counters: each method's updates, epoch, examples seen, ⌈N/B⌉, loss and clock, in one table."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
 from gdviz.core import METHOD_KEYS, METHOD_LABELS
@@ -27,6 +27,35 @@ class _Header(QLabel):
     def mousePressEvent(self, event):
         self.clicked.emit(self.key)
         super().mousePressEvent(event)
+
+
+class StableLabel(QLabel):
+    """A label of a fixed size that only ever grows. A label that changes its text several
+    times a second would otherwise make the window lay out every dock again each time (a
+    widget of fixed size does not invalidate its parent's layout); it grows, and the layout
+    runs, only when a text needs more room."""
+
+    def __init__(self, text: str = "", parent=None):
+        super().__init__(text, parent)
+        self._fit()
+
+    def setText(self, text: str) -> None:
+        if text == self.text():
+            return
+        super().setText(text)
+        self._fit()
+
+    def _fit(self, shrink: bool = False) -> None:
+        hint = self.sizeHint()
+        width = hint.width() if shrink else max(hint.width(), self.minimumWidth())
+        if width != self.minimumWidth() or width != self.maximumWidth() \
+                or hint.height() != self.maximumHeight():
+            self.setFixedSize(width, hint.height())
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._fit(shrink=True)    # (presentation mode: a new font size)
 
 
 class CounterCard:
@@ -60,7 +89,7 @@ class CounterCards(QWidget):
             grid.addWidget(header, 0, col)
             values = {}
             for row, (name, _) in enumerate(FIELDS, start=1):
-                value = QLabel("–")
+                value = StableLabel("–")
                 value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 grid.addWidget(value, row, col)
                 values[name] = value
@@ -96,5 +125,6 @@ class CounterCards(QWidget):
             v["clock"].setText(f"{m.clock:.4g} {unit}" if unit == "s" else f"{m.clock:,.0f} {unit}")
             text = {"diverged": "⚠ diverged", "finished": "✓ finished"}.get(m.status, "running")
             v["status"].setText(text)
-            v["status"].setStyleSheet("font-weight: bold; color: #C0392B;" if m.status == "diverged"
-                                      else "")
+            style = "font-weight: bold; color: #C0392B;" if m.status == "diverged" else ""
+            if v["status"].styleSheet() != style:     # (a style sheet re-polishes the label)
+                v["status"].setStyleSheet(style)
