@@ -5,10 +5,11 @@ Every item is built once; each frame only calls ``setData``.
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QGraphicsItem
 
@@ -35,6 +36,7 @@ START_Z = 25
 MARKER_Z = 30           # ... and current markers above the starts
 MINIMUM_Z = 35          # the minimum's outline star above every marker
 MARGIN_PX = 10          # the legend's distance from the plot's edges
+LEGEND_HZ = 4.0         # while playing, the legend's corner is chosen at most this often
 FADED_ALPHA = "40"      # a diverged method's trail: faint, so it no longer covers the canvas
 
 
@@ -157,6 +159,11 @@ class ContourCanvas(pg.PlotWidget):
         self._legend_texts: dict[str, str] = {}
         self._plane_note = ""
         self._arrow_scale: float | None = None
+        self._legend_time = 0.0
+        self._legend_key = None
+        self._legend_timer = QTimer(self)
+        self._legend_timer.setSingleShot(True)
+        self._legend_timer.timeout.connect(self._place_legend_later)
         self.scene().sigMouseClicked.connect(self._on_scene_clicked)
         plot.getViewBox().sigResized.connect(self._on_view_resized)
         self._drawn: dict = {}      # what each item shows now, so unchanged data is not re-set
@@ -348,7 +355,7 @@ class ContourCanvas(pg.PlotWidget):
                                 size=16)
         self._draw_arrows(snap)
         self._show_plane_note(snap)
-        self._place_legend(snap)
+        self._place_legend_soon(snap)
         self._relabel_legend()
 
     def _fade(self, key: str, faded: bool) -> None:
@@ -367,6 +374,26 @@ class ContourCanvas(pg.PlotWidget):
         self.moving.lines.set_pens(key, pen, halo)
         self.trails[key].setPen(pen)
         self.trails[key].setShadowPen(halo)
+
+    def _place_legend_soon(self, snap: SimSnapshot) -> None:
+        """Choose the legend's corner now, or, while snapshots of one run keep coming, at most
+        LEGEND_HZ times a second (the corner scores cost half a millisecond a frame; the trails
+        move little in a quarter of a second). The last snapshot is always placed for."""
+        now = time.perf_counter()
+        key = (snap.generation, tuple(m.status for m in snap.methods), frozenset(self._hidden))
+        wait = 1.0 / LEGEND_HZ - (now - self._legend_time)
+        if key == self._legend_key and wait > 0:
+            if not self._legend_timer.isActive():
+                self._legend_timer.start(max(1, round(1000 * wait)))
+            return
+        self._legend_timer.stop()
+        self._legend_time, self._legend_key = now, key
+        self._place_legend(snap)
+
+    def _place_legend_later(self) -> None:
+        if self._snapshot is not None and self.getPlotItem() is not None:   # (None: closed)
+            self._legend_time = time.perf_counter()
+            self._place_legend(self._snapshot)
 
     def _place_legend(self, snap: SimSnapshot) -> None:
         """The legend in the corner of the plot that covers the fewest trail points and none of
