@@ -26,6 +26,7 @@ from gdviz.ui.theme import LIGHT
 from gdviz.ui.worker import SimulationWorker, WorkerState, WorkerThread
 
 PANEL_HZ = 5.0      # panel redraws per second while playing (the canvas draws every snapshot)
+PANEL_CATCH_UP_S = 0.1   # a snapshot that no other follows gets its panels this much later
 
 
 def _panel_key(snap) -> tuple:
@@ -240,12 +241,14 @@ class MainWindow(QMainWindow):
         self.canvas.show_snapshot(snap)
         # While playing, the panels (counters, loss curves, rhythm, formulas) redraw at most
         # PANEL_HZ times a second, the canvas every frame: the panels' text relayouts and
-        # curves cost as much as the canvas. A skipped snapshot's panels follow by timer; a new
-        # status, batch size or run shows at once.
+        # curves cost as much as the canvas. They redraw with a snapshot, in the frame's turn
+        # while the simulation waits for it (from a timer of their own they competed with the
+        # simulation for the GIL); the timer only catches a last snapshot that no other
+        # follows. A new status, batch size or run shows at once.
         wait = 1.0 / PANEL_HZ - (time.perf_counter() - self._panels_time)
         if self.state.playing and wait > 0 and _panel_key(snap) == self._panels_key:
             if not self._panel_timer.isActive():
-                self._panel_timer.start(max(1, round(1000 * wait)))
+                self._panel_timer.start(max(1, round(1000 * (wait + PANEL_CATCH_UP_S))))
         else:
             self._draw_panels()
         self._report_divergence(snap)

@@ -83,7 +83,6 @@ class SimulationWorker(QObject):
         self._last_emit = -1.0
         self.snapshots_emitted = 0
         self.emit_times: deque[float] = deque(maxlen=600)  # for tests and benchmarks
-        self._drawn.connect(self._on_drawn, Qt.ConnectionType.QueuedConnection)
 
     @property
     def _sim(self):
@@ -100,6 +99,14 @@ class SimulationWorker(QObject):
         self._emit_timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._emit_timer.setSingleShot(True)
         self._emit_timer.timeout.connect(self._emit_if_due)
+        # frame_drawn wakes this thread through a timer's own start slot, so no Python runs
+        # here until the GUI thread is done: a Python slot woken straight away took the GIL
+        # while the GUI thread was still returning, and it waited ~2 ms per frame for it back
+        self._wake_timer = QTimer(self)
+        self._wake_timer.setSingleShot(True)
+        self._wake_timer.setInterval(1)
+        self._wake_timer.timeout.connect(self._on_frame)
+        self._drawn.connect(self._wake_timer.start)
         self.sync()
         self._timer.start(FRAME_INTERVAL_MS)
 
@@ -108,6 +115,7 @@ class SimulationWorker(QObject):
         if self._timer is not None:
             self._timer.stop()
             self._emit_timer.stop()
+            self._wake_timer.stop()
         self._playing = False
 
     def request_stop(self):
@@ -125,10 +133,6 @@ class SimulationWorker(QObject):
         except RuntimeError:        # the window closed after this frame: the worker is gone
             pass
 
-    @Slot()
-    def _on_drawn(self):
-        if self._timer is not None and self._timer.isActive():
-            self._on_frame()
 
     # commands -------------------------------------------------------------------------------
     @Slot()
@@ -271,9 +275,11 @@ class SimulationWorker(QObject):
         now = time.perf_counter()
         if self._playing and not self._view_ready.is_set():
             # The GUI is still drawing the last snapshot. Python code on both threads takes
-            # turns on the GIL, so simulating now would slow every paint: wait for it instead.
+            # turns on the GIL, so simulating (or measuring noise) now would slow every paint:
+            # wait for it instead; frame_drawn wakes this thread.
             self._last_time = now
-        elif self._playing:
+            return
+        if self._playing:
             elapsed = min(now - self._last_time, 0.25)
             self._last_time = now
             target = sim.clock_value + elapsed * self._speed * sim.tick_size()
