@@ -85,6 +85,23 @@ class SequentialPair:
         return 0.0 + float(last.real), 0.0 + float(last.imag)
 
 
+class SequentialRows:
+    """``sequential_sum`` of k columns at once, without writing a running sum: NumPy sums
+    ``a + b + ...`` pairwise but runs ``a - b - c ...`` left to right in a register, and
+    ``0.0 - (-v0) - (-v1) ...`` is, bit for bit, ``0.0 + v0 + v1 ...`` (x - y is x + (-y) in
+    IEEE 754). Write the negated terms of sum j into ``negated[j]``; buffers are reused.
+
+    Only for finite terms: negating a nan flips its sign bit, where the running sum keeps it."""
+
+    def __init__(self, k: int, n: int):
+        self._rows = np.zeros((k, n + 1))          # column 0 stays 0.0: the sums' start
+        self.negated = self._rows[:, 1:]
+        self._out = np.empty(k)
+
+    def sums(self) -> list[float]:
+        return np.subtract.reduce(self._rows, 1, None, self._out).tolist()
+
+
 # landscapes ------------------------------------------------------------------------------------
 class TiltedTerms:
     """l_i = f + a_i . theta, with f and grad f from the landscape's own NumPy code."""
@@ -223,6 +240,12 @@ class RegressionTerms:
         self.mxx, self.mx, self.mxy, self.my = (float(v) for v in landscape._phi_mean)
         self.myy = float(landscape._myy)
         self._pair = self._r = None
+        self._rows = None
+        # |w| x_max + |b| at most this: every residual, product and sum of ``whole`` stays far
+        # from overflow, so no inf or nan can arise (none at all where the data has one)
+        self._x_max = float(np.max(np.abs(landscape.x)))
+        y_max = float(np.max(np.abs(landscape.y)))
+        self._finite_limit = 1e100 / (landscape.n * max(1.0, self._x_max)) - y_max
 
     def loss(self, w, b):
         return 0.5 * (w * w * self.mxx + 2 * w * b * self.mx + b * b
@@ -249,7 +272,33 @@ class RegressionTerms:
         return sx / n, sy / n, pairwise_sum(losses) / n
 
     def whole(self, w, b):
-        """The array path's reductions on reused buffers: the same operations, elementwise."""
+        """The array path's reductions on reused buffers: the same operations, elementwise.
+
+        With the residuals negated, -r = y - (w x + b) (RN is symmetric: exactly -r but for
+        the sign of a zero, which no sum below sees), the gradient's two sums are one
+        ``SequentialRows`` call. Where a step could overflow, ``_whole_guarded`` does it."""
+        if not abs(w) * self._x_max + abs(b) <= self._finite_limit:
+            return self._whole_guarded(w, b)
+        land = self.landscape
+        rows = self._rows
+        if rows is None:
+            rows = self._rows = SequentialRows(2, land.n)
+            self._squares = np.empty(land.n)
+        neg_rx, neg_r = rows.negated
+        x = land.x
+        np.multiply(x, w, neg_r)
+        np.add(neg_r, b, neg_r)
+        np.subtract(land.y, neg_r, neg_r)
+        np.multiply(neg_r, x, neg_rx)
+        gx, gy = rows.sums()
+        squares = self._squares
+        np.square(neg_r, squares)
+        np.multiply(squares, 0.5, squares)
+        n = land.n
+        return gx / n, gy / n, float(np.add.reduce(squares)) / n
+
+    def _whole_guarded(self, w, b):
+        """``whole`` under errstate("ignore"), with running sums that keep a nan's bits."""
         land = self.landscape
         n = land.n
         if self._pair is None:
