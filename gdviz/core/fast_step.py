@@ -27,6 +27,9 @@ PYTHON_BATCH_LIMIT = 64
 # Python raises these where NumPy (under errstate "ignore") returns inf or nan.
 FLOAT_ERRORS = (OverflowError, ZeroDivisionError, ValueError)
 
+_add, _subtract, _multiply = np.add, np.subtract, np.multiply
+_add_reduce, _subtract_reduce = np.add.reduce, np.subtract.reduce
+
 
 def pairwise_sum(values: list[float]) -> float:
     """NumPy's sum of a contiguous float64 array: 0.0 plus its pairwise sum (blocks of 8)."""
@@ -240,12 +243,15 @@ class RegressionTerms:
         self.mxx, self.mx, self.mxy, self.my = (float(v) for v in landscape._phi_mean)
         self.myy = float(landscape._myy)
         self._pair = self._r = None
-        self._rows = None
+        self._buffers = None
         # |w| x_max + |b| at most this: every residual, product and sum of ``whole`` stays far
         # from overflow, so no inf or nan can arise (none at all where the data has one)
         self._x_max = float(np.max(np.abs(landscape.x)))
         y_max = float(np.max(np.abs(landscape.y)))
         self._finite_limit = 1e100 / (landscape.n * max(1.0, self._x_max)) - y_max
+        # a residual that is not 0 is at least |y| 2^-54 (it is y minus a float), so with
+        # every |y| >= 2^-400 every r^2 is 0 or far above the subnormals
+        self._halve_sum = float(np.min(np.abs(landscape.y))) >= 2.0**-400
 
     def loss(self, w, b):
         return 0.5 * (w * w * self.mxx + 2 * w * b * self.mx + b * b
@@ -276,26 +282,32 @@ class RegressionTerms:
 
         With the residuals negated, -r = y - (w x + b) (RN is symmetric: exactly -r but for
         the sign of a zero, which no sum below sees), the gradient's two sums are one
-        ``SequentialRows`` call. Where a step could overflow, ``_whole_guarded`` does it."""
+        ``SequentialRows`` call. The loss sums r^2 and halves the sum: where every r^2 is 0 or
+        normal and nothing overflows, halving each term and each partial sum is exact, so the
+        pairwise sum of 0.5 r^2 is 0.5 times that of r^2, to the bit. Where a step could
+        overflow, ``_whole_guarded`` does it."""
         if not abs(w) * self._x_max + abs(b) <= self._finite_limit:
             return self._whole_guarded(w, b)
+        buffers = self._buffers or self._allocate()
+        x, y, rows, neg_rx, neg_r, squares, sums, n = buffers
+        _multiply(x, w, neg_r)
+        _add(neg_r, b, neg_r)
+        _subtract(y, neg_r, neg_r)
+        _multiply(neg_r, x, neg_rx)
+        gx, gy = _subtract_reduce(rows, 1, None, sums).tolist()
+        _multiply(neg_r, neg_r, squares)
+        if self._halve_sum:
+            return gx / n, gy / n, 0.5 * float(_add_reduce(squares)) / n
+        _multiply(squares, 0.5, squares)
+        return gx / n, gy / n, float(_add_reduce(squares)) / n
+
+    def _allocate(self):
         land = self.landscape
-        rows = self._rows
-        if rows is None:
-            rows = self._rows = SequentialRows(2, land.n)
-            self._squares = np.empty(land.n)
+        rows = SequentialRows(2, land.n)
         neg_rx, neg_r = rows.negated
-        x = land.x
-        np.multiply(x, w, neg_r)
-        np.add(neg_r, b, neg_r)
-        np.subtract(land.y, neg_r, neg_r)
-        np.multiply(neg_r, x, neg_rx)
-        gx, gy = rows.sums()
-        squares = self._squares
-        np.square(neg_r, squares)
-        np.multiply(squares, 0.5, squares)
-        n = land.n
-        return gx / n, gy / n, float(np.add.reduce(squares)) / n
+        self._buffers = (land.x, land.y, rows._rows, neg_rx, neg_r, np.empty(land.n),
+                         rows._out, land.n)
+        return self._buffers
 
     def _whole_guarded(self, w, b):
         """``whole`` under errstate("ignore"), with running sums that keep a nan's bits."""

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -41,19 +41,6 @@ class StepRecord:
     grad_full: np.ndarray
     batch: np.ndarray
     lr: float
-
-
-def _record(method, update, epoch, examples_seen, clock, theta_before, theta, loss, batch_loss,
-            grad_estimate, grad_full, batch, lr) -> StepRecord:
-    """StepRecord(...) without the frozen dataclass's per-field object.__setattr__, which
-    costs more than the rest of a float step."""
-    record = _new(StepRecord)
-    _set(record, "__dict__", {
-        "method": method, "update": update, "epoch": epoch, "examples_seen": examples_seen,
-        "clock": clock, "theta_before": theta_before, "theta": theta, "loss": loss,
-        "batch_loss": batch_loss, "grad_estimate": grad_estimate, "grad_full": grad_full,
-        "batch": batch, "lr": lr})
-    return record
 
 
 _new, _set = object.__new__, object.__setattr__
@@ -256,8 +243,15 @@ class MethodRun(RunBase):
             self.trail.append_owned(theta)
         if math.isfinite(loss):
             self.loss_curve.append_pair(clock, loss)
-        return _record(self.key, updates, epoch, seen, clock, before, theta, loss, batch_loss, g,
-                       grad_full, self._all_indices if perm is None else perm[start:end], lr)
+        # StepRecord(...) without the frozen dataclass's per-field object.__setattr__, which
+        # costs more than the rest of a float step
+        record = _new(StepRecord)
+        _set(record, "__dict__", {
+            "method": self.key, "update": updates, "epoch": epoch, "examples_seen": seen,
+            "clock": clock, "theta_before": before, "theta": theta, "loss": loss,
+            "batch_loss": batch_loss, "grad_estimate": g, "grad_full": grad_full,
+            "batch": self._all_indices if perm is None else perm[start:end], "lr": lr})
+        return record
 
     def _step_arrays(self, lr: float, batch: np.ndarray) -> StepRecord:
         """The step with NumPy arrays: any landscape, any batch."""
