@@ -8,6 +8,9 @@ NumPy calls ``pow`` and a product where it squares an array, NumPy's own ``exp``
 float) where NumPy uses it. Landscapes without a float mirror here evaluate their own NumPy f
 and grad f on the point, which is the very call the array path makes.
 
+A full batch (``whole``) keeps NumPy for its N-element sums, on reused buffers and with as few
+calls as the same rounding allows; where no overflow can happen it skips ``np.errstate``.
+
 Python raises where NumPy returns inf or nan (``pow`` overflowing, division by zero): the caller
 then takes the step on the array path from the untouched state. ``tests/test_fast_step.py``
 checks the two paths against each other and against a copy of the original implementation.
@@ -24,8 +27,10 @@ from gdviz.core.landscapes import (Himmelblau, LinearRegression, Rosenbrock, Sad
 # Batches up to this size are summed in Python; larger ones with the array path's NumPy calls.
 PYTHON_BATCH_LIMIT = 64
 
-# Python raises these where NumPy (under errstate "ignore") returns inf or nan.
-FLOAT_ERRORS = (OverflowError, ZeroDivisionError, ValueError)
+# Python raises these where NumPy (under errstate "ignore") returns inf or nan; NumPy raises
+# FloatingPointError where ``whole`` skips errstate (no overflow possible) and the caller's
+# errstate makes an underflow raise. The array path then takes the step under "ignore".
+FLOAT_ERRORS = (OverflowError, ZeroDivisionError, ValueError, FloatingPointError)
 
 _add, _subtract, _multiply = np.add, np.subtract, np.multiply
 _add_reduce, _subtract_reduce = np.add.reduce, np.subtract.reduce
@@ -97,12 +102,12 @@ class SequentialRows:
     Only for finite terms: negating a nan flips its sign bit, where the running sum keeps it."""
 
     def __init__(self, k: int, n: int):
-        self._rows = np.zeros((k, n + 1))          # column 0 stays 0.0: the sums' start
-        self.negated = self._rows[:, 1:]
-        self._out = np.empty(k)
+        self.rows = np.zeros((k, n + 1))          # column 0 stays 0.0: the sums' start
+        self.negated = self.rows[:, 1:]
+        self.out = np.empty(k)
 
     def sums(self) -> list[float]:
-        return np.subtract.reduce(self._rows, 1, None, self._out).tolist()
+        return _subtract_reduce(self.rows, 1, None, self.out).tolist()
 
 
 # landscapes ------------------------------------------------------------------------------------
@@ -116,6 +121,12 @@ class TiltedTerms:
         self.ay = landscape.tilts[:, 1].tolist()
         self._columns = None
         self._pair = None
+        self._buffers = None
+        # |grad f| + |f| + |x| + |y| at most this (summed): no term, product or sum of
+        # ``whole`` comes near overflow, so no inf or nan can arise
+        n, a_max = len(self.ax), float(np.max(np.abs(landscape.tilts), initial=0.0))
+        scale = n * max(1.0, a_max)
+        self._finite_limit = 1e100 / scale if scale < 1e100 else -1.0
 
     def f(self, x: float, y: float) -> float:
         with np.errstate(all="ignore"):
@@ -135,15 +146,12 @@ class TiltedTerms:
     def batch(self, x: float, y: float, idx) -> tuple[float, float, float]:
         """(g_B, J_B) on the examples ``idx``: the mean of (grad f + a_i), summed in order, and
         the mean of f + a_i . theta (einsum starts its dot at 0.0), summed pairwise."""
+        b = len(idx)
+        if b == 1:
+            return self.single(x, y, idx[0])
         gfx, gfy = self.grad_f(x, y)
         fv = self.f(x, y)
         ax, ay = self.ax, self.ay
-        b = len(idx)
-        if b == 1:
-            i = idx[0]
-            a, c = ax[i], ay[i]
-            return ((0.0 + (gfx + a)) / 1, (0.0 + (gfy + c)) / 1,
-                    (0.0 + (fv + ((0.0 + a * x) + c * y))) / 1)
         sx = sy = 0.0
         losses = []
         for i in idx:
@@ -153,10 +161,46 @@ class TiltedTerms:
             losses.append(fv + ((0.0 + a * x) + c * y))
         return sx / b, sy / b, pairwise_sum(losses) / b
 
-    def whole(self, x: float, y: float) -> tuple[float, float, float]:
-        """``batch`` over every example, with NumPy's reductions."""
+    def single(self, x: float, y: float, i: int) -> tuple[float, float, float]:
+        """``batch`` on the one example ``i``."""
         gfx, gfy = self.grad_f(x, y)
         fv = self.f(x, y)
+        a, c = self.ax[i], self.ay[i]
+        return ((0.0 + (gfx + a)) / 1, (0.0 + (gfy + c)) / 1,
+                (0.0 + (fv + ((0.0 + a * x) + c * y))) / 1)
+
+    def whole(self, x: float, y: float) -> tuple[float, float, float]:
+        """``batch`` over every example, with NumPy's reductions on reused buffers.
+
+        The gradient's two sums are one ``SequentialRows`` call on -(grad f + a_i), which is
+        (-grad f) + (-a_i) exactly. Where anything could overflow, ``_whole_guarded``."""
+        gfx, gfy = self.grad_f(x, y)
+        fv = self.f(x, y)
+        if not abs(gfx) + abs(gfy) + abs(fv) + abs(x) + abs(y) <= self._finite_limit:
+            return self._whole_guarded(x, y, gfx, gfy, fv)
+        buffers = self._buffers or self._allocate()
+        neg_ax, neg_ay, cx, cy, rows, neg_gx, neg_gy, sums, losses, products, n = buffers
+        _add(neg_ax, -gfx, neg_gx)
+        _add(neg_ay, -gfy, neg_gy)
+        gx, gy = _subtract_reduce(rows, 1, None, sums).tolist()
+        _multiply(cx, x, losses)            # losses = fv + ((0.0 + cx * x) + cy * y)
+        _add(losses, 0.0, losses)
+        _multiply(cy, y, products)
+        _add(losses, products, losses)
+        _add(losses, fv, losses)
+        return gx / n, gy / n, float(_add_reduce(losses)) / n
+
+    def _allocate(self):
+        cx, cy = self.columns
+        n = len(cx)
+        rows = SequentialRows(2, n)
+        neg_gx, neg_gy = rows.negated
+        self._buffers = (-cx, -cy, cx, cy, rows.rows, neg_gx, neg_gy, rows.out, np.empty(n),
+                         np.empty(n), n)
+        return self._buffers
+
+    def _whole_guarded(self, x, y, gfx, gfy, fv):
+        """``whole`` under errstate("ignore"), with running sums that keep a nan's bits."""
         n = len(self.ax)
         cx, cy = self.columns
         if self._pair is None:
@@ -261,12 +305,10 @@ class RegressionTerms:
         return w * self.mxx + b * self.mx - self.mxy, w * self.mx + b - self.my
 
     def batch(self, w, b, idx):
-        xs, ys = self.xs, self.ys
         n = len(idx)
         if n == 1:
-            xi = xs[idx[0]]
-            r = w * xi + b - ys[idx[0]]
-            return (0.0 + r * xi) / 1, (0.0 + r) / 1, (0.0 + 0.5 * (r * r)) / 1
+            return self.single(w, b, idx[0])
+        xs, ys = self.xs, self.ys
         sx = sy = 0.0
         losses = []
         for i in idx:
@@ -276,6 +318,12 @@ class RegressionTerms:
             sy += r
             losses.append(0.5 * (r * r))
         return sx / n, sy / n, pairwise_sum(losses) / n
+
+    def single(self, w, b, i):
+        """``batch`` on the one example ``i``."""
+        xi = self.xs[i]
+        r = w * xi + b - self.ys[i]
+        return (0.0 + r * xi) / 1, (0.0 + r) / 1, (0.0 + 0.5 * (r * r)) / 1
 
     def whole(self, w, b):
         """The array path's reductions on reused buffers: the same operations, elementwise.
@@ -305,8 +353,8 @@ class RegressionTerms:
         land = self.landscape
         rows = SequentialRows(2, land.n)
         neg_rx, neg_r = rows.negated
-        self._buffers = (land.x, land.y, rows._rows, neg_rx, neg_r, np.empty(land.n),
-                         rows._out, land.n)
+        self._buffers = (land.x, land.y, rows.rows, neg_rx, neg_r, np.empty(land.n),
+                         rows.out, land.n)
         return self._buffers
 
     def _whole_guarded(self, w, b):

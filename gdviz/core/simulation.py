@@ -196,7 +196,10 @@ class MethodRun(RunBase):
             gx, gy, batch_loss = terms.whole(x, y)
             fx, fy = gx, gy      # over every example the estimate is the full gradient
         else:
-            gx, gy, batch_loss = terms.batch(x, y, perm_list[start:end])
+            if end - start == 1:
+                gx, gy, batch_loss = terms.single(x, y, perm_list[start])
+            else:
+                gx, gy, batch_loss = terms.batch(x, y, perm_list[start:end])
             fx, fy = terms.grad(x, y)
         opt = self.optimizer
         m0, v0, t0 = opt._m, opt._v, opt.t
