@@ -289,7 +289,7 @@ class RegressionTerms:
         self._pair = self._r = None
         self._buffers = None
         # |w| x_max + |b| at most this: every residual, product and sum of ``whole`` stays far
-        # from overflow, so no inf or nan can arise (none at all where the data has one)
+        # from overflow, so no inf or nan can arise (never true where the data is not finite)
         self._x_max = float(np.max(np.abs(landscape.x)))
         y_max = float(np.max(np.abs(landscape.y)))
         self._finite_limit = 1e100 / (landscape.n * max(1.0, self._x_max)) - y_max
