@@ -142,7 +142,9 @@ class DeferredEpochSampler(EpochSampler):
         if start == 0 and end == n:
             perm = perm_list = None
         else:
-            perm_list = self.perm_list()
+            perm_list = self._drawn_list
+            if perm_list is None or self._owed:     # not drawn or not listed yet
+                perm_list = self.perm_list()
             perm = self._drawn
         self._pos = end
         if end == n or (self.drop_last and n - end < self.batch_size):
