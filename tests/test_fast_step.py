@@ -16,7 +16,8 @@ import numpy as np
 import pytest
 
 from gdviz.core.clock import HardwareModel, step_cost
-from gdviz.core.fast_step import SharpFlatTerms, pairwise_sum, scalar_terms
+from gdviz.core.fast_step import (SequentialRows, SharpFlatTerms, pairwise_sum, scalar_terms,
+                                  sequential_sum)
 from gdviz.core.landscapes import make_landscape
 from gdviz.core.schedules import scaled_lr, scheduled_lr
 from gdviz.core.simulation import Hyper, MethodRun
@@ -213,6 +214,119 @@ def test_pairwise_sum_is_numpys_sum():
         v = rng.normal(size=n) * 10.0 ** rng.uniform(-6, 6, size=n)
         assert pairwise_sum(v.tolist()) == float(v.sum())
     assert math.copysign(1.0, pairwise_sum([-0.0])) == math.copysign(1.0, float(np.sum([-0.0])))
+
+
+def test_sequential_rows_sum_in_order_from_zero():
+    """subtract.reduce on negated terms is the plain left-to-right sum, zeros' signs included."""
+    rng = np.random.default_rng(8)
+    for n in (1, 2, 7, 8, 9, 200, 1000, 1001, 9000):
+        v = rng.normal(size=(2, n)) * 10.0 ** rng.uniform(-12, 12, size=(2, n))
+        v[0, rng.random(n) < 0.2] = -0.0
+        v[1, :] = -0.0 if n % 2 else 0.0
+        rows = SequentialRows(2, n)
+        rows.negated[:] = -v
+        got = rows.sums()
+        for j in range(2):
+            total = 0.0
+            for value in v[j].tolist():
+                total += value
+            assert bits(got[j]) == bits(total) == bits(sequential_sum(v[j]))
+
+
+def whole_points(terms, rng, count=300):
+    """Points for ``whole``: every scale, exact zero residuals, and far out (guarded path)."""
+    points = (rng.normal(size=(count, 2)) * 10.0 ** rng.uniform(-30, 30, size=(count, 2)))
+    points = points.tolist() + [(0.0, 0.0), (-0.0, 0.0), (1e-320, -1e-320), (1e200, 1.0),
+                                (float("inf"), 0.0), (float("nan"), 1.0)]
+    if hasattr(terms, "ys"):
+        points += [(0.0, y) for y in terms.ys[:20]]      # that example's residual is exactly 0
+    return points
+
+
+@pytest.mark.parametrize("key", LANDSCAPES[:6] + ("custom",))
+@pytest.mark.parametrize("n", (7, 257, 1000))
+def test_whole_is_the_landscapes_own_full_batch(key, n):
+    """Full batch's float-path gradient and loss are NumPy's batch_grad and batch_loss over
+    every example, to the bit, both where errstate is skipped and where it is not."""
+    land = build(key, n=n)
+    terms = scalar_terms(land)
+    idx = np.arange(n)
+    guarded = terms._whole_guarded
+    calls = {"all": 0, "guarded": 0}
+
+    def counted(*args):
+        calls["guarded"] += 1
+        return guarded(*args)
+
+    terms._whole_guarded = counted
+    for x, y in whole_points(terms, np.random.default_rng(n)):
+        theta = np.array((x, y))
+        with np.errstate(all="ignore"):
+            want = land.batch_grad(theta, idx).tolist() + [float(land.batch_loss(theta, idx))]
+        try:
+            got = list(terms.whole(x, y))
+        except OverflowError:               # the step takes the array path instead
+            continue
+        assert [bits(v) for v in got] == [bits(v) for v in want], (key, x, y)
+        calls["all"] += 1
+    assert calls["all"] - calls["guarded"] > 100 and calls["guarded"] > 0   # both paths ran
+
+
+def test_whole_loss_halves_its_sum_only_where_that_is_exact():
+    """0.5 * sum(r^2) equals sum(0.5 r^2) only while no r^2 is subnormal: with residuals near
+    1e-160 the halving would change the loss, and ``whole`` does not halve."""
+    land = build("regression", n=300)
+    land.y[:] = land.y * 1e-158
+    terms = scalar_terms(land)
+    assert not terms._halve_sum
+    idx, rng, differs = np.arange(land.n), np.random.default_rng(0), 0
+    for w, b in (rng.normal(size=(200, 2)) * 1e-158).tolist():
+        want = float(land.batch_loss(np.array((w, b)), idx))
+        assert bits(terms.whole(w, b)[2]) == bits(want)
+        terms._halve_sum = True             # what an unguarded halving would give
+        differs += terms.whole(w, b)[2] != want
+        terms._halve_sum = False
+    assert differs > 0
+    assert scalar_terms(build("regression", n=300))._halve_sum
+
+
+def test_full_batch_steps_under_a_raising_errstate():
+    """Where whole skips errstate, an underflow under the caller's errstate("raise") sends the
+    step to the array path: the same record as without it."""
+    land = build("regression", n=100)
+    runs = [MethodRun("full_batch", land, 100, (1e-320, -1e-320), Hyper(lr=0.05),
+                      np.random.default_rng(0)) for _ in range(2)]
+    with np.errstate(all="raise"):
+        with pytest.raises(FloatingPointError):
+            runs[0]._terms.whole(1e-320, -1e-320)
+        raised = [record_bits(runs[0].step()) for _ in range(5)]
+    plain = [record_bits(runs[1].step()) for _ in range(5)]
+    assert raised == plain
+
+
+def test_trail_appends_without_copies_keep_the_same_points():
+    from gdviz.core.trail import Trail
+    trails = [Trail(2, capacity=64) for _ in range(3)]
+    for i in range(5000):
+        point = (float(i), -0.5 * i)
+        trails[0].append(point)
+        trails[1].append_owned(np.array(point))
+        trails[2].append_pair(*point)
+    for t in trails[1:]:
+        assert (t._size, t._stride, t._count) == (trails[0]._size, trails[0]._stride,
+                                                   trails[0]._count)
+        assert bits(t.array()) == bits(trails[0].array())
+
+
+def test_float_step_record_has_every_field():
+    from dataclasses import fields
+
+    from gdviz.core.simulation import StepRecord
+    run = MethodRun("full_batch", build("regression"), 60, (0.5, 0.5), Hyper(lr=0.01),
+                    np.random.default_rng(0))
+    rec = run.step()
+    assert isinstance(rec, StepRecord) and rec.method == "full_batch"
+    assert list(vars(rec)) == [f.name for f in fields(StepRecord)]
 
 
 # the CLI's JSON, pinned to the original code's output ----------------------------------------

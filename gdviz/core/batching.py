@@ -105,8 +105,10 @@ class DeferredEpochSampler(EpochSampler):
     one is the same as EpochSampler's. ``next_span`` hands out a batch without building a view.
     """
 
+    _owed = 0       # permutations still to draw
+
     def _new_epoch(self) -> None:
-        self._owed = getattr(self, "_owed", 0) + 1
+        self._owed += 1
         self._drawn = None
         self._drawn_list = None
         self._pos = 0
@@ -134,11 +136,15 @@ class DeferredEpochSampler(EpochSampler):
         if self.drop_last and n - self._pos < self.batch_size:
             self._new_epoch()
         start = self._pos
-        end = min(start + self.batch_size, n)
+        end = start + self.batch_size
+        if end >= n:
+            end = n
         if start == 0 and end == n:
             perm = perm_list = None
         else:
-            perm_list = self.perm_list()
+            perm_list = self._drawn_list
+            if perm_list is None or self._owed:     # not drawn or not listed yet
+                perm_list = self.perm_list()
             perm = self._drawn
         self._pos = end
         if end == n or (self.drop_last and n - end < self.batch_size):

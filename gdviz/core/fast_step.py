@@ -8,6 +8,9 @@ NumPy calls ``pow`` and a product where it squares an array, NumPy's own ``exp``
 float) where NumPy uses it. Landscapes without a float mirror here evaluate their own NumPy f
 and grad f on the point, which is the very call the array path makes.
 
+A full batch (``whole``) keeps NumPy for its N-element sums, on reused buffers and with as few
+calls as the same rounding allows; where no overflow can happen it skips ``np.errstate``.
+
 Python raises where NumPy returns inf or nan (``pow`` overflowing, division by zero): the caller
 then takes the step on the array path from the untouched state. ``tests/test_fast_step.py``
 checks the two paths against each other and against a copy of the original implementation.
@@ -24,8 +27,13 @@ from gdviz.core.landscapes import (Himmelblau, LinearRegression, Rosenbrock, Sad
 # Batches up to this size are summed in Python; larger ones with the array path's NumPy calls.
 PYTHON_BATCH_LIMIT = 64
 
-# Python raises these where NumPy (under errstate "ignore") returns inf or nan.
-FLOAT_ERRORS = (OverflowError, ZeroDivisionError, ValueError)
+# Python raises these where NumPy (under errstate "ignore") returns inf or nan; NumPy raises
+# FloatingPointError where ``whole`` skips errstate (no overflow possible) and the caller's
+# errstate makes an underflow raise. The array path then takes the step under "ignore".
+FLOAT_ERRORS = (OverflowError, ZeroDivisionError, ValueError, FloatingPointError)
+
+_add, _subtract, _multiply = np.add, np.subtract, np.multiply
+_add_reduce, _subtract_reduce = np.add.reduce, np.subtract.reduce
 
 
 def pairwise_sum(values: list[float]) -> float:
@@ -85,6 +93,23 @@ class SequentialPair:
         return 0.0 + float(last.real), 0.0 + float(last.imag)
 
 
+class SequentialRows:
+    """``sequential_sum`` of k columns at once, without writing a running sum: NumPy sums
+    ``a + b + ...`` pairwise but runs ``a - b - c ...`` left to right in a register, and
+    ``0.0 - (-v0) - (-v1) ...`` is, bit for bit, ``0.0 + v0 + v1 ...`` (x - y is x + (-y) in
+    IEEE 754). Write the negated terms of sum j into ``negated[j]``; buffers are reused.
+
+    Only for finite terms: negating a nan flips its sign bit, where the running sum keeps it."""
+
+    def __init__(self, k: int, n: int):
+        self.rows = np.zeros((k, n + 1))          # column 0 stays 0.0: the sums' start
+        self.negated = self.rows[:, 1:]
+        self.out = np.empty(k)
+
+    def sums(self) -> list[float]:
+        return _subtract_reduce(self.rows, 1, None, self.out).tolist()
+
+
 # landscapes ------------------------------------------------------------------------------------
 class TiltedTerms:
     """l_i = f + a_i . theta, with f and grad f from the landscape's own NumPy code."""
@@ -96,6 +121,12 @@ class TiltedTerms:
         self.ay = landscape.tilts[:, 1].tolist()
         self._columns = None
         self._pair = None
+        self._buffers = None
+        # |grad f| + |f| + |x| + |y| at most this (summed): no term, product or sum of
+        # ``whole`` comes near overflow, so no inf or nan can arise
+        n, a_max = len(self.ax), float(np.max(np.abs(landscape.tilts), initial=0.0))
+        scale = n * max(1.0, a_max)
+        self._finite_limit = 1e100 / scale if scale < 1e100 else -1.0
 
     def f(self, x: float, y: float) -> float:
         with np.errstate(all="ignore"):
@@ -115,15 +146,12 @@ class TiltedTerms:
     def batch(self, x: float, y: float, idx) -> tuple[float, float, float]:
         """(g_B, J_B) on the examples ``idx``: the mean of (grad f + a_i), summed in order, and
         the mean of f + a_i . theta (einsum starts its dot at 0.0), summed pairwise."""
+        b = len(idx)
+        if b == 1:
+            return self.single(x, y, idx[0])
         gfx, gfy = self.grad_f(x, y)
         fv = self.f(x, y)
         ax, ay = self.ax, self.ay
-        b = len(idx)
-        if b == 1:
-            i = idx[0]
-            a, c = ax[i], ay[i]
-            return ((0.0 + (gfx + a)) / 1, (0.0 + (gfy + c)) / 1,
-                    (0.0 + (fv + ((0.0 + a * x) + c * y))) / 1)
         sx = sy = 0.0
         losses = []
         for i in idx:
@@ -133,10 +161,46 @@ class TiltedTerms:
             losses.append(fv + ((0.0 + a * x) + c * y))
         return sx / b, sy / b, pairwise_sum(losses) / b
 
-    def whole(self, x: float, y: float) -> tuple[float, float, float]:
-        """``batch`` over every example, with NumPy's reductions."""
+    def single(self, x: float, y: float, i: int) -> tuple[float, float, float]:
+        """``batch`` on the one example ``i``."""
         gfx, gfy = self.grad_f(x, y)
         fv = self.f(x, y)
+        a, c = self.ax[i], self.ay[i]
+        return ((0.0 + (gfx + a)) / 1, (0.0 + (gfy + c)) / 1,
+                (0.0 + (fv + ((0.0 + a * x) + c * y))) / 1)
+
+    def whole(self, x: float, y: float) -> tuple[float, float, float]:
+        """``batch`` over every example, with NumPy's reductions on reused buffers.
+
+        The gradient's two sums are one ``SequentialRows`` call on -(grad f + a_i), which is
+        (-grad f) + (-a_i) exactly. Where anything could overflow, ``_whole_guarded``."""
+        gfx, gfy = self.grad_f(x, y)
+        fv = self.f(x, y)
+        if not abs(gfx) + abs(gfy) + abs(fv) + abs(x) + abs(y) <= self._finite_limit:
+            return self._whole_guarded(x, y, gfx, gfy, fv)
+        buffers = self._buffers or self._allocate()
+        neg_ax, neg_ay, cx, cy, rows, neg_gx, neg_gy, sums, losses, products, n = buffers
+        _add(neg_ax, -gfx, neg_gx)
+        _add(neg_ay, -gfy, neg_gy)
+        gx, gy = _subtract_reduce(rows, 1, None, sums).tolist()
+        _multiply(cx, x, losses)            # losses = fv + ((0.0 + cx * x) + cy * y)
+        _add(losses, 0.0, losses)
+        _multiply(cy, y, products)
+        _add(losses, products, losses)
+        _add(losses, fv, losses)
+        return gx / n, gy / n, float(_add_reduce(losses)) / n
+
+    def _allocate(self):
+        cx, cy = self.columns
+        n = len(cx)
+        rows = SequentialRows(2, n)
+        neg_gx, neg_gy = rows.negated
+        self._buffers = (-cx, -cy, cx, cy, rows.rows, neg_gx, neg_gy, rows.out, np.empty(n),
+                         np.empty(n), n)
+        return self._buffers
+
+    def _whole_guarded(self, x, y, gfx, gfy, fv):
+        """``whole`` under errstate("ignore"), with running sums that keep a nan's bits."""
         n = len(self.ax)
         cx, cy = self.columns
         if self._pair is None:
@@ -223,6 +287,15 @@ class RegressionTerms:
         self.mxx, self.mx, self.mxy, self.my = (float(v) for v in landscape._phi_mean)
         self.myy = float(landscape._myy)
         self._pair = self._r = None
+        self._buffers = None
+        # |w| x_max + |b| at most this: every residual, product and sum of ``whole`` stays far
+        # from overflow, so no inf or nan can arise (never true where the data is not finite)
+        self._x_max = float(np.max(np.abs(landscape.x)))
+        y_max = float(np.max(np.abs(landscape.y)))
+        self._finite_limit = 1e100 / (landscape.n * max(1.0, self._x_max)) - y_max
+        # a residual that is not 0 is at least |y| 2^-54 (it is y minus a float), so with
+        # every |y| >= 2^-400 every r^2 is 0 or far above the subnormals
+        self._halve_sum = float(np.min(np.abs(landscape.y))) >= 2.0**-400
 
     def loss(self, w, b):
         return 0.5 * (w * w * self.mxx + 2 * w * b * self.mx + b * b
@@ -232,12 +305,10 @@ class RegressionTerms:
         return w * self.mxx + b * self.mx - self.mxy, w * self.mx + b - self.my
 
     def batch(self, w, b, idx):
-        xs, ys = self.xs, self.ys
         n = len(idx)
         if n == 1:
-            xi = xs[idx[0]]
-            r = w * xi + b - ys[idx[0]]
-            return (0.0 + r * xi) / 1, (0.0 + r) / 1, (0.0 + 0.5 * (r * r)) / 1
+            return self.single(w, b, idx[0])
+        xs, ys = self.xs, self.ys
         sx = sy = 0.0
         losses = []
         for i in idx:
@@ -248,8 +319,46 @@ class RegressionTerms:
             losses.append(0.5 * (r * r))
         return sx / n, sy / n, pairwise_sum(losses) / n
 
+    def single(self, w, b, i):
+        """``batch`` on the one example ``i``."""
+        xi = self.xs[i]
+        r = w * xi + b - self.ys[i]
+        return (0.0 + r * xi) / 1, (0.0 + r) / 1, (0.0 + 0.5 * (r * r)) / 1
+
     def whole(self, w, b):
-        """The array path's reductions on reused buffers: the same operations, elementwise."""
+        """The array path's reductions on reused buffers: the same operations, elementwise.
+
+        With the residuals negated, -r = y - (w x + b) (RN is symmetric: exactly -r but for
+        the sign of a zero, which no sum below sees), the gradient's two sums are one
+        ``SequentialRows`` call. The loss sums r^2 and halves the sum: where every r^2 is 0 or
+        normal and nothing overflows, halving each term and each partial sum is exact, so the
+        pairwise sum of 0.5 r^2 is 0.5 times that of r^2, to the bit. Where a step could
+        overflow, ``_whole_guarded`` does it."""
+        if not abs(w) * self._x_max + abs(b) <= self._finite_limit:
+            return self._whole_guarded(w, b)
+        buffers = self._buffers or self._allocate()
+        x, y, rows, neg_rx, neg_r, squares, sums, n = buffers
+        _multiply(x, w, neg_r)
+        _add(neg_r, b, neg_r)
+        _subtract(y, neg_r, neg_r)
+        _multiply(neg_r, x, neg_rx)
+        gx, gy = _subtract_reduce(rows, 1, None, sums).tolist()
+        _multiply(neg_r, neg_r, squares)
+        if self._halve_sum:
+            return gx / n, gy / n, 0.5 * float(_add_reduce(squares)) / n
+        _multiply(squares, 0.5, squares)
+        return gx / n, gy / n, float(_add_reduce(squares)) / n
+
+    def _allocate(self):
+        land = self.landscape
+        rows = SequentialRows(2, land.n)
+        neg_rx, neg_r = rows.negated
+        self._buffers = (land.x, land.y, rows.rows, neg_rx, neg_r, np.empty(land.n),
+                         rows.out, land.n)
+        return self._buffers
+
+    def _whole_guarded(self, w, b):
+        """``whole`` under errstate("ignore"), with running sums that keep a nan's bits."""
         land = self.landscape
         n = land.n
         if self._pair is None:

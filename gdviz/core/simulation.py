@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -43,15 +43,7 @@ class StepRecord:
     lr: float
 
 
-_RECORD_FIELDS = tuple(f.name for f in fields(StepRecord))
-
-
-def _record(values: tuple) -> StepRecord:
-    """StepRecord(*values) without the frozen dataclass's per-field object.__setattr__, which
-    costs more than the rest of a float step."""
-    record = object.__new__(StepRecord)
-    record.__dict__.update(zip(_RECORD_FIELDS, values))
-    return record
+_new, _set = object.__new__, object.__setattr__
 
 
 @dataclass(frozen=True)
@@ -204,11 +196,21 @@ class MethodRun(RunBase):
             gx, gy, batch_loss = terms.whole(x, y)
             fx, fy = gx, gy      # over every example the estimate is the full gradient
         else:
-            gx, gy, batch_loss = terms.batch(x, y, perm_list[start:end])
+            if end - start == 1:
+                gx, gy, batch_loss = terms.single(x, y, perm_list[start])
+            else:
+                gx, gy, batch_loss = terms.batch(x, y, perm_list[start:end])
             fx, fy = terms.grad(x, y)
         opt = self.optimizer
-        m0, v0, t0 = float_pair(opt._m), float_pair(opt._v), opt.t
-        nx, ny, m, v = rule_step(opt, m0, v0, t0 + 1, x, y, gx, gy, lr)
+        m0, v0, t0 = opt._m, opt._v, opt.t
+        if m0 is not None and type(m0) is not tuple:
+            m0 = float_pair(m0)
+        if v0 is not None and type(v0) is not tuple:
+            v0 = float_pair(v0)
+        if opt.name == "sgd":       # rule_step's first case, without the call
+            nx, ny, m, v = x - lr * gx, y - lr * gy, m0, v0
+        else:
+            nx, ny, m, v = rule_step(opt, m0, v0, t0 + 1, x, y, gx, gy, lr)
         loss = terms.loss(nx, ny)
         # nothing raised: commit
         opt._before = (m0, v0, t0)
@@ -224,25 +226,35 @@ class MethodRun(RunBase):
         self.grad_estimate = g
         self.batch_loss = batch_loss
         self.step_lr = lr
-        self._count(size)
+        # RunBase._count
+        self.updates = updates = self.updates + 1
+        self.examples_seen = seen = self.examples_seen + size
+        self.clock = clock = self.clock + step_cost(self.clock_kind, size, self.hardware)
         finite = math.isfinite(nx) and math.isfinite(ny)
         sampler = self.sampler
-        epoch = sampler.epochs_completed + sampler._pos / sampler.n    # RunBase.epoch
+        n = sampler.n
+        epoch = sampler.epochs_completed + sampler._pos / n    # RunBase.epoch
         # RunBase._settle (batching.budget_spent) with the epoch computed once
         epochs = self.hyper.epochs
         if not (finite and math.isfinite(loss) and math.isfinite(batch_loss)
                 and abs(loss) <= DIVERGENCE_FACTOR * (1.0 + abs(self.start_loss))):
             self.status = "diverged"
         elif (epoch >= epochs - 1e-12
-              or self.examples_seen + sampler.next_size() > epochs * sampler.n * (1 + 1e-12)):
+              or seen + sampler.next_size() > epochs * n * (1 + 1e-12)):
             self.status = "finished"
         if finite:
             self.trail.append_owned(theta)
         if math.isfinite(loss):
-            self.loss_curve.append_pair(self.clock, loss)
-        batch = self._all_indices if perm is None else perm[start:end]
-        return _record((self.key, self.updates, epoch, self.examples_seen, self.clock, before,
-                        theta, loss, batch_loss, g, grad_full, batch, lr))
+            self.loss_curve.append_pair(clock, loss)
+        # StepRecord(...) without the frozen dataclass's per-field object.__setattr__, which
+        # costs more than the rest of a float step
+        record = _new(StepRecord)
+        _set(record, "__dict__", {
+            "method": self.key, "update": updates, "epoch": epoch, "examples_seen": seen,
+            "clock": clock, "theta_before": before, "theta": theta, "loss": loss,
+            "batch_loss": batch_loss, "grad_estimate": g, "grad_full": grad_full,
+            "batch": self._all_indices if perm is None else perm[start:end], "lr": lr})
+        return record
 
     def _step_arrays(self, lr: float, batch: np.ndarray) -> StepRecord:
         """The step with NumPy arrays: any landscape, any batch."""

@@ -32,8 +32,12 @@ class Trail:
 
     def append_pair(self, a: float, b: float) -> None:
         """``append((a, b))`` for two floats, without making an array per point."""
-        self._last = (a, b)
-        self._keep((a, b))
+        self._last = point = (a, b)
+        count = self._count
+        if count % self._stride:        # not kept: ``_keep`` would only count it
+            self._count = count + 1
+        else:
+            self._keep(point)
 
     def __len__(self) -> int:
         return self._size
@@ -58,8 +62,12 @@ class Trail:
 
     def append_owned(self, point: np.ndarray) -> None:
         """``append`` for a float array the caller hands over and never changes: no copy."""
-        self.last = point
-        self._keep(point)
+        self._last = point
+        count = self._count
+        if count % self._stride:        # as in append_pair
+            self._count = count + 1
+        else:
+            self._keep(point)
 
     def array(self) -> np.ndarray:
         """A copy of the kept points with the newest point last."""
