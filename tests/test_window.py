@@ -210,3 +210,41 @@ def test_without_torch_the_network_mode_says_how_to_install_and_the_rest_runs(wi
     window.cmd_step.emit()
     qtbot.waitUntil(lambda: updates(window, "mini_batch") > before, timeout=5_000)
     assert window.landscape_view.title == "Linear regression"
+
+
+def test_clicks_on_a_marker_select_its_method_and_a_drag_moves_a_start(window, qtbot):
+    """Issue 16 drew the current markers from one item that takes no clicks: a click on a
+    marker (or on the start under it) must still select that method, not move a start."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtTest import QTest
+    viewport = window.canvas.viewport()
+
+    def at(xy):
+        return window.canvas.pixel_of(*xy)        # (viewport coordinates)
+
+    starts = {m.key: tuple(m.start) for m in window.snapshot.methods}
+    window.select_method("mini_batch")
+    qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=at(starts["full_batch"]))
+    qtbot.waitUntil(lambda: window.selected == "full_batch", timeout=5_000)
+    window.cmd_speed.emit(400.0)
+    window.cmd_play.emit()
+    qtbot.waitUntil(lambda: updates(window, "stochastic") >= 60, timeout=10_000)
+    window.cmd_pause.emit()
+    qtbot.waitUntil(lambda: not window.state.playing, timeout=5_000)
+    qtbot.wait(100)
+    here = window.canvas.moving.markers.markers["stochastic"]
+    assert np.hypot(here.x - starts["stochastic"][0], here.y - starts["stochastic"][1]) > 0.3
+    qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=at((here.x, here.y)))
+    qtbot.waitUntil(lambda: window.selected == "stochastic", timeout=5_000)
+    assert np.allclose(window.snapshot.method("stochastic").start, starts["stochastic"])
+    # drag the mini-batch start somewhere else
+    target = (0.5, -1.0)
+    a, b = at(starts["mini_batch"]), at(target)
+    QTest.mousePress(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, a)
+    for i in range(1, 11):
+        QTest.mouseMove(viewport, QPoint(a.x() + (b.x() - a.x()) * i // 10,
+                                         a.y() + (b.y() - a.y()) * i // 10))
+        qtbot.wait(5)
+    QTest.mouseRelease(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, b)
+    qtbot.waitUntil(lambda: np.allclose(window.snapshot.method("mini_batch").start, target,
+                                        atol=0.1), timeout=5_000)

@@ -143,6 +143,9 @@ class ContourCanvas(pg.PlotWidget):
         self.starts = _StartMarkers()
         self.starts.setZValue(START_Z)
         self.starts.dragged.connect(self._on_start_dragged)
+        # a click on a start selects its method (the current marker on it does not take clicks)
+        self.starts.sigClicked.connect(
+            lambda _item, points, _ev: len(points) and self.method_clicked.emit(points[0].data()))
         plot.addItem(self.starts)
         self.arrow_note = pg.TextItem("", anchor=(1, 1))
         self.arrow_note.setParentItem(plot.getViewBox())
