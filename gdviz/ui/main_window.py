@@ -238,9 +238,9 @@ class MainWindow(QMainWindow):
     def _draw_snapshot(self, snap) -> None:
         self.snapshot = snap
         self.canvas.show_snapshot(snap)
-        # While playing, the panels (counters, loss curves, rhythm, formulas) redraw at most
-        # PANEL_HZ times a second, the canvas every frame: the panels' text relayouts and
-        # curves cost as much as the canvas. A skipped snapshot's panels follow by timer; a new
+        # While playing, the panels (counters, loss curves, rhythm, formulas, the network's)
+        # redraw at most PANEL_HZ times a second, the canvas every frame: the panels' text
+        # relayouts and curves cost as much as the canvas. A skipped snapshot's panels follow by timer; a new
         # status, batch size or run shows at once.
         wait = 1.0 / PANEL_HZ - (time.perf_counter() - self._panels_time)
         if self.state.playing and wait > 0 and _panel_key(snap) == self._panels_key:
@@ -249,7 +249,6 @@ class MainWindow(QMainWindow):
         else:
             self._draw_panels()
         self._report_divergence(snap)
-        self._show_network(snap)
 
     def _draw_panels(self) -> None:
         """The panels for the newest snapshot."""
@@ -264,6 +263,7 @@ class MainWindow(QMainWindow):
         self.losses.show_snapshot(snap)
         self._update_banner(snap)
         self._update_live()
+        self._show_network(snap)
 
     def _show_network(self, snap) -> None:
         """The real-network dock: made the first time an MLP run reports, hidden otherwise."""

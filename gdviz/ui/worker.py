@@ -24,6 +24,8 @@ WORK_BUDGET_S = 0.006           # simulation time per 16 ms frame: the rest of t
 NOISE_INTERVAL_S = 0.25         # measured-noise refresh for the lesson panel
 CLOUD_INTERVAL_S = 0.1          # the gradient cloud: at most 10 Hz, only while it is shown
 ENSEMBLE_INTERVAL_S = 1 / 30    # the seed ensemble: stepped every frame, sent at most 30 Hz
+UPDATES_PER_CHECK = 256         # updates between looks at the clock (an analytic one is ~µs)
+MLP_UPDATES_PER_CHECK = 2       # a real network's update costs ~0.5 ms on a CPU core
 
 __all__ = ["MAX_SPEED", "NoiseInfo", "SimulationWorker", "WorkerState", "WorkerThread"]
 
@@ -240,8 +242,9 @@ class SimulationWorker(QObject):
             self._last_time = now
             target = sim.clock_value + elapsed * self._speed * sim.tick_size()
             deadline = now + WORK_BUDGET_S
+            chunk = MLP_UPDATES_PER_CHECK if sim.is_mlp else UPDATES_PER_CHECK
             while time.perf_counter() < deadline:
-                if not sim.advance_to(target, max_updates=256):
+                if not sim.advance_to(target, max_updates=chunk):
                     break
             # no backlog piles up: a budget-limited advance leaves the clock where the runs are
             behind = time.perf_counter() >= deadline
