@@ -297,6 +297,35 @@ def test_plane_is_right():
     assert _residual(ends[1:2], _old_plane(ends[0], ends[2])) > (0.05 * np.linalg.norm(ends[1])) ** 2
 
 
+def test_the_true_loss_under_each_marker_is_the_networks_own_without_a_second_pass(monkeypatch):
+    """The note "training loss of each network": exactly the loss of the weights shown. Where
+    the last update already evaluated it, the snapshot takes that number (no forward pass over
+    the data per snapshot); where it did not (large N: a cadence), it evaluates."""
+    import gdviz.mlp.simulation as simmod
+    for n, batch_size in ((120, 16), (5000, 500)):
+        sim = small_sim(n=n, batch_size=batch_size, epochs=0.05)
+        sim.advance_to(60)
+        snap = sim.snapshot()
+        for run in sim.runs:
+            ref = float(evaluate(sim.spec, run.trainer.w, sim.x, sim.y))
+            assert snap.method(run.key).extra.true_loss == ref            # bit for bit
+        sim.advance_to(61)
+        passes = []
+        original = simmod.evaluate
+        monkeypatch.setattr(simmod, "evaluate",
+                            lambda *a: (passes.append(len(a[2])), original(*a))[1])
+        snap = sim.snapshot()
+        monkeypatch.setattr(simmod, "evaluate", original)
+        stepped = [r for r in sim.runs if r.updates % sim.eval_every(r.batch_size) == 0]
+        for run in sim.runs:
+            assert snap.method(run.key).extra.true_loss == float(
+                evaluate(sim.spec, run.trainer.w, sim.x, sim.y))
+        # a pass over the training data only for a run whose last update skipped it
+        assert passes.count(n) <= len(sim.runs) - len(stepped)
+        if n == 120:
+            assert passes.count(n) == 0
+
+
 def _old_plane(a, b):
     e1 = a / np.linalg.norm(a)
     b = b - (b @ e1) * e1

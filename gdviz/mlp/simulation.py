@@ -93,6 +93,7 @@ class MlpMethodRun(RunBase):
         self.w = trainer.w.double().cpu().numpy()
         self.w_before = self.w
         self.loss, self._grad_here, self.val_loss = sim.evaluate(trainer.w)
+        self._loss_at = 0                 # the update count at which self.loss was evaluated
         # the full gradient where the last step began; None where it was not evaluated
         self.grad_full_w: np.ndarray | None = self._grad_here
         self.start_loss = self.loss
@@ -153,7 +154,7 @@ class MlpMethodRun(RunBase):
         self._grad_here = None
         if due and finite:
             loss, self._grad_here, val_loss = sim._guarded(lambda: sim.evaluate(self.trainer.w))
-            self.loss, self.val_loss = loss, val_loss
+            self.loss, self.val_loss, self._loss_at = loss, val_loss, self.updates
         self._settle(self.loss, self.batch_loss, finite)
         if not finite:
             self.loss = math.nan
@@ -225,7 +226,10 @@ class MlpMethodRun(RunBase):
             w = self.weights.last
             if np.all(np.isfinite(w)):
                 sim = self.sim
-                true = float(evaluate(sim.spec, self.trainer.w, sim.x, sim.y))
+                # the loss the last update evaluated is this very number (same weights, same
+                # kernels): no second pass over the data for each snapshot
+                true = (self.loss if self._loss_at == self.updates
+                        else float(evaluate(sim.spec, self.trainer.w, sim.x, sim.y)))
                 on_plane = float(sim.landscape.loss(sim.plane.coords(w)))
             else:
                 true = on_plane = math.nan

@@ -88,6 +88,8 @@ class MainWindow(QMainWindow):
         if start_worker:  # False: an offscreen copy fed snapshots by the caller (export)
             self._start_worker()
         self._build_classroom()
+        if scenario.is_mlp:
+            self._ensure_network_panel()
 
     # construction ---------------------------------------------------------------------------
     def _build_views(self, scenario: Scenario) -> None:
@@ -266,32 +268,40 @@ class MainWindow(QMainWindow):
         self._show_network(snap)
 
     def _show_network(self, snap) -> None:
-        """The real-network dock: made the first time an MLP run reports, hidden otherwise."""
+        """The real-network dock: shown when an MLP run reports, hidden otherwise."""
         dock = self.network_dock
         if not snap.is_mlp:
             if dock is not None and dock.isVisible():
                 dock.hide()
             return
-        if dock is None:
-            from gdviz.ui.panels.mlp_view import MlpPanel
-            self.network_panel = MlpPanel(theme=self.theme)
-            self.network_panel.set_selected(self.selected)
-            presentation = self.presentation
-            if presentation is not None and presentation.active:
-                self.network_panel.set_font_scale(presentation.scale)
-            # tabified with the lesson before it is ever shown, so the window keeps its width
-            self.network_dock = dock = QDockWidget("Network", self)
-            dock.setObjectName("network")
-            dock.setWidget(self.network_panel)
-            dock.hide()
-            self.tabifyDockWidget(self.lesson_dock, dock)
-            self.view_menu.addAction(dock.toggleViewAction())
+        dock = self._ensure_network_panel()
         if not dock.isVisible():
             dock.show()
             dock.raise_()
             if self.screen_layout is not None:
                 self.screen_layout.widen_network(dock)
         self.network_panel.update_snapshot(snap)
+
+    def _ensure_network_panel(self) -> QDockWidget:
+        """The real-network dock (hidden), made once. Made with the window or when a real-network
+        scenario is chosen, not by the first snapshot: building its six plots takes a few hundred
+        milliseconds, which would stall a playing run's frames."""
+        if self.network_dock is not None:
+            return self.network_dock
+        from gdviz.ui.panels.mlp_view import MlpPanel
+        self.network_panel = MlpPanel(theme=self.theme)
+        self.network_panel.set_selected(self.selected)
+        presentation = self.presentation
+        if presentation is not None and presentation.active:
+            self.network_panel.set_font_scale(presentation.scale)
+        # tabified with the lesson before it is ever shown, so the window keeps its width
+        self.network_dock = dock = QDockWidget("Network", self)
+        dock.setObjectName("network")
+        dock.setWidget(self.network_panel)
+        dock.hide()
+        self.tabifyDockWidget(self.lesson_dock, dock)
+        self.view_menu.addAction(dock.toggleViewAction())
+        return dock
 
     def _report_divergence(self, snap) -> None:
         """A lasting alert in the status bar until the next reset; transient notes can't hide it."""
@@ -320,6 +330,8 @@ class MainWindow(QMainWindow):
         self.controls.set_scenario(scenario)
         self._show_note(scenario)
         self.setWindowTitle(f"gdviz — {scenario.title or scenario.name}")
+        if scenario.is_mlp:
+            self._ensure_network_panel()
 
     @Slot(str)
     def show_notice(self, message: str) -> None:
@@ -383,6 +395,8 @@ class MainWindow(QMainWindow):
             return False
         self.controls.set_scenario(scenario)
         self._show_note(scenario)
+        if scenario.is_mlp:
+            self._ensure_network_panel()
         self.cmd_sync.emit()
         self.noise = None
         self._update_live()

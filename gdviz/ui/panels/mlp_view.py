@@ -111,10 +111,11 @@ class MethodNetworkPlot(QWidget):
         xv, yv = extra.x_val[:MAX_POINTS], extra.y_val[:MAX_POINTS, 0]
         item = self.plot.getPlotItem()
         if extra.task == "classification":
-            self.points.setData(x[:, 0], x[:, 1],
-                                brush=[pg.mkBrush(classes[int(v > 0.5)]) for v in y])
-            self.val_points.setData(xv[:, 0], xv[:, 1],
-                                    pen=[pg.mkPen(classes[int(v > 0.5)], width=1.5) for v in yv])
+            # one brush (pen) object per class: pyqtgraph renders a symbol per distinct object
+            brushes = [pg.mkBrush(c) for c in classes]
+            pens = [pg.mkPen(c, width=1.5) for c in classes]
+            self.points.setData(x[:, 0], x[:, 1], brush=[brushes[int(v > 0.5)] for v in y])
+            self.val_points.setData(xv[:, 0], xv[:, 1], pen=[pens[int(v > 0.5)] for v in yv])
             x0, x1 = extra.grid_xs[0], extra.grid_xs[-1]
             y0, y1 = extra.grid_ys[0], extra.grid_ys[-1]
             self._rect = QRectF(x0, y0, x1 - x0, y1 - y0)
