@@ -302,8 +302,8 @@ def test_the_true_loss_under_each_marker_is_the_networks_own_without_a_second_pa
     the last update already evaluated it, the snapshot takes that number (no forward pass over
     the data per snapshot); where it did not (large N: a cadence), it evaluates."""
     import gdviz.mlp.simulation as simmod
-    for n, batch_size in ((120, 16), (5000, 500)):
-        sim = small_sim(n=n, batch_size=batch_size, epochs=0.05)
+    for n, batch_size, epochs in ((120, 16, 5.0), (5000, 500, 0.05)):
+        sim = small_sim(n=n, batch_size=batch_size, epochs=epochs)
         sim.advance_to(60)
         snap = sim.snapshot()
         for run in sim.runs:
@@ -316,14 +316,15 @@ def test_the_true_loss_under_each_marker_is_the_networks_own_without_a_second_pa
                             lambda *a: (passes.append(len(a[2])), original(*a))[1])
         snap = sim.snapshot()
         monkeypatch.setattr(simmod, "evaluate", original)
+        assert sim.run("stochastic").status == "running"
         stepped = [r for r in sim.runs if r.updates % sim.eval_every(r.batch_size) == 0]
         for run in sim.runs:
             assert snap.method(run.key).extra.true_loss == float(
                 evaluate(sim.spec, run.trainer.w, sim.x, sim.y))
         # a pass over the training data only for a run whose last update skipped it
-        assert passes.count(n) <= len(sim.runs) - len(stepped)
-        if n == 120:
-            assert passes.count(n) == 0
+        assert passes.count(sim.n) <= len(sim.runs) - len(stepped)
+        if n == 120:                                 # every update evaluates: never a pass
+            assert passes.count(sim.n) == 0
 
 
 def _old_plane(a, b):
