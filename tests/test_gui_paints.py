@@ -194,10 +194,11 @@ def test_the_network_panel_waits_while_playing_like_the_other_panels(qtbot):
     snaps = mlp_snapshots(3)
     w = MainWindow(load("mlp-moons"), start_worker=False)
     qtbot.addWidget(w)
-    # made with the window, hidden until the run reports: not built in a playing frame
+    # made with the window and shown with it: not built or laid out in a playing frame
     assert w.network_panel is not None and not w.network_dock.isVisible()
     w.resize(1280, 800)
     w.show()
+    assert w.network_dock.isVisible() and w.snapshot is None
     w.on_snapshot(snaps[0])
     assert w.network_dock.isVisible()
 

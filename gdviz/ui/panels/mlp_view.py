@@ -168,7 +168,7 @@ class MlpPanel(QWidget):
         self.theme = theme
         self.scale = 1.0
         self.selected = "mini_batch"
-        self.header = QLabel()
+        self.header = QLabel("Starting the network…")
         self.header.setTextFormat(Qt.TextFormat.RichText)
         self.header.setWordWrap(True)
         self.methods = {k: MethodNetworkPlot(k) for k in METHOD_KEYS}
