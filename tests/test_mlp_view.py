@@ -183,3 +183,23 @@ def test_the_worker_looks_at_its_time_budget_every_few_network_updates(qapp, mon
     assert asked and set(asked) == {worker_module.MLP_UPDATES_PER_CHECK}
     assert worker_module.MLP_UPDATES_PER_CHECK <= 4
     assert sum(r.updates for r in sim.runs) >= 1
+
+
+def test_the_networks_noise_is_measured_at_most_once_a_second(qapp, monkeypatch):
+    """A network's measurement holds the worker ~30 ms; the window shows it once a second."""
+    from types import SimpleNamespace
+
+    from gdviz.experiment import Experiment
+    from gdviz.scenario import load
+    from gdviz.ui import worker as worker_module
+    experiment = Experiment(load("mlp-moons").with_changes(n_examples=120, batch_size=16))
+    worker = worker_module.SimulationWorker(experiment)
+    worker.sync()
+    clock = [100.0]
+    monkeypatch.setattr(worker_module, "time", SimpleNamespace(perf_counter=lambda: clock[0]))
+    measured = []
+    monkeypatch.setattr(experiment, "measure_noise", lambda key, rng: measured.append(clock[0]))
+    for t in (100.0, 100.3, 100.6, 100.9, 101.2, 101.5, 102.3):
+        clock[0] = t
+        worker._on_frame()
+    assert measured == [100.0, 101.2, 102.3]

@@ -22,6 +22,9 @@ FRAME_INTERVAL_MS = 16          # the frame timer; emission itself is capped bel
 MIN_SNAPSHOT_INTERVAL_S = 1 / 60  # never more than 60 snapshots per second
 WORK_BUDGET_S = 0.006           # simulation time per 16 ms frame: the rest of the GIL is the GUI's
 NOISE_INTERVAL_S = 0.25         # measured-noise refresh for the lesson panel
+# a network's measurement holds the worker ~30 ms (a dropped frame), and while playing the
+# window shows the measured noise at most once a second
+MLP_NOISE_INTERVAL_S = 1.0
 CLOUD_INTERVAL_S = 0.1          # the gradient cloud: at most 10 Hz, only while it is shown
 ENSEMBLE_INTERVAL_S = 1 / 30    # the seed ensemble: stepped every frame, sent at most 30 Hz
 UPDATES_PER_CHECK = 256         # updates between looks at the clock (an analytic one is ~µs)
@@ -259,7 +262,8 @@ class SimulationWorker(QObject):
         if sim.is_mlp and sim.plane_version != self._plane_version:
             self._emit_landscape()
         # a costly measurement (a big network) comes less often: at most ~10 % of the time
-        if now - self._last_noise > max(NOISE_INTERVAL_S, 10 * self._noise_cost):
+        interval = MLP_NOISE_INTERVAL_S if sim.is_mlp else NOISE_INTERVAL_S
+        if now - self._last_noise > max(interval, 10 * self._noise_cost):
             self._last_noise = now
             noise = self.experiment.measure_noise(self._selected, self._noise_rng)
             self._noise_cost = time.perf_counter() - now
