@@ -476,3 +476,26 @@ def test_cuda_graph_training_matches_cpu(optimizer):
     assert runs[1].run("stochastic").trainer._graphs   # graphs were captured and replayed
     Z = runs[1].landscape.loss_grid(np.linspace(-1, 1, 32), np.linspace(-1, 1, 32))
     assert np.all(np.isfinite(Z))
+
+
+def test_a_proposed_plane_is_the_recomputed_one_once_adopted():
+    """The window draws a new plane's picture while the runs go on: proposing changes nothing,
+    adopting gives exactly the plane recompute_plane lays; a proposal overtaken by another
+    plane is refused."""
+    a, b = (small_sim(epochs=3) for _ in range(2))
+    for sim in (a, b):
+        sim.advance_to(150)
+    before = b.snapshot()
+    proposal = b.propose_plane()
+    after = b.snapshot()
+    assert b.plane_version == before.extra.plane_version == after.extra.plane_version
+    assert all(np.array_equal(m.theta, n.theta) for m, n in zip(before.methods, after.methods))
+    a.recompute_plane()
+    assert b.adopt_plane(proposal) and b.plane_version == a.plane_version
+    np.testing.assert_array_equal(b.plane.basis, a.plane.basis)
+    assert b.landscape.bounds == a.landscape.bounds and b.landscape is proposal
+    for ra, rb in zip(a.runs, b.runs):
+        np.testing.assert_array_equal(ra.coords.array(), rb.coords.array())
+    stale = b.propose_plane()
+    b.recompute_plane()                  # (the user's R, or every run stopping)
+    assert not b.adopt_plane(stale) and b.landscape is not stale

@@ -203,3 +203,62 @@ def test_the_networks_noise_is_measured_at_most_once_a_second(qapp, monkeypatch)
         clock[0] = t
         worker._on_frame()
     assert measured == [100.0, 101.2, 102.3]
+
+
+def test_a_new_planes_picture_is_drawn_while_the_runs_go_on(qapp, monkeypatch):
+    """Its grid (~0.3 s of forward passes) held every frame; now the runs and their snapshots
+    go on on the plane drawn, and the new plane, its picture and the next snapshot come
+    together."""
+    import concurrent.futures
+    import time
+
+    from gdviz.experiment import Experiment
+    from gdviz.scenario import load
+    from gdviz.ui import worker as worker_module
+
+    class Later:                 # a pool whose job runs when the test says so
+        def __init__(self, *a, **kw):
+            self.jobs = []
+
+        def submit(self, fn, *args, **kw):
+            future = concurrent.futures.Future()
+            self.jobs.append((fn, args, kw, future))
+            return future
+
+        def shutdown(self, **kw):
+            pass
+
+    monkeypatch.setattr(concurrent.futures, "ThreadPoolExecutor", Later)
+    experiment = Experiment(load("mlp-moons").with_changes(n_examples=120, batch_size=16))
+    worker = worker_module.SimulationWorker(experiment, speed=worker_module.MAX_SPEED)
+    seen = []
+    worker.snapshot_ready.connect(lambda s: seen.append(("snapshot", s.extra.plane_version)))
+    worker.landscape_ready.connect(lambda v: seen.append(("landscape", v)))
+    worker.sync()
+    sim = experiment.sim
+    worker.play()
+
+    def frame():
+        worker._last_time = time.perf_counter() - 0.05
+        worker._last_emit = -1.0
+        worker._on_frame()
+        worker.frame_drawn()
+
+    frame()
+    if worker._relay is None:               # (the runs may have left the plane already)
+        worker._start_relay(sim.propose_plane())
+    version = sim.plane_version
+    fn, args, kw, future = worker._relay_pool.jobs[-1]
+    assert future is worker._relay[2] and len(worker._relay_pool.jobs) == 1
+    updates = sum(r.updates for r in sim.runs)
+    seen.clear()
+    for _ in range(3):
+        frame()
+    assert sum(r.updates for r in sim.runs) > updates            # the runs went on
+    assert seen and all(s == ("snapshot", version) for s in seen)  # on the plane drawn
+    future.set_result(fn(*args, **kw))
+    seen.clear()
+    frame()
+    assert sim.plane_version == version + 1
+    assert [k for k, _ in seen] == ["landscape", "snapshot"] and seen[1][1] == version + 1
+    assert seen[0][1].xs[0] == sim.landscape.bounds[0][0]        # the picture of that plane
