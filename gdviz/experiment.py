@@ -264,6 +264,20 @@ class Experiment:
         return False
 
 
+    def propose_plane(self, snapshot, now: float):
+        """MLP mode: the plane to lay anew when the weights have left the drawn one far behind
+        (the rule of ``realign_plane``), proposed but not yet in use
+        (``MlpSimulation.propose_plane``: its picture is drawn while the runs go on); None
+        when none is due."""
+        from gdviz.mlp.plane_policy import RELAY_INTERVAL_S, plane_needs_relay   # numpy only
+        if self.sim is None or not self.sim.is_mlp or now - self._plane_time < RELAY_INTERVAL_S:
+            return None
+        if not plane_needs_relay(snapshot):
+            return None
+        self._plane_time = now
+        return self.sim.propose_plane()
+
+
 CHANGE_SOURCE = "your change"   # what a refusal of a change made in the window names
 
 

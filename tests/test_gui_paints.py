@@ -221,3 +221,63 @@ def _assert_screen_is_full_repaint(canvas):
     # a difference of tens of levels)
     diff = np.abs(_pixels(shown).astype(int) - _pixels(full).astype(int))
     assert np.count_nonzero(diff > 8) == 0
+
+
+def test_an_empty_formula_is_typeset_in_the_background_while_playing(qtbot, monkeypatch):
+    # the real network's first numbers arrive while playing: eleven formulas typeset on the GUI
+    # thread stalled that frame for most of a second
+    from gdviz.ui import formula
+
+    widget = formula.FormulaWidget()
+    qtbot.addWidget(widget)
+    widget.show()
+    formula.latex_svg.cache_clear()
+    formula._READY.clear()
+    queued = []
+    original = formula._typeset_later
+    monkeypatch.setattr(formula, "_typeset_later",
+                        lambda latex, color: (queued.append(latex), original(latex, color))[1])
+    texts = [rf"\theta = (0.2468{i}, -0.1357{i})" for i in range(4)]
+    with formula.typeset_in_background(True):
+        for text in texts:                          # newer numbers while the first is typeset
+            assert widget.set_latex(text) is False
+    assert widget.latex() == texts[-1]
+    assert queued == texts[:1]                      # one at a time: no backlog of stale numbers
+    qtbot.waitUntil(lambda: widget._latex == texts[-1], timeout=10_000)
+    assert queued == [texts[0], texts[-1]] and widget.renderer().isValid()
+
+
+def mlp_snapshots(count):
+    pytest.importorskip("torch")
+    sim = load("mlp-moons").with_changes(n_examples=120, batch_size=16, epochs=50).build()
+    out = []
+    for i in range(count):
+        sim.advance_to(8 * (i + 1))
+        out.append(sim.snapshot(1))
+    return out
+
+
+def test_the_network_panel_waits_while_playing_like_the_other_panels(qtbot):
+    snaps = mlp_snapshots(3)
+    w = MainWindow(load("mlp-moons"), start_worker=False)
+    qtbot.addWidget(w)
+    # made with the window and shown with it: not built or laid out in a playing frame
+    assert w.network_panel is not None and not w.network_dock.isVisible()
+    w.resize(1280, 800)
+    w.show()
+    assert w.network_dock.isVisible() and w.snapshot is None
+    w.on_snapshot(snaps[0])
+    assert w.network_dock.isVisible()
+
+    def drawn():
+        return w.network_panel.loss_lines["stochastic"].getData()[0][-1]
+
+    assert drawn() == snaps[0].method("stochastic").loss_curve[-1, 0]
+    w.on_state(WorkerState(True, 20.0, 0))
+    w._panels_time = time.perf_counter() + 3600    # as if the panels were just drawn
+    w.on_snapshot(snaps[2])
+    assert w.canvas._snapshot is snaps[2]                               # the canvas at once
+    assert drawn() == snaps[0].method("stochastic").loss_curve[-1, 0]  # the network later
+    w.on_state(WorkerState(False, 20.0, 0))                            # paused: at once
+    assert drawn() == snaps[2].method("stochastic").loss_curve[-1, 0]
+    w.close()

@@ -297,6 +297,36 @@ def test_plane_is_right():
     assert _residual(ends[1:2], _old_plane(ends[0], ends[2])) > (0.05 * np.linalg.norm(ends[1])) ** 2
 
 
+def test_the_true_loss_under_each_marker_is_the_networks_own_without_a_second_pass(monkeypatch):
+    """The note "training loss of each network": exactly the loss of the weights shown. Where
+    the last update already evaluated it, the snapshot takes that number (no forward pass over
+    the data per snapshot); where it did not (large N: a cadence), it evaluates."""
+    import gdviz.mlp.simulation as simmod
+    for n, batch_size, epochs in ((120, 16, 5.0), (5000, 500, 0.05)):
+        sim = small_sim(n=n, batch_size=batch_size, epochs=epochs)
+        sim.advance_to(60)
+        snap = sim.snapshot()
+        for run in sim.runs:
+            ref = float(evaluate(sim.spec, run.trainer.w, sim.x, sim.y))
+            assert snap.method(run.key).extra.true_loss == ref            # bit for bit
+        sim.advance_to(61)
+        passes = []
+        original = simmod.evaluate
+        monkeypatch.setattr(simmod, "evaluate",
+                            lambda *a: (passes.append(len(a[2])), original(*a))[1])
+        snap = sim.snapshot()
+        monkeypatch.setattr(simmod, "evaluate", original)
+        assert sim.run("stochastic").status == "running"
+        stepped = [r for r in sim.runs if r.updates % sim.eval_every(r.batch_size) == 0]
+        for run in sim.runs:
+            assert snap.method(run.key).extra.true_loss == float(
+                evaluate(sim.spec, run.trainer.w, sim.x, sim.y))
+        # a pass over the training data only for a run whose last update skipped it
+        assert passes.count(sim.n) <= len(sim.runs) - len(stepped)
+        if n == 120:                                 # every update evaluates: never a pass
+            assert passes.count(sim.n) == 0
+
+
 def _old_plane(a, b):
     e1 = a / np.linalg.norm(a)
     b = b - (b @ e1) * e1
@@ -446,3 +476,26 @@ def test_cuda_graph_training_matches_cpu(optimizer):
     assert runs[1].run("stochastic").trainer._graphs   # graphs were captured and replayed
     Z = runs[1].landscape.loss_grid(np.linspace(-1, 1, 32), np.linspace(-1, 1, 32))
     assert np.all(np.isfinite(Z))
+
+
+def test_a_proposed_plane_is_the_recomputed_one_once_adopted():
+    """The window draws a new plane's picture while the runs go on: proposing changes nothing,
+    adopting gives exactly the plane recompute_plane lays; a proposal overtaken by another
+    plane is refused."""
+    a, b = (small_sim(epochs=3) for _ in range(2))
+    for sim in (a, b):
+        sim.advance_to(150)
+    before = b.snapshot()
+    proposal = b.propose_plane()
+    after = b.snapshot()
+    assert b.plane_version == before.extra.plane_version == after.extra.plane_version
+    assert all(np.array_equal(m.theta, n.theta) for m, n in zip(before.methods, after.methods))
+    a.recompute_plane()
+    assert b.adopt_plane(proposal) and b.plane_version == a.plane_version
+    np.testing.assert_array_equal(b.plane.basis, a.plane.basis)
+    assert b.landscape.bounds == a.landscape.bounds and b.landscape is proposal
+    for ra, rb in zip(a.runs, b.runs):
+        np.testing.assert_array_equal(ra.coords.array(), rb.coords.array())
+    stale = b.propose_plane()
+    b.recompute_plane()                  # (the user's R, or every run stopping)
+    assert not b.adopt_plane(stale) and b.landscape is not stale

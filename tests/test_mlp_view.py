@@ -97,3 +97,168 @@ def test_boundaries_equal_aspect_selected_large_scale_and_validation(qtbot):
 def QApplication_font_size():
     from PySide6.QtWidgets import QApplication
     return QApplication.font().pointSizeF()
+
+
+def test_a_snapshot_with_the_same_values_touches_nothing(qtbot, monkeypatch):
+    """Redrawing costs a relayout or a repaint: only parts whose values changed are set again."""
+    ds = make_dataset("moons", 120, 0.15, seed=1)
+    sim = MlpSimulation(ds, 16, Hyper(lr=0.01, optimizer="adam", epochs=20), hidden=(8, 8),
+                        device="cpu")
+    sim.advance_to(40)
+    panel = MlpPanel()
+    qtbot.addWidget(panel)
+    panel.resize(520, 900)
+    panel.show()
+    panel.update_snapshot(sim.snapshot())
+    calls = []
+    for key, plot in panel.methods.items():
+        monkeypatch.setattr(plot.image, "setImage", lambda *a, k=key, **kw: calls.append(k))
+    for item in [*panel.loss_lines.values(), *panel.val_lines.values()]:
+        original = item.setData
+        monkeypatch.setattr(item, "setData",
+                            lambda *a, f=original, **kw: (calls.append("curve"), f(*a, **kw)))
+    monkeypatch.setattr(panel.header, "setText", lambda text: calls.append("header"))
+    monkeypatch.setattr(panel.bars, "setOpts", lambda **kw: calls.append("bars"))
+    panel.update_snapshot(sim.snapshot())           # a new snapshot, the same weights
+    assert calls == []
+    sim.advance_by(1)                                # the stochastic network takes one update
+    panel.update_snapshot(sim.snapshot())
+    assert "stochastic" in calls and "curve" in calls and "bars" in calls
+    assert "full_batch" not in calls and "header" not in calls
+
+
+def test_loss_curves_keep_every_spike_and_the_newest_point(qtbot):
+    from gdviz.ui.panels.mlp_view import peak_points
+    rng = np.random.default_rng(3)
+    x = np.arange(5003, dtype=float)
+    y = rng.random(5003)
+    y[[17, 2222, 4998]] = [9.0, -4.0, 7.5]          # spikes, one among the last points
+    px, py = peak_points(x, y, 200)
+    assert len(px) <= 2 * 200 + 30
+    assert (px[0], py[0]) == (x[0], y[0]) and (px[-1], py[-1]) == (x[-1], y[-1])
+    assert np.all(np.diff(px) > 0)                   # in order, each point a point of the curve
+    np.testing.assert_array_equal(py, y[px.astype(int)])
+    assert {9.0, -4.0, 7.5} <= set(py)
+    per = len(x) // 200
+    for start in range(0, 200 * per, per):           # each column's lowest and highest stay
+        block = y[start:start + per]
+        assert block.min() in py and block.max() in py
+    short = np.arange(50.0)
+    assert peak_points(short, short, 200)[0] is short   # few points: all of them
+
+
+def test_the_panel_draws_the_loss_curves_to_their_newest_value(qtbot):
+    sim = tiny_sim()
+    panel = MlpPanel()
+    qtbot.addWidget(panel)
+    panel.resize(300, 700)
+    panel.show()
+    snap = sim.snapshot()
+    panel.update_snapshot(snap)
+    for m in snap.methods:
+        xs, ys = panel.loss_lines[m.key].getData()
+        assert (xs[-1], ys[-1]) == tuple(m.loss_curve[-1])
+
+
+def test_the_worker_looks_at_its_time_budget_every_few_network_updates(qapp, monkeypatch):
+    """A network update costs ~0.5 ms on a CPU: 256 of them between looks at the clock held
+    one frame for 160 ms (4 drawn frames a second in the window)."""
+    import time
+
+    from gdviz.experiment import Experiment
+    from gdviz.scenario import load
+    from gdviz.ui import worker as worker_module
+    experiment = Experiment(load("mlp-moons").with_changes(n_examples=120, batch_size=16))
+    worker = worker_module.SimulationWorker(experiment, speed=worker_module.MAX_SPEED)
+    worker.sync()
+    sim = experiment.sim
+    asked = []
+    original = sim.advance_to
+    monkeypatch.setattr(sim, "advance_to",
+                        lambda t, max_updates=None: (asked.append(max_updates),
+                                                     original(t, max_updates))[1])
+    worker.play()
+    worker._last_time = time.perf_counter() - 0.25     # a quarter second to catch up on
+    worker._on_frame()
+    assert asked and set(asked) == {worker_module.MLP_UPDATES_PER_CHECK}
+    assert worker_module.MLP_UPDATES_PER_CHECK <= 4
+    assert sum(r.updates for r in sim.runs) >= 1
+
+
+def test_the_networks_noise_is_measured_at_most_once_a_second(qapp, monkeypatch):
+    """A network's measurement holds the worker ~30 ms; the window shows it once a second."""
+    from types import SimpleNamespace
+
+    from gdviz.experiment import Experiment
+    from gdviz.scenario import load
+    from gdviz.ui import worker as worker_module
+    experiment = Experiment(load("mlp-moons").with_changes(n_examples=120, batch_size=16))
+    worker = worker_module.SimulationWorker(experiment)
+    worker.sync()
+    clock = [100.0]
+    monkeypatch.setattr(worker_module, "time", SimpleNamespace(perf_counter=lambda: clock[0]))
+    measured = []
+    monkeypatch.setattr(experiment, "measure_noise", lambda key, rng: measured.append(clock[0]))
+    for t in (100.0, 100.3, 100.6, 100.9, 101.2, 101.5, 102.3):
+        clock[0] = t
+        worker._on_frame()
+    assert measured == [100.0, 101.2, 102.3]
+
+
+def test_a_new_planes_picture_is_drawn_while_the_runs_go_on(qapp, monkeypatch):
+    """Its grid (~0.3 s of forward passes) held every frame; now the runs and their snapshots
+    go on on the plane drawn, and the new plane, its picture and the next snapshot come
+    together."""
+    import concurrent.futures
+    import time
+
+    from gdviz.experiment import Experiment
+    from gdviz.scenario import load
+    from gdviz.ui import worker as worker_module
+
+    class Later:                 # a pool whose job runs when the test says so
+        def __init__(self, *a, **kw):
+            self.jobs = []
+
+        def submit(self, fn, *args, **kw):
+            future = concurrent.futures.Future()
+            self.jobs.append((fn, args, kw, future))
+            return future
+
+        def shutdown(self, **kw):
+            pass
+
+    monkeypatch.setattr(concurrent.futures, "ThreadPoolExecutor", Later)
+    experiment = Experiment(load("mlp-moons").with_changes(n_examples=120, batch_size=16))
+    worker = worker_module.SimulationWorker(experiment, speed=worker_module.MAX_SPEED)
+    seen = []
+    worker.snapshot_ready.connect(lambda s: seen.append(("snapshot", s.extra.plane_version)))
+    worker.landscape_ready.connect(lambda v: seen.append(("landscape", v)))
+    worker.sync()
+    sim = experiment.sim
+    worker.play()
+
+    def frame():
+        worker._last_time = time.perf_counter() - 0.05
+        worker._last_emit = -1.0
+        worker._on_frame()
+        worker.frame_drawn()
+
+    frame()
+    if worker._relay is None:               # (the runs may have left the plane already)
+        worker._start_relay(sim.propose_plane())
+    version = sim.plane_version
+    fn, args, kw, future = worker._relay_pool.jobs[-1]
+    assert future is worker._relay[2] and len(worker._relay_pool.jobs) == 1
+    updates = sum(r.updates for r in sim.runs)
+    seen.clear()
+    for _ in range(3):
+        frame()
+    assert sum(r.updates for r in sim.runs) > updates            # the runs went on
+    assert seen and all(s == ("snapshot", version) for s in seen)  # on the plane drawn
+    future.set_result(fn(*args, **kw))
+    seen.clear()
+    frame()
+    assert sim.plane_version == version + 1
+    assert [k for k, _ in seen] == ["landscape", "snapshot"] and seen[1][1] == version + 1
+    assert seen[0][1].xs[0] == sim.landscape.bounds[0][0]        # the picture of that plane

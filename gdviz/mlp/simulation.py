@@ -93,6 +93,7 @@ class MlpMethodRun(RunBase):
         self.w = trainer.w.double().cpu().numpy()
         self.w_before = self.w
         self.loss, self._grad_here, self.val_loss = sim.evaluate(trainer.w)
+        self._loss_at = 0                 # the update count at which self.loss was evaluated
         # the full gradient where the last step began; None where it was not evaluated
         self.grad_full_w: np.ndarray | None = self._grad_here
         self.start_loss = self.loss
@@ -153,7 +154,7 @@ class MlpMethodRun(RunBase):
         self._grad_here = None
         if due and finite:
             loss, self._grad_here, val_loss = sim._guarded(lambda: sim.evaluate(self.trainer.w))
-            self.loss, self.val_loss = loss, val_loss
+            self.loss, self.val_loss, self._loss_at = loss, val_loss, self.updates
         self._settle(self.loss, self.batch_loss, finite)
         if not finite:
             self.loss = math.nan
@@ -210,6 +211,16 @@ class MlpMethodRun(RunBase):
         self.coords._data[:kept] = plane.coords(self.weights._data[:kept])
         self.coords.last = plane.coords(self.weights.last)
 
+    def coords_on(self, plane) -> np.ndarray:
+        """``coords.array()`` as it would be after ``reproject(plane)``, computed the same way
+        (the same numbers), the run's own plane left as it is."""
+        kept = len(self.weights)
+        out = plane.coords(self.weights._data[:kept])
+        last = plane.coords(self.weights.last)
+        if kept == 0 or not np.array_equal(out[-1], last):
+            out = np.vstack([out, last[None]])
+        return out
+
     # the view --------------------------------------------------------------------------------
     def boundary(self) -> np.ndarray:
         """The network's output over the input grid; recomputed only after new updates."""
@@ -225,7 +236,10 @@ class MlpMethodRun(RunBase):
             w = self.weights.last
             if np.all(np.isfinite(w)):
                 sim = self.sim
-                true = float(evaluate(sim.spec, self.trainer.w, sim.x, sim.y))
+                # the loss the last update evaluated is this very number (same weights, same
+                # kernels): no second pass over the data for each snapshot
+                true = (self.loss if self._loss_at == self.updates
+                        else float(evaluate(sim.spec, self.trainer.w, sim.x, sim.y)))
                 on_plane = float(sim.landscape.loss(sim.plane.coords(w)))
             else:
                 true = on_plane = math.nan
@@ -384,6 +398,28 @@ class MlpSimulation(ClockedRuns):
         for r in self.runs:
             r.reproject(self.plane)
         self._new_landscape()
+
+    def propose_plane(self) -> PlaneLandscape:
+        """The plane ``recompute_plane`` would lay now, with its landscape, not yet in use: its
+        picture can be drawn in another thread while the runs go on, then ``adopt_plane``."""
+        ends = {r.key: r.weights.last for r in self.runs}
+        plane = make_plane(self.spec, self.origin, ends, self.plane_mode, self.seed)
+        points = np.vstack([r.coords_on(plane) for r in self.runs])
+        return PlaneLandscape(self.spec, plane, self.x, self.y,
+                              plane_bounds(points, plane.scale), self.plane_version + 1,
+                              self.dataset.n_train)
+
+    def adopt_plane(self, landscape: PlaneLandscape) -> bool:
+        """Put a plane from ``propose_plane`` in use, the trails re-projected onto it; False
+        (nothing changed) when another plane was laid since it was proposed."""
+        if landscape.version != self.plane_version + 1:
+            return False
+        self.plane = landscape.plane
+        for r in self.runs:
+            r.reproject(self.plane)
+        self.plane_version = landscape.version
+        self.landscape = landscape
+        return True
 
     def _new_landscape(self) -> None:
         points = np.vstack([r.coords.array() for r in self.runs])

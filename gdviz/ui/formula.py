@@ -122,6 +122,7 @@ class FormulaWidget(QWidget):
         self._latex = ""
         self._deferred: str | None = None     # text to render when next painted (lazy)
         self._pending: str | None = None      # text being typeset in the background
+        self._asked: str | None = None        # an empty widget's text in the typesetter now
         self._listening = False
         self._scale = scale
         self._color = color          # None: the palette's text colour
@@ -150,24 +151,43 @@ class FormulaWidget(QWidget):
         if latex == self._latex and (self._renderer.isValid() or not latex):
             self._pending = None
             return False
-        if _BACKGROUND and latex and self._latex:
+        # (an empty widget too: the first numbers of a run that starts playing at once, the
+        # real network's, would otherwise stall the first frame ~70 ms per formula)
+        if _BACKGROUND and latex:
             color = self._svg_color()
             if (latex, color) not in _READY:
+                # an empty widget (out of sight, it is never deferred) keeps one typesetting
+                # in flight; the newest text follows it, so no backlog builds up
+                in_flight = not self._latex and self._asked is not None
                 self._pending = latex          # shown once the background thread typeset it
-                relay = _typeset_later(latex, color)
-                if not self._listening:
-                    self._listening = True
-                    relay.ready.connect(self._on_typeset)
+                if not in_flight:
+                    self._asked = latex
+                    relay = _typeset_later(latex, color)
+                    if not self._listening:
+                        self._listening = True
+                        relay.ready.connect(self._on_typeset)
                 return False
-        self._pending = None
+        self._pending = self._asked = None
         before = self._natural()
         self._latex = latex
         self._reload(before)
         return True
 
     def _on_typeset(self, latex: str, color: str) -> None:
-        if latex == self._pending and color == self._svg_color():
+        mine = latex == self._asked
+        if mine:
+            self._asked = None
+        if color != self._svg_color() or self._pending is None:
+            return
+        if latex == self._pending:
             self.set_latex(latex)
+        elif mine and not self._latex:
+            # an empty widget's first text, overtaken while it was typeset: shown now (as a
+            # widget shows its old text until the new one is ready), the newest typeset next
+            newest = self._pending
+            self.set_latex(latex)
+            with typeset_in_background(True):
+                self.set_latex(newest)
 
     def _svg_color(self) -> str:
         return self._color or self.palette().color(QPalette.ColorRole.WindowText).name()

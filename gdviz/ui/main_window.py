@@ -89,6 +89,8 @@ class MainWindow(QMainWindow):
         if start_worker:  # False: an offscreen copy fed snapshots by the caller (export)
             self._start_worker()
         self._build_classroom()
+        if scenario.is_mlp:
+            self._ensure_network_panel()
 
     # construction ---------------------------------------------------------------------------
     def _build_views(self, scenario: Scenario) -> None:
@@ -239,12 +241,12 @@ class MainWindow(QMainWindow):
     def _draw_snapshot(self, snap) -> None:
         self.snapshot = snap
         self.canvas.show_snapshot(snap)
-        # While playing, the panels (counters, loss curves, rhythm, formulas) redraw at most
-        # PANEL_HZ times a second, the canvas every frame: the panels' text relayouts and
-        # curves cost as much as the canvas. They redraw with a snapshot, in the frame's turn
-        # while the simulation waits for it (from a timer of their own they competed with the
-        # simulation for the GIL); the timer only catches a last snapshot that no other
-        # follows. A new status, batch size or run shows at once.
+        # While playing, the panels (counters, loss curves, rhythm, formulas, the network's)
+        # redraw at most PANEL_HZ times a second, the canvas every frame: the panels' text
+        # relayouts and curves cost as much as the canvas. They redraw with a snapshot, in the
+        # frame's turn while the simulation waits for it (from a timer of their own they
+        # competed with the simulation for the GIL); the timer only catches a last snapshot
+        # that no other follows. A new status, batch size or run shows at once.
         wait = 1.0 / PANEL_HZ - (time.perf_counter() - self._panels_time)
         if self.state.playing and wait > 0 and _panel_key(snap) == self._panels_key:
             if not self._panel_timer.isActive():
@@ -252,7 +254,6 @@ class MainWindow(QMainWindow):
         else:
             self._draw_panels()
         self._report_divergence(snap)
-        self._show_network(snap)
 
     def _draw_panels(self) -> None:
         """The panels for the newest snapshot."""
@@ -267,34 +268,54 @@ class MainWindow(QMainWindow):
         self.losses.show_snapshot(snap)
         self._update_banner(snap)
         self._update_live()
+        self._show_network(snap)
 
     def _show_network(self, snap) -> None:
-        """The real-network dock: made the first time an MLP run reports, hidden otherwise."""
+        """The real-network dock: shown when an MLP run reports, hidden otherwise."""
         dock = self.network_dock
         if not snap.is_mlp:
             if dock is not None and dock.isVisible():
                 dock.hide()
             return
-        if dock is None:
-            from gdviz.ui.panels.mlp_view import MlpPanel
-            self.network_panel = MlpPanel(theme=self.theme)
-            self.network_panel.set_selected(self.selected)
-            presentation = self.presentation
-            if presentation is not None and presentation.active:
-                self.network_panel.set_font_scale(presentation.scale)
-            # tabified with the lesson before it is ever shown, so the window keeps its width
-            self.network_dock = dock = QDockWidget("Network", self)
-            dock.setObjectName("network")
-            dock.setWidget(self.network_panel)
-            dock.hide()
-            self.tabifyDockWidget(self.lesson_dock, dock)
-            self.view_menu.addAction(dock.toggleViewAction())
+        self._reveal_network()
+        self.network_panel.update_snapshot(snap)
+
+    def _reveal_network(self) -> None:
+        dock = self._ensure_network_panel()
         if not dock.isVisible():
             dock.show()
             dock.raise_()
             if self.screen_layout is not None:
                 self.screen_layout.widen_network(dock)
-        self.network_panel.update_snapshot(snap)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        # A real-network scenario shows its dock with the window, not when the run first
+        # reports (after torch has loaded): the window's layout and first paint of the dock
+        # (~0.2 s) come before the run plays, not in one of its frames.
+        if self.scenario.is_mlp and self.snapshot is None:
+            self._reveal_network()
+
+    def _ensure_network_panel(self) -> QDockWidget:
+        """The real-network dock (hidden), made once. Made with the window or when a real-network
+        scenario is chosen, not by the first snapshot: building its six plots takes a few hundred
+        milliseconds, which would stall a playing run's frames."""
+        if self.network_dock is not None:
+            return self.network_dock
+        from gdviz.ui.panels.mlp_view import MlpPanel
+        self.network_panel = MlpPanel(theme=self.theme)
+        self.network_panel.set_selected(self.selected)
+        presentation = self.presentation
+        if presentation is not None and presentation.active:
+            self.network_panel.set_font_scale(presentation.scale)
+        # tabified with the lesson before it is ever shown, so the window keeps its width
+        self.network_dock = dock = QDockWidget("Network", self)
+        dock.setObjectName("network")
+        dock.setWidget(self.network_panel)
+        dock.hide()
+        self.tabifyDockWidget(self.lesson_dock, dock)
+        self.view_menu.addAction(dock.toggleViewAction())
+        return dock
 
     def _report_divergence(self, snap) -> None:
         """A lasting alert in the status bar until the next reset; transient notes can't hide it."""
@@ -323,6 +344,8 @@ class MainWindow(QMainWindow):
         self.controls.set_scenario(scenario)
         self._show_note(scenario)
         self.setWindowTitle(f"gdviz — {scenario.title or scenario.name}")
+        if scenario.is_mlp:
+            self._ensure_network_panel()
 
     @Slot(str)
     def show_notice(self, message: str) -> None:
@@ -386,6 +409,8 @@ class MainWindow(QMainWindow):
             return False
         self.controls.set_scenario(scenario)
         self._show_note(scenario)
+        if scenario.is_mlp:
+            self._ensure_network_panel()
         self.cmd_sync.emit()
         self.noise = None
         self._update_live()

@@ -25,9 +25,14 @@ FRAME_INTERVAL_MS = 16          # the frame timer; emission itself is capped bel
 MIN_SNAPSHOT_INTERVAL_S = 1 / 36
 WORK_BUDGET_S = 0.006           # simulation time per 16 ms frame: the rest of the GIL is the GUI's
 NOISE_INTERVAL_S = 0.25         # measured-noise refresh for the lesson panel
+# a network's measurement holds the worker ~30 ms (a dropped frame), and while playing the
+# window shows the measured noise at most once a second
+MLP_NOISE_INTERVAL_S = 1.0
 CLOUD_INTERVAL_S = 0.1          # the gradient cloud: at most 10 Hz, only while it is shown
 ENSEMBLE_INTERVAL_S = 1 / 30    # the seed ensemble: stepped every frame, sent at most 30 Hz
 BEHIND_HOLD_S = 0.5             # "can't keep up" turns on or off only after holding this long
+UPDATES_PER_CHECK = 256         # updates between looks at the clock (an analytic one is ~µs)
+MLP_UPDATES_PER_CHECK = 2       # a real network's update costs ~0.5 ms on a CPU core
 
 __all__ = ["MAX_SPEED", "NoiseInfo", "SimulationWorker", "WorkerState", "WorkerThread"]
 
@@ -76,6 +81,8 @@ class SimulationWorker(QObject):
         self._last_ensemble = 0.0
         self._ensemble_key = None
         self._plane_version = None
+        self._relay = None               # MLP: (sim, proposed plane, Future of its picture)
+        self._relay_pool = None
         self._view_ready = threading.Event()
         self._view_ready.set()
         # set from the GUI thread: long preparations (a large landscape's grid) end early
@@ -117,6 +124,9 @@ class SimulationWorker(QObject):
             self._emit_timer.stop()
             self._wake_timer.stop()
         self._playing = False
+        if self._relay_pool is not None:   # a picture being drawn ends on its own (< 0.5 s)
+            self._relay_pool.shutdown(wait=False, cancel_futures=True)
+            self._relay_pool = None
 
     def request_stop(self):
         """Called from the GUI thread before ``shutdown``: a grid being computed now ends
@@ -234,6 +244,40 @@ class SimulationWorker(QObject):
         if view.note:
             self.notice.emit(view.note)
 
+    def _start_relay(self, proposal) -> None:
+        """MLP: draw a new plane's picture in another thread (~0.3 s of forward passes) while
+        the runs go on, on the plane drawn now; ``_finish_relay`` puts both in use at once."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        from gdviz.mlp.plane_policy import PLANE_GRID
+        from gdviz.ui.contours import landscape_view
+        if self._relay_pool is None:
+            self._relay_pool = ThreadPoolExecutor(1, thread_name_prefix="gdviz-plane")
+        future = self._relay_pool.submit(landscape_view, proposal, PLANE_GRID,
+                                         self.experiment.generation,
+                                         should_stop=self._stop_requested.is_set)
+        self._relay = (self._sim, proposal, future)
+
+    def _finish_relay(self) -> None:
+        sim, proposal, future = self._relay
+        if not future.done():
+            return
+        self._relay = None
+        from gdviz.core.landscapes import GridCancelled
+        try:
+            view = future.result()
+        except GridCancelled:    # the window is closing
+            return
+        except Exception:        # noqa: BLE001 - drawn here instead, where errors surface
+            if sim is self._sim:
+                sim.recompute_plane()
+            return
+        # the new plane, its picture and the next snapshot reach the window together
+        if sim is self._sim and sim.adopt_plane(proposal):
+            self._plane_version = sim.plane_version
+            self.landscape_ready.emit(view)
+            self._dirty = True
+
     def _emit_cloud(self, now: float):
         """A new cloud when the selected run moved, changed B or η, or a new run began."""
         self._last_cloud = now
@@ -284,8 +328,9 @@ class SimulationWorker(QObject):
             self._last_time = now
             target = sim.clock_value + elapsed * self._speed * sim.tick_size()
             deadline = now + WORK_BUDGET_S
+            chunk = MLP_UPDATES_PER_CHECK if sim.is_mlp else UPDATES_PER_CHECK
             while time.perf_counter() < deadline:
-                if not sim.advance_to(target, max_updates=256):
+                if not sim.advance_to(target, max_updates=chunk):
                     break
             # no backlog piles up: a budget-limited advance leaves the clock where the runs are
             self._note_behind(time.perf_counter() >= deadline, now)
@@ -294,10 +339,13 @@ class SimulationWorker(QObject):
                 self._playing = False
                 self.notice.emit("All methods have finished their epochs.")
                 self._emit_state()
+        if self._relay is not None:
+            self._finish_relay()
         if sim.is_mlp and sim.plane_version != self._plane_version:
             self._emit_landscape()
         # a costly measurement (a big network) comes less often: at most ~10 % of the time
-        if now - self._last_noise > max(NOISE_INTERVAL_S, 10 * self._noise_cost):
+        interval = MLP_NOISE_INTERVAL_S if sim.is_mlp else NOISE_INTERVAL_S
+        if now - self._last_noise > max(interval, 10 * self._noise_cost):
             self._last_noise = now
             noise = self.experiment.measure_noise(self._selected, self._noise_rng)
             self._noise_cost = time.perf_counter() - now
@@ -336,8 +384,10 @@ class SimulationWorker(QObject):
         self.emit_times.append(emit_time)
         snapshot = sim.snapshot(self.experiment.generation)
         self.snapshot_ready.emit(snapshot)
-        if self.experiment.realign_plane(snapshot, emit_time):
-            self._dirty = True
+        if sim.is_mlp and self._relay is None:
+            proposal = self.experiment.propose_plane(snapshot, emit_time)
+            if proposal is not None:
+                self._start_relay(proposal)
 
 
 class WorkerThread(QObject):

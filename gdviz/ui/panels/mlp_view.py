@@ -82,6 +82,7 @@ class MethodNetworkPlot(QWidget):
         self._rect = QRectF()
         self._extra = None
         self._big = False
+        self._boundary = None      # the array drawn now: the run hands the same one until it steps
 
     def apply_theme(self, theme: Theme, scale: float = 1.0, big: bool | None = None) -> None:
         self.theme = theme
@@ -104,15 +105,17 @@ class MethodNetworkPlot(QWidget):
     def set_data(self, extra) -> None:
         """The data set's points (once per simulation)."""
         self._extra = extra
+        self._boundary = None
         classes = CLASS_COLORS.get(self.theme.name, CLASS_COLORS["light"])
         x, y = extra.x_train[:MAX_POINTS], extra.y_train[:MAX_POINTS, 0]
         xv, yv = extra.x_val[:MAX_POINTS], extra.y_val[:MAX_POINTS, 0]
         item = self.plot.getPlotItem()
         if extra.task == "classification":
-            self.points.setData(x[:, 0], x[:, 1],
-                                brush=[pg.mkBrush(classes[int(v > 0.5)]) for v in y])
-            self.val_points.setData(xv[:, 0], xv[:, 1],
-                                    pen=[pg.mkPen(classes[int(v > 0.5)], width=1.5) for v in yv])
+            # one brush (pen) object per class: pyqtgraph renders a symbol per distinct object
+            brushes = [pg.mkBrush(c) for c in classes]
+            pens = [pg.mkPen(c, width=1.5) for c in classes]
+            self.points.setData(x[:, 0], x[:, 1], brush=[brushes[int(v > 0.5)] for v in y])
+            self.val_points.setData(xv[:, 0], xv[:, 1], pen=[pens[int(v > 0.5)] for v in yv])
             x0, x1 = extra.grid_xs[0], extra.grid_xs[-1]
             y0, y1 = extra.grid_ys[0], extra.grid_ys[-1]
             self._rect = QRectF(x0, y0, x1 - x0, y1 - y0)
@@ -130,8 +133,12 @@ class MethodNetworkPlot(QWidget):
     def show_validation(self, on: bool) -> None:
         self.val_points.setVisible(on)
 
-    def update_method(self, extra, method) -> None:
+    def update_method(self, extra, method) -> bool:
+        """Draw this method's boundary; False (nothing touched) when it is the one drawn."""
         b = method.extra.boundary
+        if b is self._boundary:
+            return False
+        self._boundary = b
         if extra.task == "classification":
             self.image.setImage(b, levels=(0.0, 1.0), autoLevels=False)
             self.image.setRect(self._rect)   # after setImage: the rect scales the image's pixels
@@ -146,6 +153,7 @@ class MethodNetworkPlot(QWidget):
                 self.line.setData([], [])
         else:
             self.line.setData(extra.grid_xs, b)
+        return True
 
 
 class MlpPanel(QWidget):
@@ -160,7 +168,7 @@ class MlpPanel(QWidget):
         self.theme = theme
         self.scale = 1.0
         self.selected = "mini_batch"
-        self.header = QLabel()
+        self.header = QLabel("Starting the network…")
         self.header.setTextFormat(Qt.TextFormat.RichText)
         self.header.setWordWrap(True)
         self.methods = {k: MethodNetworkPlot(k) for k in METHOD_KEYS}
@@ -185,8 +193,10 @@ class MlpPanel(QWidget):
         self.loss.setMinimumHeight(140)
         self.loss_lines, self.val_lines = {}, {}
         for k in METHOD_KEYS:
-            self.loss_lines[k] = self.loss.plot()
-            self.val_lines[k] = self.loss.plot()
+            # no antialiasing (as in the main loss panel): a long, noisy curve stroked 2 px wide
+            # and antialiased costs ~30 ms a paint, without it a few
+            self.loss_lines[k] = self.loss.plot(antialias=False)
+            self.val_lines[k] = self.loss.plot(antialias=False)
         self.loss_title = QLabel("Loss: training (solid), validation (dashed)")
         self.distance = _plot()
         self.distance.setMinimumHeight(100)
@@ -209,6 +219,8 @@ class MlpPanel(QWidget):
         lay.addWidget(self.distance_title)
         lay.addWidget(self.distance, 1)
         self._generation = None
+        self._shown = {}        # what each label, curve and bar shows now: unchanged, untouched
+        self.redraws = 0        # parts redrawn so far (tests, profiling)
         self._arrange()
         self.apply_theme(theme)
 
@@ -277,33 +289,78 @@ class MlpPanel(QWidget):
         self.apply_theme(self.theme)
 
     def update_snapshot(self, snap) -> None:
+        """Show *snap*; only the parts whose values changed are touched (a label, a curve or a
+        plot set again relayouts or repaints it)."""
         extra = snap.extra
         if extra is None:
             return
         if self._generation != (snap.generation, id(extra.x_train)):
             self._generation = (snap.generation, id(extra.x_train))
+            self._shown.clear()
             for w in self.methods.values():
                 w.set_data(extra)
             self._fit_big_height()
         notice = (f'<br><span style="color:#E0454F">{html.escape(extra.notice)}</span>'
                   if extra.notice else "")
-        self.header.setText(
-            f"<b>{html.escape(extra.architecture)}</b> on {html.escape(extra.dataset)} "
-            f"({snap.n_examples} training points, {extra.n_params} weights) · "
-            f"device: <b>{html.escape(extra.device)}</b>{notice}")
+        self._set_text(self.header,
+                       f"<b>{html.escape(extra.architecture)}</b> on {html.escape(extra.dataset)} "
+                       f"({snap.n_examples} training points, {extra.n_params} weights) · "
+                       f"device: <b>{html.escape(extra.device)}</b>{notice}")
         heights = []
+        width = max(1, int(self.loss.getPlotItem().getViewBox().width()))
+        curves = False
         for m in snap.methods:
-            self.methods[m.key].update_method(extra, m)
-            self._curve(self.loss_lines[m.key], m.loss_curve)
-            self._curve(self.val_lines[m.key], m.extra.val_loss_curve)
+            self.redraws += self.methods[m.key].update_method(extra, m)
+            curves |= self._curve(self.loss_lines[m.key], m.loss_curve, width)
+            curves |= self._curve(self.val_lines[m.key], m.extra.val_loss_curve, width)
             heights.append(m.extra.plane_distance)
-        self.bars.setOpts(height=heights)
-        self.distance.setYRange(0, max(max(heights), 1e-3) * 1.15, padding=0)
+        if curves:
+            # auto-range now, not when the view prepares to paint: a range changed from inside
+            # a paint schedules a second paint of the whole plot
+            self.loss.getPlotItem().getViewBox().prepareForPaint()
+        self._set_bars(heights)
         unit = CLOCK_UNITS[snap.clock_kind]
-        self.loss.getPlotItem().setLabel("bottom", f"clock: {CLOCK_LABELS[snap.clock_kind]} ({unit})",
-                                         color=self.theme.foreground)
+        label = f"clock: {CLOCK_LABELS[snap.clock_kind]} ({unit})"
+        if self._changed("clock", (label, self.theme.foreground)):
+            self.loss.getPlotItem().setLabel("bottom", label, color=self.theme.foreground)
         classification = extra.task == "classification"
-        self.colorbar_box.setVisible(classification)
+        if self._changed("colorbar", classification):
+            self.colorbar_box.setVisible(classification)
+
+    def _changed(self, part, value) -> bool:
+        """True (and remembered) when *part* is to show something else than it shows now."""
+        if part in self._shown and _same(self._shown[part], value):
+            return False
+        self._shown[part] = value
+        self.redraws += 1
+        return True
+
+    def _set_text(self, label: QLabel, text: str) -> None:
+        if self._changed(id(label), text):
+            label.setText(text)
+
+    def _set_bars(self, heights: list[float]) -> None:
+        """The distance bars; the axis keeps its range until a bar leaves it or all shrink
+        below a third of it (a range that changed every snapshot would repaint the plot twice:
+        once for the bars, once for the new tick labels)."""
+        if not self._changed("bars", tuple(heights)):
+            return
+        self.bars.setOpts(height=heights)
+        finite = [h for h in heights if np.isfinite(h)]
+        top = max(max(finite, default=0.0), 1e-3)
+        shown = self._shown.get("bars top")
+        if shown is None or top > shown or top < shown / 3:
+            shown = self._shown["bars top"] = _nice_ceiling(1.15 * top)
+            self.distance.setYRange(0, shown, padding=0)
+
+    def _curve(self, item, xy: np.ndarray, width: int) -> bool:
+        """One loss curve, at most ~two points per pixel column; False when it already shows
+        these points."""
+        if not self._changed(id(item), xy):
+            return False
+        ok = np.all(np.isfinite(xy), axis=1)
+        item.setData(*peak_points(xy[ok, 0], xy[ok, 1], width))
+        return True
 
     def _bar_width(self) -> int:
         metrics = self.colorbar_title.fontMetrics()
@@ -331,7 +388,34 @@ class MlpPanel(QWidget):
         small_height = int((width / 2 - axes) * aspect + axes) + title
         box.setMaximumHeight(max(BIG_MIN, big_height + small_height + 6))
 
-    @staticmethod
-    def _curve(item, xy: np.ndarray) -> None:
-        ok = np.all(np.isfinite(xy), axis=1)
-        item.setData(xy[ok, 0], xy[ok, 1])
+
+def peak_points(x: np.ndarray, y: np.ndarray, columns: int) -> tuple[np.ndarray, np.ndarray]:
+    """The points of a curve a plot *columns* pixels wide can show: of each run of n / columns
+    consecutive points (about a pixel column's worth), its lowest and highest in their order,
+    and always the first and the last point. Every point kept is a point of the curve, and
+    every spike stays."""
+    n = len(x)
+    per = n // max(1, columns)
+    if per < 3:
+        return x, y
+    runs = n // per
+    block = y[:runs * per].reshape(runs, per)
+    lo, hi = np.argmin(block, axis=1), np.argmax(block, axis=1)
+    start = np.arange(runs) * per
+    keep = np.concatenate([[0], start + np.minimum(lo, hi), start + np.maximum(lo, hi),
+                           np.arange(runs * per, n), [n - 1]])
+    keep = np.unique(keep)
+    return x[keep], y[keep]
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape
+                and np.array_equal(a, b, equal_nan=True))
+    return a == b
+
+
+def _nice_ceiling(x: float) -> float:
+    """The smallest of 1, 2, 2.5, 5 times a power of ten that is >= x (x > 0)."""
+    power = 10.0 ** np.floor(np.log10(x))
+    return float(next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= x))
