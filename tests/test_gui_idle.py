@@ -7,7 +7,8 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from gdviz.scenario import load
 from gdviz.ui.panels.counters import StableLabel
-from gdviz.ui.panels.losses import LossCurves, x_axis_end
+from gdviz.ui.panels.losses import LossCurves
+from gdviz.ui.panels.round_ranges import x_axis_end
 
 
 class _LayoutRequests(QObject):
@@ -81,7 +82,7 @@ def test_the_clock_axis_of_the_loss_curves_grows_in_round_steps(qtbot):
 
 def test_the_loss_axis_limits_are_round_and_hold_the_curves():
     import numpy as np
-    from gdviz.ui.panels.losses import round_down, round_up
+    from gdviz.ui.panels.round_ranges import round_down, round_up
     assert [round_up(v) for v in (0.03, 0.9, 1.0, 1.01, 19.5, 50.0, -0.03, -19.5, 0.0)] == \
         pytest.approx([0.05, 1, 1, 2, 20, 50, -0.02, -10, 0])
     assert [round_down(v) for v in (0.03, 0.9, 19.5, -0.03, -19.5, 0.0)] == \
@@ -95,10 +96,10 @@ def test_the_loss_curves_stay_inside_the_plot_in_both_scales(qtbot):
     sim = load("default").with_changes(clock="updates").build()
     curves = LossCurves()
     qtbot.addWidget(curves)
-    for log in (False, True):
+    sim.advance_to(300)
+    curves.show_snapshot(sim.snapshot(1))
+    for log in (False, True, False, True):      # switched while paused: no new snapshot
         curves.set_log_y(log)
-        sim.advance_to(300)
-        curves.show_snapshot(sim.snapshot(1))
         (x0, x1), (y0, y1) = curves.getPlotItem().getViewBox().viewRange()
         for curve in curves.curves.values():
             x, y = curve.getData()

@@ -61,7 +61,7 @@ def test_mlp_canvas_shows_each_networks_loss_beside_the_planes(qtbot):
     from gdviz.mlp.model import to_module
     from gdviz.mlp.simulation import MlpSimulation
     ds = make_dataset("moons", 120, 0.15, seed=1)
-    sim = MlpSimulation(ds, 16, Hyper(lr=0.05, optimizer="adam", epochs=2), hidden=(8, 8),
+    sim = MlpSimulation(ds, 16, Hyper(lr=0.05, optimizer="adam", epochs=4), hidden=(8, 8),
                         device="cpu")
     sim.advance_to(240)
     sim.recompute_plane()
@@ -83,4 +83,15 @@ def test_mlp_canvas_shows_each_networks_loss_beside_the_planes(qtbot):
         assert loss == pytest.approx(ref, rel=2e-3)           # shown to 3 digits
         drawn = float(sim.landscape.loss(run.theta))          # the surface under the marker
         assert plane == pytest.approx(drawn, rel=2e-3)
+    # the next frames change only the numbers: set without a relayout, the same as setTitle
+    sim.advance_to(300)
+    later = sim.snapshot()
+    canvas.show_snapshot(later)
+    fresh = ContourCanvas()
+    qtbot.addWidget(fresh)
+    fresh.set_landscape(landscape_view(sim.landscape, 24))
+    fresh.show_snapshot(later)
+    shown, made = canvas.getPlotItem().titleLabel, fresh.getPlotItem().titleLabel
+    assert shown.text != title and shown.text == made.text
+    assert shown.item.toHtml() == made.item.toHtml()
     torch.set_num_threads(threads)

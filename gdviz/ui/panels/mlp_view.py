@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QVBoxLayout, QWidg
 
 from gdviz.core import CLOCK_LABELS, METHOD_KEYS, METHOD_LABELS
 from gdviz.core.clock import CLOCK_UNITS
+from gdviz.ui.panels.round_ranges import RoundRanges
 from gdviz.ui.theme import LIGHT, Theme
 
 # The two classes use colours that cannot be mistaken for any method: grey and reddish purple;
@@ -197,6 +198,7 @@ class MlpPanel(QWidget):
             # and antialiased costs ~30 ms a paint, without it a few
             self.loss_lines[k] = self.loss.plot(antialias=False)
             self.val_lines[k] = self.loss.plot(antialias=False)
+        self.loss_ranges = RoundRanges(self.loss.getPlotItem())   # axes in round steps
         self.loss_title = QLabel("Loss: training (solid), validation (dashed)")
         self.distance = _plot()
         self.distance.setMinimumHeight(100)
@@ -315,9 +317,8 @@ class MlpPanel(QWidget):
             curves |= self._curve(self.val_lines[m.key], m.extra.val_loss_curve, width)
             heights.append(m.extra.plane_distance)
         if curves:
-            # auto-range now, not when the view prepares to paint: a range changed from inside
-            # a paint schedules a second paint of the whole plot
-            self.loss.getPlotItem().getViewBox().prepareForPaint()
+            self.loss_ranges.fit(max((float(m.clock) for m in snap.methods), default=0.0),
+                                 list(self.loss_lines.values()) + list(self.val_lines.values()))
         self._set_bars(heights)
         unit = CLOCK_UNITS[snap.clock_kind]
         label = f"clock: {CLOCK_LABELS[snap.clock_kind]} ({unit})"
