@@ -281,3 +281,35 @@ def test_the_network_panel_waits_while_playing_like_the_other_panels(qtbot):
     w.on_state(WorkerState(False, 20.0, 0))                            # paused: at once
     assert drawn() == snaps[2].method("stochastic").loss_curve[-1, 0]
     w.close()
+
+
+def test_the_network_panel_redraws_at_most_network_hz_while_playing(qtbot):
+    from gdviz.ui.main_window import NETWORK_HZ
+    snaps = mlp_snapshots(4)
+    w = MainWindow(load("mlp-moons"), start_worker=False)
+    qtbot.addWidget(w)
+    w.resize(1280, 800)
+    w.show()
+    w.on_snapshot(snaps[0])
+
+    def drawn():
+        return w.network_panel.loss_lines["stochastic"].getData()[0][-1]
+
+    w.on_state(WorkerState(True, 20.0, 0))
+    w._panels_time = float("-inf")                 # the other panels are due ...
+    w._network_time = time.perf_counter()          # ... the network's was just drawn
+    w.on_snapshot(snaps[1])
+    assert w.counters.cards["stochastic"].values["updates"].text() == \
+        f"{snaps[1].method('stochastic').updates:,}"                   # the counters now
+    assert drawn() == snaps[0].method("stochastic").loss_curve[-1, 0]  # the network later
+    w._panels_time = float("-inf")
+    w._network_time = time.perf_counter() - 1.0 / NETWORK_HZ          # now it is due
+    w.on_snapshot(snaps[2])
+    assert drawn() == snaps[2].method("stochastic").loss_curve[-1, 0]
+    w._panels_time = float("-inf")
+    w._network_time = time.perf_counter()
+    w.on_snapshot(snaps[3])
+    assert drawn() == snaps[2].method("stochastic").loss_curve[-1, 0]
+    w.on_state(WorkerState(False, 20.0, 0))                            # paused: at once
+    assert drawn() == snaps[3].method("stochastic").loss_curve[-1, 0]
+    w.close()

@@ -92,5 +92,5 @@ def test_thinning_keeps_the_cached_image_instead_of_restroking_every_chunk(qtbot
         p = canvas.pixel_of(xi, 5 + 3 * np.sin(xi))
         assert grab.pixelColor(int(p.x()), int(p.y())).name().lower() == \
             canvas.theme.color("full_batch").lower()
-    layer.set_points(points[:40])                       # a restart: the old chunks are stale
+    layer.set_points(points[:CHUNK + 8])                # a restart: the old chunks are stale
     assert len(layer.chunks) == 1 and layer.frozen._key is None    # painted again

@@ -27,6 +27,7 @@ from gdviz.ui.worker import SimulationWorker, WorkerState, WorkerThread
 
 PANEL_HZ = 5.0      # panel redraws per second while playing (the canvas draws every snapshot)
 PANEL_CATCH_UP_S = 0.1   # a snapshot that no other follows gets its panels this much later
+NETWORK_HZ = 2.5         # the network panel's redraws per second while playing
 
 
 def _panel_key(snap) -> tuple:
@@ -74,6 +75,8 @@ class MainWindow(QMainWindow):
         self._live_key, self._live_time = None, 0.0
         self._panels_time = float("-inf")
         self._panels_key = None
+        self._network_time = 0.0
+        self._network_stale = False
         self._panel_timer = QTimer(self)
         self._panel_timer.setSingleShot(True)
         self._panel_timer.timeout.connect(self._draw_panels)
@@ -261,14 +264,24 @@ class MainWindow(QMainWindow):
         snap = self.snapshot
         if snap is None:
             return
-        self._panels_time = time.perf_counter()
+        now = time.perf_counter()
+        new_run = _panel_key(snap) != self._panels_key
+        self._panels_time = now
         self._panels_key = _panel_key(snap)
         self.rhythm.show_snapshot(snap, self.scenario.drop_last)
         self.counters.show_snapshot(snap)
         self.losses.show_snapshot(snap)
         self._update_banner(snap)
         self._update_live()
-        self._show_network(snap)
+        # the network's panel (three decision boundaries, six curves: ~10 ms) at most
+        # NETWORK_HZ times a second while playing; paused, a new run or a new B: at once
+        if (not self.state.playing or new_run or not snap.is_mlp
+                or now - self._network_time >= 1.0 / NETWORK_HZ):
+            self._network_time = now
+            self._network_stale = False
+            self._show_network(snap)
+        else:
+            self._network_stale = True
 
     def _show_network(self, snap) -> None:
         """The real-network dock: shown when an MLP run reports, hidden otherwise."""
@@ -359,7 +372,7 @@ class MainWindow(QMainWindow):
         self.state = state
         self.controls.set_playing(state.playing)
         self.controls.set_speed(state.speed)
-        if self._panel_timer.isActive() and not state.playing:
+        if (self._panel_timer.isActive() or self._network_stale) and not state.playing:
             self._draw_panels()              # paused: the panels show the last step at once
         if self.snapshot is not None:
             self._update_banner(self.snapshot)

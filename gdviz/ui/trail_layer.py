@@ -17,7 +17,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QImage, QPainter, QPainterPath, QPixmap
 
-CHUNK = 32
+CHUNK = 16
 PAD_PX = 12.0     # wider than half the widest trail pen with its halo, in pixels
 
 

@@ -328,6 +328,11 @@ class SimulationWorker(QObject):
             self._last_time = now
             target = sim.clock_value + elapsed * self._speed * sim.tick_size()
             deadline = now + WORK_BUDGET_S
+            due = self._last_emit + MIN_SNAPSHOT_INTERVAL_S
+            if now < due < deadline:
+                # the next snapshot is due before this budget ends: stop then and send it on
+                # time (stepping past it made every other frame late by up to the budget)
+                deadline = due
             chunk = MLP_UPDATES_PER_CHECK if sim.is_mlp else UPDATES_PER_CHECK
             while time.perf_counter() < deadline:
                 if not sim.advance_to(target, max_updates=chunk):
