@@ -26,6 +26,7 @@ from gdviz.scenario import Scenario
 # applied to the running engine from its next update on; any other field starts a new run
 HYPER_FIELDS = frozenset(sc.HYPER_FIELDS)
 LIVE_FIELDS = HYPER_FIELDS | {"batch_size"}
+MLP_TRAIL_CAPACITY = 1024      # trail points a method keeps in the window's real-network mode
 # no effect on the engine at all
 VIEW_FIELDS = frozenset({"name", "title", "description", "note", "speed", "source"})
 # the data behind the landscape: a change needs a new landscape (and a new contour grid)
@@ -187,7 +188,9 @@ class Experiment:
             require_torch()
             from gdviz.mlp.device import prefer_one_thread
             prefer_one_thread()
-            return scenario.build(trail_capacity=self.trail_capacity)
+            # every new plane re-projects, and the canvas restrokes, the whole trail: 1024
+            # points a method keep that frame short (4096 took 15-30 ms of stroking)
+            return scenario.build(trail_capacity=min(self.trail_capacity, MLP_TRAIL_CAPACITY))
         landscape = self.sim.landscape if reuse_landscape else None
         return scenario.build(landscape, self.trail_capacity)
 

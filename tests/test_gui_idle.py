@@ -105,3 +105,13 @@ def test_the_loss_curves_stay_inside_the_plot_in_both_scales(qtbot):
             x, y = curve.getData()
             assert x0 <= x.min() and x.max() <= x1
             assert y0 <= y.min() and y.max() <= y1
+
+
+def test_a_real_network_in_the_window_keeps_a_trail_the_canvas_can_restroke_in_a_frame():
+    pytest.importorskip("torch")
+    from gdviz.experiment import MLP_TRAIL_CAPACITY, Experiment
+    experiment = Experiment(load("mlp-moons"))
+    experiment.sync()
+    assert MLP_TRAIL_CAPACITY <= 1024
+    for run in experiment.sim.runs:
+        assert run.coords.capacity <= MLP_TRAIL_CAPACITY

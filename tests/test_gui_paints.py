@@ -313,3 +313,21 @@ def test_the_network_panel_redraws_at_most_network_hz_while_playing(qtbot):
     w.on_state(WorkerState(False, 20.0, 0))                            # paused: at once
     assert drawn() == snaps[3].method("stochastic").loss_curve[-1, 0]
     w.close()
+
+
+def test_a_frame_with_a_new_landscape_picture_leaves_the_panels_to_the_next(window):
+    view, snaps = snapshots(3)
+    window.on_landscape(view)
+    window.on_snapshot(snaps[0])
+    window.on_state(WorkerState(True, 20.0, 0))
+
+    def counted():
+        return window.counters.cards["stochastic"].values["updates"].text()
+
+    window._panels_time = float("-inf")                 # the panels are due ...
+    window.on_landscape(view)                           # ... but this frame repaints the plot
+    window.on_snapshot(snaps[1])
+    assert window.canvas._snapshot is snaps[1]
+    assert counted() == f"{snaps[0].method('stochastic').updates:,}"
+    window.on_snapshot(snaps[2])                        # the next frame draws them
+    assert counted() == f"{snaps[2].method('stochastic').updates:,}"

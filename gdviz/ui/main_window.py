@@ -76,6 +76,7 @@ class MainWindow(QMainWindow):
         self._panels_time = float("-inf")
         self._panels_key = None
         self._network_time = 0.0
+        self._new_picture = False
         self._network_stale = False
         self._panel_timer = QTimer(self)
         self._panel_timer.setSingleShot(True)
@@ -226,6 +227,7 @@ class MainWindow(QMainWindow):
     # from the worker (GUI thread: draw only) ------------------------------------------------
     def on_landscape(self, view) -> None:
         self.landscape_view = view
+        self._new_picture = True
         self.canvas.set_landscape(view)
         minima = view.minima
         if len(minima):
@@ -249,11 +251,16 @@ class MainWindow(QMainWindow):
         # relayouts and curves cost as much as the canvas. They redraw with a snapshot, in the
         # frame's turn while the simulation waits for it (from a timer of their own they
         # competed with the simulation for the GIL); the timer only catches a last snapshot
-        # that no other follows. A new status, batch size or run shows at once.
+        # that no other follows. A new status, batch size or run shows at once. A frame that
+        # brings a new picture of the landscape (a real network's plane moved) repaints the
+        # whole canvas: its panels wait for the next frame, so no frame does both.
         wait = 1.0 / PANEL_HZ - (time.perf_counter() - self._panels_time)
-        if self.state.playing and wait > 0 and _panel_key(snap) == self._panels_key:
+        new_picture, self._new_picture = self._new_picture, False
+        if (self.state.playing and (wait > 0 or new_picture)
+                and _panel_key(snap) == self._panels_key):
             if not self._panel_timer.isActive():
-                self._panel_timer.start(max(1, round(1000 * (wait + PANEL_CATCH_UP_S))))
+                self._panel_timer.start(max(1, round(1000 * (max(wait, 0.0)
+                                                              + PANEL_CATCH_UP_S))))
         else:
             self._draw_panels()
         self._report_divergence(snap)
