@@ -331,3 +331,36 @@ def test_a_frame_with_a_new_landscape_picture_leaves_the_panels_to_the_next(wind
     assert counted() == f"{snaps[0].method('stochastic').updates:,}"
     window.on_snapshot(snaps[2])                        # the next frame draws them
     assert counted() == f"{snaps[2].method('stochastic').updates:,}"
+
+
+def test_at_start_up_formulas_are_typeset_after_the_first_frame(qtbot):
+    """Typesetting the lesson's formulas took ~0.7 s before the window's first frame (issue
+    16: start-up <= 1.5 s); the app now holds them until that frame, then typesets them in the
+    background."""
+    from gdviz.ui import formula
+    formula.defer_typesetting()
+    try:
+        widget = formula.FormulaWidget(r"\beta_{start} + 16")
+        qtbot.addWidget(widget)
+        assert widget.latex() == r"\beta_{start} + 16" and not widget.renderer().isValid()
+        qtbot.wait(50)
+        assert not widget.renderer().isValid()          # held: nothing typeset yet
+    finally:
+        formula.resume_typesetting()
+    qtbot.waitUntil(lambda: widget.renderer().isValid(), timeout=10_000)
+
+
+def test_the_app_resumes_typesetting_once_the_first_frame_is_drawn(qtbot):
+    from gdviz.ui import app as app_module
+    from gdviz.ui import formula
+    w = MainWindow(load("default"))
+    qtbot.addWidget(w)
+    formula.defer_typesetting()
+    try:
+        app_module._after_first_frame(w, formula.resume_typesetting)
+        w.resize(1280, 800)
+        w.show()
+        qtbot.waitUntil(lambda: not formula._STARTUP, timeout=10_000)
+    finally:
+        formula.resume_typesetting()
+    w.close()

@@ -8,27 +8,33 @@ import sys
 from gdviz.scenario import Scenario
 
 
+def _after_first_frame(window, callback) -> None:
+    """Call *callback* once the canvas has painted its first snapshot (after that paint)."""
+    from PySide6.QtCore import QEvent, QObject, QTimer
+
+    class FirstFrame(QObject):
+        def eventFilter(self, obj, event):
+            if event.type() == QEvent.Type.Paint and window.snapshot is not None:
+                obj.removeEventFilter(self)
+                QTimer.singleShot(0, callback)  # runs once this paint has finished
+            return False
+
+    window._first_frame_filters = getattr(window, "_first_frame_filters", [])
+    window._first_frame_filters.append(FirstFrame(window))
+    window.canvas.viewport().installEventFilter(window._first_frame_filters[-1])
+
+
 def _exit_after_first_frame(app, window) -> None:
     """Start-up benchmark hook (GDVIZ_EXIT_AFTER_FIRST_FRAME=1, see benchmarks/frame.py): once the
     canvas has painted a snapshot, print the wall-clock time and whether torch is loaded, quit."""
     import time
-
-    from PySide6.QtCore import QEvent, QObject, QTimer
 
     def report():
         print(f"gdviz: first frame drawn at {time.time():.6f}; torch imported: "
               f"{'torch' in sys.modules}", flush=True)
         app.quit()
 
-    class FirstFrame(QObject):
-        def eventFilter(self, obj, event):
-            if event.type() == QEvent.Type.Paint and window.snapshot is not None:
-                obj.removeEventFilter(self)
-                QTimer.singleShot(0, report)  # runs once this paint has finished
-            return False
-
-    window._first_frame_filter = FirstFrame(window)
-    window.canvas.viewport().installEventFilter(window._first_frame_filter)
+    _after_first_frame(window, report)
 
 
 def make_application():
@@ -65,7 +71,10 @@ def run_app(scenario: Scenario | None, present: bool = False, exporter=None,
     if scenario is None:
         from gdviz.ui.settings import startup_scenario
         scenario = startup_scenario()
+    from gdviz.ui import formula
+    formula.defer_typesetting()     # the lesson's formulas: after the first frame
     window = MainWindow(scenario, exporter=exporter, lab_exporter=lab_exporter)
+    _after_first_frame(window, formula.resume_typesetting)
     window.screen_layout.fit_screen(1440, 900)   # never larger than the screen
     window.restore_settings()  # geometry, docks, theme; saved again on close
     if present:

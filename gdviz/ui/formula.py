@@ -57,6 +57,26 @@ class _Relay(QObject):
 
 _relay: _Relay | None = None
 _pool: ThreadPoolExecutor | None = None
+_STARTUP = False                          # the app is opening: see defer_typesetting
+_HELD: list = []                          # typesetting jobs waiting for resume_typesetting
+
+
+def defer_typesetting() -> None:
+    """The app is opening: every formula is typeset in the background, and only once
+    ``resume_typesetting`` is called (after the first frame). The window then opens without
+    waiting for ziamath (~0.7 s for the lesson's formulas); they appear a moment later."""
+    global _STARTUP
+    _STARTUP = True
+
+
+def resume_typesetting() -> None:
+    """Typeset the formulas held since ``defer_typesetting``, in the background thread."""
+    global _STARTUP
+    _STARTUP = False
+    held = list(_HELD)
+    _HELD.clear()
+    for job in held:
+        _pool.submit(job)
 
 
 @contextlib.contextmanager
@@ -90,7 +110,10 @@ def _typeset_later(latex: str, color: str) -> _Relay:
             with contextlib.suppress(RuntimeError):     # the application is shutting down
                 _relay.ready.emit(latex, color)
 
-        _pool.submit(job)
+        if _STARTUP:
+            _HELD.append(job)
+        else:
+            _pool.submit(job)
     return _relay
 
 
@@ -153,7 +176,7 @@ class FormulaWidget(QWidget):
             return False
         # (an empty widget too: the first numbers of a run that starts playing at once, the
         # real network's, would otherwise stall the first frame ~70 ms per formula)
-        if _BACKGROUND and latex:
+        if (_BACKGROUND or _STARTUP) and latex:
             color = self._svg_color()
             if (latex, color) not in _READY:
                 # an empty widget (out of sight, it is never deferred) keeps one typesetting
