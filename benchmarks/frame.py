@@ -629,9 +629,12 @@ def main() -> int:
         row("  GUI thread CPU time / wall time", f"{100 * b['cpu']:.1f} %")
         row("  in MainWindow.on_snapshot", f"{100 * b['on_snapshot']:.1f} % "
             f"({b['on_snapshot_ms']:.2f} ms per snapshot)")
+        # (loaded: another process takes the CPU in the middle of any event; the issue asks
+        # only for the drawn rate there)
         row("  longest single event in the GUI thread",
             f"{b['longest_event_ms']:.0f} ms ({b['longest_event']})",
-            f"<= {GOAL_LONGEST_EVENT_MS:g} ms", b["longest_event_ms"] <= GOAL_LONGEST_EVENT_MS)
+            "" if loaded else f"<= {GOAL_LONGEST_EVENT_MS:g} ms",
+            None if loaded else b["longest_event_ms"] <= GOAL_LONGEST_EVENT_MS)
         if "first_snapshot_s" in b:
             row("  first snapshot drawn after the window opened; longest event until then "
                 "(start-up)", f"{b['first_snapshot_s']:.2f} s; {b['longest_before_ms']:.0f} ms "

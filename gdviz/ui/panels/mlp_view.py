@@ -10,7 +10,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QCheckBox, QGraphicsItem, QGridLayout, QLabel, QVBoxLayout,
+                               QWidget)
 
 from gdviz.core import CLOCK_LABELS, METHOD_KEYS, METHOD_LABELS
 from gdviz.core.clock import CLOCK_UNITS
@@ -73,6 +74,9 @@ class MethodNetworkPlot(QWidget):
         self.val_points = pg.ScatterPlotItem(size=7, brush=pg.mkBrush(None))
         self.val_points.setVisible(False)
         self.plot.addItem(self.val_points)
+        for item in (self.points, self.val_points):
+            # the data do not move during a run, the boundary under them does: blit them
+            item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.line = pg.PlotDataItem()
         self.plot.addItem(self.line)
         lay = QVBoxLayout(self)
