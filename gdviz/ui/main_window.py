@@ -25,7 +25,7 @@ from gdviz.ui.panels.rhythm import RhythmStrip
 from gdviz.ui.theme import LIGHT
 from gdviz.ui.worker import SimulationWorker, WorkerState, WorkerThread
 
-PANEL_HZ = 5.0      # panel redraws per second while playing (the canvas draws every snapshot)
+PANEL_HZ = 4.0      # panel redraws per second while playing (the canvas draws every snapshot)
 PANEL_CATCH_UP_S = 0.1   # a snapshot that no other follows gets its panels this much later
 NETWORK_HZ = 1.5         # the network panel's redraws per second while playing
 

@@ -71,14 +71,17 @@ class _Layer(pg.GraphicsObject):
         parts = [p for p in parts if len(p)]
         if not parts:
             return QRectF()
-        xy = np.concatenate(parts)
-        xy = xy[np.all(np.isfinite(xy), axis=1)]
-        if not len(xy):
-            return QRectF()
+        xy = parts[0] if len(parts) == 1 else np.concatenate(parts)
+        low, high = xy.min(axis=0), xy.max(axis=0)
+        if not (np.isfinite(low).all() and np.isfinite(high).all()):   # (seldom: diverging)
+            xy = xy[np.all(np.isfinite(xy), axis=1)]
+            if not len(xy):
+                return QRectF()
+            low, high = xy.min(axis=0), xy.max(axis=0)
         # clipped to the view: the view box clips its items there, and far-off points (a
         # diverging run) would make a rect Qt cannot handle
         view = view_box.viewRect()
-        (x0, y0), (x1, y1) = xy.min(axis=0), xy.max(axis=0)
+        (x0, y0), (x1, y1) = low, high
         pw, ph = view_box.viewPixelSize()
         dx, dy = self.PAD_PX * abs(pw), self.PAD_PX * abs(ph)
         left = max(float(x0) - dx, view.left())
