@@ -90,8 +90,10 @@ class CounterCards(QWidget):
             values = {}
             for row, (name, _) in enumerate(FIELDS, start=1):
                 value = StableLabel("–")
-                value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                grid.addWidget(value, row, col)
+                right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                value.setAlignment(right)
+                # (a label of fixed size sits at the right of its cell: the column lines up)
+                grid.addWidget(value, row, col, alignment=right)
                 values[name] = value
             self.cards[key] = CounterCard(key, header, values)
         grid.setRowStretch(len(FIELDS) + 1, 1)
