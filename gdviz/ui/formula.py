@@ -90,11 +90,17 @@ def typeset_in_background(on: bool = True):
         _BACKGROUND = before
 
 
-def _typeset_later(latex: str, color: str) -> _Relay:
+def _typeset_relay() -> _Relay:
+    """The object whose ``ready`` signal tells the GUI thread a formula is typeset."""
     global _relay, _pool
     if _relay is None:
         _relay = _Relay()
         _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gdviz-typeset")
+    return _relay
+
+
+def _typeset_later(latex: str, color: str) -> _Relay:
+    _typeset_relay()
     key = (latex, color)
     if key not in _QUEUED:
         _QUEUED.add(key)
@@ -185,10 +191,12 @@ class FormulaWidget(QWidget):
                 self._pending = latex          # shown once the background thread typeset it
                 if not in_flight:
                     self._asked = latex
-                    relay = _typeset_later(latex, color)
                     if not self._listening:
+                        # connected before the job starts: a job that finished first would
+                        # signal no one, and the widget would wait for ever
                         self._listening = True
-                        relay.ready.connect(self._on_typeset)
+                        _typeset_relay().ready.connect(self._on_typeset)
+                    _typeset_later(latex, color)
                 return False
         self._pending = self._asked = None
         before = self._natural()
