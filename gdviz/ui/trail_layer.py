@@ -137,9 +137,13 @@ class FrozenTrails(pg.GraphicsObject):
                transform.dx(), transform.dy(), width, height, ratio)
         if key != self._key or self._image is None:
             self._key = key
-            self._image = QImage(max(round(width * ratio), 1), max(round(height * ratio), 1),
-                                 QImage.Format.Format_ARGB32_Premultiplied)
-            self._image.setDevicePixelRatio(ratio)
+            pixels = (max(round(width * ratio), 1), max(round(height * ratio), 1))
+            if self._image is None or (self._image.width(), self._image.height()) != pixels \
+                    or self._image.devicePixelRatio() != ratio:
+                self._image = QImage(*pixels, QImage.Format.Format_ARGB32_Premultiplied)
+                self._image.setDevicePixelRatio(ratio)
+            # (same size: the buffer is cleared and kept; a new 2 MB image at every restart
+            # of a run left the process a little larger each time)
             self._image.fill(Qt.GlobalColor.transparent)
             for chunk in self.chunks:
                 chunk.painted = False
