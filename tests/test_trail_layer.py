@@ -94,3 +94,26 @@ def test_thinning_keeps_the_cached_image_instead_of_restroking_every_chunk(qtbot
             canvas.theme.color("full_batch").lower()
     layer.set_points(points[:CHUNK + 8])                # a restart: the old chunks are stale
     assert len(layer.chunks) == 1 and layer.frozen._key is None    # painted again
+
+
+def test_a_restart_reuses_the_trail_image_instead_of_allocating_a_new_one(qtbot):
+    """Each restart allocated a new 2 MB image; after glibc raised its mmap threshold the
+    process grew ~2 MiB at some restarts (the 10-minute soak, issue 16)."""
+    canvas = ContourCanvas()
+    qtbot.addWidget(canvas)
+    canvas.resize(600, 400)
+    canvas.show()
+    canvas.getPlotItem().getViewBox().setRange(xRange=(0, 10), yRange=(0, 10), padding=0)
+    layer = canvas.trail_layers["full_batch"]
+    x = np.linspace(1, 9, 4 * CHUNK)
+    layer.set_points(np.column_stack([x, np.full_like(x, 5.0)]))
+    canvas.grab()
+    image = layer.frozen._image
+    assert image is not None
+    layer.set_points(np.column_stack([x, np.full_like(x, 3.0)])[:CHUNK + 4])   # a restart
+    canvas.grab()
+    assert layer.frozen._image is image                     # cleared and kept, not replaced
+    grab = canvas.viewport().grab().toImage()
+    old = canvas.pixel_of(6.0, 5.0)                         # the old run's trail is gone
+    assert grab.pixelColor(int(old.x()), int(old.y())).name().lower() != \
+        canvas.theme.color("full_batch").lower()
