@@ -93,7 +93,12 @@ def test_thinning_keeps_the_cached_image_instead_of_restroking_every_chunk(qtbot
         assert grab.pixelColor(int(p.x()), int(p.y())).name().lower() == \
             canvas.theme.color("full_batch").lower()
     layer.set_points(points[:CHUNK + 8])                # a restart: the old chunks are stale
-    assert len(layer.chunks) == 1 and layer.frozen._key is None    # painted again
+    assert len(layer.chunks) == 1 and layer.painted == 0          # painted again ...
+    canvas.grab()
+    grab = canvas.viewport().grab().toImage()
+    p = canvas.pixel_of(7.5, 5 + 3 * np.sin(7.5))       # ... over the backdrop, not the old image
+    assert grab.pixelColor(int(p.x()), int(p.y())).name().lower() != \
+        canvas.theme.color("full_batch").lower()
 
 
 def test_a_restart_reuses_the_trail_image_instead_of_allocating_a_new_one(qtbot):

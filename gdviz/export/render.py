@@ -86,7 +86,7 @@ class FrameRenderer:
                  what: str = "canvas", theme: str = "light", speed: float | None = None):
         from PySide6.QtCore import Qt
         from PySide6.QtGui import QImage
-        from PySide6.QtWidgets import QApplication, QGraphicsItem
+        from PySide6.QtWidgets import QApplication
 
         from gdviz.ui.theme import THEMES
 
@@ -124,9 +124,6 @@ class FrameRenderer:
             w.resize(*self.size)  # a window manager-less first show may ignore the size
             QApplication.processEvents()
         self.canvas.fit()
-        # The landscape does not move during an export: paint it from a cached pixmap.
-        for item in (self.canvas.image, self.canvas.contours):
-            item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         actual = w.size()
         self.actual_size = (actual.width(), actual.height())
         self._image = QImage(actual.width(), actual.height(), QImage.Format.Format_RGB32)

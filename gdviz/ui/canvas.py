@@ -104,14 +104,15 @@ class ContourCanvas(pg.PlotWidget):
             # the plot spans the plot, and repaints whenever a moving part does
             plot.getAxis(name).setGrid(False)
             plot.getAxis(name).setStyle(tickLength=5)
+        # The left axis widens for longer tick labels and never narrows again: a real
+        # network's new plane relabels it, and a width that followed the labels moved the
+        # whole view (every cached picture of it drawn again) between two frames.
+        plot.getAxis("left").setStyle(autoReduceTextSpace=False)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setZValue(-20)
-        # the landscape only changes on reset: render it once, then blit it every frame
-        self.image.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         plot.addItem(self.image)
         self.contours = pg.PlotDataItem(antialias=True)
         self.contours.setZValue(-10)
-        self.contours.curve.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         plot.addItem(self.contours)
         self.minima = pg.ScatterPlotItem(symbol="star", size=22)
         self.minima.setZValue(MINIMUM_Z)   # on top of the markers that arrive there: an outline
@@ -126,6 +127,13 @@ class ContourCanvas(pg.PlotWidget):
         self.frozen = FrozenTrails()
         self.frozen.setZValue(TRAIL_Z)
         plot.addItem(self.frozen, ignoreBounds=True)
+        # The landscape only changes on reset: the frozen layer renders it once per view, under
+        # the trails, and a frame copies one opaque rectangle instead of blending three layers.
+        self.frozen.set_base((self.image, self.contours.curve), theme.background)
+        for item in (self.image, self.contours.curve):
+            item.visibleChanged.connect(self.frozen.base_changed)
+        self.image.sigImageChanged.connect(self.frozen.base_changed)
+        self.contours.sigPlotChanged.connect(self.frozen.base_changed)
         # tails and arrows under the start markers (25), current markers above them
         self.moving = MovingParts(plot, ARROW_Z, MARKER_Z)
         self.trail_layers: dict[str, CachedTrail] = {}
@@ -154,6 +162,7 @@ class ContourCanvas(pg.PlotWidget):
         self.colorbar.setImageItem(self.image, insert_in=plot)
         self.colorbar.axis.enableAutoSIPrefix(False)   # tick labels are J itself, unscaled
         self.colorbar.axis.setWidth(None)              # room for the labels at any font size
+        self.colorbar.axis.setStyle(autoReduceTextSpace=False)   # (as the left axis: stable)
         # Items that change seldom are painted from a pixmap of themselves: a frame's repaint
         # that touches them (a trail near an axis, a start or the minimum) blits them.
         for item in (plot.getAxis("left"), plot.getAxis("bottom"), self.colorbar.axis,
@@ -183,6 +192,7 @@ class ContourCanvas(pg.PlotWidget):
             axis.setTextPen(theme.foreground)
         self.image.setColorMap(theme.color_map())
         self.contours.setPen(pg.mkPen(theme.contour_pen, width=1))
+        self.frozen.set_background(theme.background)      # (and the contours' new pen)
         self.minima.setPen(pg.mkPen(theme.minimum_color, width=2.5))
         self.minima.setBrush(pg.mkBrush(None))
         self.legend.setBrush(pg.mkBrush(theme.background + "D8"))
@@ -257,9 +267,13 @@ class ContourCanvas(pg.PlotWidget):
         plot = self.getPlotItem()
         plot.setLabel("bottom", view.param_names[0])
         plot.setLabel("left", view.param_names[1])
-        plot.setTitle(None)
-        self._plane_note = None
+        # (the title, the plane note, is left to the snapshot that follows: set here and
+        # again there, the view's height changed twice)
+        self.frozen.base_changed()      # (the image's new rectangle sends no signal)
         self.fit()
+        # the new backdrop rendered in this event (the worker sends a landscape just before
+        # its snapshot), the trails on it in the snapshot's, and the paint only copies
+        self.frozen.prepare(strokes=False)
 
     def _set_color_scale(self, scale: ColorScale) -> None:
         self.color_scale = scale
@@ -373,6 +387,7 @@ class ContourCanvas(pg.PlotWidget):
         self._show_plane_note(snap)
         self._place_legend_soon(snap)
         self._relabel_legend()
+        self.frozen.prepare()      # new trail chunks stroked here, not in the paint event
 
     def _fade(self, key: str, faded: bool) -> None:
         if faded != (key in self._faded):

@@ -4,9 +4,14 @@ Stroking thousands of wide antialiased points every frame is what costs a canvas
 rate. A trail only grows at its end, so its finished part is painted once into an image at
 screen resolution (new chunks are added to that image as they finish) and each frame only
 blits the image; the short live tails are stroked by the canvas's moving-parts item. All three
-trails share one image: one blit per frame, not three. The image is painted again from scratch
-only when the view is zoomed, panned or resized, a pen or a visibility changes, or a trail
-restarts.
+trails share one image: one blit per frame, not three.
+
+The image is opaque: it starts from a copy of the backdrop under the trails (the landscape
+picture and its contours, rendered once per view), so a frame copies one opaque rectangle
+where it used to blend three layers. The backdrop is rendered again when the view is zoomed,
+panned or resized or a base item changes; the trails are painted again from the backdrop when
+a pen or a visibility changes or a trail restarts. A vector device (an SVG export) gets the
+base items and the trails as paths instead.
 """
 from __future__ import annotations
 
@@ -15,7 +20,8 @@ from collections.abc import Callable
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QImage, QPainter, QPainterPath, QPixmap
+from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPixmap
+from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 CHUNK = 16
 PAD_PX = 12.0     # wider than half the widest trail pen with its halo, in pixels
@@ -29,17 +35,23 @@ class _Chunk:
 
 
 class FrozenTrails(pg.GraphicsObject):
-    """The finished chunks of every trail, in data coordinates, rendered through one
-    device-resolution image cache. Chunks are painted in the order they were frozen."""
+    """The finished chunks of every trail, in data coordinates, over the base items (the
+    landscape), all rendered through one opaque device-resolution image cache. Chunks are
+    painted in the order they were frozen."""
 
     def __init__(self):
         super().__init__()
         self.chunks: list[_Chunk] = []
         self._pens: dict[str, tuple] = {}      # key -> (pen, shadow pen or None)
         self._hidden: set[str] = set()
-        self._image: QImage | None = None
+        self._image: QImage | None = None      # backdrop and trails: what a frame copies
+        self._base: QImage | None = None       # the backdrop alone, to restart trails from
         self._key = None
+        self._base_items: list[QGraphicsItem] = []
+        self._background = QColor(0, 0, 0, 0)
         self._bounds = QRectF()
+        self._restart = True                   # the image is to start again from the backdrop
+        self.rebuilds = 0                      # backdrop renders, for tests and profiles
 
     # what is drawn ----------------------------------------------------------------------------
     def paths_of(self, key: str) -> list[QPainterPath]:
@@ -104,14 +116,71 @@ class FrozenTrails(pg.GraphicsObject):
             self._grow(c.path.boundingRect())
 
     def _invalidate(self) -> None:
+        """The trails are painted again, over the backdrop as it is."""
+        for chunk in self.chunks:
+            chunk.painted = False
+        self._restart = True
+        self.update()
+
+    # the backdrop -----------------------------------------------------------------------------
+    def set_base(self, items, background) -> None:
+        """Paint ``items`` (below this one, in its view box) into the cache under the trails,
+        over ``background``, instead of letting them paint themselves every frame."""
+        for item in self._base_items:
+            item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, False)
+        self._base_items = list(items)
+        for item in self._base_items:
+            # Qt no longer paints (or caches) them; their changes reach the cache through
+            # base_changed, which their owner and their own change signals call
+            item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
+            item.setCacheMode(QGraphicsItem.CacheMode.NoCache)
+        self.set_background(background)
+
+    def set_background(self, color) -> None:
+        self._background = QColor(pg.mkColor(color))
+        self._background.setAlpha(255)
+        self.base_changed()
+
+    @property
+    def _opaque(self) -> bool:
+        return bool(self._base_items)
+
+    def base_changed(self, *_args) -> None:
+        """A base item changed: the backdrop is rendered again at the next paint."""
         self._key = None
         self.update()
+
+    def _render_base(self, painter: QPainter, transform) -> None:
+        option = QStyleOptionGraphicsItem()
+        for item in self._base_items:
+            if not item.isVisible():
+                continue
+            to_self, invertible = item.itemTransform(self)
+            if not invertible:
+                continue
+            painter.save()
+            painter.setTransform(to_self * transform)
+            painter.setOpacity(item.effectiveOpacity())
+            item.paint(painter, option, None)
+            painter.restore()
+
+    def _stroke(self, painter: QPainter, chunks, mark: bool = True) -> None:
+        for chunk in chunks:
+            chunk.painted = chunk.painted or mark
+            pen, shadow = self._pens.get(chunk.key, (None, None))
+            if pen is None or chunk.key in self._hidden:
+                continue
+            if shadow is not None:
+                painter.setPen(shadow)
+                painter.drawPath(chunk.path)
+            painter.setPen(pen)
+            painter.drawPath(chunk.path)
 
     # QGraphicsItem ----------------------------------------------------------------------------
     def boundingRect(self) -> QRectF:
         # the whole visible range: pens are wider than the paths' own bounds, in pixels
         view_box = self.getViewBox()
-        if view_box is None or not self.chunks:
+        if view_box is None or not (self.chunks or self._base_items):
             return self._bounds
         return view_box.viewRect().united(self._bounds)
 
@@ -121,51 +190,116 @@ class FrozenTrails(pg.GraphicsObject):
     def shape(self) -> QPainterPath:
         return QPainterPath()  # never under the mouse: clicks go to the canvas and its markers
 
-    def paint(self, painter: QPainter, *_args) -> None:
-        if not self.chunks:
+    def paint(self, painter: QPainter, _option=None, widget=None) -> None:
+        if not self.chunks and not self._base_items:
+            return
+        device = painter.device()
+        if not isinstance(device, (QImage, QPixmap, QWidget)):
+            self._paint_vectors(painter)   # an SVG or a printer: paths, not a raster
             return
         # The world transform, not the device one: when a widget is grabbed or rendered into a
         # bigger image, Qt adds a redirection offset that must be applied once, by drawImage.
         transform = painter.worldTransform()
-        device = painter.device()
-        width, height = device.width(), device.height()
         # at a device pixel ratio of 2 the cache has twice the pixels a side: crisp, not blown up
         ratio = device.devicePixelRatioF() if hasattr(device, "devicePixelRatioF") else 1.0
-        if isinstance(device, (QImage, QPixmap)):   # (their sizes are in pixels, a widget's not)
-            width, height = round(width / ratio), round(height / ratio)
+        if widget is not None:
+            # the view's own size, also when the window is grabbed or rendered into an image
+            # (an export's frames): the same cache as on screen, not one per device
+            width, height = widget.width(), widget.height()
+        else:
+            width, height = device.width(), device.height()
+            if isinstance(device, (QImage, QPixmap)):   # (in pixels, a widget's are not)
+                width, height = round(width / ratio), round(height / ratio)
+        self._bring_up_to_date(transform, width, height, ratio, painter.renderHints())
+        painter.save()
+        painter.resetTransform()
+        # only the part being repainted: a frame's dirty rectangles are a small part of the view
+        if painter.hasClipping():
+            area = painter.clipBoundingRect().toAlignedRect().intersected(
+                QRectF(0, 0, width, height).toAlignedRect())
+        else:
+            area = QRectF(0, 0, width, height).toAlignedRect()
+        if not area.isEmpty():
+            source = QRectF(area.x() * ratio, area.y() * ratio,
+                            area.width() * ratio, area.height() * ratio)
+            if self._opaque:
+                painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Source)
+            painter.drawImage(QRectF(area), self._image, source)
+        painter.restore()
+
+    def prepare(self, strokes: bool = True) -> None:
+        """Render now what the next paint on screen will need (a new backdrop; with
+        ``strokes``, the trails too), so that work and the paint fall in different events of
+        the GUI thread: a real network's new plane made one frame do all of it at once."""
+        view, view_box = self.getViewWidget(), self.getViewBox()
+        if view is None or view_box is None or not self.isVisible():
+            return
+        view_box.prepareForPaint()     # the view range just set, as the paint will see it
+        transform = self.deviceTransform(view.viewportTransform())
+        if transform is None:          # (a view of no size yet)
+            return
+        viewport = view.viewport()
+        self._bring_up_to_date(transform,
+                               viewport.width(), viewport.height(),
+                               viewport.devicePixelRatioF(), view.renderHints(), strokes)
+
+    def _bring_up_to_date(self, transform, width: int, height: int, ratio: float, hints,
+                          strokes: bool = True) -> None:
         key = (transform.m11(), transform.m12(), transform.m21(), transform.m22(),
                transform.dx(), transform.dy(), width, height, ratio)
         if key != self._key or self._image is None:
             self._key = key
-            pixels = (max(round(width * ratio), 1), max(round(height * ratio), 1))
-            if self._image is None or (self._image.width(), self._image.height()) != pixels \
-                    or self._image.devicePixelRatio() != ratio:
-                self._image = QImage(*pixels, QImage.Format.Format_ARGB32_Premultiplied)
-                self._image.setDevicePixelRatio(ratio)
-            # (same size: the buffer is cleared and kept; a new 2 MB image at every restart
-            # of a run left the process a little larger each time)
-            self._image.fill(Qt.GlobalColor.transparent)
-            for chunk in self.chunks:
-                chunk.painted = False
+            self._render_backdrop(transform, width, height, ratio, hints)
+        if not strokes:
+            return
         fresh = [c for c in self.chunks if not c.painted]
-        if fresh:
+        if fresh or self._restart:
             image_painter = QPainter(self._image)
+            if self._restart:
+                fresh = self.chunks
+                # every trail anew (a restart, a pen): from the backdrop, into the same buffer
+                self._restart = False
+                image_painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Source)
+                image_painter.drawImage(0, 0, self._base)
+                image_painter.setCompositionMode(
+                    QPainter.CompositionMode.CompositionMode_SourceOver)
             image_painter.setRenderHint(QPainter.RenderHint.Antialiasing)
             image_painter.setTransform(transform)
-            for chunk in fresh:
-                chunk.painted = True
-                pen, shadow = self._pens.get(chunk.key, (None, None))
-                if pen is None or chunk.key in self._hidden:
-                    continue
-                if shadow is not None:
-                    image_painter.setPen(shadow)
-                    image_painter.drawPath(chunk.path)
-                image_painter.setPen(pen)
-                image_painter.drawPath(chunk.path)
+            self._stroke(image_painter, fresh)
             image_painter.end()
+
+    def _render_backdrop(self, transform, width: int, height: int, ratio: float,
+                         hints) -> None:
+        self.rebuilds += 1
+        pixels = (max(round(width * ratio), 1), max(round(height * ratio), 1))
+        # with a backdrop the image is opaque (a plain copy per frame); trails alone are not
+        image_format = QImage.Format.Format_RGB32 if self._opaque \
+            else QImage.Format.Format_ARGB32_Premultiplied
+        for name in ("_image", "_base"):
+            image = getattr(self, name)
+            if image is None or (image.width(), image.height()) != pixels \
+                    or image.devicePixelRatio() != ratio or image.format() != image_format:
+                # (a same-size buffer is kept: a new 2 MB image at every restart of a run
+                # left the process a little larger each time)
+                image = QImage(*pixels, image_format)
+                image.setDevicePixelRatio(ratio)
+                setattr(self, name, image)
+        self._base.fill(self._background if self._opaque else QColor(0, 0, 0, 0))
+        base_painter = QPainter(self._base)
+        base_painter.setRenderHints(hints)    # as the view would paint them (each item sets more)
+        self._render_base(base_painter, transform)
+        base_painter.end()
+        for chunk in self.chunks:
+            chunk.painted = False
+        self._restart = True
+
+    def _paint_vectors(self, painter: QPainter) -> None:
+        transform = painter.transform()
+        self._render_base(painter, transform)
         painter.save()
-        painter.resetTransform()
-        painter.drawImage(QPointF(0, 0), self._image)
+        painter.setTransform(transform)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self._stroke(painter, self.chunks, mark=False)   # (the screen's cache has not)
         painter.restore()
 
 
