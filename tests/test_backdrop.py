@@ -100,3 +100,16 @@ def test_export_frames_reuse_the_cached_backdrop(qtbot):
         assert renderer.canvas.frozen.rebuilds == rebuilds
     finally:
         renderer.close()
+
+
+def test_an_svg_export_draws_the_trails_as_paths_and_the_landscape_once(qtbot):
+    scenario, view, snaps = _snapshots("default", 30)
+    renderer = FrameRenderer(scenario, view, (640, 400))
+    try:
+        svg = renderer.svg_bytes(snaps[-1]).decode()
+    finally:
+        renderer.close()
+    # two rasters: the landscape, once (it was embedded twice), and the colour bar's scale
+    assert svg.count("<image") == 2
+    colour = renderer.theme.color("full_batch").lower()
+    assert svg.lower().count(f'stroke="{colour}"') > 5      # its chunks, and the legend's line

@@ -11,7 +11,7 @@ picture and its contours, rendered once per view), so a frame copies one opaque 
 where it used to blend three layers. The backdrop is rendered again when the view is zoomed,
 panned or resized or a base item changes; the trails are painted again from the backdrop when
 a pen or a visibility changes or a trail restarts. A vector device (an SVG export) gets the
-base items and the trails as paths instead.
+trails as paths instead (the exporter paints the base items itself).
 """
 from __future__ import annotations
 
@@ -294,10 +294,9 @@ class FrozenTrails(pg.GraphicsObject):
         self._restart = True
 
     def _paint_vectors(self, painter: QPainter) -> None:
-        transform = painter.transform()
-        self._render_base(painter, transform)
+        # (the base items are not painted here: pyqtgraph's SVG exporter paints every visible
+        # item itself, whatever its flags)
         painter.save()
-        painter.setTransform(transform)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         self._stroke(painter, self.chunks, mark=False)   # (the screen's cache has not)
         painter.restore()
