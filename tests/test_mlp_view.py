@@ -262,3 +262,18 @@ def test_a_new_planes_picture_is_drawn_while_the_runs_go_on(qapp, monkeypatch):
     assert sim.plane_version == version + 1
     assert [k for k, _ in seen] == ["landscape", "snapshot"] and seen[1][1] == version + 1
     assert seen[0][1].xs[0] == sim.landscape.bounds[0][0]        # the picture of that plane
+
+
+def test_the_distance_plots_top_tick_label_is_not_cut_by_the_widgets_edge(qtbot):
+    """The bars' axis ends on a round tick; half of its label lay above the widget's top edge."""
+    sim = tiny_sim()
+    panel = MlpPanel()
+    qtbot.addWidget(panel)
+    panel.resize(900, 620)
+    panel.show()
+    panel.update_snapshot(sim.snapshot())
+    qtbot.wait(20)
+    image = panel.distance.grab().toImage()
+    background = image.pixelColor(image.width() - 2, 0)
+    top_rows = {image.pixelColor(x, y).rgb() for y in range(2) for x in range(image.width())}
+    assert top_rows == {background.rgb()}          # nothing drawn against the top edge

@@ -9,7 +9,7 @@ import contourpy
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (QCheckBox, QGraphicsItem, QGridLayout, QLabel, QVBoxLayout,
                                QWidget)
 
@@ -277,6 +277,10 @@ class MlpPanel(QWidget):
         self.colorbar_box.setFixedWidth(self._bar_width())
         for widget in (self.loss, self.distance):
             _style_plot(widget, theme, f)
+        # the bars' axis ends on a tick (a round ceiling): room above the plot for half of
+        # that tick's label, which the widget's top edge cut off
+        tick_height = QFontMetrics(QFont("DejaVu Sans", max(8, round(9 * f)))).height()
+        self.distance.getPlotItem().layout.setContentsMargins(1, tick_height // 2 + 2, 1, 1)
         for k in METHOD_KEYS:
             c = theme.color(k)
             self.loss_lines[k].setPen(pg.mkPen(c, width=2.5))
