@@ -22,14 +22,18 @@ def tiny_sim(name="moons", **kw):
     return sim
 
 
-def test_panel_shows_boundaries_losses_distances_and_device(qtbot, tmp_path):
-    sim = tiny_sim()
+def shown_panel(qtbot, sim) -> MlpPanel:
+    """A shown panel that has drawn *sim*'s snapshot."""
     panel = MlpPanel()
     qtbot.addWidget(panel)
     panel.resize(900, 620)
     panel.show()
-    snap = sim.snapshot()
-    panel.update_snapshot(snap)
+    panel.update_snapshot(sim.snapshot())
+    return panel
+
+
+def test_panel_shows_boundaries_losses_distances_and_device(qtbot, tmp_path):
+    panel = shown_panel(qtbot, tiny_sim())
     for key, plot in panel.methods.items():
         assert plot.image.image.shape == (64, 64)
         xs, ys = plot.line.getData()
@@ -266,12 +270,7 @@ def test_a_new_planes_picture_is_drawn_while_the_runs_go_on(qapp, monkeypatch):
 
 def test_the_distance_plots_top_tick_label_is_not_cut_by_the_widgets_edge(qtbot):
     """The bars' axis ends on a round tick; half of its label lay above the widget's top edge."""
-    sim = tiny_sim()
-    panel = MlpPanel()
-    qtbot.addWidget(panel)
-    panel.resize(900, 620)
-    panel.show()
-    panel.update_snapshot(sim.snapshot())
+    panel = shown_panel(qtbot, tiny_sim())
     qtbot.wait(20)
     image = panel.distance.grab().toImage()
     background = image.pixelColor(image.width() - 2, 0)

@@ -23,12 +23,26 @@ def test_chunks_freeze_as_the_trail_grows_and_rebuild_when_it_is_thinned(qtbot):
     np.testing.assert_array_equal(tails[-1][:, 0], points[::2][CHUNK:, 0])
 
 
-def test_frozen_part_is_drawn_where_the_data_is(qtbot):
+def _canvas(qtbot) -> ContourCanvas:
+    """A shown canvas viewing (0, 10) x (0, 10)."""
     canvas = ContourCanvas()
     qtbot.addWidget(canvas)
     canvas.resize(600, 400)
     canvas.show()
     canvas.getPlotItem().getViewBox().setRange(xRange=(0, 10), yRange=(0, 10), padding=0)
+    return canvas
+
+
+def _full_batch_drawn_at(canvas, x: float, y: float) -> bool:
+    """Whether the screen shows the full-batch trail's colour at data point (x, y)."""
+    grab = canvas.viewport().grab().toImage()
+    p = canvas.pixel_of(x, y)
+    return grab.pixelColor(int(p.x()), int(p.y())).name().lower() == \
+        canvas.theme.color("full_batch").lower()
+
+
+def test_frozen_part_is_drawn_where_the_data_is(qtbot):
+    canvas = _canvas(qtbot)
     layer = canvas.trail_layers["full_batch"]
     x = np.linspace(1, 9, 3 * CHUNK)
     layer.set_points(np.column_stack([x, np.full_like(x, 5.0)]))
@@ -71,11 +85,7 @@ def test_thinning_keeps_the_cached_image_instead_of_restroking_every_chunk(qtbot
     """core.Trail halves itself when full; restroking every chunk then took ~100 ms in one frame
     (issue 16). The image already shows that curve: it is kept, and the thinned chunks that it
     does not cover are stroked into it."""
-    canvas = ContourCanvas()
-    qtbot.addWidget(canvas)
-    canvas.resize(600, 400)
-    canvas.show()
-    canvas.getPlotItem().getViewBox().setRange(xRange=(0, 10), yRange=(0, 10), padding=0)
+    canvas = _canvas(qtbot)
     layer = canvas.trail_layers["full_batch"]
     x = np.linspace(1, 9, 8 * CHUNK + 5)
     points = np.column_stack([x, 5 + 3 * np.sin(x)])
@@ -87,28 +97,18 @@ def test_thinning_keeps_the_cached_image_instead_of_restroking_every_chunk(qtbot
     assert len(layer.chunks) == 4 and layer.painted == 4
     canvas.grab()
     assert layer.frozen._image is image                 # not painted again from scratch
-    grab = canvas.viewport().grab().toImage()
     for xi in (1.5, 3.0, 4.5):                          # the thinned, frozen part is still drawn
-        p = canvas.pixel_of(xi, 5 + 3 * np.sin(xi))
-        assert grab.pixelColor(int(p.x()), int(p.y())).name().lower() == \
-            canvas.theme.color("full_batch").lower()
+        assert _full_batch_drawn_at(canvas, xi, 5 + 3 * np.sin(xi))
     layer.set_points(points[:CHUNK + 8])                # a restart: the old chunks are stale
     assert len(layer.chunks) == 1 and layer.painted == 0          # painted again ...
     canvas.grab()
-    grab = canvas.viewport().grab().toImage()
-    p = canvas.pixel_of(7.5, 5 + 3 * np.sin(7.5))       # ... over the backdrop, not the old image
-    assert grab.pixelColor(int(p.x()), int(p.y())).name().lower() != \
-        canvas.theme.color("full_batch").lower()
+    assert not _full_batch_drawn_at(canvas, 7.5, 5 + 3 * np.sin(7.5))   # ... over the backdrop
 
 
 def test_a_restart_reuses_the_trail_image_instead_of_allocating_a_new_one(qtbot):
     """Each restart allocated a new 2 MB image; after glibc raised its mmap threshold the
     process grew ~2 MiB at some restarts (the 10-minute soak, issue 16)."""
-    canvas = ContourCanvas()
-    qtbot.addWidget(canvas)
-    canvas.resize(600, 400)
-    canvas.show()
-    canvas.getPlotItem().getViewBox().setRange(xRange=(0, 10), yRange=(0, 10), padding=0)
+    canvas = _canvas(qtbot)
     layer = canvas.trail_layers["full_batch"]
     x = np.linspace(1, 9, 4 * CHUNK)
     layer.set_points(np.column_stack([x, np.full_like(x, 5.0)]))
