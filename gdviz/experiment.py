@@ -254,22 +254,10 @@ class Experiment:
         self.sim.recompute_plane()
         return True
 
-    def realign_plane(self, snapshot, now: float) -> bool:
-        """MLP mode: when the weights have left the drawn plane far behind, lay it anew through
-        where the runs are now (gdviz.mlp.plane_policy's rule, shared with export; at most every
-        RELAY_INTERVAL_S: each new plane costs a grid)."""
-        from gdviz.mlp.plane_policy import RELAY_INTERVAL_S, relay_if_needed   # numpy only
-        if self.sim is None or not self.sim.is_mlp or now - self._plane_time < RELAY_INTERVAL_S:
-            return False
-        if relay_if_needed(self.sim, snapshot):
-            self._plane_time = now
-            return True
-        return False
-
-
     def propose_plane(self, snapshot, now: float):
         """MLP mode: the plane to lay anew when the weights have left the drawn one far behind
-        (the rule of ``realign_plane``), proposed but not yet in use
+        (gdviz.mlp.plane_policy's rule, shared with export; at most every RELAY_INTERVAL_S:
+        each new plane costs a grid), proposed but not yet in use
         (``MlpSimulation.propose_plane``: its picture is drawn while the runs go on); None
         when none is due."""
         from gdviz.mlp.plane_policy import RELAY_INTERVAL_S, plane_needs_relay   # numpy only

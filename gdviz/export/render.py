@@ -168,10 +168,7 @@ class FrameRenderer:
     def _flush_throttles(self) -> None:
         # The lesson panels throttle their formulas on the wall clock; an export applies every
         # frame's numbers at once so the frames do not depend on how fast the machine renders.
-        try:
-            from gdviz.ui.panels._common import LiveThrottle
-        except ImportError:
-            return
+        from gdviz.ui.panels._common import LiveThrottle
         for throttle in self.window.findChildren(LiveThrottle):
             throttle.flush()
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtWidgets import QApplication, QBoxLayout, QDockWidget
+from PySide6.QtWidgets import QApplication, QBoxLayout
 
 WIDE_WIDTH = 1500        # px: below, the lesson shares the controls' column
 TALL_HEIGHT = 820        # px: below, the counters and loss join that column too
@@ -153,15 +153,3 @@ class ScreenLayout(QObject):
             size = event.size()
             self.apply(size.width(), size.height())
         return False
-
-
-def dock_tabs(window) -> list[list[QDockWidget]]:
-    """The groups of docks that share one place as tabs (for tests)."""
-    seen, groups = set(), []
-    for dock in window.findChildren(QDockWidget):
-        if dock in seen or dock.isHidden():
-            continue
-        group = [dock, *window.tabifiedDockWidgets(dock)]
-        seen.update(group)
-        groups.append(group)
-    return groups

@@ -9,7 +9,6 @@ status bar says why.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QActionGroup
@@ -144,15 +143,3 @@ class LessonsMenu(QObject):
 
 def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def scenario_file(name: str) -> Path | None:
-    """The built-in file of scenario *name* (for tools and tests)."""
-    from gdviz.scenario import builtin_dir, load_file
-    for path in sorted(builtin_dir().glob("*.toml")):
-        try:
-            if load_file(path).name == name:
-                return path
-        except Exception:                 # noqa: BLE001
-            continue
-    return None

@@ -119,7 +119,7 @@ class PresentationBar(QFrame):
             try:
                 mini = snap.method("mini_batch")
                 b, lr = mini.batch_size, mini.lr
-            except (KeyError, StopIteration, AttributeError):
+            except KeyError:            # no mini-batch method in this run
                 pass
             clock = snap.clock_kind
         rule = {"sqrt": " (η ∝ √B)", "linear": " (η ∝ B)"}.get(scenario.lr_scaling, "")

@@ -30,9 +30,6 @@ class _CaseFrame(QFrame):
         self._color = color
         self.update()
 
-    def highlight(self) -> str | None:
-        return self._color
-
     def paintEvent(self, event):
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
