@@ -16,13 +16,13 @@ from gdviz.export.job import (DEFAULT_FPS, DEFAULT_SECONDS, DEFAULT_SIZE, Export
 
 
 def build_parser():
-    from gdviz.cli import _Parser, _scenario_options
+    from gdviz.cli.options import Parser, scenario_options
 
-    p = _Parser(prog="gdviz export",
+    p = Parser(prog="gdviz export",
                 description="Render a scenario offline, frame by frame on a fixed clock, into a "
                             "still (.png, .svg) or a clip (.mp4, .gif); the kind follows the "
                             "extension. Works without a display.")
-    _scenario_options(p)
+    scenario_options(p)
     p.add_argument("--out", required=True, help="the file to write: .png, .svg, .mp4 or .gif")
     p.add_argument("--what", choices=("canvas", "window"), default="canvas",
                    help="the contour canvas alone (default) or the whole window")
@@ -88,7 +88,7 @@ def _restore(previous: dict) -> None:
 
 
 def cmd_export(argv: list[str]) -> int:
-    from gdviz.cli import resolve_scenario
+    from gdviz.cli.options import resolve_scenario
     from gdviz.export.render import ensure_application, prepare_headless
 
     args = build_parser().parse_args(argv)   # UsageError: gdviz.cli.main says it, exit 2

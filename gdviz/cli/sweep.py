@@ -130,7 +130,7 @@ def _export_plots(scenario, result, out: str) -> None:
 
 
 def run(args) -> int:
-    from gdviz.cli import UsageError, resolve_scenario
+    from gdviz.cli.options import UsageError, resolve_scenario
     from gdviz.core.lab import Lab, LabSettings
 
     out = args.out
