@@ -7,20 +7,10 @@ from gdviz.core.landscapes import make_landscape
 from gdviz.core.optimizers import RuleState
 from gdviz.core.simulation import Hyper, Simulation
 from gdviz.lesson import LiveValues, default_lesson, live_latex
-from gdviz.ui.canvas import ContourCanvas
 from gdviz.ui.contours import landscape_view
 from gdviz.ui.panels import LessonDock
 
 STARTS = {"full_batch": (-3.0, 2.0), "mini_batch": (2.0, -2.5), "stochastic": (3.0, 1.5)}
-
-
-@pytest.fixture
-def canvas(qtbot):
-    c = ContourCanvas()
-    qtbot.addWidget(c)
-    c.resize(700, 500)
-    c.show()
-    return c
 
 
 @pytest.mark.parametrize("optimizer", ["momentum", "adam"])

@@ -2,11 +2,9 @@
 (issue 16). It must show exactly what the items would paint, and be rendered outside the
 paint event when a real network's plane is laid anew."""
 import numpy as np
-import pytest
 
 from gdviz.export.render import FrameRenderer
 from gdviz.scenario import load
-from gdviz.ui.canvas import ContourCanvas
 from gdviz.ui.contours import landscape_view
 
 
@@ -19,16 +17,6 @@ def _snapshots(name, count, ticks=200):
         sim.advance_to(t)
         out.append(sim.snapshot(1))
     return load(name), view, out
-
-
-@pytest.fixture
-def canvas(qtbot):
-    canvas = ContourCanvas()
-    qtbot.addWidget(canvas)
-    canvas.resize(700, 450)
-    canvas.show()
-    qtbot.waitExposed(canvas)
-    return canvas
 
 
 def _pixels(image) -> np.ndarray:

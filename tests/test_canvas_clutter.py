@@ -5,18 +5,12 @@ import pytest
 from PySide6.QtCore import QPointF, QRectF
 
 from gdviz.scenario import load
-from gdviz.ui.canvas import ContourCanvas, best_corner, last_finite
+from gdviz.ui.canvas import best_corner, last_finite
 from gdviz.ui.contours import landscape_view
 from gdviz.ui.theme import DARK
 
 
-@pytest.fixture
-def canvas(qtbot):
-    c = ContourCanvas()
-    qtbot.addWidget(c)
-    c.resize(900, 600)
-    c.show()
-    return c
+CANVAS_SIZE = (900, 600)   # the shown canvas of tests/conftest.py
 
 
 def diverged_snapshot(lr=0.8, ticks=60):

@@ -38,30 +38,8 @@ def isolated(tmp_path, monkeypatch, qapp):
 
 
 @pytest.fixture
-def make_window(qtbot):
-    windows = []
-
-    def make(scenario="lesson-1-rhythms", show=True) -> MainWindow:
-        w = MainWindow(load(scenario) if isinstance(scenario, str) else scenario)
-        windows.append(w)
-        w.resize(1280, 860)
-        if show:
-            w.show()
-            qtbot.waitExposed(w)
-            qtbot.waitUntil(lambda: w.snapshot is not None, timeout=WAIT_MS)
-        return w
-
-    yield make
-    for w in windows:
-        w.close()               # joins the worker thread
-        assert w.worker_thread is None
-        w.deleteLater()         # a closed window would still follow palette changes
-    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-
-
-@pytest.fixture
 def window(make_window):
-    return make_window()
+    return make_window("lesson-1-rhythms")
 
 
 def updates(w, key="mini_batch") -> int:
@@ -406,7 +384,7 @@ def test_gdviz_scenarios_lists_the_lessons(capsys):
 # settings ---------------------------------------------------------------------------------------
 def test_settings_survive_a_restart(qtbot, isolated, make_window):
     assert settings_path().parent == isolated
-    first = make_window()
+    first = make_window("lesson-1-rhythms")
     first.restore_settings()
     key(qtbot, first, Qt.Key.Key_T)
     key(qtbot, first, Qt.Key.Key_L)
@@ -439,13 +417,13 @@ def test_settings_survive_a_restart(qtbot, isolated, make_window):
     assert second.theme is LIGHT and second.lesson_dock.isVisible()
     assert second.size() == QSize(1440, 900)
     second.close()
-    third = make_window(show=False)
+    third = make_window("lesson-1-rhythms", show=False)
     third.restore_settings()
     assert third.theme is LIGHT
 
 
 def test_a_window_touches_no_settings_unless_asked(qtbot, isolated, make_window):
-    w = make_window()
+    w = make_window("lesson-1-rhythms")
     key(qtbot, w, Qt.Key.Key_T)
     w.close()
     assert not settings_path().exists()

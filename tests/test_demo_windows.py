@@ -6,34 +6,8 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import pytest  # noqa: E402
-from PySide6.QtCore import QEvent  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from gdviz.scenario import load  # noqa: E402
-from gdviz.ui.main_window import MainWindow  # noqa: E402
-from gdviz.ui.settings import ENV_DIR  # noqa: E402
-
-
-@pytest.fixture
-def make_window(qtbot, tmp_path, monkeypatch):
-    monkeypatch.setenv(ENV_DIR, str(tmp_path / "settings"))
-    windows = []
-
-    def make(name):
-        w = MainWindow(load(name))
-        windows.append(w)
-        w.resize(1280, 860)
-        w.show()
-        qtbot.waitExposed(w)
-        qtbot.waitUntil(lambda: w.snapshot is not None, timeout=5000)
-        return w
-
-    yield make
-    for w in windows:
-        w.close()               # joins the worker thread
-        w.deleteLater()
-    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 def test_lr_scaling_tooltip_names_the_scenarios_reference_batch(make_window):

@@ -108,12 +108,8 @@ def test_the_loss_curves_paint_once_per_snapshot(qtbot):
 
 
 @pytest.fixture
-def window(qtbot):
-    w = MainWindow(load("default"), start_worker=False)
-    w.resize(1280, 800)
-    w.show()
-    yield w
-    w.close()
+def window(make_window):
+    return make_window("default", size=(1280, 800), wait_snapshot=False, start_worker=False)
 
 
 def test_panels_wait_while_playing_and_catch_up_on_pause(window):

@@ -5,19 +5,14 @@ import pytest
 
 from gdviz import scenario as sc
 from gdviz.core.gradient_cloud import ellipse_area
-from gdviz.ui.main_window import MainWindow
 
 WAIT_MS = 10_000
 
 
 @pytest.fixture
-def window(qtbot):
-    w = MainWindow(sc.load("default").with_changes(n_examples=120, batch_size=4))
-    w.resize(1280, 860)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w.close()
+def window(make_window):
+    return make_window(sc.load("default").with_changes(n_examples=120, batch_size=4),
+                       wait_snapshot=False)
 
 
 def polygon_area(x, y):

@@ -9,32 +9,18 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest  # noqa: E402
-from PySide6.QtCore import QEvent  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
 
 import gdviz.scenario as scenario_module  # noqa: E402
 from gdviz.export.dialog import open_export_dialog  # noqa: E402
-from gdviz.scenario import load  # noqa: E402
-from gdviz.ui.main_window import MainWindow  # noqa: E402
-from gdviz.ui.settings import ENV_DIR  # noqa: E402
 
 WAIT_MS = 10_000
 FULL_START = (-3.0, 1.5)
 
 
 @pytest.fixture
-def window(qtbot, tmp_path, monkeypatch):
-    monkeypatch.setenv(ENV_DIR, str(tmp_path / "settings"))
+def window(make_window):
     # as the app builds it: lr 0.08, sgd, B = 16, constant, seed 7, per-update clock
-    w = MainWindow(load("default"), exporter=open_export_dialog)
-    w.resize(1280, 860)
-    w.show()
-    qtbot.waitExposed(w)
-    qtbot.waitUntil(lambda: w.snapshot is not None, timeout=WAIT_MS)
-    yield w
-    w.close()
-    w.deleteLater()
-    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    return make_window("default", exporter=open_export_dialog)
 
 
 def choose(combo, key) -> None:

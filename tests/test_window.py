@@ -13,13 +13,10 @@ from gdviz.ui.worker import MIN_SNAPSHOT_INTERVAL_S
 
 
 @pytest.fixture
-def window(qtbot):
-    w = MainWindow(load("default"))
-    w.resize(1280, 800)
-    w.show()
-    qtbot.waitUntil(lambda: w.snapshot is not None and w.landscape_view is not None, timeout=10_000)
-    yield w
-    w.close()
+def window(qtbot, make_window):
+    w = make_window("default", size=(1280, 800))
+    qtbot.waitUntil(lambda: w.landscape_view is not None, timeout=10_000)
+    return w
 
 
 def updates(w, key="stochastic"):
