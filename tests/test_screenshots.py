@@ -1,5 +1,5 @@
-"""The README's pictures: every shot tools/screenshots.py makes is in docs/screenshots, is a real
-image of a sane size, and the README shows it."""
+"""The documentation's pictures: every shot tools/screenshots.py makes is in docs/screenshots, is
+a real image of a sane size, and the README or a page of docs/ shows it."""
 import importlib.util
 import struct
 from pathlib import Path
@@ -29,6 +29,14 @@ def image_size(path: Path) -> tuple[int, int]:
 TOOL = _tool()
 
 
+def shown_text() -> str:
+    """The README and the pages of docs/, where the pictures are shown (paths made README-relative)."""
+    pages = [(ROOT / "README.md").read_text()]
+    pages += [p.read_text().replace("](screenshots/", "](docs/screenshots/")
+              for p in sorted((ROOT / "docs").glob("*.md"))]
+    return "\n".join(pages)
+
+
 @pytest.mark.parametrize("name", list(TOOL.SHOTS))
 def test_every_readme_picture_exists_with_a_sane_size(name):
     path = SHOTS_DIR / TOOL.file_name(name)
@@ -36,11 +44,11 @@ def test_every_readme_picture_exists_with_a_sane_size(name):
     width, height = image_size(path)
     assert 300 <= width <= 4000 and 200 <= height <= 2200, (name, width, height)
     assert path.stat().st_size > 20_000, f"{path.name} is nearly empty"
-    assert f"docs/screenshots/{path.name}" in (ROOT / "README.md").read_text()
+    assert f"](docs/screenshots/{path.name})" in shown_text()
 
 
 def test_readme_pictures_are_all_made_by_the_one_command():
-    readme = (ROOT / "README.md").read_text()
+    readme = shown_text()
     made = {TOOL.file_name(n) for n in TOOL.SHOTS}
     import re
     shown = set(re.findall(r"docs/screenshots/([\w.-]+\.(?:png|gif))", readme))
