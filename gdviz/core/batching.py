@@ -1,13 +1,13 @@
-"""Batching as the frameworks do it: without replacement, reshuffled every epoch."""
+"""Batching as the frameworks do it: without replacement, reshuffled every epoch.
+
+The walk through an epoch and the budget are rules of ``gdviz.core.rules``; the samplers here
+hold a run's permutations and its place in the walk."""
 from __future__ import annotations
 
 import numpy as np
 
-
-def updates_per_epoch(n: int, batch_size: int, drop_last: bool = False) -> int:
-    """ceil(N/B), or floor(N/B) when the short last batch is dropped."""
-    b = min(batch_size, n)
-    return n // b if drop_last else -(-n // b)
+from gdviz.core import rules
+from gdviz.core.rules import updates_per_epoch  # noqa: F401 (named here for its users)
 
 
 def batch_starts(n: int, batch_size: int, drop_last: bool = False) -> np.ndarray:
@@ -20,12 +20,9 @@ def batch_starts(n: int, batch_size: int, drop_last: bool = False) -> np.ndarray
 
 
 def budget_spent(sampler: "EpochSampler", examples_seen: int, epochs: float) -> bool:
-    """A run of ``epochs`` epochs is over: it has done them, or its next batch would take it
-    past epochs × N examples. With a fractional count every method then stops within the same
-    budget of examples (full batch cannot take part of a step), the equal compute of the clock."""
-    epoch = sampler.epochs_completed + sampler.position / sampler.n
-    return (epoch >= epochs - 1e-12
-            or examples_seen + sampler.next_size() > epochs * sampler.n * (1 + 1e-12))
+    """``rules.budget_spent`` for the run that ``sampler`` walks."""
+    return rules.budget_spent(sampler.epochs_completed + sampler.position / sampler.n,
+                              examples_seen, sampler.next_size(), sampler.n, epochs)
 
 
 class EpochSampler:
@@ -45,8 +42,7 @@ class EpochSampler:
         self._new_epoch()
 
     def set_batch_size(self, batch_size: int) -> None:
-        if not 1 <= batch_size <= self.n:
-            raise ValueError(f"batch size {batch_size} must be between 1 and N = {self.n}")
+        rules.check_batch_size(batch_size, self.n)
         self.batch_size = int(batch_size)
 
     @property
@@ -56,28 +52,27 @@ class EpochSampler:
 
     def next_size(self) -> int:
         """Size of the batch that ``next_batch`` will return."""
-        remaining = self.n - self._pos
-        if self.drop_last and remaining < self.batch_size:
-            return self.batch_size
-        return min(self.batch_size, remaining)
+        return rules.next_size(self.n, self._pos, self.batch_size, self.drop_last)
 
     def upcoming_batch(self) -> np.ndarray | None:
         """The batch ``next_batch`` will return (a read-only view), or None when it will come
         from a permutation not drawn yet (B grew past the rest of the epoch, drop_last)."""
-        if self.drop_last and self.n - self._pos < self.batch_size:
+        fresh, start, end, _ = rules.next_span(self.n, self._pos, self.batch_size,
+                                               self.drop_last)
+        if fresh:
             return None
-        batch = self._perm[self._pos:min(self._pos + self.batch_size, self.n)]
+        batch = self._perm[start:end]
         batch.flags.writeable = False
         return batch
 
     def next_batch(self) -> tuple[np.ndarray, bool]:
         """The next batch (a read-only view) and whether it completed an epoch."""
-        if self.drop_last and self.n - self._pos < self.batch_size:
+        fresh, start, end, completed = rules.next_span(self.n, self._pos, self.batch_size,
+                                                       self.drop_last)
+        if fresh:
             self._new_epoch()  # B grew mid-epoch: the remainder is too short to use
-        end = min(self._pos + self.batch_size, self.n)
-        batch = self._perm[self._pos:end]
+        batch = self._perm[start:end]
         self._pos = end
-        completed = end == self.n or (self.drop_last and self.n - end < self.batch_size)
         if completed:
             # start the next epoch at once, so position and epoch never run backwards
             self.epochs_completed += 1
@@ -133,12 +128,10 @@ class DeferredEpochSampler(EpochSampler):
         """Like ``next_batch``: (the epoch's permutation, the same as a list, start, end), or
         (None, None, 0, n) for a batch of the whole dataset, whose order is never used."""
         n = self.n
-        if self.drop_last and n - self._pos < self.batch_size:
+        fresh, start, end, completed = rules.next_span(n, self._pos, self.batch_size,
+                                                       self.drop_last)
+        if fresh:
             self._new_epoch()
-        start = self._pos
-        end = start + self.batch_size
-        if end >= n:
-            end = n
         if start == 0 and end == n:
             perm = perm_list = None
         else:
@@ -147,7 +140,7 @@ class DeferredEpochSampler(EpochSampler):
                 perm_list = self.perm_list()
             perm = self._drawn
         self._pos = end
-        if end == n or (self.drop_last and n - end < self.batch_size):
+        if completed:
             self.epochs_completed += 1
             self._new_epoch()
         return perm, perm_list, start, end

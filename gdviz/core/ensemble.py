@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from gdviz.core import METHOD_KEYS
+from gdviz.core import rules
 from gdviz.core.optimizers import Optimizer
-from gdviz.core.schedules import scaled_lr, scheduled_lr
 from gdviz.core.simulation import DIVERGENCE_FACTOR, Hyper
 
 MINI_BATCH_STREAM = METHOD_KEYS.index("mini_batch")
@@ -92,12 +92,13 @@ class SeedEnsemble:
         self._pos = 0
 
     def _next_batch(self) -> np.ndarray:
-        if self.drop_last and self.n - self._pos < self.batch_size:
+        fresh, start, end, completed = rules.next_span(self.n, self._pos, self.batch_size,
+                                                       self.drop_last)
+        if fresh:
             self._new_epoch()
-        end = min(self._pos + self.batch_size, self.n)
-        batch = self._perm[:, self._pos:end]
+        batch = self._perm[:, start:end]
         self._pos = end
-        if end == self.n or (self.drop_last and self.n - end < self.batch_size):
+        if completed:
             self.epochs_completed += 1
             self._new_epoch()
         return batch
@@ -107,9 +108,7 @@ class SeedEnsemble:
         return self.epochs_completed + self._pos / self.n
 
     def current_lr(self) -> float:
-        h = self.hyper
-        lr = scaled_lr(h.lr, h.lr_scaling, self.batch_size, h.lr_reference_batch)
-        return scheduled_lr(lr, h.schedule, self.epoch, h.epochs)
+        return rules.lr_at(self.hyper, self.batch_size, self.epoch)
 
     # stepping -----------------------------------------------------------------------------------
     def step(self) -> None:

@@ -394,34 +394,20 @@ def scalar_terms(landscape):
 
 # optimizers ------------------------------------------------------------------------------------
 def rule_step(opt, m, v, t: int, x: float, y: float, gx: float, gy: float, lr: float):
-    """``Optimizer._rule`` on floats: (new x, new y, new m, new v), m and v as float pairs."""
-    name = opt.name
-    if name == "sgd":
-        return x - lr * gx, y - lr * gy, m, v
-    if name == "momentum" or name == "nesterov":
-        mom = opt.momentum
-        m = (gx, gy) if m is None else (mom * m[0] + gx, mom * m[1] + gy)
-        if name == "nesterov":
-            dx, dy = gx + mom * m[0], gy + mom * m[1]
-        else:
-            dx, dy = m
-        return x - lr * dx, y - lr * dy, m, v
-    sqrt, eps = math.sqrt, opt.eps
-    if name == "rmsprop":
-        alpha = opt.alpha
-        sx, sy = gx * gx, gy * gy
-        v = ((1 - alpha) * sx, (1 - alpha) * sy) if v is None else \
-            (alpha * v[0] + (1 - alpha) * sx, alpha * v[1] + (1 - alpha) * sy)
-        return x - lr * gx / (sqrt(v[0]) + eps), y - lr * gy / (sqrt(v[1]) + eps), m, v
-    b1, b2 = opt.betas
-    m = ((1 - b1) * gx, (1 - b1) * gy) if m is None else \
-        (b1 * m[0] + (1 - b1) * gx, b1 * m[1] + (1 - b1) * gy)
-    v = ((1 - b2) * gx * gx, (1 - b2) * gy * gy) if v is None else \
-        (b2 * v[0] + (1 - b2) * gx * gx, b2 * v[1] + (1 - b2) * gy * gy)
-    c1, c2 = 1 - b1**t, 1 - b2**t
-    mhx, mhy = m[0] / c1, m[1] / c1
-    vhx, vhy = v[0] / c2, v[1] / c2
-    return x - lr * mhx / (sqrt(vhx) + eps), y - lr * mhy / (sqrt(vhy) + eps), m, v
+    """The float backend of the optimizers: ``RuleSpec.update`` (gdviz.core.rules) on each
+    coordinate, with ``math.sqrt``; the same operations in the same order as the array path,
+    so the same numbers. Returns (new x, new y, new m, new v), m and v as float pairs."""
+    spec = opt.spec
+    rule = spec.rule
+    mx = my = vx = vy = None
+    if m is not None:
+        mx, my = m
+    if v is not None:
+        vx, vy = v
+    sqrt = math.sqrt
+    nx, mx, vx = rule(spec, mx, vx, t, x, gx, lr, sqrt)
+    ny, my, vy = rule(spec, my, vy, t, y, gy, lr, sqrt)
+    return (nx, ny, None if mx is None else (mx, my), None if vx is None else (vx, vy))
 
 
 def float_pair(state):

@@ -1,28 +1,28 @@
-"""Optimizers with PyTorch's update rules, on arrays of shape (..., 2) (one or many runs)."""
+"""The NumPy backend of the optimizers (``gdviz.core.rules``), on arrays of shape (..., 2):
+one run or many."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
 
-OPTIMIZERS = ("sgd", "momentum", "nesterov", "rmsprop", "adam")
-OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "Momentum", "nesterov": "Nesterov",
-                    "rmsprop": "RMSProp", "adam": "Adam"}
+from gdviz.core.rules import OPTIMIZER_LABELS, OPTIMIZERS, RuleSpec  # noqa: F401 (named here too)
 
 
 class OptimizerSettings:
-    """The rule's name and torch.optim's constants, shared by the NumPy and the torch versions."""
+    """A rule (``gdviz.core.rules.RuleSpec``: its name and constants) and its step count,
+    shared by the NumPy and the torch optimizers. ``constants``: momentum, betas, alpha, eps,
+    where a run changes torch.optim's defaults (the scenarios change momentum only)."""
 
-    def __init__(self, name: str, momentum: float = 0.9, betas=(0.9, 0.999), alpha: float = 0.99,
-                 eps: float = 1e-8):
-        if name not in OPTIMIZERS:
-            raise ValueError(f"unknown optimizer '{name}'; choose one of {', '.join(OPTIMIZERS)}")
-        self.name = name
-        self.momentum = momentum
-        self.betas = betas
-        self.alpha = alpha
-        self.eps = eps
+    def __init__(self, name: str, **constants):
+        self.spec = RuleSpec(name, **constants)
         self.t = 0
+
+    name = property(lambda self: self.spec.name)
+    momentum = property(lambda self: self.spec.momentum)
+    betas = property(lambda self: self.spec.betas)
+    alpha = property(lambda self: self.spec.alpha)
+    eps = property(lambda self: self.spec.eps)
 
 
 @dataclass(frozen=True)
@@ -46,13 +46,13 @@ class RuleState:
 class Optimizer(OptimizerSettings):
     """One optimizer's state; ``step`` returns the new parameters.
 
-    Rules follow torch.optim (SGD with momentum/nesterov, RMSprop, Adam with defaults), so the
-    analytic mode and the real-network mode mean the same thing by each name.
+    The update is ``RuleSpec.update`` on arrays: torch.optim's rules (SGD with
+    momentum/nesterov, RMSprop, Adam with its defaults), so the analytic mode and the
+    real-network mode mean the same thing by each name.
     """
 
-    def __init__(self, name: str, momentum: float = 0.9, betas=(0.9, 0.999), alpha: float = 0.99,
-                 eps: float = 1e-8):
-        super().__init__(name, momentum, betas, alpha, eps)
+    def __init__(self, name: str, **constants):
+        super().__init__(name, **constants)
         self._m = None
         self._v = None
         self._before = (None, None, 0)   # the state the last step started from
@@ -83,19 +83,7 @@ class Optimizer(OptimizerSettings):
         # the float path (gdviz.core.fast_step) keeps m and v as pairs of floats
         m = m if m is None else np.asarray(m, float)
         v = v if v is None else np.asarray(v, float)
-        if self.name == "sgd":
-            return theta - lr * g, m, v
-        if self.name in ("momentum", "nesterov"):
-            m = g.copy() if m is None else self.momentum * m + g
-            direction = g + self.momentum * m if self.name == "nesterov" else m
-            return theta - lr * direction, m, v
-        if self.name == "rmsprop":
-            sq = g * g
-            v = (1 - self.alpha) * sq if v is None else self.alpha * v + (1 - self.alpha) * sq
-            return theta - lr * g / (np.sqrt(v) + self.eps), m, v
-        b1, b2 = self.betas
-        m = (1 - b1) * g if m is None else b1 * m + (1 - b1) * g
-        v = (1 - b2) * g * g if v is None else b2 * v + (1 - b2) * g * g
-        m_hat = m / (1 - b1**t)
-        v_hat = v / (1 - b2**t)
-        return theta - lr * m_hat / (np.sqrt(v_hat) + self.eps), m, v
+        theta, m_new, v_new = self.spec.update(m, v, t, theta, g, lr, np.sqrt)
+        if m_new is g:      # the first momentum buffer is g itself: keep a copy of it
+            m_new = g.copy()
+        return theta, m_new, v_new

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from gdviz.core import METHOD_KEYS
+from gdviz.core import rules
 from gdviz.core.batching import DeferredEpochSampler, budget_spent
 from gdviz.core.clock import HardwareModel, step_cost, tick
 from gdviz.core.fast_step import (FLOAT_ERRORS, PYTHON_BATCH_LIMIT, float_pair, rule_step,
                                   scalar_terms)
 from gdviz.core.landscapes import Landscape
 from gdviz.core.optimizers import Optimizer
-from gdviz.core.schedules import scaled_lr, scheduled_lr
 from gdviz.core.snapshot import MethodSnapshot, SimSnapshot
 from gdviz.core.trail import Trail
 
@@ -104,9 +104,7 @@ class RunBase:
 
     def current_lr(self) -> float:
         """eta for the next update: scaled with B, then scheduled at the current epoch."""
-        h = self.hyper
-        lr = scaled_lr(h.lr, h.lr_scaling, self.batch_size, h.lr_reference_batch)
-        return scheduled_lr(lr, h.schedule, self.epoch, h.epochs)
+        return rules.lr_at(self.hyper, self.batch_size, self.epoch)
 
     def next_cost(self) -> float:
         return step_cost(self.clock_kind, self.sampler.next_size(), self.hardware)
@@ -207,10 +205,7 @@ class MethodRun(RunBase):
             m0 = float_pair(m0)
         if v0 is not None and type(v0) is not tuple:
             v0 = float_pair(v0)
-        if opt.name == "sgd":       # rule_step's first case, without the call
-            nx, ny, m, v = x - lr * gx, y - lr * gy, m0, v0
-        else:
-            nx, ny, m, v = rule_step(opt, m0, v0, t0 + 1, x, y, gx, gy, lr)
+        nx, ny, m, v = rule_step(opt, m0, v0, t0 + 1, x, y, gx, gy, lr)
         loss = terms.loss(nx, ny)
         # nothing raised: commit
         opt._before = (m0, v0, t0)
@@ -233,14 +228,12 @@ class MethodRun(RunBase):
         finite = math.isfinite(nx) and math.isfinite(ny)
         sampler = self.sampler
         n = sampler.n
-        epoch = sampler.epochs_completed + sampler._pos / n    # RunBase.epoch
-        # RunBase._settle (batching.budget_spent) with the epoch computed once
-        epochs = self.hyper.epochs
+        epoch = sampler.epochs_completed + sampler.position / n    # RunBase.epoch
+        # RunBase._settle with the epoch computed once
         if not (finite and math.isfinite(loss) and math.isfinite(batch_loss)
                 and abs(loss) <= DIVERGENCE_FACTOR * (1.0 + abs(self.start_loss))):
             self.status = "diverged"
-        elif (epoch >= epochs - 1e-12
-              or seen + sampler.next_size() > epochs * n * (1 + 1e-12)):
+        elif rules.budget_spent(epoch, seen, sampler.next_size(), n, self.hyper.epochs):
             self.status = "finished"
         if finite:
             self.trail.append_owned(theta)
@@ -410,8 +403,7 @@ class Simulation(ClockedRuns):
         self.hardware = hardware
         self.clock_value = 0.0
         n = landscape.n
-        if not 1 <= batch_size <= n:
-            raise ValueError(f"batch size {batch_size} must be between 1 and N = {n}")
+        rules.check_batch_size(batch_size, n)
         sizes = {"full_batch": n, "mini_batch": batch_size, "stochastic": 1}
         streams = np.random.SeedSequence(seed).spawn(len(METHOD_KEYS))
         self.runs = tuple(

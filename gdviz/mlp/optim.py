@@ -1,8 +1,10 @@
 """torch.optim's update rules applied in place to one flat weight tensor.
 
-One tensor instead of one per layer means a handful of kernels per update. The rules, constants
-and defaults are torch.optim's (SGD with momentum/nesterov, RMSprop, Adam), as in
-gdviz.core.optimizers. Two ways to pass the step's scalars: Python floats (torch.optim's own
+One tensor instead of one per layer means a handful of kernels per update. The torch backend of
+``gdviz.core.rules``: the rule, its constants and Adam's bias corrections come from its
+``RuleSpec``; the arithmetic is torch.optim's own (SGD with momentum/nesterov, RMSprop, Adam:
+in-place ``lerp``, ``addcmul``, ``addcdiv``), so a step agrees with torch.optim bit for bit and
+with ``RuleSpec.update`` to rounding (both tested). Two ways to pass the step's scalars: Python floats (torch.optim's own
 arithmetic, bit for bit) or a small device tensor (what a CUDA graph replays with new values).
 """
 from __future__ import annotations
@@ -17,9 +19,8 @@ torch = require_torch()
 
 
 class FlatOptimizer(OptimizerSettings):
-    def __init__(self, name: str, params, momentum: float = 0.9, betas=(0.9, 0.999),
-                 alpha: float = 0.99, eps: float = 1e-8):
-        super().__init__(name, momentum, betas, alpha, eps)
+    def __init__(self, name: str, params, **constants):
+        super().__init__(name, **constants)
         # State made up front (zeros), so a CUDA graph can capture it; the first update still
         # equals torch.optim's (momentum: 0 * m + g = g; Adam: lerp(0, g, w) = w g exactly).
         self.m = torch.zeros_like(params)
@@ -30,9 +31,9 @@ class FlatOptimizer(OptimizerSettings):
 
     def saved_state(self):
         """A copy of (m, v, t) to ask later what the next step would have done otherwise."""
-        keep = self.name != "sgd"   # SGD keeps no state: nothing to copy on every update
-        return (self.m.clone() if keep else None,
-                self.v.clone() if self.name in ("rmsprop", "adam") else None, self.t)
+        spec = self.spec    # SGD keeps no state: nothing to copy on every update
+        return (self.m.clone() if spec.keeps_m else None,
+                self.v.clone() if spec.keeps_v else None, self.t)
 
     def step_instead(self, state, p, g, lr: float, tensor_scalars: bool = False):
         """The weights one update from ``p`` with gradient ``g`` would give, starting from a
@@ -52,10 +53,9 @@ class FlatOptimizer(OptimizerSettings):
 
     def scalars(self, lr: float) -> tuple[float, float]:
         """(step size, sqrt of Adam's second bias correction) for the next update."""
-        t = self.t + 1
         if self.name == "adam":
-            b1, b2 = self.betas
-            return lr / (1 - b1**t), math.sqrt(1 - b2**t)
+            c1, c2 = self.spec.bias_corrections(self.t + 1)
+            return lr / c1, math.sqrt(c2)
         return lr, 1.0
 
     def step(self, p, g, lr: float) -> None:
