@@ -21,8 +21,7 @@ import math
 
 import numpy as np
 
-from gdviz.core.landscapes import (Himmelblau, LinearRegression, Rosenbrock, Saddle, SharpFlat,
-                                   TiltedLandscape)
+from gdviz.core.landscapes import LinearRegression, TiltedLandscape
 
 # Batches up to this size are summed in Python; larger ones with the array path's NumPy calls.
 PYTHON_BATCH_LIMIT = 64
@@ -112,10 +111,14 @@ class SequentialRows:
 
 # landscapes ------------------------------------------------------------------------------------
 class TiltedTerms:
-    """l_i = f + a_i . theta, with f and grad f from the landscape's own NumPy code."""
+    """l_i = f + a_i . theta, with f and grad f the landscape's own: its ``f_xy`` and ``grad_xy``
+    on floats where it has them, else its NumPy ``f`` and ``grad_f`` on the point."""
 
     def __init__(self, landscape: TiltedLandscape):
         self.landscape = landscape
+        if landscape.f_xy is not None:     # the landscape's formulas, run on floats
+            self.f = self.loss = landscape.f_xy
+            self.grad_f = self.grad = landscape.grad_xy
         self.tilts = landscape.tilts
         self.ax = landscape.tilts[:, 0].tolist()
         self.ay = landscape.tilts[:, 1].tolist()
@@ -224,68 +227,15 @@ class TiltedTerms:
         return self._columns
 
 
-class RosenbrockTerms(TiltedTerms):
-    def f(self, x, y):
-        return (1 - x) ** 2 + self.landscape.b * (y - x * x) ** 2
-
-    def grad_f(self, x, y):
-        b = self.landscape.b
-        d = y - x * x
-        return -2 * (1 - x) - 4 * b * x * d, 2 * b * d
-
-
-class HimmelblauTerms(TiltedTerms):
-    def f(self, x, y):
-        return (x * x + y - 11) ** 2 + (x + y * y - 7) ** 2
-
-    def grad_f(self, x, y):
-        a, b = x * x + y - 11, x + y * y - 7
-        return 4 * x * a + 2 * b, 2 * a + 4 * y * b
-
-
-class SaddleTerms(TiltedTerms):
-    def f(self, x, y):
-        return (x * x - 1) ** 2 + 0.5 * y * y
-
-    def grad_f(self, x, y):
-        return 4 * x * (x * x - 1), y
-
-
-class SharpFlatTerms(TiltedTerms):
-    def __init__(self, landscape: SharpFlat):
-        super().__init__(landscape)
-        self.wells = [(float(c[0]), float(c[1]), width, depth)
-                      for c, width, depth in (landscape.SHARP, landscape.FLAT)]
-
-    def _wells(self, x, y):
-        for cx, cy, width, depth in self.wells:
-            dx, dy = x - cx, y - cy
-            yield dx, dy, width, depth * float(
-                np.exp(-((0.0 + dx * dx) + dy * dy) / (2 * width**2)))
-
-    def f(self, x, y):
-        value = 0.04 * ((0.0 + x * x) + y * y)
-        for _, _, _, well in self._wells(x, y):
-            value = value - well
-        return value
-
-    def grad_f(self, x, y):
-        gx, gy = 0.08 * x, 0.08 * y
-        for dx, dy, width, well in self._wells(x, y):
-            gx = gx + well * dx / width**2
-            gy = gy + well * dy / width**2
-        return gx, gy
-
-
 class RegressionTerms:
-    """Least squares from the data and the sufficient statistics, as LinearRegression does."""
+    """Least squares: J and grad J are the landscape's own (``loss_wb``, ``grad_wb``, from the
+    sufficient statistics); a batch's sums run over the data here, in NumPy's order."""
 
     def __init__(self, landscape: LinearRegression):
         self.landscape = landscape
+        self.loss, self.grad = landscape.loss_wb, landscape.grad_wb
         self.xs = landscape.x.tolist()
         self.ys = landscape.y.tolist()
-        self.mxx, self.mx, self.mxy, self.my = (float(v) for v in landscape._phi_mean)
-        self.myy = float(landscape._myy)
         self._pair = self._r = None
         self._buffers = None
         # |w| x_max + |b| at most this: every residual, product and sum of ``whole`` stays far
@@ -296,13 +246,6 @@ class RegressionTerms:
         # a residual that is not 0 is at least |y| 2^-54 (it is y minus a float), so with
         # every |y| >= 2^-400 every r^2 is 0 or far above the subnormals
         self._halve_sum = float(np.min(np.abs(landscape.y))) >= 2.0**-400
-
-    def loss(self, w, b):
-        return 0.5 * (w * w * self.mxx + 2 * w * b * self.mx + b * b
-                      - 2 * w * self.mxy - 2 * b * self.my + self.myy)
-
-    def grad(self, w, b):
-        return w * self.mxx + b * self.mx - self.mxy, w * self.mx + b - self.my
 
     def batch(self, w, b, idx):
         n = len(idx)
@@ -378,15 +321,10 @@ class RegressionTerms:
         return gx / n, gy / n, batch_loss
 
 
-_TERMS = {Rosenbrock: RosenbrockTerms, Himmelblau: HimmelblauTerms, Saddle: SaddleTerms,
-          SharpFlat: SharpFlatTerms, LinearRegression: RegressionTerms}
-
-
 def scalar_terms(landscape):
     """The float mirror of ``landscape``, or None where only the array path applies."""
-    cls = _TERMS.get(type(landscape))
-    if cls is not None:
-        return cls(landscape)
+    if type(landscape) is LinearRegression:
+        return RegressionTerms(landscape)
     if isinstance(landscape, TiltedLandscape):
         return TiltedTerms(landscape)
     return None

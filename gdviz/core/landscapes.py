@@ -99,7 +99,18 @@ class Landscape(ABC):
 
 
 class TiltedLandscape(Landscape):
-    """l_i(theta) = f(theta) + a_i . theta with sum_i a_i = 0, so J = f exactly."""
+    """l_i(theta) = f(theta) + a_i . theta with sum_i a_i = 0, so J = f exactly.
+
+    A subclass defines f and grad f once: ``f_xy(x, y)`` and ``grad_xy(x, y)`` with plain
+    arithmetic, which run on arrays (``f``, ``grad_f``: every example's gradient is grad f + a_i)
+    and on the Python floats of the fast path (``gdviz.core.fast_step``) alike, the same
+    operations in the same order. Where NumPy's reductions set the order (``SharpFlat``), the
+    float form stands beside the array form in the class. Without them (``f_xy = None``) the
+    fast path calls ``f`` and ``grad_f`` on the point.
+    """
+
+    f_xy = None
+    grad_xy = None
 
     def __init__(self, n, bounds, rng: np.random.Generator, tilt_scale: float):
         super().__init__(n, bounds)
@@ -161,7 +172,7 @@ class LinearRegression(Landscape):
         # Sufficient statistics make J and grad J O(1) per call: the mean of x^2, x, xy, y, y^2.
         self._phi = np.stack([self.x**2, self.x, self.x * self.y, self.y], axis=1)
         self._phi_mean = self._phi.mean(axis=0)
-        self._mxx, self._mx, self._mxy, self._my = self._phi_mean
+        self._mxx, self._mx, self._mxy, self._my = (float(v) for v in self._phi_mean)
         self._myy = float(np.mean(self.y**2))
         A = np.array([[self._mxx, self._mx], [self._mx, 1.0]])
         best = np.linalg.solve(A, np.array([self._mxy, self._my]))
@@ -184,14 +195,22 @@ class LinearRegression(Landscape):
     def grid_terms(self) -> int:
         return 1
 
-    def loss(self, theta):
-        theta = np.asarray(theta, float)
-        w, b = theta[..., 0], theta[..., 1]
+    # J and grad J from the sufficient statistics, written once: on arrays (loss, grad) and on
+    # the Python floats of the fast path (gdviz.core.fast_step) alike
+    def loss_wb(self, w, b):
         return 0.5 * (w * w * self._mxx + 2 * w * b * self._mx + b * b
                       - 2 * w * self._mxy - 2 * b * self._my + self._myy)
 
+    def grad_wb(self, w, b):
+        return w * self._mxx + b * self._mx - self._mxy, w * self._mx + b - self._my
+
+    def loss(self, theta):
+        theta = np.asarray(theta, float)
+        return self.loss_wb(theta[..., 0], theta[..., 1])
+
     def grad(self, theta):
-        return self.grad_from_features(np.asarray(theta, float), self._phi_mean)
+        theta = np.asarray(theta, float)
+        return np.stack(self.grad_wb(theta[..., 0], theta[..., 1]), axis=-1)
 
     def batch_features(self):
         return self._phi
@@ -302,14 +321,18 @@ class Rosenbrock(TiltedLandscape):
         super().__init__(n, ((-2.0, 2.0), (-1.0, 3.0)), rng, noise * 1.0)
         self.minima = np.array([[1.0, 1.0]])
 
-    def f(self, theta):
-        x, y = theta[..., 0], theta[..., 1]
+    def f_xy(self, x, y):
         return (1 - x) ** 2 + self.b * (y - x * x) ** 2
 
-    def grad_f(self, theta):
-        x, y = theta[..., 0], theta[..., 1]
+    def grad_xy(self, x, y):
         d = y - x * x
-        return np.stack([-2 * (1 - x) - 4 * self.b * x * d, 2 * self.b * d], axis=-1)
+        return -2 * (1 - x) - 4 * self.b * x * d, 2 * self.b * d
+
+    def f(self, theta):
+        return self.f_xy(theta[..., 0], theta[..., 1])
+
+    def grad_f(self, theta):
+        return np.stack(self.grad_xy(theta[..., 0], theta[..., 1]), axis=-1)
 
 
 class Himmelblau(TiltedLandscape):
@@ -324,14 +347,18 @@ class Himmelblau(TiltedLandscape):
         self.minima = np.array([[3.0, 2.0], [-2.805118, 3.131312],
                                 [-3.779310, -3.283186], [3.584428, -1.848126]])
 
-    def f(self, theta):
-        x, y = theta[..., 0], theta[..., 1]
+    def f_xy(self, x, y):
         return (x * x + y - 11) ** 2 + (x + y * y - 7) ** 2
 
-    def grad_f(self, theta):
-        x, y = theta[..., 0], theta[..., 1]
+    def grad_xy(self, x, y):
         a, b = x * x + y - 11, x + y * y - 7
-        return np.stack([4 * x * a + 2 * b, 2 * a + 4 * y * b], axis=-1)
+        return 4 * x * a + 2 * b, 2 * a + 4 * y * b
+
+    def f(self, theta):
+        return self.f_xy(theta[..., 0], theta[..., 1])
+
+    def grad_f(self, theta):
+        return np.stack(self.grad_xy(theta[..., 0], theta[..., 1]), axis=-1)
 
 
 def mirrored_pairs(half: np.ndarray, n: int) -> np.ndarray:
@@ -364,13 +391,17 @@ class Saddle(TiltedLandscape):
         self.tilts = mirrored_pairs(self.tilts[: self.n // 2], self.n)
         self.minima = np.array([[-1.0, 0.0], [1.0, 0.0]])
 
-    def f(self, theta):
-        x, y = theta[..., 0], theta[..., 1]
+    def f_xy(self, x, y):
         return (x * x - 1) ** 2 + 0.5 * y * y
 
+    def grad_xy(self, x, y):
+        return 4 * x * (x * x - 1), y
+
+    def f(self, theta):
+        return self.f_xy(theta[..., 0], theta[..., 1])
+
     def grad_f(self, theta):
-        x, y = theta[..., 0], theta[..., 1]
-        return np.stack([4 * x * (x * x - 1), y], axis=-1)
+        return np.stack(self.grad_xy(theta[..., 0], theta[..., 1]), axis=-1)
 
 
 class SharpFlat(TiltedLandscape):
@@ -392,6 +423,8 @@ class SharpFlat(TiltedLandscape):
     def __init__(self, n=1000, rng=None, noise=1.0):
         rng = rng or np.random.default_rng(0)
         super().__init__(n, ((-5.0, 5.0), (-4.5, 4.5)), rng, noise * 1.5)
+        self._wells_floats = [((float(c[0]), float(c[1])), width, depth)
+                              for c, width, depth in (self.SHARP, self.FLAT)]
         self.minima = np.array([self._refine(self.SHARP[0]), self._refine(self.FLAT[0])])
 
     def _wells(self, theta):
@@ -410,6 +443,27 @@ class SharpFlat(TiltedLandscape):
         for d, width, well in self._wells(theta):
             g = g + well[..., None] * d / width**2
         return g
+
+    # the same f and grad f at one point in Python floats (the fast path): NumPy's sum of the
+    # two squares is 0.0 + dx² + dy², its exp is called on the float
+    def _wells_xy(self, x, y):
+        for (cx, cy), width, depth in self._wells_floats:
+            dx, dy = x - cx, y - cy
+            yield dx, dy, width, depth * float(
+                np.exp(-((0.0 + dx * dx) + dy * dy) / (2 * width**2)))
+
+    def f_xy(self, x, y):
+        value = 0.04 * ((0.0 + x * x) + y * y)
+        for _, _, _, well in self._wells_xy(x, y):
+            value = value - well
+        return value
+
+    def grad_xy(self, x, y):
+        gx, gy = 0.08 * x, 0.08 * y
+        for dx, dy, width, well in self._wells_xy(x, y):
+            gx = gx + well * dx / width**2
+            gy = gy + well * dy / width**2
+        return gx, gy
 
     def _refine(self, theta):
         theta = np.array(theta, float)
