@@ -87,19 +87,29 @@ def test_the_numpy_backend_keeps_its_own_first_momentum_buffer():
     assert opt.state().m.tolist() == [1.0, 2.0]
 
 
+@pytest.mark.parametrize("device", ["cpu", "cuda"])
 @pytest.mark.parametrize("name", OPTIMIZERS)
-def test_the_torch_backend_is_the_spec(name):
+def test_the_torch_backend_is_the_spec(name, device):
+    """Both of FlatOptimizer's updates (Python-float scalars, and the tensor scalars a CUDA
+    graph replays) against the spec, on the CPU and, where there is one, a CUDA GPU."""
     torch = pytest.importorskip("torch")
+    if device == "cuda" and not torch.cuda.is_available():
+        pytest.skip("no CUDA GPU")
     from gdviz.mlp.optim import FlatOptimizer
     grads, lr = gradients(k=30, seed=2, shape=(5,)), 0.02
     start = np.linspace(-1.0, 1.0, 5)
     want = spec_walk(RuleSpec(name), start, grads, lr)
-    p = torch.tensor(start, dtype=torch.float64)
-    opt = FlatOptimizer(name, p)
+    p = torch.tensor(start, dtype=torch.float64, device=device)
+    q = p.clone()
+    opt, twin = FlatOptimizer(name, p), FlatOptimizer(name, q)
     got = []
     for g in grads:
-        opt.step(p, torch.tensor(g, dtype=torch.float64), lr)
-        got.append(p.numpy().copy())
+        g = torch.tensor(g, dtype=torch.float64, device=device)
+        scal = torch.tensor(twin.scalars(lr), dtype=torch.float64, device=device)
+        opt.step(p, g, lr)
+        twin.step_tensor(q, g, scal)
+        got.append(p.cpu().numpy().copy())
+        np.testing.assert_allclose(q.cpu().numpy(), got[-1], rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(np.array(got), want, rtol=1e-12, atol=1e-14)
 
 

@@ -15,6 +15,7 @@ from gdviz.core import METHOD_KEYS
 from gdviz.core.batching import budget_spent
 from gdviz.core.clock import HardwareModel
 from gdviz.core.optimizers import RuleState
+from gdviz.core.rules import check_batch_size
 from gdviz.core.simulation import ClockedRuns, Hyper, RunBase, StepRecord
 from gdviz.core.snapshot import MethodSnapshot, SimSnapshot
 from gdviz.core.trail import Trail
@@ -299,8 +300,7 @@ class MlpSimulation(ClockedRuns):
         self.plane_version = 0
         self.sequence = 0
         n = dataset.n_train
-        if not 1 <= batch_size <= n:
-            raise ValueError(f"batch size {batch_size} must be between 1 and N = {n}")
+        check_batch_size(batch_size, n)
         self.device, self.notice = resolve_device(device)
         w0 = init_weights(self.spec, seed)
         self.origin = w0.double().numpy()
