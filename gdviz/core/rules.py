@@ -4,9 +4,9 @@
   place they are written); ``RuleSpec.update`` is the update itself, written once with plain
   arithmetic and a ``sqrt`` handed in, so the same lines run elementwise on NumPy arrays
   (``gdviz.core.optimizers``), on Python floats (``gdviz.core.fast_step``, one coordinate at a
-  time) and on torch tensors. The torch backends (``gdviz.mlp.optim``, ``gdviz.mlp.lab``) use
-  torch.optim's own fused arithmetic, to agree with torch.optim bit for bit, and take their
-  constants and bias corrections from here; the tests hold every backend against ``update``.
+  time) and on torch tensors. The torch backend (``gdviz.mlp.optim``) uses torch.optim's own
+  fused arithmetic, to agree with torch.optim bit for bit, and takes its constants and bias
+  corrections from here; ``tests/test_rules.py`` holds every backend against ``update``.
 - **The learning rate.** ``lr_at(hyper, B, epoch)``: η scaled with B (none, linear, √), then the
   schedule at the fractional epoch.
 - **The epoch walk and the budget.** A run reshuffles every epoch and walks it in batches of B:
