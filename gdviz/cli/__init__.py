@@ -59,6 +59,8 @@ def _scenario_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lr", type=float, help="learning rate eta")
     p.add_argument("--optimizer", help="sgd, momentum, nesterov, rmsprop or adam")
     p.add_argument("--seed", type=int, help="random seed for data and shuffling")
+    p.add_argument("--shuffle-seed", type=int, dest="shuffle_seed",
+                   help="the shuffles' own seed (the data stay those of --seed)")
     p.add_argument("--clock", choices=("updates", "examples", "hardware"),
                    help="the clock the methods advance on")
     p.add_argument("--drop-last", action="store_true", default=None, dest="drop_last",
@@ -87,7 +89,7 @@ def resolve_scenario(args: argparse.Namespace):
     base = sc.load(args.scenario)
     changes = {k: getattr(args, k, None) for k in (
         "landscape", "n_examples", "batch_size", "epochs", "lr", "optimizer", "seed", "clock",
-        "drop_last", "function")}
+        "drop_last", "function", "shuffle_seed")}
     if changes.get("landscape") and changes["landscape"] != "custom" and not changes.get("function"):
         changes["function"] = None
         base = sc.dataclasses.replace(base, function=None)
@@ -242,7 +244,9 @@ def _table(scenario, sim) -> str:
     if mlp:
         lines.append(f"network {sim.spec.sizes} on {sim.dataset.name}, device: {sim.device_label}"
                      + (f" ({sim.notice})" if sim.notice else ""))
-    if len(landscape.minima):
+    if landscape.dim != 2:
+        lines.append(f"minimum θ* ({landscape.dim} parameters), loss J* = {landscape.j_star:.6g}")
+    elif len(landscape.minima):
         best = min(landscape.minima, key=lambda m: float(landscape.loss(m)))
         lines.append(f"minimum at ({best[0]:.4g}, {best[1]:.4g}), loss {float(landscape.loss(best)):.6g}")
     return "\n".join(lines)

@@ -1,0 +1,106 @@
+"""Issue 21: the shuffle seed, the d-parameter least-squares landscape, its moment recursion
+and the lab's mean-of-copies criterion."""
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+
+import numpy as np
+import pytest
+
+from gdviz import scenario as sc
+from gdviz.cli import main
+
+SMALL_LS = """name = "ls"
+landscape = "least_squares"
+n_examples = 512
+noise = 0.5
+dims = 8
+batch_size = 4
+epochs = 1
+lr = 0.05
+"""
+
+
+def _simulate_json(path, *extra) -> dict:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["simulate", str(path), "--json", *extra]) == 0
+    return json.loads(out.getvalue())
+
+
+# the shuffle seed ---------------------------------------------------------------------------
+def test_shuffle_seed_changes_the_shuffles_only_and_is_recorded(tmp_path):
+    path = tmp_path / "r.toml"
+    path.write_text('landscape = "regression"\nn_examples = 40\nbatch_size = 4\nepochs = 1\n'
+                    'seed = 5\n')
+    plain = _simulate_json(path)
+    same = _simulate_json(path, "--shuffle-seed", "5")
+    other = _simulate_json(path, "--shuffle-seed", "6")
+    assert "shuffle_seed" not in plain["scenario"]            # unset: the old bytes
+    assert same["scenario"]["shuffle_seed"] == 5 and other["scenario"]["shuffle_seed"] == 6
+    mb = lambda d: [s["batch"] for s in d["methods"]["mini_batch"]["steps"]]   # noqa: E731
+    assert mb(same) == mb(plain)                               # seed 5's shuffles, as before
+    assert mb(other) != mb(plain)
+    # the data stay seed 5's: the same start loss and the same full-batch path
+    assert other["methods"]["full_batch"] == plain["methods"]["full_batch"]
+
+
+def test_shuffle_seed_is_checked():
+    with pytest.raises(sc.ScenarioError, match="shuffle_seed"):
+        sc.load("default").with_changes(shuffle_seed=-1)
+    with pytest.raises(sc.ScenarioError, match="dims"):
+        sc.load("default").with_changes(dims=5)
+
+
+# the landscape ----------------------------------------------------------------------------------
+def _least_squares(n=512, d=8, seed=0, noise=0.5, kappa=4.0):
+    from gdviz.core.landscapes import make_landscape
+    return make_landscape("least_squares", n, seed, noise, dims=d, kappa=kappa)
+
+
+def test_least_squares_is_an_honest_finite_sum():
+    L = _least_squares()
+    rng = np.random.default_rng(1)
+    theta = rng.normal(size=(3, 8))
+    idx = np.arange(L.n)
+    # J and ∇J in closed form equal the mean of the N per-example terms
+    np.testing.assert_allclose(L.loss(theta), L.example_losses(theta, idx).mean(-1), rtol=1e-12)
+    np.testing.assert_allclose(L.grad(theta), L.example_grads(theta, idx).mean(-2),
+                               rtol=1e-10, atol=1e-12)
+    # the gradient by central differences of J
+    h, t = 1e-6, theta[0]
+    fd = [(L.loss(t + h * e) - L.loss(t - h * e)) / (2 * h) for e in np.eye(8)]
+    np.testing.assert_allclose(L.grad(t), fd, rtol=1e-6, atol=1e-8)
+    # batches: the mean of the drawn examples' gradients
+    batch = rng.choice(L.n, size=(3, 5), replace=False)
+    np.testing.assert_allclose(L.batch_grad(theta, batch),
+                               L.example_grads(theta, batch).mean(-2), rtol=1e-12)
+    # the stated spectrum: H ≈ diag(h), h log-spaced 1 … 1/κ
+    assert L.spectrum[0] == 1.0 and L.spectrum[-1] == pytest.approx(0.25)
+    assert np.allclose(np.diag(L.H), L.spectrum, rtol=0.3)
+    assert np.linalg.norm(L.grad(L.theta_star)) < 1e-10
+    # the plane: θ* at its origin, and its value never above the true loss
+    assert np.allclose(L.to_plane(L.theta_star), 0.0)
+    ab = L.to_plane(theta)
+    assert np.all(L.plane_loss(ab) <= L.loss(theta) + 1e-12)
+
+
+def test_least_squares_simulate_runs_in_d_dimensions(tmp_path):
+    path = tmp_path / "ls.toml"
+    path.write_text(SMALL_LS)
+    data = _simulate_json(path)
+    assert data["scenario"]["dims"] == 8
+    steps = data["methods"]["mini_batch"]["steps"]
+    assert len(steps) == 128 and len(steps[0]["theta"]) == 8
+    L = sc.load(str(path)).make_landscape()
+    for s in steps[:3]:     # each step is θ − η (mean of the batch's gradients)
+        g = L.example_grads(np.array(s["theta_before"]), np.array(s["batch"])).mean(0)
+        np.testing.assert_allclose(s["theta"], np.array(s["theta_before"]) - 0.05 * g,
+                                   rtol=1e-12, atol=1e-14)
+    # the view gets points on the plane
+    sim = sc.load(str(path)).build()
+    sim.run_to_end()
+    snap = sim.snapshot()
+    assert snap.methods[1].theta.shape == (2,) and snap.methods[1].trail.shape[1] == 2
