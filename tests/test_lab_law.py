@@ -104,3 +104,50 @@ def test_least_squares_simulate_runs_in_d_dimensions(tmp_path):
     sim.run_to_end()
     snap = sim.snapshot()
     assert snap.methods[1].theta.shape == (2,) and snap.methods[1].trail.shape[1] == 2
+
+
+# the moment recursion against Monte-Carlo -------------------------------------------------------
+def _monte_carlo(L, lr, b, steps, copies, reshuffle, seed=0):
+    """Mean J over ``copies`` SGD runs from θ = 0: independent batches, or one permutation
+    per epoch (as simulate and the lab draw them)."""
+    rng = np.random.default_rng(seed)
+    theta = np.zeros((copies, L.dim))
+    losses = [float(L.loss(theta).mean())]
+    perms, pos = None, L.n
+    for _ in range(steps):
+        if reshuffle:
+            if pos + b > L.n:
+                perms, pos = np.argsort(rng.random((copies, L.n)), axis=1), 0
+            idx = perms[:, pos:pos + b]
+            pos += b
+        else:
+            idx = np.argpartition(rng.random((copies, L.n)), b, axis=1)[:, :b]
+        theta = theta - lr * L.batch_grad(theta, idx)
+        losses.append(float(L.loss(theta).mean()))
+    return np.array(losses)
+
+
+def test_moment_recursion_matches_monte_carlo():
+    """The theory models independent batches: 400 such runs agree with it within 12 % of the
+    excess loss at every update and 3 % averaged over the second half (the Monte-Carlo error
+    is about 4 % per update, 3σ over hundreds of updates); runs that reshuffle each epoch (the lab's) agree while the
+    descent dominates and sit 5-25 % below it at the noise floor."""
+    from gdviz.core.moments import QuadraticTheory
+    L = _least_squares(n=2048, d=8)
+    theory = QuadraticTheory(L)
+    for lr, b, epochs in ((0.1, 8, 1), (0.3, 32, 2)):
+        steps = epochs * L.n // b
+        excess = theory.curves([lr], b, steps)[0][0] - L.j_star
+        mc = _monte_carlo(L, lr, b, steps, 400, reshuffle=False) - L.j_star
+        np.testing.assert_allclose(mc, excess, rtol=0.12)
+        late = slice(steps // 2, None)
+        assert mc[late].mean() == pytest.approx(excess[late].mean(), rel=0.03)
+        shuffled = _monte_carlo(L, lr, b, steps, 400, reshuffle=True, seed=1) - L.j_star
+        np.testing.assert_allclose(shuffled[:6], excess[:6], rtol=0.03)
+        assert 0.75 < shuffled[late].mean() / excess[late].mean() < 0.95
+    # with B = N there is no noise: the theory is full-batch descent itself
+    full = theory.curves([0.5], L.n, 5)[0][0]
+    theta = np.zeros(L.dim)
+    for k in range(1, 6):
+        theta = theta - 0.5 * L.grad(theta)
+        assert full[k] == pytest.approx(float(L.loss(theta)), rel=1e-10)
