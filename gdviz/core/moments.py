@@ -47,10 +47,11 @@ class QuadraticTheory:
         return 0.0 if b >= n else (n - b) / (b * (n - 1.0))
 
     def curves(self, lrs, batch_size: int, steps: int, target: float | None = None,
-               bound: float = np.inf) -> tuple[np.ndarray, np.ndarray]:
-        """E[J] after 0 … ``steps`` updates for each η in ``lrs``: (L, steps + 1), and the first
-        update at which E[J] ≤ ``target`` per η (0 where it never does). With a target the
-        recursion stops once every η has reached it or exceeded ``bound``."""
+               bound: float = np.inf, cut: float | None = None):
+        """E[J] after 0 … ``steps`` updates for each η in ``lrs``: (L, steps + 1); the first
+        update at which E[J] ≤ ``target`` per η (0 where it never does); and whether E[J]
+        passed ``bound`` (diverged) first. With a target the recursion stops once every η has
+        reached it or passed the bound, or (``cut``) at cut × the first η's steps."""
         lrs = np.atleast_1d(np.asarray(lrs, float))[:, None]
         f = self._factor(batch_size)
         lam, F, R, S = self.lam, self.F, self.R, self.S
@@ -61,6 +62,8 @@ class QuadraticTheory:
         first = np.zeros(len(lrs), np.int64)
         out[:, 0] = self.j_star + 0.5 * M @ lam
         alive = np.ones(len(lrs), bool)
+        diverged = np.zeros(len(lrs), bool)
+        stop = steps
         with np.errstate(all="ignore"):
             for k in range(1, steps + 1):
                 noise = (M @ F.T) - lam**2 * M + 2.0 * (m @ R.T) + S
@@ -71,8 +74,12 @@ class QuadraticTheory:
                 if target is not None:
                     new = alive & (loss <= target) & (first == 0)
                     first[new] = k
-                    alive &= (first == 0) & (loss <= bound) & np.isfinite(loss)
-                    if not alive.any():
+                    if cut is not None and new.any() and stop == steps:
+                        stop = min(steps, int(cut * k))
+                    bad = alive & ~((loss <= bound) & np.isfinite(loss))
+                    diverged |= bad
+                    alive &= (first == 0) & ~bad
+                    if not alive.any() or k >= stop:
                         out = out[:, :k + 1]
                         break
-        return out, first
+        return out, first, diverged
