@@ -151,3 +151,109 @@ def test_moment_recursion_matches_monte_carlo():
     for k in range(1, 6):
         theta = theta - 0.5 * L.grad(theta)
         assert full[k] == pytest.approx(float(L.loss(theta)), rel=1e-10)
+
+
+# the lab on copies --------------------------------------------------------------------------------
+def _copies_lab(text, tmp_path, **settings):
+    from gdviz.core.lab import Lab, LabSettings
+    path = tmp_path / "s.toml"
+    path.write_text(text)
+    scenario = sc.load(str(path))
+    lab = Lab(scenario, LabSettings(**settings))
+    return scenario, lab, lab.run()
+
+
+@pytest.mark.parametrize("text", [SMALL_LS, 'landscape = "ravine"\nn_examples = 300\nseed = 4\n'
+                                             'epochs = 2\n'])
+def test_each_copy_is_a_simulate_run_and_the_mean_decides(tmp_path, text):
+    """Copy k's losses are those of `simulate --shuffle-seed k` (to rounding: the copies'
+    sums run in another order), and the step count is the first update at which their mean
+    reaches the target."""
+    from gdviz.core.lab import REACHED
+    scenario, lab, result = _copies_lab(text, tmp_path, batch_sizes=(4,), lrs=(0.02, 0.1),
+                                        copies=3, max_epochs=1)
+    assert result.criterion == "mean_of_copies" and result.copies == 3
+    assert result.steps.shape == (1, 2, 1) and result.seeds == (scenario.seed,)
+    log = lab.logs[4]                                   # (updates + 1, copies, η)
+    target = result.targets[0].loss
+    for j, lr in enumerate(result.lrs):
+        losses = []
+        for k in range(3):
+            sim = scenario.with_changes(batch_size=4, lr=float(lr), shuffle_seed=k,
+                                        epochs=1.0).build()
+            run = sim.run("mini_batch")
+            curve = [run.loss] + [run.step().loss for _ in range(len(log) - 1)]
+            losses.append(curve)
+        losses = np.array(losses).T                     # (updates + 1, copies)
+        rows = np.isfinite(log[:, 0, j])
+        np.testing.assert_allclose(log[rows, :, j], losses[rows], rtol=1e-9)
+        mean = losses.mean(axis=1)
+        if result.status[0, j, 0] == REACHED:
+            first = int(np.flatnonzero(mean <= target)[0])
+            assert first == result.steps[0, j, 0]
+
+
+def test_expected_criterion_and_single_runs(tmp_path):
+    from gdviz.core.moments import QuadraticTheory
+    scenario, lab, expected = _copies_lab(SMALL_LS, tmp_path, batch_sizes=(8,), lrs=(0.1,),
+                                          criterion="expected", max_epochs=2)
+    theory = QuadraticTheory(scenario.make_landscape())
+    curve = theory.curves([0.1], 8, 200)[0][0]
+    assert expected.steps[0, 0, 0] == int(np.flatnonzero(curve <= expected.targets[0].loss)[0])
+    assert expected.best[0].steps_theory == expected.steps[0, 0, 0]
+    _, _, single = _copies_lab(SMALL_LS, tmp_path, batch_sizes=(8,), lrs=(0.1,),
+                               criterion="single_run", copies=5, max_epochs=2)
+    assert single.steps.shape == (1, 1, 5) and single.criterion == "single_run"
+    # a single run touches the target before the mean of the copies does, never after
+    _, _, mean = _copies_lab(SMALL_LS, tmp_path, batch_sizes=(8,), lrs=(0.1,), copies=5,
+                             max_epochs=2)
+    assert single.steps.min() <= mean.steps[0, 0, 0]
+    with pytest.raises(ValueError, match="quadratic"):
+        _copies_lab('landscape = "ravine"\nn_examples = 100\n', tmp_path, criterion="expected")
+
+
+def test_fit_needs_four_reached_points_and_knows_n():
+    from gdviz.core.lab import BestRun, fit_tradeoff
+    n, s_min, b_crit = 1024, 10.0, 200.0
+    sizes = (1, 4, 16, 64, 256, 1024)
+    steps = [s_min * (1 + b_crit * (n - b) / (b * (n - 1))) for b in sizes]
+    best = tuple(BestRun(b, 0.1, s, None, None, s * b, None) for b, s in zip(sizes, steps))
+    fit = fit_tradeoff(best, n)
+    assert fit.b_crit == pytest.approx(b_crit) and fit.s_min == pytest.approx(s_min)
+    assert fit.points == 6
+    assert fit_tradeoff(best, None).b_crit != pytest.approx(b_crit, rel=0.01)  # B = N matters
+    three = best[:3] + tuple(BestRun(b, None, None, None, None, None, None) for b in (64, 256))
+    assert fit_tradeoff(three, n).b_crit is None and fit_tradeoff(three, n).points == 3
+
+
+def test_sweep_table_names_no_regime_without_a_fit(tmp_path, capsys):
+    path = tmp_path / "s.toml"
+    path.write_text(SMALL_LS)
+    assert main(["sweep", str(path), "--batch-sizes", "4,8,16", "--lrs", "0.1",
+                 "--max-epochs", "1", "--copies", "4"]) == 0
+    out = capsys.readouterr().out
+    assert "mean loss of 4 shuffle-copies" in out
+    assert "fewer than 4 batch sizes" in out
+    for word in ("perfect scaling", "diminishing returns", "no further benefit"):
+        assert word not in out
+
+
+def test_sweep_several_optimizers(tmp_path, capsys):
+    path = tmp_path / "s.toml"
+    path.write_text(SMALL_LS)
+    args = ["sweep", str(path), "--batch-sizes", "1,4,16,64,512", "--max-epochs", "2",
+            "--copies", "4", "--optimizer", "sgd,momentum,adam"]
+    assert main(args + ["--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [o["optimizer"] for o in out["optimizers"]] == ["sgd", "momentum", "adam"]
+    assert out["fit"] == out["optimizers"][0]["fit"]
+    assert all(set(o) == {"optimizer", "noise", "fit", "best"} for o in out["optimizers"])
+    assert any(b["steps_theory"] is not None for b in out["best"])      # sgd: the theory
+    assert all(b["steps_theory"] is None for b in out["optimizers"][1]["best"])
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    assert "critical batch size per optimizer" in text
+    for name in ("sgd", "momentum", "adam"):
+        assert f"  {name} " in text
+    assert main(["sweep", str(path), "--optimizer", "sgd,lbfgs"]) == 2
+    assert "'lbfgs' is not one of" in capsys.readouterr().err

@@ -141,10 +141,10 @@ def result_table(scenario, result) -> str:
                  f"{_fmt(getattr(noise, 'b_noise_path_mean', None))} averaged along the path")
     factor = noise_disagreement(result)
     if factor is not None:
-        lines.append(f"note: the fitted B_crit and the path-mean B_noise differ by a factor "
-                     f"{factor:.3g}. McCandlish et al.'s B_crit ≈ mean B_noise is a statement "
-                     "about many directions of curvature with tuned steps; a fit over few "
-                     "batch sizes, or a landscape of two parameters, need not show it")
+        lines.append(f"note: the fitted B_crit and B_noise averaged along the full-batch path "
+                     f"differ by a factor {factor:.3g} here. McCandlish et al. predict them "
+                     "about equal for a tuned descent over many directions of curvature; "
+                     "lesson-7-critical-batch (least squares, 100 parameters) shows it")
     return "\n".join(lines)
 
 

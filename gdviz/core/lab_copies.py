@@ -19,6 +19,11 @@ Criteria (``LabSettings.criterion``):
 
 A batch size's runs stop at CUT times the steps of its quickest η, or at the epoch budget:
 an η that has not reached the target by then could not be the best, and counts as not reached.
+They also stop at CUT × (B'/B) × S(B') where the next larger batch size B' (swept first)
+reached the target in S(B') steps: a smaller batch never needs more examples than a larger one
+(E = S·B grows with B on McCandlish et al.'s hyperbola), so a run past three times that is not
+near the best. Without this, a batch size no η can bring to the target would run its whole
+budget (327,680 updates at B = 1 on lesson 7).
 """
 from __future__ import annotations
 
@@ -123,11 +128,24 @@ class CopiesLab:
                              "least_squares) with plain SGD and a constant learning rate")
         self.batch_sizes = np.array(sorted(set(settings.batch_sizes or auto_batch_sizes(self.n))),
                                     np.int64)
-        self.lrs = np.array(sorted(set(settings.lrs or auto_lrs(self._lr_top()))), float)
+        self.lrs = np.array(sorted(set(settings.lrs or self._auto_lrs(auto_lrs))), float)
         runs = len(self.batch_sizes) * len(self.lrs) * self.copies
         if runs > MAX_RUNS:
             raise ValueError(f"{runs} runs is too many for one lab (at most {MAX_RUNS})")
         self.logs: dict[int, np.ndarray] = {}       # per B: losses (updates + 1, copies, η)
+
+    def _auto_lrs(self, auto_lrs):
+        """The lab's automatic grid, reaching (1 − β)× lower for heavy-ball and Nesterov
+        momentum, whose steps are 1/(1 − β) times η once the velocity builds up."""
+        from gdviz.core.lab import DEFAULT_LR_COUNT, LR_SPAN_OCTAVES, _three_digits
+        top = self._lr_top()
+        if self.hyper.optimizer not in ("momentum", "nesterov"):
+            return auto_lrs(top)
+        extra = math.log2(1.0 / max(1.0 - self.hyper.momentum, 1e-3))
+        octaves = LR_SPAN_OCTAVES + extra
+        count = int(round(DEFAULT_LR_COUNT * octaves / LR_SPAN_OCTAVES))
+        return tuple(sorted({_three_digits(top * 2.0**e)
+                             for e in np.linspace(-octaves, 0.0, count)}))
 
     def _lr_top(self) -> float:
         if self.edge is not None:
@@ -160,10 +178,12 @@ class CopiesLab:
         e, j = np.divmod(np.maximum(steps, 1) - 1, u)
         return e * per_epoch + np.minimum((j + 1) * b, self.n)
 
-    def _batch(self, b: int, cancelled):
+    def _batch(self, b: int, cancelled, cap: int | None = None):
         from gdviz.core.lab import DIVERGED, NOT_REACHED, REACHED, budget_steps
         n, L, K = self.n, len(self.lrs), self.copies
         budget = budget_steps(n, b, self.drop_last, self.max_epochs)
+        if cap is not None:
+            budget = min(budget, cap)
         u = updates_per_epoch(n, b, self.drop_last)
         target, bound = self.target.loss, self.bound
         base = np.array([scaled_lr(v, self.hyper.lr_scaling, b, self.hyper.lr_reference_batch)
@@ -256,17 +276,24 @@ class CopiesLab:
             return self._run(progress, cancelled)
 
     def _run(self, progress, cancelled):
-        from gdviz.core.lab import NOT_REACHED
+        from gdviz.core.lab import NOT_REACHED, REACHED
         k, l, s = len(self.batch_sizes), len(self.lrs), len(self.seeds)
         steps = np.zeros((k, l, s), np.int64)
         examples = np.zeros((k, l, s), np.int64)
         status = np.full((k, l, s), NOT_REACHED, np.int8)
         done = np.zeros(k, bool)
+        cap = None
         for i in range(k - 1, -1, -1):
-            out = self._batch(int(self.batch_sizes[i]), cancelled)
+            b = int(self.batch_sizes[i])
+            out = self._batch(b, cancelled, cap)
             if out is None:
                 return None
             steps[i], examples[i], status[i] = out
+            reached = steps[i][status[i] == REACHED]
+            if len(reached):
+                cap = int(CUT * math.ceil(float(np.median(reached) if len(self.seeds) > 1
+                                                else reached.min()) * b / max(
+                    int(self.batch_sizes[i - 1]) if i else 1, 1)))
             done[i] = True
             if progress is not None:
                 progress(self._result(steps, examples, status, done))
