@@ -3,6 +3,7 @@ and the lab's mean-of-copies criterion."""
 from __future__ import annotations
 
 import contextlib
+import math
 import io
 import json
 
@@ -257,3 +258,61 @@ def test_sweep_several_optimizers(tmp_path, capsys):
         assert f"  {name} " in text
     assert main(["sweep", str(path), "--optimizer", "sgd,lbfgs"]) == 2
     assert "'lbfgs' is not one of" in capsys.readouterr().err
+
+
+# lesson 7: its note and the README quote the sweep ------------------------------------------------
+@pytest.fixture(scope="module")
+def lesson7():
+    """`gdviz sweep lesson-7-critical-batch --json` (its default grid: about 5 s)."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["sweep", "lesson-7-critical-batch", "--json"]) == 0
+    return json.loads(out.getvalue())
+
+
+def _steps(data) -> dict:
+    return {b["batch_size"]: b["steps_median"] for b in data["best"]}
+
+
+def test_lesson7_meets_the_issue_s_done_when(lesson7):
+    """Issue 21: steps fall ≥ 5× from B = 1 to 8, then flatten (the largest B's steps ≥ half
+    of those at 4·B_crit); B_crit within 2.5× of the path-mean B_noise; measured steps within
+    25 % of the theory's for B ≤ B_crit."""
+    steps, best = _steps(lesson7), {b["batch_size"]: b for b in lesson7["best"]}
+    b_crit = lesson7["fit"]["b_crit"]
+    assert lesson7["target"]["criterion"] == "mean_of_copies"
+    assert lesson7["target"]["copies"] >= 16
+    assert steps[1] >= 5 * steps[8]
+    near = min(steps, key=lambda b: abs(math.log(b / (4 * b_crit))))
+    assert steps[max(steps)] >= 0.5 * steps[near]
+    ratio = b_crit / lesson7["noise"]["b_noise_path_mean"]
+    assert 1 / 2.5 <= ratio <= 2.5
+    for b, p in best.items():
+        if b <= b_crit:
+            assert abs(p["steps_median"] - p["steps_theory"]) <= 0.25 * p["steps_theory"]
+    assert lesson7["fit"]["points"] == len(steps) >= 4
+
+
+def test_lesson7_note_quotes_the_sweep(lesson7):
+    note = sc.load("lesson-7-critical-batch").note
+    steps = _steps(lesson7)
+    lrs = {b["batch_size"]: b["lr"] for b in lesson7["best"]}
+    big = [b for b in steps if b >= 512]
+    assert f"from {steps[1]:.0f} at B = 1 to {steps[8]:.0f} at B = 8" in note
+    # "halving per doubling": every doubling up to B = 32 cuts the steps by 1.7-2.3×
+    for b in (1, 2, 4, 8, 16):
+        assert 1.7 <= steps[b] / steps[2 * b] <= 2.3
+    assert "flatten at 3–5 steps from B = 512 on" in note
+    assert {steps[b] for b in big} <= {3, 4, 5} and steps[512] == 5 and steps[max(big)] == 3
+    b_crit = lesson7["fit"]["b_crit"]
+    assert f"B_crit ≈ {5 * round(b_crit / 5):.0f}" in note
+    assert f"(about {10 * round(lesson7['noise']['b_noise_path_mean'] / 10):.0f})" in note
+    assert "∝ B up to B = 32" in note            # ×20 to ×40 for 32× the batch
+    assert 20 <= lrs[32] / lrs[1] <= 40 and lrs[64] / lrs[1] < 64
+    assert "near 1–1.6, under the stability limit 2/λ_max ≈ 2" in note
+    assert all(0.99 <= lrs[b] <= 1.6 for b in steps if b >= 128)
+    landscape = sc.load("lesson-7-critical-batch").make_landscape()
+    assert 2 / landscape.eigenvalues[-1] == pytest.approx(2, abs=0.05)
+    assert "matches the measured steps" in note
+    assert all(b["steps_median"] == pytest.approx(b["steps_theory"], abs=2)
+               for b in lesson7["best"])

@@ -121,7 +121,8 @@ def result_table(scenario, result) -> str:
                     f"{result.lrs[-1]:.3g}; runs: {counts['reached']} reached, "
                     f"{counts['not reached']} not reached, {counts['diverged']} diverged")
     for p in result.best:
-        iqr = "—" if p.steps_q1 is None else f"{p.steps_q1:g}–{_fmt(p.steps_q3, 'g')}"
+        iqr = ("—" if p.steps_q1 is None or len(result.seeds) == 1   # one count: no spread
+               else f"{p.steps_q1:g}–{_fmt(p.steps_q3, 'g')}")
         theory = getattr(p, "steps_theory", None)
         # a regime only for a batch size that reached the target, from a fit of ≥ 4 points
         named = regime(p.batch_size, fit.b_crit) if p.steps_median is not None else None
