@@ -316,3 +316,29 @@ def test_lesson7_note_quotes_the_sweep(lesson7):
     assert "matches the measured steps" in note
     assert all(b["steps_median"] == pytest.approx(b["steps_theory"], abs=2)
                for b in lesson7["best"])
+
+
+def _readme_lesson7() -> str:
+    from pathlib import Path
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    start = text.index("### Lesson 7: the critical batch size")
+    return text[start:text.index("\n## ", start)]
+
+
+def test_readme_lesson7_is_the_sweep(lesson7, capsys):
+    """The README's console block is the table `gdviz sweep lesson-7-critical-batch` prints,
+    line for line, and its prose quotes the same numbers as the note."""
+    section = _readme_lesson7()
+    assert main(["sweep", "lesson-7-critical-batch"]) == 0
+    table = capsys.readouterr().out
+    assert "$ gdviz sweep lesson-7-critical-batch\n" + table + "```" in section
+    steps = _steps(lesson7)
+    prose = " ".join(section.split("```")[-1].split())
+    assert f"fall from {steps[1]:.0f} at B = 1 to {steps[8]:.0f} at B = 8" in prose
+    assert "flatten at 3–5 steps from B = 512 on" in prose
+    examples = {b["batch_size"]: b["examples_median"] for b in lesson7["best"]}
+    assert f"from about 560 to {examples[16384]:,.0f}" in prose
+    assert round(examples[1], -1) == 560
+    assert f"B_crit ≈ {5 * round(lesson7['fit']['b_crit'] / 5):.0f}" in prose
+    assert f"(about {10 * round(lesson7['noise']['b_noise_path_mean'] / 10):.0f})" in prose
+    assert "matches the measured steps at every B" in prose
