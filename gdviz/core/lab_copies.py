@@ -339,3 +339,29 @@ class CopiesLab:
             if self.criterion == "expected":
                 mean = low = high = theory
         return CopyCurve(b, float(self.lrs[j]), mean, low, high, theory), first
+
+
+def copies_band(result):
+    """Per batch size with a curve: (B, first update at which the copies' lower BAND
+    percentile reaches the target, the same for the upper one): the spread of the copies
+    around the mean's step count (nan where the upper one had not reached it when the runs
+    stopped). None without curves."""
+    curves = getattr(result, "curves", ())
+    if not curves:
+        return None
+    target = result.targets[0].loss
+    rows = []
+    for c in curves:
+        lo = np.flatnonzero(c.low <= target)
+        hi = np.flatnonzero(c.high <= target)
+        rows.append((c.batch_size, lo[0] if len(lo) else np.nan, hi[0] if len(hi) else np.nan))
+    return tuple(np.array(col, float) for col in zip(*rows))
+
+
+def theory_points(result):
+    """(B, the moment recursion's steps) where the theory gave a count; None otherwise."""
+    rows = [(p.batch_size, p.steps_theory) for p in result.best
+            if getattr(p, "steps_theory", None) is not None]
+    if not rows:
+        return None
+    return tuple(np.array(col, float) for col in zip(*rows))
