@@ -105,6 +105,12 @@ def test_least_squares_simulate_runs_in_d_dimensions(tmp_path):
     sim.run_to_end()
     snap = sim.snapshot()
     assert snap.methods[1].theta.shape == (2,) and snap.methods[1].trail.shape[1] == 2
+    assert not snap.is_mlp
+    for m, run in zip(snap.methods, sim.runs):     # the true loss beside the plane's value
+        assert m.extra.true_loss == run.loss
+        assert m.extra.plane_loss == pytest.approx(float(L.plane_loss(L.to_plane(run.theta))))
+        assert m.extra.plane_loss <= m.extra.true_loss + 1e-12
+        np.testing.assert_allclose(m.theta, L.to_plane(run.theta))
 
 
 # the moment recursion against Monte-Carlo -------------------------------------------------------

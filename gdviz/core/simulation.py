@@ -47,6 +47,17 @@ _new, _set = object.__new__, object.__setattr__
 
 
 @dataclass(frozen=True)
+class PlanePoint:
+    """A run's loss on a landscape of more than two parameters: its true J(θ) and the value
+    of the plane the canvas shows at its projected point (the canvas writes both)."""
+
+    true_loss: float
+    plane_loss: float
+    note_head: str = ("Parameters off the plane are drawn at their projection onto it.<br>"
+                      "True loss J(θ) of each run | of the plane under its marker:<br>")
+
+
+@dataclass(frozen=True)
 class Hyper:
     """Settings shared by the three methods; changing them never resets a run."""
 
@@ -312,6 +323,11 @@ class MethodRun(RunBase):
         """The run for the view; with more than two parameters θ, the start and the vectors
         are their points and components on the landscape's plane (``loss`` stays the true J)."""
         point, vector = self._on_plane, self._plane_vector
+        extra = None
+        if self._plane is not None:
+            with np.errstate(all="ignore"):
+                extra = PlanePoint(self.loss, float(self.landscape.plane_loss(
+                    self._plane(self.theta))))
         return MethodSnapshot(
             key=self.key, batch_size=self.batch_size, updates_per_epoch=self.updates_per_epoch,
             updates=self.updates, epoch=self.epoch, examples_seen=self.examples_seen,
@@ -320,7 +336,8 @@ class MethodRun(RunBase):
             grad_estimate=vector(self.grad_estimate), grad_full=vector(self.grad_full),
             lr=self.current_lr(), status=self.status, trail=self.trail.array(),
             loss_curve=self.loss_curve.array(), theta_before=point(self.theta_before.copy()),
-            step_lr=self.step_lr, true_step=vector(self.true_step()), rule=self.optimizer.state())
+            step_lr=self.step_lr, true_step=vector(self.true_step()), rule=self.optimizer.state(),
+            extra=extra)
 
 
 class ClockedRuns:
