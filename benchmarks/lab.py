@@ -188,7 +188,8 @@ def copies_rows(scenario, plain_runs: int) -> bool:
         i, j, c = np.unravel_index(flat, (k, l, copies))
         b, lr, n_steps = int(result.batch_sizes[i]), float(result.lrs[j]), int(per_run[i, j])
         t1 = time.perf_counter()
-        run = lab.scenario.with_changes(batch_size=b, lr=lr, shuffle_seed=c).build() \
+        run = lab.scenario.with_changes(batch_size=b, lr=lr,
+                                        shuffle_seed=result.shuffle_seeds[c]).build() \
             .run("mini_batch")
         losses = [run.loss] + [run.step().loss for _ in range(n_steps)]
         seconds += time.perf_counter() - t1

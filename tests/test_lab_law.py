@@ -180,14 +180,15 @@ def test_each_copy_is_a_simulate_run_and_the_mean_decides(tmp_path, text):
     scenario, lab, result = _copies_lab(text, tmp_path, batch_sizes=(4,), lrs=(0.02, 0.1),
                                         copies=3, max_epochs=1)
     assert result.criterion == "mean_of_copies" and result.copies == 3
+    assert result.shuffle_seeds == tuple(scenario.seed + k for k in range(3))
     assert result.steps.shape == (1, 2, 1) and result.seeds == (scenario.seed,)
     log = lab.logs[4]                                   # (updates + 1, copies, η)
     target = result.targets[0].loss
     for j, lr in enumerate(result.lrs):
         losses = []
         for k in range(3):
-            sim = scenario.with_changes(batch_size=4, lr=float(lr), shuffle_seed=k,
-                                        epochs=1.0).build()
+            sim = scenario.with_changes(batch_size=4, lr=float(lr),
+                                        shuffle_seed=scenario.seed + k, epochs=1.0).build()
             run = sim.run("mini_batch")
             curve = [run.loss] + [run.step().loss for _ in range(len(log) - 1)]
             losses.append(curve)

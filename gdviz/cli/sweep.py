@@ -7,7 +7,7 @@
 
 By default (criterion mean_of_copies) the steps of (B, η) are to the first update at which the
 mean loss of K shuffle-copies is ≤ the target; copy k is the mini-batch run of ``gdviz simulate
-SCENARIO --batch-size B --lr η --shuffle-seed k --epochs E --optimizer NAME``. With
+SCENARIO --batch-size B --lr η --shuffle-seed S --epochs E --optimizer NAME``, S = seed + k. With
 ``--criterion single_run`` every run (B, η, seed) is ``gdviz simulate … --seed seed`` and counts
 its own first passage (null where the run did not get there). Several optimizers
 (``--optimizer sgd,momentum,adam``) run one lab each and print B_crit for each.

@@ -2,7 +2,8 @@
 expected loss, or (labelled) on single runs of the copies.
 
 Copy k of run (B, η) is ``gdviz simulate SCENARIO --batch-size B --lr η --shuffle-seed s_k``
-with s_k = (the scenario's shuffle seed, or 0) + k: the scenario's data (its seed), the copy's
+with s_k = (the scenario's shuffle seed, or else its seed) + k, so copy 0 is the scenario's own
+run: the scenario's data (its seed), the copy's
 own shuffles (one permutation per epoch from ``SeedSequence(s_k).spawn(3)[1]``, as simulate's
 mini-batch draws them). The copies of every η advance together as one array (copies × η × d)
 and share each update's gathered examples; their losses agree with simulate's to rounding (the
@@ -96,7 +97,9 @@ class CopiesLab:
         self.hardware = self.scenario.hardware()
         self.fraction = (DEFAULT_FRACTION if settings.target_fraction is None
                          else settings.target_fraction)
-        first = scenario.shuffle_seed or 0
+        # copy 0 is the scenario's own run (its shuffles come from its seed), copy k the run
+        # with shuffle seed seed + k: the seed ensemble's copies (gdviz.core.ensemble)
+        first = scenario.shuffle_seed if scenario.shuffle_seed is not None else scenario.seed
         self.shuffle_seeds = tuple(first + k for k in range(self.copies))
         landscape = self.scenario.make_landscape()
         self.landscape = landscape
