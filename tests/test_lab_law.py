@@ -349,3 +349,23 @@ def test_readme_lesson7_is_the_sweep(lesson7, capsys):
     assert f"B_crit ≈ {5 * round(lesson7['fit']['b_crit'] / 5):.0f}" in prose
     assert f"(about {10 * round(lesson7['noise']['b_noise_path_mean'] / 10):.0f})" in prose
     assert "matches the measured steps at every B" in prose
+
+
+def test_default_sweep_shows_regimes_and_says_where_b_noise_disagrees(capsys):
+    """docs/critical-batch.md on `gdviz sweep default`: the regimes under the mean-of-copies
+    target (steps 95 → 10, B_crit ≈ 10) and a note that the path-mean B_noise is about 14×."""
+    from pathlib import Path
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "critical-batch.md").read_text()
+    docs = " ".join(docs.split())
+    assert main(["sweep", "default", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    steps = _steps(out)
+    b_crit, b_noise = out["fit"]["b_crit"], out["noise"]["b_noise_path_mean"]
+    assert (f"steps {steps[1]:.0f} → {steps[max(steps)]:.0f} over B = 1 … {max(steps)}, "
+            f"B_crit ≈ {b_crit:.0f}") in docs
+    assert f"about {b_noise / b_crit:.0f} times the fitted B_crit" in docs
+    assert main(["sweep", "default"]) == 0
+    text = capsys.readouterr().out
+    for word in ("perfect scaling", "diminishing returns", "no further benefit",
+                 "note: the fitted B_crit and B_noise averaged along the full-batch path"):
+        assert word in text
