@@ -127,7 +127,7 @@ class Scenario:
         return HardwareModel(self.overhead_ms, self.throughput)
 
     def resolved_starts(self, landscape: Landscape) -> dict[str, np.ndarray]:
-        if landscape.dim != 2:      # d parameters: every method starts at the landscape's start
+        if getattr(landscape, "dim", 2) != 2:      # d parameters: every method starts at the landscape's start
             return {k: np.array(landscape.start, float) for k in METHOD_KEYS}
         (x0, x1), (y0, y1) = landscape.bounds
         defaults = {  # seed 001's picture: upper left, below, right

@@ -1,5 +1,10 @@
 """The batch-size lab: steps, examples and hardware time to a target loss over (B, η, seed).
 
+This module is the single-run lab (``LabSettings(criterion="single_run")`` on a two-parameter
+landscape) and what every lab shares (settings, result, best η, the fit, the noise path). The
+default criterion counts steps on the mean loss of shuffle-copies: gdviz.core.lab_copies, which
+``Lab(...)`` returns for it.
+
 Run (B, η, seed) is exactly the mini-batch run of ``gdviz simulate SCENARIO --batch-size B
 --lr η --seed seed --epochs E`` (with the scenario's optimizer, η-vs-B rule and schedule): the
 scenario with that seed builds its own data (the seed draws the data as well as the shuffles),

@@ -265,7 +265,7 @@ class CopiesLab:
                     break
         taken = len(log) - 1
         if single:
-            steps = np.where(first_copy > 0, first_copy, np.where(bad_copy, steps.max(), taken))
+            steps = np.where(first_copy > 0, first_copy, taken)   # else: the updates taken
             status = np.where(first_copy > 0, REACHED,
                               np.where(bad_copy, DIVERGED, NOT_REACHED)).astype(np.int8)
         else:
