@@ -369,3 +369,11 @@ def test_default_sweep_shows_regimes_and_says_where_b_noise_disagrees(capsys):
     for word in ("perfect scaling", "diminishing returns", "no further benefit",
                  "note: the fitted B_crit and B_noise averaged along the full-batch path"):
         assert word in text
+
+
+def test_heatmap_cell_says_what_was_counted(tmp_path):
+    from gdviz.ui.lab.heatmap_plot import describe_cell
+    scenario, _, result = _copies_lab(SMALL_LS, tmp_path, batch_sizes=(8,), lrs=(0.1,),
+                                      copies=4, max_epochs=1)
+    text = describe_cell(result, 0, 0)
+    assert "the mean of 4 shuffle-copies" in text and f"seed {scenario.seed}" in text
