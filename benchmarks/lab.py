@@ -1,13 +1,21 @@
 """Lab benchmark: the default batch-size lab against a plain per-run loop, in the same run.
 
     .venv/bin/python benchmarks/lab.py                  # the default lab on the lesson preset
+    .venv/bin/python benchmarks/lab.py --single-run     # the single-run lab on a 2-D preset
     .venv/bin/python benchmarks/lab.py --plain-runs 120 # time more plain runs (default 60)
     .venv/bin/python benchmarks/lab.py --mlp            # also the real-network lab (torch),
                                                         # on the CPU and on CUDA when present
 
-The lab (``gdviz.core.lab``) runs every (B, η, seed) of the lesson preset
-``lesson-7-critical-batch`` (N = 1000: 11 batch sizes x 16 learning rates x 8 seeds) in
-lockstep with early stopping. The plain loop is what a student would write: one
+Default (issue 21): ``gdviz sweep lesson-7-critical-batch`` as the CLI runs it (least squares,
+d = 100, N = 16,384: 15 batch sizes x 16 learning rates x 16 shuffle-copies, the mean-of-copies
+criterion and the moment recursion's theory included), timed whole, against the same copies
+run one by one as ``gdviz simulate … --shuffle-seed k`` runs (``Simulation``'s mini-batch
+method stepped as many updates as the lab stepped that copy); a random subsample of them is
+timed and extrapolated per update, and each one's losses are checked against the lab's
+(relative 1e-9). Goals: ≤ 20 s, first partial result ≤ 1 s.
+
+``--single-run`` times the single-run lab (``gdviz.core.lab``, every (B, η, seed) of the 2-D
+preset ``default``... in lockstep with early stopping) as before issue 21. The plain loop is what a student would write: one
 ``Simulation`` per run, its mini-batch method stepped until the loss reaches the target, it
 diverges or the budget ends. Timing all 1408 plain runs would take minutes, so a random
 subsample of runs is timed and the total extrapolated run by run (each run's time is scaled by
@@ -39,6 +47,9 @@ from gdviz.core.lab import STATUS_NAMES, Lab, LabSettings
 from gdviz.scenario import load
 
 SCENARIO = "lesson-7-critical-batch"
+SINGLE_RUN_SCENARIO = "default"
+COPIES_GOAL_SECONDS = 20.0
+COPIES_GOAL_FIRST = 1.0
 GOAL_SECONDS = 5.0
 GOAL_SPEEDUP = 30.0
 GOAL_FIRST = 0.5
@@ -66,7 +77,10 @@ def plain_run(scenario, b, lr, seed, target, arrays=True):
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scenario", default=SCENARIO)
+    parser.add_argument("--scenario", default=None,
+                        help=f"default: {SCENARIO} ({SINGLE_RUN_SCENARIO} with --single-run)")
+    parser.add_argument("--single-run", action="store_true", dest="single_run",
+                        help="the single-run lab (each run's first passage) instead")
     parser.add_argument("--plain-runs", type=int, default=60,
                         help="plain runs timed (a random subsample of the lab's runs)")
     parser.add_argument("--mlp", action="store_true",
@@ -74,6 +88,12 @@ def main() -> int:
     parser.add_argument("--mlp-runs", type=int, default=12,
                         help="real-network runs trained one by one and timed (default 12)")
     args = parser.parse_args()
+    if not args.single_run:
+        ok = copies_rows(load(args.scenario or SCENARIO), args.plain_runs)
+        if args.mlp:
+            mlp_rows(args.mlp_runs)
+        return 0 if ok else 1
+    args.scenario = args.scenario or SINGLE_RUN_SCENARIO
 
     scenario = load(args.scenario)
     # The lab is timed REPEATS times, interleaved with thirds of the plain runs, and its median
@@ -84,7 +104,7 @@ def main() -> int:
     for rep in range(REPEATS):
         first = []
         t0 = time.perf_counter()
-        lab = Lab(scenario, LabSettings())
+        lab = Lab(scenario, LabSettings(criterion="single_run"))
         result = lab.run(progress=lambda r: first.append(time.perf_counter() - t0)
                          if not first else None)
         lab_times.append(time.perf_counter() - t0)
@@ -144,6 +164,68 @@ def main() -> int:
     if args.mlp:
         mlp_rows(args.mlp_runs)
     return 0 if all(ok for *_, ok in rows) else 1
+
+
+def copies_rows(scenario, plain_runs: int) -> bool:
+    """The mean-of-copies lab against its copies run one by one; True when every goal holds."""
+    lab_times, first_times = [], []
+    for _ in range(REPEATS):
+        first = []
+        t0 = time.perf_counter()
+        lab = Lab(scenario, LabSettings())
+        result = lab.run(progress=lambda r: first.append(time.perf_counter() - t0)
+                         if not first else None)
+        lab_times.append(time.perf_counter() - t0)
+        first_times.append(first[0])
+    k, l, _ = result.steps.shape
+    copies = result.copies
+    per_run = result.steps[:, :, 0]                  # updates each (B, η)'s copies were stepped
+    updates = int(per_run.sum()) * copies
+    rng = np.random.default_rng(0)
+    picks = rng.choice(k * l * copies, size=min(plain_runs, k * l * copies), replace=False)
+    seconds, steps, mismatches = 0.0, 0, 0
+    for flat in picks:
+        i, j, c = np.unravel_index(flat, (k, l, copies))
+        b, lr, n_steps = int(result.batch_sizes[i]), float(result.lrs[j]), int(per_run[i, j])
+        t1 = time.perf_counter()
+        run = lab.scenario.with_changes(batch_size=b, lr=lr,
+                                        shuffle_seed=result.shuffle_seeds[c]).build() \
+            .run("mini_batch")
+        losses = [run.loss] + [run.step().loss for _ in range(n_steps)]
+        seconds += time.perf_counter() - t1
+        steps += n_steps
+        mine = lab.logs[b][:n_steps + 1, c, j]
+        if not np.allclose(losses, mine, rtol=1e-9, atol=0, equal_nan=True):
+            mismatches += 1
+    plain_total = seconds / max(steps, 1) * updates
+    lab_seconds = statistics.median(lab_times)
+    print(f"gdviz lab benchmark: {scenario.name}, N = {lab.n}, d = {lab.landscape.dim}, "
+          f"{k} B x {l} eta x {copies} shuffle-copies, criterion {result.criterion}, "
+          f"theory included; {updates:,} copy-updates in all")
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+          f"Python {platform.python_version()}, NumPy {np.__version__}; OpenBLAS on one thread "
+          "in the lab (gdviz.core.blas); the machine is shared, so times are noisy")
+    print(f"one by one: {len(picks)} random copies run as simulate --shuffle-seed runs "
+          f"({steps:,} updates, {seconds:.2f} s, {seconds / max(steps, 1) * 1e6:.1f} µs per "
+          f"update), extrapolated to all {updates:,}: {plain_total:.1f} s (estimate)")
+    print("lab: " + ", ".join(f"{t:.2f}" for t in lab_times) + " s; first partial result "
+          + ", ".join(f"{t:.2f}" for t in first_times) + " s; medians used")
+    speedup = plain_total / lab_seconds
+    rows = [
+        ("lab, all runs (s, median)", lab_seconds, f"≤ {COPIES_GOAL_SECONDS:g}",
+         lab_seconds <= COPIES_GOAL_SECONDS),
+        ("first partial result (s)", statistics.median(first_times),
+         f"≤ {COPIES_GOAL_FIRST:g}", statistics.median(first_times) <= COPIES_GOAL_FIRST),
+        ("speed-up over one by one", speedup, "—", True),
+        ("copies whose losses differ", mismatches, "0", mismatches == 0),
+    ]
+    print(f"{'figure':<32} {'value':>10} {'goal':>8}  result")
+    for name, value, goal, ok in rows:
+        print(f"{name:<32} {value:>10.3g} {goal:>8}  {'PASS' if ok else 'FAIL'}")
+    fit = result.fit
+    print(f"fit: S_min = {fit.s_min:.4g}, B_crit = {fit.b_crit:.4g}; path-mean B_noise = "
+          f"{result.noise.b_noise_path_mean:.4g}")
+    return all(ok for *_, ok in rows)
 
 
 def mlp_rows(plain_runs: int) -> None:

@@ -242,7 +242,14 @@ class Experiment:
                                     self._running.drop_last)
             held = self._ensemble = (self.generation, ensemble)
         held[1].follow(run, budget_s=budget_s)
-        return held[1].snapshot(behind=run.updates - held[1].updates)
+        snap = held[1].snapshot(behind=run.updates - held[1].updates)
+        if sim.landscape.dim != 2:
+            # d parameters: the copies drawn where the canvas's plane sees them (the spread
+            # stays their RMS distance in all d directions)
+            import dataclasses
+            plane = sim.landscape.to_plane
+            snap = dataclasses.replace(snap, thetas=plane(snap.thetas), centre=plane(snap.centre))
+        return snap
 
     def drop_ensemble(self) -> None:
         self._ensemble = None

@@ -28,6 +28,7 @@ from gdviz.resources import resources_dir
 
 MAX_EXAMPLES = 100_000
 MAX_EPOCHS = 10_000
+MAX_DIMS = 1000               # the least-squares landscape's parameters at most
 MAX_FILE_BYTES = 1 << 20      # a scenario file is a few hundred bytes; refuse anything past 1 MiB
 MAX_VIEW = 1e6                # |xlim|, |ylim| at most this, and a view at least MIN_VIEW wide
 MIN_VIEW = 1e-6
@@ -77,6 +78,12 @@ class Scenario:
     n_examples: int = 1000
     noise: float = 1.0
     seed: int = 0
+    # the shuffles' own seed (None: the seed draws data and shuffles alike, as before); the lab's
+    # copy k is the run with shuffle seed k on the data of ``seed``
+    shuffle_seed: int | None = None
+    # the least-squares landscape's parameter count d and feature spread κ (None: its defaults)
+    dims: int | None = None
+    kappa: float | None = None
     batch_size: int = 32
     # the optimizer's settings: Hyper's fields, with Hyper's defaults
     epochs: float = Hyper.epochs
@@ -111,7 +118,7 @@ class Scenario:
             raise ValueError("the MLP mode's landscape is a plane through weight space: "
                              "use build().landscape")
         return make_landscape(self.landscape, self.n_examples, self.seed, self.noise,
-                              self.function, self.bounds())
+                              self.function, self.bounds(), dims=self.dims, kappa=self.kappa)
 
     def hyper(self) -> Hyper:
         return Hyper(**{name: getattr(self, name) for name in HYPER_FIELDS})
@@ -120,6 +127,8 @@ class Scenario:
         return HardwareModel(self.overhead_ms, self.throughput)
 
     def resolved_starts(self, landscape: Landscape) -> dict[str, np.ndarray]:
+        if getattr(landscape, "dim", 2) != 2:      # d parameters: every method starts at the landscape's start
+            return {k: np.array(landscape.start, float) for k in METHOD_KEYS}
         (x0, x1), (y0, y1) = landscape.bounds
         defaults = {  # seed 001's picture: upper left, below, right
             "full_batch": (x0 + 0.15 * (x1 - x0), y0 + 0.85 * (y1 - y0)),
@@ -139,7 +148,7 @@ class Scenario:
         landscape = landscape or self.make_landscape()
         return Simulation(landscape, self.batch_size, self.resolved_starts(landscape),
                           self.hyper(), self.seed, self.clock, self.drop_last, self.hardware(),
-                          trail_capacity)
+                          trail_capacity, shuffle_seed=self.shuffle_seed)
 
     def with_changes(self, source: str | None = None, **changes) -> "Scenario":
         """A validated copy with some fields replaced (None values are ignored).
@@ -162,6 +171,9 @@ class Scenario:
     def to_dict(self) -> dict:
         out = dataclasses.asdict(self)
         out.pop("source")
+        for name in ("shuffle_seed", "dims", "kappa"):   # absent when unset: older files' bytes
+            if out[name] is None:
+                out.pop(name)
         if self.mlp is None:
             out.pop("mlp")
         else:
@@ -249,6 +261,20 @@ def validate(s: Scenario) -> Scenario:
     _integer(s, "n_examples", 1, MAX_EXAMPLES)
     _integer(s, "batch_size", 1, s.n_examples)
     _integer(s, "seed", 0, 2**63 - 1)
+    if s.shuffle_seed is not None:
+        _integer(s, "shuffle_seed", 0, 2**63 - 1)
+    if s.landscape != "least_squares":
+        for name in ("dims", "kappa"):
+            if getattr(s, name) is not None:
+                _fail(s, name, "applies only to landscape = \"least_squares\"")
+    else:
+        if s.dims is not None:
+            _integer(s, "dims", 1, MAX_DIMS)
+        if s.kappa is not None:
+            _finite_number(s, "kappa", 1.0, 1e6)
+        if s.starts:
+            _fail(s, "starts", "the least-squares landscape starts every method at θ = 0 "
+                               "(its d parameters are not a point [x, y])")
     _integer(s, "lr_reference_batch", 1, MAX_EXAMPLES)
     _finite_number(s, "noise", 0.0, 1e6)
     _finite_number(s, "epochs", 0.0, MAX_EPOCHS, low_inclusive=False)
@@ -346,7 +372,8 @@ def from_mapping(data: dict, source: str) -> Scenario:
                     isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
                 raise ScenarioError(source, name, value, "must be [low, high]")
             data[name] = tuple(float(v) for v in value)
-    for name in ("epochs", "lr", "noise", "momentum", "overhead_ms", "throughput", "speed"):
+    for name in ("epochs", "lr", "noise", "momentum", "overhead_ms", "throughput", "speed",
+                 "kappa"):
         if isinstance(data.get(name), int) and not isinstance(data.get(name), bool):
             data[name] = float(data[name])
     return validate(Scenario(source=source, **data))

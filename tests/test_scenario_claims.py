@@ -301,10 +301,10 @@ def mlp_curve(s):
 
 
 def critical_batch(s):
-    """The numbers of lesson 7's note are the lab's: tests/test_lab.py runs its sweep."""
-    assert s.landscape == "regression" and s.n_examples == 1000
-    starts = s.resolved_starts(s.make_landscape())
-    assert all(np.array_equal(starts["full_batch"], p) for p in starts.values())
+    """The numbers of lesson 7's note are the lab's: tests/test_lab_law.py runs its sweep."""
+    assert (s.landscape, s.n_examples, s.dims, s.kappa, s.noise) == (
+        "least_squares", 16384, 100, 4.0, 0.5)
+    assert "100 parameters" in s.note and "16 shuffle-copies" in s.note
 
 
 def eta_and_b(s):
@@ -352,8 +352,8 @@ CLAIMS = {
     "lesson-5-saddle": (["walks into the saddle and stays", "into a valley"], saddle),
     "lesson-6-sharp-flat": (["so does the mini-batch", "leave for the wide basin",
                              "almost any seed", "debated"], lesson_sharp_flat),
-    "lesson-7-critical-batch": (["B_crit ≈ 9", "Shallue et al. 2019", "McCandlish et al. 2018"],
-                                critical_batch),
+    "lesson-7-critical-batch": (["B_crit ≈ 175", "Shallue et al. 2019",
+                                 "McCandlish et al. 2018"], critical_batch),
     "lesson-8-eta-and-b": (["32 copies", "spread ≈ 0.2", "η/B = 0.00625", "η = 0.1 and B = 16",
                             "≈ 0.2 again", "shrinks to ≈ 0.13", "about two thirds",
                             "Goyal et al. 2017"], eta_and_b),

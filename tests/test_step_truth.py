@@ -22,6 +22,8 @@ def sim_on(key, batch_size=8, optimizer="sgd", lr=0.01, epochs=3.0, n=40, schedu
     expr = "x**2 + 3*y**2 + x*y" if key == "custom" else None
     landscape = make_landscape(key, n, seed=2, expression=expr)
     starts = {k: np.mean(landscape.bounds, axis=1) * 0.3 + 0.1 for k in START}
+    if landscape.dim != 2:          # least squares: d parameters, near its own start
+        starts = {k: landscape.start + 0.1 for k in START}
     return Simulation(landscape, batch_size, starts,
                       Hyper(lr=lr, optimizer=optimizer, epochs=epochs, schedule=schedule), seed=3)
 

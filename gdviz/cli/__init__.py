@@ -180,7 +180,9 @@ def _table(scenario, sim) -> str:
     if mlp:
         lines.append(f"network {sim.spec.sizes} on {sim.dataset.name}, device: {sim.device_label}"
                      + (f" ({sim.notice})" if sim.notice else ""))
-    if len(landscape.minima):
+    if getattr(landscape, "dim", 2) != 2:     # the MLP's plane has no dim: two coordinates
+        lines.append(f"minimum θ* ({landscape.dim} parameters), loss J* = {landscape.j_star:.6g}")
+    elif len(landscape.minima):
         best = min(landscape.minima, key=lambda m: float(landscape.loss(m)))
         lines.append(f"minimum at ({best[0]:.4g}, {best[1]:.4g}), loss {float(landscape.loss(best)):.6g}")
     return "\n".join(lines)

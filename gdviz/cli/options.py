@@ -42,6 +42,8 @@ def scenario_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lr", type=float, help="learning rate eta")
     p.add_argument("--optimizer", help="sgd, momentum, nesterov, rmsprop or adam")
     p.add_argument("--seed", type=int, help="random seed for data and shuffling")
+    p.add_argument("--shuffle-seed", type=int, dest="shuffle_seed",
+                   help="the shuffles' own seed (the data stay those of --seed)")
     p.add_argument("--clock", choices=("updates", "examples", "hardware"),
                    help="the clock the methods advance on")
     p.add_argument("--drop-last", action="store_true", default=None, dest="drop_last",
@@ -58,7 +60,7 @@ def resolve_scenario(args: argparse.Namespace):
     base = sc.load(args.scenario)
     changes = {k: getattr(args, k, None) for k in (
         "landscape", "n_examples", "batch_size", "epochs", "lr", "optimizer", "seed", "clock",
-        "drop_last", "function")}
+        "drop_last", "function", "shuffle_seed")}
     if changes.get("landscape") and changes["landscape"] != "custom" and not changes.get("function"):
         changes["function"] = None
         base = sc.dataclasses.replace(base, function=None)

@@ -85,5 +85,15 @@ def gradient_cloud(run) -> GradientCloud | None:
     else:
         batch_mean = grads[batch].mean(axis=0)
         batch_shown = grads[batch[:MAX_SHOWN]]
+    if landscape.dim != 2:
+        # d parameters: the cloud as the canvas's plane sees it, every gradient's components
+        # along the plane's two axes (Σ is then exactly the covariance of those components)
+        axes = landscape.plane_axes.T
+        theta = landscape.to_plane(theta)
+        grads, full = grads @ axes, full @ axes
+        batch_shown = batch_shown @ axes if len(batch_shown) else np.zeros((0, 2))
+        batch_mean = None if batch_mean is None else batch_mean @ axes
+        centred = grads - grads.mean(axis=0)
+        sigma = centred.T @ centred / n
     return GradientCloud(run.key, theta, float(run.current_lr()), n, b, grads[shown],
                          None if batch is None else np.array(batch), batch_shown, batch_mean, full, sigma, batch_covariance(sigma, n, b))

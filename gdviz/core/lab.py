@@ -1,5 +1,10 @@
 """The batch-size lab: steps, examples and hardware time to a target loss over (B, η, seed).
 
+This module is the single-run lab (``LabSettings(criterion="single_run")`` on a two-parameter
+landscape) and what every lab shares (settings, result, best η, the fit, the noise path). The
+default criterion counts steps on the mean loss of shuffle-copies: gdviz.core.lab_copies, which
+``Lab(...)`` returns for it.
+
 Run (B, η, seed) is exactly the mini-batch run of ``gdviz simulate SCENARIO --batch-size B
 --lr η --seed seed --epochs E`` (with the scenario's optimizer, η-vs-B rule and schedule): the
 scenario with that seed builds its own data (the seed draws the data as well as the shuffles),
@@ -53,8 +58,19 @@ class LabSettings:
     seeds: int = 8
     target_fraction: float | None = None   # None: DEFAULT_FRACTION (the MLP lab: its own)
     max_epochs: float | None = None   # None: the scenario's epochs
+    # what a step count measures (gdviz.core.lab_copies): the mean loss of ``copies``
+    # shuffle-copies on the scenario's data, the exact expected loss, or single runs over seeds
+    criterion: str = "mean_of_copies"
+    copies: int = 16
 
     def check(self, n: int) -> None:
+        from gdviz.core.lab_copies import CRITERIA
+        if self.criterion not in CRITERIA:
+            raise ValueError(f"criterion must be one of {', '.join(CRITERIA)}, "
+                             f"got {self.criterion!r}")
+        if not isinstance(self.copies, int) or not 1 <= self.copies <= 1000:
+            raise ValueError(f"copies must be a whole number between 1 and 1000, "
+                             f"got {self.copies!r}")
         if not isinstance(self.seeds, int) or not 1 <= self.seeds <= 1000:
             raise ValueError(f"seeds must be a whole number between 1 and 1000, got {self.seeds!r}")
         eps = self.target_fraction
@@ -101,6 +117,7 @@ class BestRun:
     steps_q3: float | None
     examples_median: float | None
     time_median: float | None
+    steps_theory: float | None = None   # the moment recursion's steps at this η (quadratic only)
 
 
 @dataclass(frozen=True)
@@ -124,6 +141,9 @@ class NoisePath:
     b_simple_start: float | None
     b_simple_target: float | None
     b_noise_target: float | None
+    # averaged over the path's steps up to the target (McCandlish et al.: B_crit ≈ mean B_noise)
+    b_simple_path_mean: float | None = None
+    b_noise_path_mean: float | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -146,6 +166,11 @@ class LabResult:
     fit: Fit | None = None
     noise: NoisePath | None = None
     measure: str = "loss"          # what the target is on: "loss" (J), "validation loss" (MLP)
+    criterion: str = "single_run"  # "mean_of_copies", "expected" or "single_run"
+    copies: int = 1                # shuffle-copies averaged per (B, η) (mean_of_copies)
+    shuffle_seeds: tuple = ()      # the copies' shuffle seeds
+    curves: tuple = ()             # per B that reached: CopyCurve at its best η (copies' labs)
+    others: tuple = ()             # the same lab with other optimizers (sweep --optimizer a,b)
 
     @property
     def complete(self) -> bool:
@@ -497,7 +522,17 @@ class _Block:
 
 
 class Lab:
-    """A lab for one scenario: the grid, the per-seed data and the sweep itself."""
+    """A lab for one scenario: the grid, the per-seed data and the sweep itself.
+
+    Counted on single runs over data seeds (``criterion="single_run"`` on a 2-D landscape);
+    every other criterion, and the least-squares landscape, is a ``CopiesLab``."""
+
+    def __new__(cls, scenario, settings: LabSettings = LabSettings()):
+        if scenario.landscape != "mlp" and (settings.criterion != "single_run"
+                                            or scenario.landscape == "least_squares"):
+            from gdviz.core.lab_copies import CopiesLab
+            return CopiesLab(scenario, settings)
+        return super().__new__(cls)
 
     def __init__(self, scenario, settings: LabSettings = LabSettings()):
         if scenario.landscape == "mlp":
@@ -573,9 +608,10 @@ class Lab:
 
 
 def noise_disagreement(result) -> float | None:
-    """How many times B_noise at the target and the fitted B_crit differ, when that is more
-    than 2× (McCandlish et al.'s B_crit ≈ B_noise then does not hold); None otherwise."""
-    b_crit, b_noise = result.fit.b_crit, result.noise.b_noise_target
+    """How many times B_noise averaged along the path (McCandlish et al.'s prediction for
+    B_crit) and the fitted B_crit differ, when that is more than 2×; None otherwise."""
+    b_crit = result.fit.b_crit
+    b_noise = getattr(result.noise, "b_noise_path_mean", None)
     if b_crit is None or b_noise is None:
         return None
     ratio = b_noise / b_crit
@@ -625,34 +661,54 @@ def _finite(v) -> float | None:
     return v if math.isfinite(v) else None
 
 
-def fit_tradeoff(best: tuple[BestRun, ...]) -> Fit:
-    """Least squares of 1/S against 1/E over the best-η points: 1/S = 1/S_min − B_crit/E."""
-    pts = [(p.steps_median, p.examples_median) for p in best
+MIN_FIT_POINTS = 4
+
+
+def fit_tradeoff(best: tuple[BestRun, ...], n: int | None = None) -> Fit:
+    """McCandlish et al.'s S = S_min (1 + B_crit/B), i.e. (S/S_min − 1)(E/E_min − 1) = 1 with
+    E_min = S_min B_crit, over the best-η points of the batch sizes that reached the target
+    (at least MIN_FIT_POINTS of them), fitted by least squares of the relative error in S.
+
+    With N given, the finite-N form: a batch's gradient noise is (N − B)/(B (N − 1)) of one
+    example's, not 1/B, so S = S_min (1 + B_crit (N − B)/(B (N − 1))), which keeps B = N (no
+    noise at all) at S_min; for B ≪ N it is the form above."""
+    pts = [(p.batch_size, p.steps_median) for p in best
            if p.steps_median is not None and p.examples_median is not None]
-    if len({e for _, e in pts}) < 2:
+    if len(pts) < MIN_FIT_POINTS or len({b for b, _ in pts}) < 2:
         return Fit(None, None, None, len(pts))
-    y = np.array([1.0 / s for s, _ in pts])
-    x = np.array([1.0 / e for _, e in pts])
-    slope, intercept = np.polyfit(x, y, 1)
+    b = np.array([q[0] for q in pts], float)
+    s = np.array([q[1] for q in pts], float)
+    u = 1.0 / b if n is None or n <= 1 else (n - b) / (b * (n - 1.0))
+    # minimise Σ ((S − a − c u)/S)²: the rows of the design scaled by 1/S
+    design = np.stack([np.ones_like(u), u], axis=1) / s[:, None]
+    (a, c), *_ = np.linalg.lstsq(design, np.ones_like(s), rcond=None)
     # a slope within rounding of zero (every B took the same steps) fits no hyperbola
-    if intercept <= 0 or slope >= -1e-9 * intercept / float(x.mean()):
+    if a <= 0 or c <= 1e-9 * a * float(np.max(1.0 / u[u > 0], initial=1.0)):
         return Fit(None, None, None, len(pts))
-    s_min = 1.0 / intercept
-    b_crit = -slope
-    return Fit(float(s_min), float(b_crit * s_min), float(b_crit), len(pts))
+    b_crit = c / a
+    return Fit(float(a), float(a * b_crit), float(b_crit), len(pts))
 
 
 def noise_path(lab: Lab, best: tuple[BestRun, ...]) -> NoisePath:
-    """B_simple and B_noise along the first seed's full-batch path at its best η."""
+    """B_simple and B_noise along the first seed's full-batch path at its best η, or at
+    1/λ_max where that is smaller (plain SGD): past 1/λ_max a step overshoots the steepest
+    direction, and the path's few points zig-zag across the valley instead of following the
+    descent whose noise scale McCandlish et al. average (on lesson 7's least squares, the
+    mean B_noise is 63 at the best η 1.58 over 3 points, 173–215 at η = 0.1 … 0.8)."""
     landscape, t = lab.landscapes[0], lab.targets[0]
-    start = np.array(t.start, float)
-    b_start, _ = noise_scales(landscape, start)
+    start = np.array(getattr(lab, "start_theta", t.start), float)
+    own = getattr(landscape, "noise_scales", None)     # d parameters: the landscape's own
+    scales_at = own if own is not None else (lambda p: noise_scales(landscape, p))
+    b_start, _ = scales_at(start)
     full = [p for p in best if p.batch_size == lab.n]
     lr = full[0].lr if full else None
     if lr is None:
         return NoisePath(None, np.zeros(0), np.zeros(0), np.zeros(0), _finite(b_start), None, None)
     opt = Optimizer(lab.hyper.optimizer, momentum=lab.hyper.momentum)
     rate = scaled_lr(lr, lab.hyper.lr_scaling, lab.n, lab.hyper.lr_reference_batch)
+    lam = getattr(lab, "lam", float("nan"))
+    if lab.hyper.optimizer == "sgd" and np.isfinite(lam) and lam > 0 and rate > 1.0 / lam:
+        lr, rate = lr / (rate * lam), 1.0 / lam
     budget = budget_steps(lab.n, lab.n, lab.drop_last, lab.max_epochs)
     theta, path, at_target = start, [start], None
     with np.errstate(all="ignore"):
@@ -664,22 +720,28 @@ def noise_path(lab: Lab, best: tuple[BestRun, ...]) -> NoisePath:
                 at_target = theta
                 break
     path = np.array(path)
-    pick = np.unique(np.linspace(0, len(path) - 1, min(len(path), NOISE_PATH_POINTS)).astype(int))
-    pts = path[pick]
-    scales = np.array([noise_scales(landscape, p) for p in pts])
+    # the steps' points (where each update's gradient was taken), up to the target
+    stepped = path[:-1] if at_target is not None else path
+    pick = np.unique(np.linspace(0, len(stepped) - 1,
+                                 min(len(stepped), NOISE_PATH_POINTS)).astype(int))
+    pts = stepped[pick]
+    scales = np.array([scales_at(p) for p in pts])
     losses = np.asarray(landscape.loss(pts), float)
     b_simple_t = b_noise_t = None
     if at_target is not None:
-        bs, bn = noise_scales(landscape, at_target)
+        bs, bn = scales_at(at_target)
         b_simple_t, b_noise_t = _finite(bs), _finite(bn)
+    with np.errstate(all="ignore"):
+        means = [np.mean(c[np.isfinite(c)]) if np.isfinite(c).any() else float("nan")
+                 for c in (scales[:, 0], scales[:, 1])]
     return NoisePath(lr, losses, scales[:, 0], scales[:, 1], _finite(b_start), b_simple_t,
-                     b_noise_t)
+                     b_noise_t, _finite(means[0]), _finite(means[1]))
 
 
 def summarize(lab: Lab, result: LabResult) -> LabResult:
     best = best_per_batch(result)
     import dataclasses
-    return dataclasses.replace(result, best=best, fit=fit_tradeoff(best),
+    return dataclasses.replace(result, best=best, fit=fit_tradeoff(best, lab.n),
                                noise=noise_path(lab, best))
 
 

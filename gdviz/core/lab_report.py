@@ -17,25 +17,46 @@ def _num(v):
 
 def result_json(scenario, result) -> dict:
     t0 = result.targets[0]
-    target = {"loss": t0.loss, "fraction": result.fraction, "j_star": t0.j_star}
+    target = {"loss": t0.loss, "fraction": result.fraction, "j_star": t0.j_star,
+              "criterion": getattr(result, "criterion", "single_run"),
+              "copies": getattr(result, "copies", 1)}
+    if getattr(result, "shuffle_seeds", ()):
+        target["shuffle_seeds"] = [int(s) for s in result.shuffle_seeds]
     if any(t.loss != t0.loss or t.j_star != t0.j_star for t in result.targets):
         # each seed draws its own data: one target per seed
         target["per_seed"] = [{"seed": t.seed, "loss": t.loss, "j_star": t.j_star}
                               for t in result.targets]
-    noise = result.noise
-    runs = result_json_runs(result)
-    return {
+    out = {
         "scenario": scenario.to_dict(),
         "target": target,
+        **_summary_json(result),
+        "runs": result_json_runs(result),
+    }
+    out["best"] = out.pop("best")            # after the runs, where it has always been
+    others = getattr(result, "others", ())
+    if others:
+        # sweep --optimizer a,b,…: the first optimizer's lab above, each one's summary here
+        out["optimizers"] = [{"optimizer": r.optimizer, **_summary_json(r)}
+                             for r in (result, *others)]
+    return out
+
+
+def _summary_json(result) -> dict:
+    noise = result.noise
+    return {
         "noise": {"b_simple_start": _num(noise.b_simple_start),
                   "b_simple_target": _num(noise.b_simple_target),
-                  "b_noise_target": _num(noise.b_noise_target)},
+                  "b_noise_target": _num(noise.b_noise_target),
+                  "b_simple_path_mean": _num(getattr(noise, "b_simple_path_mean", None)),
+                  "b_noise_path_mean": _num(getattr(noise, "b_noise_path_mean", None)),
+                  "path_lr": _num(noise.lr)},
         "fit": {"s_min": _num(result.fit.s_min), "e_min": _num(result.fit.e_min),
-                "b_crit": _num(result.fit.b_crit)},
-        "runs": runs,
+                "b_crit": _num(result.fit.b_crit), "points": result.fit.points},
         "best": [{"batch_size": p.batch_size, "lr": p.lr, "steps_median": p.steps_median,
                   "steps_q1": p.steps_q1, "steps_q3": p.steps_q3,
-                  "examples_median": p.examples_median} for p in result.best],
+                  "examples_median": p.examples_median,
+                  "steps_theory": _num(getattr(p, "steps_theory", None))}
+                 for p in result.best],
     }
 
 

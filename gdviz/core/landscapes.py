@@ -29,8 +29,10 @@ def _check_stop(should_stop) -> None:
 
 
 class Landscape(ABC):
-    """A finite-sum loss over ``n`` examples and two parameters."""
+    """A finite-sum loss over ``n`` examples and two parameters (``dim`` of them in general:
+    a landscape with more shows them on a stated plane, ``to_plane``)."""
 
+    dim: int = 2
     key: str = ""
     title: str = ""
     param_names: tuple[str, str] = ("x", "y")
@@ -512,16 +514,133 @@ class CustomFunction(TiltedLandscape):
         return np.array([[xs[i], ys[j]]])
 
 
+class LeastSquares(Landscape):
+    """Least squares with d parameters: l_i(θ) = 1/2 (x_i · θ − y_i)^2 over N real examples.
+
+    The features x_i ~ N(0, diag(h)) with h_j log-spaced from 1 down to 1/κ (j = 1 … d), the
+    targets y_i = x_i · w* + σ ε_i with w* ~ N(0, I) and ε_i ~ N(0, 1), all drawn from the
+    scenario's seed: the noisy quadratic model of Zhang et al. 2019 made of real examples. Its
+    Hessian is the data's H = XᵀX/N (close to diag(h)), its minimum θ* = H⁻¹ Xᵀy/N, and every
+    method starts at θ = 0.
+
+    The canvas shows it on a stated plane: through θ* along H's steepest (u₁) and flattest (u_d)
+    eigenvectors, coordinates (a, b) = ((θ − θ*)·u₁, (θ − θ*)·u_d). The plane's value at a run's
+    point is J(θ* + a u₁ + b u_d), which is below the run's true J(θ) (the other d − 2
+    directions add their part); ``to_plane`` and ``plane_loss`` say which is which.
+    """
+
+    key = "least_squares"
+    title = "Least squares, d parameters"
+    param_names = ("along u₁ (steepest)", "along u_d (flattest)")
+    DEFAULT_DIMS = 100
+    DEFAULT_KAPPA = 4.0
+
+    def __init__(self, n=16384, rng=None, noise=0.5, dims=None, kappa=None):
+        rng = rng or np.random.default_rng(0)
+        d = int(dims or self.DEFAULT_DIMS)
+        self.kappa = float(kappa or self.DEFAULT_KAPPA)
+        self.dim = d
+        self.sigma = float(noise)
+        self.spectrum = self.kappa ** (-np.arange(d) / max(d - 1, 1))     # h_j: 1 … 1/κ
+        self.x = rng.standard_normal((n, d)) * np.sqrt(self.spectrum)
+        self.w_true = rng.standard_normal(d)
+        self.y = self.x @ self.w_true + self.sigma * rng.standard_normal(n)
+        self.H = self.x.T @ self.x / n
+        self.xy = self.x.T @ self.y / n
+        self.theta_star = np.linalg.solve(self.H, self.xy)
+        r = self.x @ self.theta_star - self.y
+        self.j_star = float(0.5 * np.mean(r * r))
+        self.eigenvalues, self.eigenvectors = np.linalg.eigh(self.H)      # ascending
+        self.plane_axes = np.stack([self.eigenvectors[:, -1], self.eigenvectors[:, 0]])
+        self.start = np.zeros(d)
+        a, b = self.to_plane(self.start)
+        span = 1.3 * max(abs(a), abs(b), 1.0)
+        super().__init__(n, ((-span, span), (-span, span)))
+        self.dim = d
+        self.minima = np.zeros((1, 2))            # θ* on the plane
+
+    # the plane the canvas shows ------------------------------------------------------------
+    def to_plane(self, theta) -> np.ndarray:
+        """(a, b) of θ on the plane through θ* along u₁ and u_d (shape (..., 2))."""
+        return (np.asarray(theta, float) - self.theta_star) @ self.plane_axes.T
+
+    def plane_loss(self, ab) -> np.ndarray:
+        """J on the plane: J* + 1/2 (λ₁ a² + λ_d b²)."""
+        ab = np.asarray(ab, float)
+        return self.j_star + 0.5 * (self.eigenvalues[-1] * ab[..., 0] ** 2
+                                    + self.eigenvalues[0] * ab[..., 1] ** 2)
+
+    @property
+    def grid_terms(self) -> int:
+        return 1
+
+    def loss_grid(self, xs, ys, should_stop=None, examples=None):
+        X, Y = np.meshgrid(np.asarray(xs, float), np.asarray(ys, float))
+        return self.plane_loss(np.stack([X, Y], axis=-1))
+
+    # the finite sum --------------------------------------------------------------------------
+    def example_losses(self, theta, idx):
+        theta = np.asarray(theta, float)
+        r = np.einsum("...bd,...d->...b", self.x[idx], theta) - self.y[idx]
+        return 0.5 * r * r
+
+    def example_grads(self, theta, idx):
+        theta = np.asarray(theta, float)
+        xi = self.x[idx]
+        r = np.einsum("...bd,...d->...b", xi, theta) - self.y[idx]
+        return r[..., None] * xi
+
+    def batch_grad(self, theta, idx):
+        theta = np.asarray(theta, float)
+        idx = np.asarray(idx)
+        if idx.shape[-1] == self.n and np.array_equal(idx.reshape(-1, self.n)[0],
+                                                      np.arange(self.n)):
+            return self.grad(theta)
+        xi = self.x[idx]                                       # (..., b, d)
+        r = np.einsum("...bd,...d->...b", xi, theta) - self.y[idx]
+        return np.einsum("...b,...bd->...d", r, xi) / idx.shape[-1]
+
+    def loss(self, theta):
+        """J(θ) = J* + 1/2 (θ − θ*)ᵀ H (θ − θ*), the mean of the N terms (exact algebra)."""
+        e = np.asarray(theta, float) - self.theta_star
+        return self.j_star + 0.5 * np.einsum("...i,ij,...j->...", e, self.H, e)
+
+    def grad(self, theta):
+        return np.asarray(theta, float) @ self.H - self.xy
+
+    def noise_scales(self, theta) -> tuple[float, float]:
+        """(B_simple, B_noise) at θ with the exact H and the per-example gradient covariance."""
+        theta = np.asarray(theta, float)
+        r = self.x @ theta - self.y
+        g = self.x.T @ r / self.n
+        if not hasattr(self, "_norms"):
+            self._norms = np.einsum("id,id->i", self.x, self.x)
+            self._hnorms = np.einsum("id,de,ie->i", self.x, self.H, self.x)
+        r2 = r * r
+        tr_sigma = float(r2 @ self._norms) / self.n - float(g @ g)
+        tr_h_sigma = float(r2 @ self._hnorms) / self.n - float(g @ self.H @ g)
+        gg, ghg = float(g @ g), float(g @ self.H @ g)
+        return (tr_sigma / gg if gg > 0 else float("inf"),
+                tr_h_sigma / ghg if ghg > 0 else float("inf"))
+
+
 LANDSCAPES = {cls.key: cls for cls in (LinearRegression, LogisticRegression, Ravine, Rosenbrock,
-                                        Himmelblau, Saddle, SharpFlat, CustomFunction)}
+                                        Himmelblau, Saddle, SharpFlat, CustomFunction,
+                                        LeastSquares)}
 
 
 def make_landscape(key: str, n: int, seed: int, noise: float = 1.0, expression: str | None = None,
-                   bounds=None) -> Landscape:
+                   bounds=None, dims: int | None = None,
+                   kappa: float | None = None) -> Landscape:
     """Build a landscape from its key; the data come from a generator seeded with ``seed``."""
     if key not in LANDSCAPES:
         raise KeyError(key)
     rng = np.random.default_rng([seed, 0xDA7A])
+    if key == LeastSquares.key:
+        landscape = LeastSquares(n=n, rng=rng, noise=noise, dims=dims, kappa=kappa)
+        if bounds:
+            landscape.bounds = bounds
+        return landscape
     if key == "custom":
         if not expression:
             raise ValueError("the custom landscape needs a function of x and y")

@@ -47,6 +47,17 @@ _new, _set = object.__new__, object.__setattr__
 
 
 @dataclass(frozen=True)
+class PlanePoint:
+    """A run's loss on a landscape of more than two parameters: its true J(θ) and the value
+    of the plane the canvas shows at its projected point (the canvas writes both)."""
+
+    true_loss: float
+    plane_loss: float
+    note_head: str = ("Parameters off the plane are drawn at their projection onto it.<br>"
+                      "True loss J(θ) of each run | of the plane under its marker:<br>")
+
+
+@dataclass(frozen=True)
 class Hyper:
     """Settings shared by the three methods; changing them never resets a run."""
 
@@ -152,14 +163,16 @@ class MethodRun(RunBase):
             self.grad_full = np.asarray(landscape.grad(self.theta), float)
         self.start_loss = self.loss
         self.batch_loss = float("nan")
-        self.grad_estimate = np.zeros(2)
+        self.grad_estimate = np.zeros(landscape.dim)
+        # a landscape of more than two parameters is drawn on its plane: the trail holds that
+        self._plane = getattr(landscape, "to_plane", None) if landscape.dim != 2 else None
         self.step_lr = float("nan")
         self.updates = 0
         self.examples_seen = 0
         self.clock = 0.0
         self.status = "finished" if budget_spent(self.sampler, 0, hyper.epochs) else "running"
         self.trail = Trail(2, trail_capacity)
-        self.trail.append(self.theta)
+        self.trail.append(self._on_plane(self.theta))
         self.loss_curve = Trail(2, trail_capacity)
         self.loss_curve.append((0.0, self.loss))
 
@@ -273,7 +286,7 @@ class MethodRun(RunBase):
         finite = bool(np.all(np.isfinite(self.theta)))
         self._settle(self.loss, batch_loss, finite)
         if finite:
-            self.trail.append(self.theta)
+            self.trail.append(self._on_plane(self.theta))
         if np.isfinite(self.loss):
             self.loss_curve.append((self.clock, self.loss))
         return StepRecord(self.key, self.updates, self.epoch, self.examples_seen, self.clock,
@@ -284,21 +297,40 @@ class MethodRun(RunBase):
         """The displacement the last step would have made with the full gradient in place of
         its estimate: same rule, same optimizer state, same eta (zeros before the first)."""
         if self.updates == 0:
-            return np.zeros(2)
+            return np.zeros(self.landscape.dim)
         with np.errstate(all="ignore"):
             return self.optimizer.step_instead(self.theta_before, self.grad_full,
                                                self.step_lr) - self.theta_before
 
+    def _on_plane(self, theta: np.ndarray) -> np.ndarray:
+        """θ itself, or its point on the plane the canvas shows (more than two parameters)."""
+        return theta if self._plane is None else self._plane(theta)
+
+    def _plane_vector(self, v: np.ndarray) -> np.ndarray:
+        """A step or gradient as seen on the plane (its components along the plane's axes)."""
+        if self._plane is None:
+            return np.array(v, float)
+        return np.asarray(v, float) @ self.landscape.plane_axes.T
+
     def snapshot(self) -> MethodSnapshot:
+        """The run for the view; with more than two parameters θ, the start and the vectors
+        are their points and components on the landscape's plane (``loss`` stays the true J)."""
+        point, vector = self._on_plane, self._plane_vector
+        extra = None
+        if self._plane is not None:
+            with np.errstate(all="ignore"):
+                extra = PlanePoint(self.loss, float(self.landscape.plane_loss(
+                    self._plane(self.theta))))
         return MethodSnapshot(
             key=self.key, batch_size=self.batch_size, updates_per_epoch=self.updates_per_epoch,
             updates=self.updates, epoch=self.epoch, examples_seen=self.examples_seen,
             clock=self.clock, loss=self.loss, batch_loss=self.batch_loss,
-            theta=self.theta.copy(), start=self.start.copy(),
-            grad_estimate=np.array(self.grad_estimate, float), grad_full=self.grad_full.copy(),
+            theta=point(self.theta.copy()), start=point(self.start.copy()),
+            grad_estimate=vector(self.grad_estimate), grad_full=vector(self.grad_full),
             lr=self.current_lr(), status=self.status, trail=self.trail.array(),
-            loss_curve=self.loss_curve.array(), theta_before=self.theta_before.copy(),
-            step_lr=self.step_lr, true_step=self.true_step(), rule=self.optimizer.state())
+            loss_curve=self.loss_curve.array(), theta_before=point(self.theta_before.copy()),
+            step_lr=self.step_lr, true_step=vector(self.true_step()), rule=self.optimizer.state(),
+            extra=extra)
 
 
 class ClockedRuns:
@@ -397,7 +429,7 @@ class Simulation(ClockedRuns):
     def __init__(self, landscape: Landscape, batch_size: int, starts: dict[str, np.ndarray],
                  hyper: Hyper = Hyper(), seed: int = 0, clock_kind: str = "examples",
                  drop_last: bool = False, hardware: HardwareModel = HardwareModel(),
-                 trail_capacity: int = 4096):
+                 trail_capacity: int = 4096, shuffle_seed: int | None = None):
         self.landscape = landscape
         self.clock_kind = clock_kind
         self.hardware = hardware
@@ -405,7 +437,9 @@ class Simulation(ClockedRuns):
         n = landscape.n
         rules.check_batch_size(batch_size, n)
         sizes = {"full_batch": n, "mini_batch": batch_size, "stochastic": 1}
-        streams = np.random.SeedSequence(seed).spawn(len(METHOD_KEYS))
+        # the shuffles come from the seed, or from their own seed where one is given
+        streams = np.random.SeedSequence(seed if shuffle_seed is None
+                                         else shuffle_seed).spawn(len(METHOD_KEYS))
         self.runs = tuple(
             MethodRun(key, landscape, sizes[key], starts[key], hyper,
                       np.random.default_rng(stream), drop_last, clock_kind, hardware,

@@ -292,9 +292,10 @@ class ContourCanvas(pg.PlotWidget):
                 f'<b style="color:{self.theme.color(m.key)}">{METHOD_LABELS[m.key]}</b> '
                 f"{_loss_text(m.extra.true_loss)} | {_loss_text(m.extra.plane_loss)}"
                 for m in rows if m.key not in self._hidden)
-            note = ("Weights off the plane are drawn at their projection onto it.<br>"
-                    "Training loss of each network | of the plane under its marker:<br>"
-                    + losses)
+            head = getattr(rows[0].extra, "note_head", None) or (
+                "Weights off the plane are drawn at their projection onto it.<br>"
+                "Training loss of each network | of the plane under its marker:<br>")
+            note = head + losses
         if note == self._plane_note:
             return
         plot = self.getPlotItem()

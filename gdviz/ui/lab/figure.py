@@ -25,16 +25,31 @@ def summary_text(result) -> str:
                 "(J_val(θ₀) − J*_val), J*_val the best any run reached · ")
     else:
         head = f"Target J ≤ {t0.loss:.5g} = J* + {result.fraction:g}·(J(θ₀) − J*) · "
-    lines = [head + f"{len(result.seeds)} seeds · budget {result.max_epochs:g} epochs · "
+    criterion = getattr(result, "criterion", "single_run")
+    if criterion == "mean_of_copies":
+        counted = f"steps on the mean loss of {result.copies} shuffle-copies"
+    elif criterion == "expected":
+        counted = "steps on the exact expected loss (moment recursion)"
+    elif getattr(result, "shuffle_seeds", ()):
+        counted = f"single runs of {result.copies} shuffle-copies (first passage)"
+    else:
+        counted = f"{len(result.seeds)} seeds, single runs (first passage)"
+    lines = [head + f"{counted} · budget {result.max_epochs:g} epochs · "
              f"{result.optimizer}",
              f"Fit: S_min = {f(fit.s_min)}, E_min = {f(fit.e_min)}, "
-             f"B_crit = E_min/S_min = {f(fit.b_crit)} · noise scale on the full-batch path: "
-             f"B_simple = {f(noise.b_simple_start)} at the start, {f(noise.b_simple_target)} "
-             f"at the target; B_noise = {f(noise.b_noise_target)} at the target"]
+             f"B_crit = E_min/S_min = {f(fit.b_crit)} · full-batch path: "
+             f"B_simple = {f(noise.b_simple_start)} at the start, "
+             f"{f(getattr(noise, 'b_simple_path_mean', None))} on average; "
+             f"B_noise = {f(getattr(noise, 'b_noise_path_mean', None))} on average, "
+             f"{f(noise.b_noise_target)} at the target"]
+    others = getattr(result, "others", ())
+    if others:
+        lines.append("B_crit per optimizer: " + ", ".join(
+            f"{r.optimizer} {f(r.fit.b_crit)}" for r in (result, *others)))
     factor = noise_disagreement(result)
     if factor is not None:
-        lines.append(f"B_noise and the fitted B_crit differ by a factor {factor:.3g}: the "
-                     "prediction B_crit ≈ B_noise does not hold on this landscape.")
+        lines.append(f"The fitted B_crit and B_noise averaged along the path differ by a "
+                     f"factor {factor:.3g} on this landscape.")
     return "\n".join(lines)
 
 

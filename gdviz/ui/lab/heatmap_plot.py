@@ -52,6 +52,11 @@ def describe_cell(result, i: int, j: int) -> str:
     what = f"{steps} steps to target" if status == "reached" else (
         f"diverged at update {steps}" if status == "diverged" else
         f"not reached in {steps} updates")
+    if getattr(result, "criterion", "single_run") in ("mean_of_copies", "expected"):
+        counted = ("the mean of " + f"{result.copies} shuffle-copies"
+                   if result.criterion == "mean_of_copies" else "the expected loss")
+        return (f"B = {b}, η = {lr:g}: {counted}, {what}. Click to load copy 0 (seed {seed}) "
+                "in the main window; its seed ensemble shows the copies.")
     return (f"B = {b}, η = {lr:g}: the median of {len(result.seeds)} seeds is seed {seed}, "
             f"{what}. Click to load it in the main window.")
 
