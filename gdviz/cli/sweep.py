@@ -227,7 +227,7 @@ def optimizer_summary(results) -> str:
 
 def _optimizer_list(text: str | None) -> list[str | None]:
     """``--optimizer``: one name, several separated by commas, or None (the scenario's)."""
-    from gdviz.cli import UsageError
+    from gdviz.cli.options import UsageError
     if text is None:
         return [None]
     names = [v.strip() for v in text.split(",")]
