@@ -38,19 +38,22 @@ from gdviz.core import METHOD_KEYS
 from gdviz.core.batching import updates_per_epoch
 from gdviz.core.blas import one_thread
 from gdviz.core.curvature import stability_limit
+from gdviz.core.lab_block import budget_steps
+from gdviz.core.lab_fit import best_per_batch, fit_tradeoff, noise_path
+from gdviz.core.lab_grid import (CRITERIA, CRITERION_LABELS, DEFAULT_FRACTION,  # noqa: F401
+                                 DEFAULT_LR_COUNT, DIVERGED, LR_SPAN_OCTAVES, MAX_RUNS,
+                                 MINI_BATCH_STREAM, NOT_REACHED, REACHED, SeedTarget,
+                                 _three_digits, auto_batch_sizes, auto_lrs, lab_result, lr_top,
+                                 seed_targets)
 from gdviz.core.landscapes import LeastSquares
+from gdviz.core.moments import QuadraticTheory
 from gdviz.core.optimizers import Optimizer
 from gdviz.core.schedules import scaled_lr, scheduled_lr
 from gdviz.core.simulation import DIVERGENCE_FACTOR
 
-CRITERIA = ("mean_of_copies", "expected", "single_run")
-CRITERION_LABELS = {"mean_of_copies": "mean loss of {k} shuffle-copies",
-                    "expected": "exact expected loss (moment recursion)",
-                    "single_run": "single runs: each copy's first passage (a lucky dip counts)"}
 DEFAULT_COPIES = 16
 CUT = 3                     # a batch size's runs stop at CUT × its quickest η's steps
 BAND = (10, 90)             # the copies' spread drawn as a band: these percentiles
-MINI_BATCH_STREAM = METHOD_KEYS.index("mini_batch")
 
 
 @dataclass(frozen=True, eq=False)
@@ -80,9 +83,6 @@ class CopiesLab:
             self._build(scenario, settings)
 
     def _build(self, scenario, settings):
-        from gdviz.core.lab import (DEFAULT_FRACTION, SeedTarget, auto_batch_sizes, auto_lrs,
-                                    seed_targets, MAX_RUNS)
-        from gdviz.core.moments import QuadraticTheory
         settings.check(scenario.n_examples)
         max_epochs = float(settings.max_epochs if settings.max_epochs is not None
                            else scenario.epochs)
@@ -131,16 +131,15 @@ class CopiesLab:
                              "least_squares) with plain SGD and a constant learning rate")
         self.batch_sizes = np.array(sorted(set(settings.batch_sizes or auto_batch_sizes(self.n))),
                                     np.int64)
-        self.lrs = np.array(sorted(set(settings.lrs or self._auto_lrs(auto_lrs))), float)
+        self.lrs = np.array(sorted(set(settings.lrs or self._auto_lrs())), float)
         runs = len(self.batch_sizes) * len(self.lrs) * self.copies
         if runs > MAX_RUNS:
             raise ValueError(f"{runs} runs is too many for one lab (at most {MAX_RUNS})")
         self.logs: dict[int, np.ndarray] = {}       # per B: losses (updates + 1, copies, η)
 
-    def _auto_lrs(self, auto_lrs):
+    def _auto_lrs(self):
         """The lab's automatic grid, reaching (1 − β)× lower for heavy-ball and Nesterov
         momentum, whose steps are 1/(1 − β) times η once the velocity builds up."""
-        from gdviz.core.lab import DEFAULT_LR_COUNT, LR_SPAN_OCTAVES, _three_digits
         top = self._lr_top()
         if self.hyper.optimizer not in ("momentum", "nesterov"):
             return auto_lrs(top)
@@ -155,8 +154,7 @@ class CopiesLab:
             return 2.0 * self.edge
         if isinstance(self.landscape, LeastSquares):
             return 1.0
-        from gdviz.core.lab import Lab
-        return Lab._lr_top(self)
+        return lr_top(self.edge, self.target, self.landscape)
 
     # one batch size ---------------------------------------------------------------------------
     def _loss(self, theta: np.ndarray) -> np.ndarray:
@@ -182,7 +180,6 @@ class CopiesLab:
         return e * per_epoch + np.minimum((j + 1) * b, self.n)
 
     def _batch(self, b: int, cancelled, cap: int | None = None):
-        from gdviz.core.lab import DIVERGED, NOT_REACHED, REACHED, budget_steps
         n, L, K = self.n, len(self.lrs), self.copies
         budget = budget_steps(n, b, self.drop_last, self.max_epochs)
         if cap is not None:
@@ -279,7 +276,6 @@ class CopiesLab:
             return self._run(progress, cancelled)
 
     def _run(self, progress, cancelled):
-        from gdviz.core.lab import NOT_REACHED, REACHED
         k, l, s = len(self.batch_sizes), len(self.lrs), len(self.seeds)
         steps = np.zeros((k, l, s), np.int64)
         examples = np.zeros((k, l, s), np.int64)
@@ -303,12 +299,10 @@ class CopiesLab:
         return self.summarize(self._result(steps, examples, status, done))
 
     def _result(self, steps, examples, status, done):
-        from gdviz.core.lab import lab_result
         return lab_result(self, steps, examples, status, done, criterion=self.criterion,
                           copies=self.copies, shuffle_seeds=self.shuffle_seeds)
 
     def summarize(self, result):
-        from gdviz.core.lab import best_per_batch, fit_tradeoff, noise_path
         best = best_per_batch(result)
         curves, with_theory = [], []
         for p in best:
@@ -332,7 +326,6 @@ class CopiesLab:
         if self.theory is not None:
             lr = scaled_lr(float(self.lrs[j]), self.hyper.lr_scaling, b,
                            self.hyper.lr_reference_batch)
-            from gdviz.core.lab import budget_steps
             budget = budget_steps(self.n, b, self.drop_last, self.max_epochs)
             horizon = min(budget, max(len(mean) - 1, CUT * int(measured or 1)))
             curve, reach, _ = self.theory.curves([lr], b, horizon, self.target.loss,

@@ -7,6 +7,8 @@ import io
 import json
 import math
 
+from gdviz.core.lab_grid import REACHED, STATUS_NAMES
+
 
 def _num(v):
     if v is None:
@@ -78,8 +80,6 @@ def runs_csv(result) -> str:
 
 
 def result_json_runs(result) -> list[dict]:
-    from gdviz.core.lab import REACHED, STATUS_NAMES
-
     out = []
     for i, b in enumerate(result.batch_sizes):
         for j, lr in enumerate(result.lrs):

@@ -1,0 +1,277 @@
+"""The single-run lab's stepper: every run (η, seed) of one batch size advanced together.
+
+The runs of one batch size advance in lockstep as one array (runs × 2), a Python loop over
+update indices only; runs that reach the target or diverge leave the block. Losses are
+evaluated for the whole block at once; where that value lies within NEAR (relative) of the
+target or the divergence bound, the run's loss is recomputed exactly as ``simulate`` computes it
+(the vectorised and the single-point loss can differ in the last bits), so step counts and
+statuses agree exactly with ``gdviz simulate``.
+"""
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+
+from gdviz.core import METHOD_KEYS
+from gdviz.core.batching import updates_per_epoch
+from gdviz.core.lab_grid import DIVERGED, MINI_BATCH_STREAM, NOT_REACHED, REACHED
+from gdviz.core.landscapes import Landscape, LinearRegression, TiltedLandscape
+from gdviz.core.optimizers import Optimizer
+from gdviz.core.schedules import scaled_lr, scheduled_lr
+
+# A vectorised loss this close (relative) to a threshold is recomputed the way simulate does.
+NEAR = 1e-9
+
+
+def stack_landscapes(landscapes: list[Landscape]) -> Landscape:
+    """One landscape holding every seed's examples: seed k's example i is index k·N + i.
+
+    Per-example arrays (first axis N) are concatenated; the arithmetic of ``batch_grad`` is
+    unchanged, so a run's gradient is bit-identical to its own landscape's.
+    """
+    first = landscapes[0]
+    if len(landscapes) == 1:
+        return first
+    n = first.n
+    stacked = copy.copy(first)
+    for name, value in vars(first).items():
+        if name != "minima" and isinstance(value, np.ndarray) and value.ndim >= 1 \
+                and value.shape[0] == n:
+            setattr(stacked, name, np.concatenate([getattr(l, name) for l in landscapes]))
+    stacked.n = n * len(landscapes)
+    return stacked
+
+
+class Permutations:
+    """Each seed's mini-batch shuffles, one permutation per epoch, drawn as simulate draws them."""
+
+    def __init__(self, seeds, n: int):
+        self.n = n
+        self.gens = [np.random.default_rng(np.random.SeedSequence(int(s)).spawn(
+            len(METHOD_KEYS))[MINI_BATCH_STREAM]) for s in seeds]
+        self.epochs: list[np.ndarray] = []
+        self.offsets = (np.arange(len(self.gens)) * n)[:, None]
+
+    def epoch(self, e: int) -> np.ndarray:
+        """Epoch ``e``'s permutations (S, N), as indices into the stacked landscape."""
+        while len(self.epochs) <= e:
+            self.epochs.append(np.stack([g.permutation(self.n) for g in self.gens])
+                               + self.offsets)
+        return self.epochs[e]
+
+
+class _RunsOptimizer(Optimizer):
+    """The engine's optimizer over a block of runs, whose state follows the runs that stay."""
+
+    def keep(self, rows: np.ndarray) -> None:
+        if self._m is not None:
+            self._m = self._m[rows]
+        if self._v is not None:
+            self._v = self._v[rows]
+
+
+def budget_steps(n: int, b: int, drop_last: bool, epochs: float) -> int:
+    """Updates simulate takes before it marks the run finished at ``epochs`` epochs: the
+    sampler's batch sizes walked against ``batching.budget_spent``'s two tests (the epochs
+    done, and no batch past epochs × N examples)."""
+    limit = epochs * n * (1 + 1e-12)
+    u = updates_per_epoch(n, b, drop_last)
+    sizes = [b] * (u - 1) + [b if drop_last else n - (u - 1) * b]
+    per_epoch = sum(sizes)
+    steps = seen = done = 0
+    while done + 1 < epochs - 1e-12 and seen + per_epoch <= limit:   # whole epochs at once
+        done, steps, seen = done + 1, steps + u, seen + per_epoch
+    pos = j = 0
+    while done + pos / n < epochs - 1e-12 and seen + sizes[j] <= limit:
+        seen, steps, pos, j = seen + sizes[j], steps + 1, pos + sizes[j], j + 1
+        if j == u:
+            done, pos, j = done + 1, 0, 0
+    return steps
+
+
+# the sweep --------------------------------------------------------------------------------------
+def _gradient(stacked: Landscape, b: int):
+    """``grad(theta (R, 2), idx)``: the runs' batch gradients, bit-identical to ``batch_grad``
+    on each run's own batch. For B = 1, ``idx`` is (R,) and the mean over one example (which
+    is that example's gradient, bit for bit) is skipped, with the landscape's own arithmetic
+    written out for the two common kinds."""
+    if b > 1:
+        if type(stacked) is LinearRegression:
+            x, y = stacked.x, stacked.y
+
+            def regression_batch(theta, idx):
+                xi = x[idx]
+                r = theta[:, 0, None] * xi + theta[:, 1, None] - y[idx]
+                per_example = np.empty(r.shape + (2,))   # np.stack([r x, r], -1) without its cost
+                per_example[..., 0] = r * xi
+                per_example[..., 1] = r
+                return per_example.mean(axis=-2)
+            return regression_batch
+        return stacked.batch_grad
+    if isinstance(stacked, TiltedLandscape):
+        tilts, grad_f = stacked.tilts, stacked.grad_f
+        return lambda theta, idx: grad_f(theta) + tilts[idx]
+    if type(stacked) is LinearRegression:
+        x, y = stacked.x, stacked.y
+
+        def regression(theta, idx):
+            xi = x[idx]
+            r = theta[:, 0] * xi + theta[:, 1] - y[idx]   # as LinearRegression._residuals
+            g = np.empty_like(theta)
+            g[:, 0] = r * xi
+            g[:, 1] = r
+            return g
+        return regression
+    return lambda theta, idx: stacked.example_grads(theta, idx[:, None])[:, 0]
+
+
+class BlockLoss:
+    """J(θ) of each run in a block, on its own seed's data; follows the runs that stay.
+
+    Within rounding of ``landscape.loss`` (the block re-checks values near a threshold)."""
+
+    def __init__(self, lab, seed_idx: np.ndarray):
+        self.landscapes = lab.landscapes
+        self.seed_idx = seed_idx
+        self.coef = None
+        if all(isinstance(l, TiltedLandscape) for l in self.landscapes):
+            self.shared = self.landscapes[0]            # J = f for every seed's data
+        else:
+            self.shared = None
+            if all(type(l) is LinearRegression for l in self.landscapes):
+                # J = ½(w² mxx + 2wb mx + b² − 2w mxy − 2b my + myy), each seed its own moments
+                m = np.array([[l._mxx, 2 * l._mx, 2 * l._mxy, 2 * l._my, l._myy]
+                              for l in self.landscapes])
+                self.coef = [np.ascontiguousarray(c) for c in m[seed_idx].T]
+
+    def keep(self, rows) -> None:
+        self.seed_idx = self.seed_idx[rows]
+        if self.coef is not None:
+            self.coef = [c[rows] for c in self.coef]
+
+    def __call__(self, theta: np.ndarray) -> np.ndarray:
+        if self.shared is not None:
+            return np.asarray(self.shared.loss(theta), float)
+        if self.coef is not None:
+            c0, c1, c2, c3, c4 = self.coef
+            w, b = theta[:, 0], theta[:, 1]
+            return 0.5 * (w * (w * c0 + b * c1 - c2) + b * (b - c3) + c4)
+        loss = np.empty(len(theta))
+        for s in np.unique(self.seed_idx):
+            mine = self.seed_idx == s
+            loss[mine] = self.landscapes[s].loss(theta[mine])
+        return loss
+
+
+class Block:
+    """All runs of one batch size, stepped together."""
+
+    def __init__(self, lab, b: int):
+        self.lab = lab
+        self.b = b
+        n = lab.n
+        lr_count, seed_count = len(lab.lrs), len(lab.seeds)
+        self.lr_index = np.repeat(np.arange(lr_count), seed_count)
+        self.seed_index = np.tile(np.arange(seed_count), lr_count)
+        self.u = updates_per_epoch(n, b, lab.drop_last)
+        self.budget = budget_steps(n, b, lab.drop_last, lab.max_epochs)
+        self.per_epoch = self.u * b if lab.drop_last else n
+
+    def run(self, cancelled) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        lab, b, n = self.lab, self.b, self.lab.n
+        runs = len(self.lr_index)
+        steps = np.zeros(runs, np.int64)
+        examples = np.zeros(runs, np.int64)
+        status = np.full(runs, NOT_REACHED, np.int8)
+        rows = np.arange(runs)
+        seed_idx = self.seed_index.copy()
+        theta = lab.starts[seed_idx].copy()
+        base_lr = scaled_lr(lab.lrs[self.lr_index], lab.hyper.lr_scaling, b,
+                            lab.hyper.lr_reference_batch)
+        target = lab.target_loss[seed_idx]
+        bound = lab.bound[seed_idx]
+        # a loss at or under `flag_low`, or not under `flag_high`, is looked at closely
+        flag_low = target + NEAR * np.abs(target) + 1e-300
+        flag_high = bound * (1.0 - NEAR)
+        whole = np.arange(n)[None, :] + (seed_idx * n)[:, None]
+        opt = _RunsOptimizer(lab.hyper.optimizer, momentum=lab.hyper.momentum)
+        constant = lab.hyper.schedule == "constant"
+        lr = base_lr[:, None]
+        grad = _gradient(lab.stacked, b)
+        block_loss = BlockLoss(lab, seed_idx)
+        check_theta = lab.check_theta
+        los = [j * b for j in range(self.u)]
+        his = [min(lo + b, n) for lo in los]
+        e = j = 0
+        with np.errstate(all="ignore"):
+            for k in range(self.budget):
+                if k % 256 == 0 and cancelled is not None and cancelled():
+                    return None
+                lo, hi = los[j], his[j]
+                if j == 0:
+                    # this epoch's order for the active runs: (N, R) for B = 1, else (R, N)
+                    order = lab.perms.epoch(e)[seed_idx]
+                    if b == 1:
+                        order = np.ascontiguousarray(order.T)
+                if hi - lo == n:
+                    idx = whole      # a whole-dataset batch sums in index order
+                elif b == 1:
+                    idx = order[lo]
+                else:
+                    idx = order[:, lo:hi]
+                if not constant:
+                    lr = scheduled_lr(base_lr, lab.hyper.schedule, e + lo / n,
+                                      lab.hyper.epochs)[:, None]
+                theta = opt.step(theta, grad(theta, idx), lr)
+                loss = block_loss(theta)
+                flagged = (loss <= flag_low) | ~(loss < flag_high)
+                if np.count_nonzero(flagged) or (check_theta and not np.isfinite(theta).all()):
+                    stop = self._stops(theta, loss, flagged, seed_idx, target, bound)
+                    if stop is not None:
+                        stopped, diverged = stop
+                        at = rows[stopped]
+                        steps[at] = k + 1
+                        examples[at] = e * self.per_epoch + hi
+                        status[at] = np.where(diverged, DIVERGED, REACHED)
+                        keep = np.ones(len(rows), bool)
+                        keep[stopped] = False
+                        rows, seed_idx, theta = rows[keep], seed_idx[keep], theta[keep]
+                        base_lr, target, bound = base_lr[keep], target[keep], bound[keep]
+                        flag_low, flag_high = flag_low[keep], flag_high[keep]
+                        whole = whole[keep]
+                        order = order[:, keep] if b == 1 else order[keep]
+                        lr = lr[keep] if constant else lr
+                        opt.keep(keep)
+                        block_loss.keep(keep)
+                        if not len(rows):
+                            break
+                j += 1
+                if j == self.u:
+                    e, j = e + 1, 0
+        if len(rows):
+            steps[rows] = self.budget
+            e, j = divmod(self.budget - 1, self.u)
+            examples[rows] = e * self.per_epoch + min((j + 1) * b, n)
+        return steps, examples, status
+
+    def _stops(self, theta, loss, flagged, seed_idx, target, bound):
+        """Rows that reach the target or diverge at this update, decided as simulate decides
+        (losses near a threshold recomputed the way it computes them); None when none."""
+        lab = self.lab
+        finite = np.isfinite(theta).all(axis=1)
+        rows = np.flatnonzero(flagged | ~finite)
+        stopped, diverged = [], []
+        for r in rows:
+            value = loss[r]
+            near = (abs(value - target[r]) <= NEAR * abs(target[r]) + 1e-300
+                    or abs(abs(value) - bound[r]) <= NEAR * bound[r])
+            if near:
+                value = float(lab.landscapes[seed_idx[r]].loss(theta[r].copy()))
+            ok = bool(finite[r]) and abs(value) <= bound[r]
+            if not ok or value <= target[r]:
+                stopped.append(r)
+                diverged.append(not ok)
+        if not stopped:
+            return None
+        return np.array(stopped, np.int64), np.array(diverged, bool)
