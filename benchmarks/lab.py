@@ -270,7 +270,7 @@ def mlp_rows(plain_runs: int) -> None:
 
 
 def lab_budget(lab, b: int) -> int:
-    from gdviz.core.lab import budget_steps
+    from gdviz.core.rules import budget_steps
     return budget_steps(lab.n, b, lab.drop_last, lab.max_epochs)
 
 

@@ -8,8 +8,9 @@ from gdviz.cli import main
 from gdviz import scenario as sc
 from gdviz.core.curvature import hessian, lambda_max, noise_scales, stability_limit
 from gdviz.core.lab import (DIVERGED, NOT_REACHED, REACHED, STATUS_NAMES, BestRun, Lab,
-                            LabSettings, auto_batch_sizes, auto_lrs, budget_steps, fit_tradeoff,
+                            LabSettings, auto_batch_sizes, auto_lrs, fit_tradeoff,
                             regime)
+from gdviz.core.rules import budget_steps
 from gdviz.core.simulation import Hyper, MethodRun
 
 N = 64

@@ -201,11 +201,16 @@ def test_the_engine_walks_the_same_budget(n, b, drop_last, epochs):
     assert seen == plain_walk(n, b, drop_last, epochs)
 
 
-@pytest.mark.parametrize("n, b, drop_last, epochs", WALKS[::5])
-def test_the_labs_budget_is_the_rules_budget(n, b, drop_last, epochs):
-    """core/lab.py keeps its own copy until the lead wires it to rules.budget_steps."""
-    from gdviz.core.lab import budget_steps
-    assert budget_steps(n, b, drop_last, epochs) == rules.budget_steps(n, b, drop_last, epochs)
+def test_the_labs_take_their_rules_from_rules():
+    """The analytic labs keep no copy of the budget, the examples count or the η rule."""
+    from gdviz.core import lab, lab_block, lab_copies, lab_fit, lab_grid
+    for module in (lab_block, lab_copies, lab_fit):
+        assert module.budget_steps is rules.budget_steps
+        assert module.lr_at is rules.lr_at
+    assert lab_block.examples_after is lab_copies.examples_after is rules.examples_after
+    assert lab_grid.check_batch_size is rules.check_batch_size
+    for module in (lab, lab_block, lab_copies, lab_fit, lab_grid):
+        assert not hasattr(module, "scaled_lr") and not hasattr(module, "scheduled_lr")
 
 
 def test_next_span_starts_afresh_when_b_grows_past_the_rest_under_drop_last():

@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from gdviz.core.curvature import stability_limit
-from gdviz.core.lab_block import Block, Permutations, budget_steps, stack_landscapes
+from gdviz.core.lab_block import Block, Permutations, stack_landscapes
 from gdviz.core.lab_fit import (MIN_FIT_POINTS, NOISE_PATH_POINTS, best_per_batch,
                                 fit_tradeoff, noise_disagreement, noise_path, regime, summarize)
 from gdviz.core.lab_grid import (CRITERIA, CRITERION_LABELS, DEFAULT_FRACTION,
@@ -41,7 +41,7 @@ __all__ = ["BestRun", "CRITERIA", "CRITERION_LABELS", "CopiesLab", "DEFAULT_FRAC
            "DEFAULT_LR_COUNT", "DIVERGED", "Fit", "LR_SPAN_OCTAVES", "Lab", "LabResult",
            "LabSettings", "MAX_RUNS", "MIN_FIT_POINTS", "NOISE_PATH_POINTS", "NOT_REACHED",
            "NoisePath", "REACHED", "STATUS_NAMES", "SeedTarget", "auto_batch_sizes", "auto_lrs",
-           "best_per_batch", "budget_steps", "fit_tradeoff", "lab_result", "noise_disagreement",
+           "best_per_batch", "fit_tradeoff", "lab_result", "noise_disagreement",
            "noise_path", "regime", "run_lab", "reproduce_command", "seed_targets", "summarize"]
 
 class Lab:

@@ -14,14 +14,23 @@ import copy
 import numpy as np
 
 from gdviz.core import METHOD_KEYS
-from gdviz.core.batching import updates_per_epoch
 from gdviz.core.lab_grid import DIVERGED, MINI_BATCH_STREAM, NOT_REACHED, REACHED
 from gdviz.core.landscapes import Landscape, LinearRegression, TiltedLandscape
 from gdviz.core.optimizers import Optimizer
-from gdviz.core.schedules import scaled_lr, scheduled_lr
+from gdviz.core.rules import budget_steps, epoch_sizes, examples_after, lr_at
 
 # A vectorised loss this close (relative) to a threshold is recomputed the way simulate does.
 NEAR = 1e-9
+
+
+def epoch_spans(n: int, b: int, drop_last: bool) -> list[tuple[int, int]]:
+    """The (start, end) of each update's batch in an epoch's order: ``rules.epoch_sizes``
+    laid end to end."""
+    spans, lo = [], 0
+    for size in epoch_sizes(n, b, drop_last):
+        spans.append((lo, lo + size))
+        lo += size
+    return spans
 
 
 def stack_landscapes(landscapes: list[Landscape]) -> Landscape:
@@ -69,25 +78,6 @@ class _RunsOptimizer(Optimizer):
             self._m = self._m[rows]
         if self._v is not None:
             self._v = self._v[rows]
-
-
-def budget_steps(n: int, b: int, drop_last: bool, epochs: float) -> int:
-    """Updates simulate takes before it marks the run finished at ``epochs`` epochs: the
-    sampler's batch sizes walked against ``batching.budget_spent``'s two tests (the epochs
-    done, and no batch past epochs × N examples)."""
-    limit = epochs * n * (1 + 1e-12)
-    u = updates_per_epoch(n, b, drop_last)
-    sizes = [b] * (u - 1) + [b if drop_last else n - (u - 1) * b]
-    per_epoch = sum(sizes)
-    steps = seen = done = 0
-    while done + 1 < epochs - 1e-12 and seen + per_epoch <= limit:   # whole epochs at once
-        done, steps, seen = done + 1, steps + u, seen + per_epoch
-    pos = j = 0
-    while done + pos / n < epochs - 1e-12 and seen + sizes[j] <= limit:
-        seen, steps, pos, j = seen + sizes[j], steps + 1, pos + sizes[j], j + 1
-        if j == u:
-            done, pos, j = done + 1, 0, 0
-    return steps
 
 
 # the sweep --------------------------------------------------------------------------------------
@@ -174,9 +164,9 @@ class Block:
         lr_count, seed_count = len(lab.lrs), len(lab.seeds)
         self.lr_index = np.repeat(np.arange(lr_count), seed_count)
         self.seed_index = np.tile(np.arange(seed_count), lr_count)
-        self.u = updates_per_epoch(n, b, lab.drop_last)
+        self.spans = epoch_spans(n, b, lab.drop_last)
+        self.u = len(self.spans)
         self.budget = budget_steps(n, b, lab.drop_last, lab.max_epochs)
-        self.per_epoch = self.u * b if lab.drop_last else n
 
     def run(self, cancelled) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         lab, b, n = self.lab, self.b, self.lab.n
@@ -187,8 +177,7 @@ class Block:
         rows = np.arange(runs)
         seed_idx = self.seed_index.copy()
         theta = lab.starts[seed_idx].copy()
-        base_lr = scaled_lr(lab.lrs[self.lr_index], lab.hyper.lr_scaling, b,
-                            lab.hyper.lr_reference_batch)
+        rates = lab.lrs[self.lr_index]          # each run's η, before scaling with B
         target = lab.target_loss[seed_idx]
         bound = lab.bound[seed_idx]
         # a loss at or under `flag_low`, or not under `flag_high`, is looked at closely
@@ -197,18 +186,16 @@ class Block:
         whole = np.arange(n)[None, :] + (seed_idx * n)[:, None]
         opt = _RunsOptimizer(lab.hyper.optimizer, momentum=lab.hyper.momentum)
         constant = lab.hyper.schedule == "constant"
-        lr = base_lr[:, None]
+        lr = lr_at(lab.hyper, b, 0.0, lr=rates)[:, None]
         grad = _gradient(lab.stacked, b)
         block_loss = BlockLoss(lab, seed_idx)
         check_theta = lab.check_theta
-        los = [j * b for j in range(self.u)]
-        his = [min(lo + b, n) for lo in los]
         e = j = 0
         with np.errstate(all="ignore"):
             for k in range(self.budget):
                 if k % 256 == 0 and cancelled is not None and cancelled():
                     return None
-                lo, hi = los[j], his[j]
+                lo, hi = self.spans[j]
                 if j == 0:
                     # this epoch's order for the active runs: (N, R) for B = 1, else (R, N)
                     order = lab.perms.epoch(e)[seed_idx]
@@ -221,8 +208,7 @@ class Block:
                 else:
                     idx = order[:, lo:hi]
                 if not constant:
-                    lr = scheduled_lr(base_lr, lab.hyper.schedule, e + lo / n,
-                                      lab.hyper.epochs)[:, None]
+                    lr = lr_at(lab.hyper, b, e + lo / n, lr=rates)[:, None]
                 theta = opt.step(theta, grad(theta, idx), lr)
                 loss = block_loss(theta)
                 flagged = (loss <= flag_low) | ~(loss < flag_high)
@@ -232,12 +218,12 @@ class Block:
                         stopped, diverged = stop
                         at = rows[stopped]
                         steps[at] = k + 1
-                        examples[at] = e * self.per_epoch + hi
+                        examples[at] = examples_after(k + 1, n, b, lab.drop_last)
                         status[at] = np.where(diverged, DIVERGED, REACHED)
                         keep = np.ones(len(rows), bool)
                         keep[stopped] = False
                         rows, seed_idx, theta = rows[keep], seed_idx[keep], theta[keep]
-                        base_lr, target, bound = base_lr[keep], target[keep], bound[keep]
+                        rates, target, bound = rates[keep], target[keep], bound[keep]
                         flag_low, flag_high = flag_low[keep], flag_high[keep]
                         whole = whole[keep]
                         order = order[:, keep] if b == 1 else order[keep]
@@ -251,8 +237,7 @@ class Block:
                     e, j = e + 1, 0
         if len(rows):
             steps[rows] = self.budget
-            e, j = divmod(self.budget - 1, self.u)
-            examples[rows] = e * self.per_epoch + min((j + 1) * b, n)
+            examples[rows] = examples_after(self.budget, n, b, lab.drop_last)
         return steps, examples, status
 
     def _stops(self, theta, loss, flagged, seed_idx, target, bound):

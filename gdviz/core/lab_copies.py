@@ -35,10 +35,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from gdviz.core import METHOD_KEYS
-from gdviz.core.batching import updates_per_epoch
 from gdviz.core.blas import one_thread
 from gdviz.core.curvature import stability_limit
-from gdviz.core.lab_block import budget_steps
+from gdviz.core.lab_block import epoch_spans
 from gdviz.core.lab_fit import best_per_batch, fit_tradeoff, noise_path
 from gdviz.core.lab_grid import (CRITERIA, CRITERION_LABELS, DEFAULT_FRACTION,  # noqa: F401
                                  DEFAULT_LR_COUNT, DIVERGED, LR_SPAN_OCTAVES, MAX_RUNS,
@@ -48,7 +47,7 @@ from gdviz.core.lab_grid import (CRITERIA, CRITERION_LABELS, DEFAULT_FRACTION,  
 from gdviz.core.landscapes import LeastSquares
 from gdviz.core.moments import QuadraticTheory
 from gdviz.core.optimizers import Optimizer
-from gdviz.core.schedules import scaled_lr, scheduled_lr
+from gdviz.core.rules import budget_steps, examples_after, lr_at
 from gdviz.core.simulation import DIVERGENCE_FACTOR
 
 DEFAULT_COPIES = 16
@@ -174,20 +173,17 @@ class CopiesLab:
         return land.batch_grad(theta, idx[:, None, :])
 
     def _examples(self, steps: np.ndarray, b: int) -> np.ndarray:
-        u = updates_per_epoch(self.n, b, self.drop_last)
-        per_epoch = u * b if self.drop_last else self.n
-        e, j = np.divmod(np.maximum(steps, 1) - 1, u)
-        return e * per_epoch + np.minimum((j + 1) * b, self.n)
+        return examples_after(np.maximum(steps, 1), self.n, b, self.drop_last)
 
     def _batch(self, b: int, cancelled, cap: int | None = None):
         n, L, K = self.n, len(self.lrs), self.copies
         budget = budget_steps(n, b, self.drop_last, self.max_epochs)
         if cap is not None:
             budget = min(budget, cap)
-        u = updates_per_epoch(n, b, self.drop_last)
+        spans = epoch_spans(n, b, self.drop_last)
+        u = len(spans)
         target, bound = self.target.loss, self.bound
-        base = np.array([scaled_lr(v, self.hyper.lr_scaling, b, self.hyper.lr_reference_batch)
-                         for v in self.lrs])
+        base = lr_at(self.hyper, b, 0.0, lr=self.lrs)    # the η at the first update
         s = len(self.seeds)
         steps = np.zeros((L, s), np.int64)
         status = np.full((L, s), NOT_REACHED, np.int8)
@@ -215,7 +211,7 @@ class CopiesLab:
                 if k % 64 == 0 and cancelled is not None and cancelled():
                     return None
                 e, j = divmod(k, u)
-                lo, hi = j * b, min(j * b + b, n)
+                lo, hi = spans[j]
                 if hi - lo == n:
                     g = self.landscape.grad(theta)
                 else:
@@ -223,9 +219,7 @@ class CopiesLab:
                         order = np.stack([r.permutation(n) for r in rngs])
                     g = self._grad(theta, order[:, lo:hi])
                 if not constant:
-                    lr = np.array([scheduled_lr(v, self.hyper.schedule, e + lo / n,
-                                                self.hyper.epochs) for v in base[active]])[
-                        None, :, None]
+                    lr = lr_at(self.hyper, b, e + lo / n, lr=self.lrs[active])[None, :, None]
                 theta = opt.step(theta, g, lr)
                 loss = self._loss(theta)                          # (K, La)
                 row = np.full((K, L), np.nan)
@@ -324,8 +318,7 @@ class CopiesLab:
         low, high = np.percentile(log, BAND, axis=1)
         theory, first = None, None
         if self.theory is not None:
-            lr = scaled_lr(float(self.lrs[j]), self.hyper.lr_scaling, b,
-                           self.hyper.lr_reference_batch)
+            lr = lr_at(self.hyper, b, 0.0, lr=float(self.lrs[j]))   # constant: no schedule
             budget = budget_steps(self.n, b, self.drop_last, self.max_epochs)
             horizon = min(budget, max(len(mean) - 1, CUT * int(measured or 1)))
             curve, reach, _ = self.theory.curves([lr], b, horizon, self.target.loss,

@@ -8,10 +8,9 @@ import math
 import numpy as np
 
 from gdviz.core.curvature import noise_scales
-from gdviz.core.lab_block import budget_steps
 from gdviz.core.lab_grid import REACHED, BestRun, Fit, LabResult, NoisePath
 from gdviz.core.optimizers import Optimizer
-from gdviz.core.schedules import scaled_lr, scheduled_lr
+from gdviz.core.rules import budget_steps, lr_at
 
 NOISE_PATH_POINTS = 200
 
@@ -87,7 +86,9 @@ def noise_path(lab, best: tuple[BestRun, ...]) -> NoisePath:
     if lr is None:
         return NoisePath(None, np.zeros(0), np.zeros(0), np.zeros(0), _finite(b_start), None, None)
     opt = Optimizer(lab.hyper.optimizer, momentum=lab.hyper.momentum)
-    rate = scaled_lr(lr, lab.hyper.lr_scaling, lab.n, lab.hyper.lr_reference_batch)
+    # η scaled for B = N (and capped below), then scheduled step by step as it stands
+    rate = lr_at(dataclasses.replace(lab.hyper, schedule="constant"), lab.n, 0.0, lr=lr)
+    scheduled = dataclasses.replace(lab.hyper, lr_scaling="none")
     lam = getattr(lab, "lam", float("nan"))
     if lab.hyper.optimizer == "sgd" and np.isfinite(lam) and lam > 0 and rate > 1.0 / lam:
         lr, rate = lr / (rate * lam), 1.0 / lam
@@ -95,7 +96,7 @@ def noise_path(lab, best: tuple[BestRun, ...]) -> NoisePath:
     theta, path, at_target = start, [start], None
     with np.errstate(all="ignore"):
         for k in range(budget):
-            eta = scheduled_lr(rate, lab.hyper.schedule, float(k), lab.hyper.epochs)
+            eta = lr_at(scheduled, lab.n, float(k), lr=rate)
             theta = opt.step(theta, landscape.batch_grad(theta, np.arange(lab.n)), eta)
             path.append(theta)
             if float(landscape.loss(theta)) <= t.loss:

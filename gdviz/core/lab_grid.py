@@ -14,6 +14,7 @@ import numpy as np
 from gdviz.core import METHOD_KEYS
 from gdviz.core.curvature import lambda_max
 from gdviz.core.landscapes import CustomFunction, Landscape, TiltedLandscape
+from gdviz.core.rules import check_batch_size
 
 REACHED, NOT_REACHED, DIVERGED = 0, 1, 2
 STATUS_NAMES = ("reached", "not_reached", "diverged")
@@ -60,9 +61,8 @@ class LabSettings:
         if self.batch_sizes is not None:
             if not self.batch_sizes:
                 raise ValueError("batch sizes: give at least one")
-            bad = [b for b in self.batch_sizes if not 1 <= b <= n]
-            if bad:
-                raise ValueError(f"batch size {bad[0]} must be between 1 and N = {n}")
+            for b in self.batch_sizes:
+                check_batch_size(b, n)
         if self.lrs is not None:
             if not self.lrs:
                 raise ValueError("learning rates: give at least one")

@@ -23,7 +23,8 @@ import numpy as np
 from gdviz.core import METHOD_KEYS
 from gdviz.core.batching import updates_per_epoch
 from gdviz.core.lab import (DIVERGED, lab_result, NOT_REACHED, REACHED, LabResult, LabSettings, NoisePath,
-                            SeedTarget, best_per_batch, budget_steps, fit_tradeoff)
+                            SeedTarget, best_per_batch, fit_tradeoff)
+from gdviz.core.rules import budget_steps
 from gdviz.core.schedules import scaled_lr, scheduled_lr
 from gdviz.core.simulation import DIVERGENCE_FACTOR
 from gdviz.mlp import require_torch
