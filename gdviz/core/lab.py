@@ -42,7 +42,7 @@ __all__ = ["BestRun", "CRITERIA", "CRITERION_LABELS", "CopiesLab", "DEFAULT_FRAC
            "LabSettings", "MAX_RUNS", "MIN_FIT_POINTS", "NOISE_PATH_POINTS", "NOT_REACHED",
            "NoisePath", "REACHED", "STATUS_NAMES", "SeedTarget", "auto_batch_sizes", "auto_lrs",
            "best_per_batch", "fit_tradeoff", "lab_result", "noise_disagreement",
-           "noise_path", "regime", "run_lab", "reproduce_command", "seed_targets", "summarize"]
+           "noise_path", "regime", "seed_targets", "summarize"]
 
 class Lab:
     """A lab for one scenario: the grid, the per-seed data and the sweep itself.
@@ -118,16 +118,3 @@ class Lab:
 
     def _result(self, steps, examples, status, done) -> LabResult:
         return lab_result(self, steps, examples, status, done)
-
-
-def run_lab(scenario, settings: LabSettings = LabSettings(), progress=None,
-            cancelled=None) -> LabResult | None:
-    return Lab(scenario, settings).run(progress, cancelled)
-
-
-
-def reproduce_command(scenario_name: str, result: LabResult, batch_size: int, lr: float,
-                      seed: int) -> str:
-    """The ``gdviz simulate`` command whose mini-batch run is this run."""
-    return (f"gdviz simulate {scenario_name} --batch-size {batch_size} --lr {lr!r} "
-            f"--seed {seed} --epochs {result.max_epochs!r} --optimizer {result.optimizer}")
