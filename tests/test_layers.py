@@ -6,7 +6,7 @@
     gdviz.experiment    the run
     gdviz.scenario      the settings
     gdviz.mlp | lesson  torch trainer | texts and live numbers (neither imports the other)
-    gdviz.core | resources   NumPy only
+    gdviz.core | resources | palette   NumPy only | data files | the methods' colours
 
 Each part imports only the parts below it; torch is imported only by gdviz.mlp; Qt only by
 gdviz.ui, gdviz.export and gdviz.cli (and the CLI loads it lazily: the last test here); no two

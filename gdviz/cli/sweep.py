@@ -20,8 +20,13 @@ import sys
 
 from gdviz.core.lab_report import (  # noqa: F401 (the serialisers, shared with the lab window)
     result_json, result_json_runs, result_json_text, runs_csv)
-from gdviz.core.lab_copies import CRITERIA, CRITERION_LABELS, DEFAULT_COPIES
+from gdviz.core.lab_copies import CRITERIA, DEFAULT_COPIES
 from gdviz.core.optimizers import OPTIMIZERS
+
+# how the summary names what a step count measures (gdviz.core.lab_copies.CRITERIA)
+CRITERION_LABELS = {"mean_of_copies": "mean loss of {k} shuffle-copies",
+                    "expected": "exact expected loss (moment recursion)",
+                    "single_run": "single runs: each copy's first passage (a lucky dip counts)"}
 
 
 def _int_list(text: str) -> tuple[int, ...] | None:

@@ -27,7 +27,7 @@ from gdviz.core.curvature import stability_limit
 from gdviz.core.lab_block import Block, Permutations, stack_landscapes
 from gdviz.core.lab_fit import (MIN_FIT_POINTS, NOISE_PATH_POINTS, best_per_batch,
                                 fit_tradeoff, noise_disagreement, noise_path, regime, summarize)
-from gdviz.core.lab_grid import (CRITERIA, CRITERION_LABELS, DEFAULT_FRACTION,
+from gdviz.core.lab_grid import (CRITERIA, DEFAULT_FRACTION,
                                  DEFAULT_LR_COUNT, DIVERGED, LR_SPAN_OCTAVES, MAX_RUNS,
                                  NOT_REACHED, REACHED, STATUS_NAMES, BestRun, Fit, LabResult,
                                  LabSettings, NoisePath, SeedTarget, auto_batch_sizes, auto_lrs,
@@ -37,7 +37,7 @@ from gdviz.core.landscapes import CustomFunction
 from gdviz.core.simulation import DIVERGENCE_FACTOR
 
 # what other modules import from here (the parts' names, and the lab itself)
-__all__ = ["BestRun", "CRITERIA", "CRITERION_LABELS", "CopiesLab", "DEFAULT_FRACTION",
+__all__ = ["BestRun", "CRITERIA", "CopiesLab", "DEFAULT_FRACTION",
            "DEFAULT_LR_COUNT", "DIVERGED", "Fit", "LR_SPAN_OCTAVES", "Lab", "LabResult",
            "LabSettings", "MAX_RUNS", "MIN_FIT_POINTS", "NOISE_PATH_POINTS", "NOT_REACHED",
            "NoisePath", "REACHED", "STATUS_NAMES", "SeedTarget", "auto_batch_sizes", "auto_lrs",

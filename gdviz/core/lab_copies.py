@@ -39,7 +39,7 @@ from gdviz.core.blas import one_thread
 from gdviz.core.curvature import stability_limit
 from gdviz.core.lab_block import epoch_spans
 from gdviz.core.lab_fit import best_per_batch, fit_tradeoff, noise_path
-from gdviz.core.lab_grid import (CRITERIA, CRITERION_LABELS, DEFAULT_FRACTION,  # noqa: F401
+from gdviz.core.lab_grid import (CRITERIA, DEFAULT_FRACTION,
                                  DEFAULT_LR_COUNT, DIVERGED, LR_SPAN_OCTAVES, MAX_RUNS,
                                  MINI_BATCH_STREAM, NOT_REACHED, REACHED, SeedTarget,
                                  _three_digits, auto_batch_sizes, auto_lrs, lab_result, lr_top,

@@ -26,9 +26,6 @@ MAX_RUNS = 100_000
 DEFAULT_FRACTION = 0.01       # ε: the target is 1 % of the way from J* to J(θ₀)
 # what a step count measures (gdviz.core.lab_copies)
 CRITERIA = ("mean_of_copies", "expected", "single_run")
-CRITERION_LABELS = {"mean_of_copies": "mean loss of {k} shuffle-copies",
-                    "expected": "exact expected loss (moment recursion)",
-                    "single_run": "single runs: each copy's first passage (a lucky dip counts)"}
 
 
 @dataclass(frozen=True)

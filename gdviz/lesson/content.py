@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gdviz.core import METHOD_COLORS
+from gdviz.palette import METHOD_COLORS
 from gdviz.resources import resources_dir
 
 METHOD_KEYS = ("full_batch", "mini_batch", "stochastic")

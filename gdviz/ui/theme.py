@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gdviz.core import METHOD_COLORS, METHOD_COLORS_DARK  # noqa: F401 - the colours, defined once
+from gdviz.palette import METHOD_COLORS, METHOD_COLORS_DARK  # noqa: F401 - the colours, defined once
 METHOD_SYMBOLS = {"full_batch": "s", "mini_batch": "t", "stochastic": "o"}
 
 

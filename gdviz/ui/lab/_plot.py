@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
-from gdviz.core import METHOD_COLORS
+from gdviz.palette import METHOD_COLORS
 
 MEDIAN = METHOD_COLORS["mini_batch"]   # the mini-batch green: these are mini-batch runs
 BAND = (*pg.mkColor(MEDIAN).getRgb()[:3], 60)
