@@ -254,3 +254,22 @@ def test_progress_partial_results_and_cancel():
 
 
 # the lesson preset: tests/test_lab_law.py checks its note against its sweep
+
+
+def test_the_lab_hands_its_settings_and_hardware_over_explicitly():
+    """The stepper and the noise path take a LabSetup (Hyper, HardwareModel, N, drop-last,
+    budget), not a scenario or the lab; the noise path recomputed from it alone is the lab's."""
+    from gdviz.core.clock import HardwareModel
+    from gdviz.core.lab import LabSetup, noise_path
+    scenario = small(lr_scaling="sqrt", schedule="cosine", overhead_ms=3.0)
+    lab = Lab(scenario, LabSettings(batch_sizes=(8, N), seeds=2, criterion="single_run",
+                                    max_epochs=60))
+    assert lab.setup == LabSetup(scenario.with_changes(epochs=60.0).hyper(),
+                                 HardwareModel(3.0, scenario.throughput), N,
+                                 scenario.drop_last, 60.0)
+    assert lab.setup.hyper.epochs == 60.0 and lab.setup.hyper.schedule == "cosine"
+    result = lab.run()
+    t = lab.targets[0]
+    again = noise_path(lab.setup, lab.landscapes[0], t.start, t.loss, lab.lam, result.best)
+    assert again.lr == result.noise.lr is not None
+    assert np.array_equal(again.b_noise, result.noise.b_noise, equal_nan=True)

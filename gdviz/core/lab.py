@@ -30,7 +30,7 @@ from gdviz.core.lab_fit import (MIN_FIT_POINTS, NOISE_PATH_POINTS, best_per_batc
 from gdviz.core.lab_grid import (CRITERIA, DEFAULT_FRACTION,
                                  DEFAULT_LR_COUNT, DIVERGED, LR_SPAN_OCTAVES, MAX_RUNS,
                                  NOT_REACHED, REACHED, STATUS_NAMES, BestRun, Fit, LabResult,
-                                 LabSettings, NoisePath, SeedTarget, auto_batch_sizes, auto_lrs,
+                                 LabSettings, LabSetup, NoisePath, SeedTarget, auto_batch_sizes, auto_lrs,
                                  lab_result, lr_top, seed_targets)
 from gdviz.core.lab_copies import CopiesLab
 from gdviz.core.landscapes import CustomFunction
@@ -39,7 +39,7 @@ from gdviz.core.simulation import DIVERGENCE_FACTOR
 # what other modules import from here (the parts' names, and the lab itself)
 __all__ = ["BestRun", "CRITERIA", "CopiesLab", "DEFAULT_FRACTION",
            "DEFAULT_LR_COUNT", "DIVERGED", "Fit", "LR_SPAN_OCTAVES", "Lab", "LabResult",
-           "LabSettings", "MAX_RUNS", "MIN_FIT_POINTS", "NOISE_PATH_POINTS", "NOT_REACHED",
+           "LabSettings", "LabSetup", "MAX_RUNS", "MIN_FIT_POINTS", "NOISE_PATH_POINTS", "NOT_REACHED",
            "NoisePath", "REACHED", "STATUS_NAMES", "SeedTarget", "auto_batch_sizes", "auto_lrs",
            "best_per_batch", "fit_tradeoff", "lab_result", "noise_disagreement",
            "noise_path", "regime", "seed_targets", "summarize"]
@@ -65,11 +65,9 @@ class Lab:
                            else scenario.epochs)
         self.scenario = scenario.with_changes(epochs=max_epochs)
         self.settings = settings
-        self.hyper = self.scenario.hyper()
-        self.n = self.scenario.n_examples
-        self.drop_last = self.scenario.drop_last
-        self.max_epochs = max_epochs
-        self.hardware = self.scenario.hardware()
+        self.setup = setup = LabSetup.of(self.scenario, max_epochs)
+        self.hyper, self.hardware, self.n = setup.hyper, setup.hardware, setup.n
+        self.drop_last, self.max_epochs = setup.drop_last, setup.max_epochs
         seed0 = self.scenario.seed
         self.seeds = tuple(seed0 + i for i in range(settings.seeds))
         self.fraction = (DEFAULT_FRACTION if settings.target_fraction is None

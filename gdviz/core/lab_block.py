@@ -160,16 +160,18 @@ class Block:
     def __init__(self, lab, b: int):
         self.lab = lab
         self.b = b
-        n = lab.n
+        self.setup = setup = lab.setup
+        n = setup.n
         lr_count, seed_count = len(lab.lrs), len(lab.seeds)
         self.lr_index = np.repeat(np.arange(lr_count), seed_count)
         self.seed_index = np.tile(np.arange(seed_count), lr_count)
-        self.spans = epoch_spans(n, b, lab.drop_last)
+        self.spans = epoch_spans(n, b, setup.drop_last)
         self.u = len(self.spans)
-        self.budget = budget_steps(n, b, lab.drop_last, lab.max_epochs)
+        self.budget = budget_steps(n, b, setup.drop_last, setup.max_epochs)
 
     def run(self, cancelled) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-        lab, b, n = self.lab, self.b, self.lab.n
+        lab, b, n = self.lab, self.b, self.setup.n
+        hyper, drop_last = self.setup.hyper, self.setup.drop_last
         runs = len(self.lr_index)
         steps = np.zeros(runs, np.int64)
         examples = np.zeros(runs, np.int64)
@@ -184,9 +186,9 @@ class Block:
         flag_low = target + NEAR * np.abs(target) + 1e-300
         flag_high = bound * (1.0 - NEAR)
         whole = np.arange(n)[None, :] + (seed_idx * n)[:, None]
-        opt = _RunsOptimizer(lab.hyper.optimizer, momentum=lab.hyper.momentum)
-        constant = lab.hyper.schedule == "constant"
-        lr = lr_at(lab.hyper, b, 0.0, lr=rates)[:, None]
+        opt = _RunsOptimizer(hyper.optimizer, momentum=hyper.momentum)
+        constant = hyper.schedule == "constant"
+        lr = lr_at(hyper, b, 0.0, lr=rates)[:, None]
         grad = _gradient(lab.stacked, b)
         block_loss = BlockLoss(lab, seed_idx)
         check_theta = lab.check_theta
@@ -208,7 +210,7 @@ class Block:
                 else:
                     idx = order[:, lo:hi]
                 if not constant:
-                    lr = lr_at(lab.hyper, b, e + lo / n, lr=rates)[:, None]
+                    lr = lr_at(hyper, b, e + lo / n, lr=rates)[:, None]
                 theta = opt.step(theta, grad(theta, idx), lr)
                 loss = block_loss(theta)
                 flagged = (loss <= flag_low) | ~(loss < flag_high)
@@ -218,7 +220,7 @@ class Block:
                         stopped, diverged = stop
                         at = rows[stopped]
                         steps[at] = k + 1
-                        examples[at] = examples_after(k + 1, n, b, lab.drop_last)
+                        examples[at] = examples_after(k + 1, n, b, drop_last)
                         status[at] = np.where(diverged, DIVERGED, REACHED)
                         keep = np.ones(len(rows), bool)
                         keep[stopped] = False
@@ -237,7 +239,7 @@ class Block:
                     e, j = e + 1, 0
         if len(rows):
             steps[rows] = self.budget
-            examples[rows] = examples_after(self.budget, n, b, lab.drop_last)
+            examples[rows] = examples_after(self.budget, n, b, drop_last)
         return steps, examples, status
 
     def _stops(self, theta, loss, flagged, seed_idx, target, bound):

@@ -41,7 +41,7 @@ from gdviz.core.lab_block import epoch_spans
 from gdviz.core.lab_fit import best_per_batch, fit_tradeoff, noise_path
 from gdviz.core.lab_grid import (CRITERIA, DEFAULT_FRACTION,
                                  DEFAULT_LR_COUNT, DIVERGED, LR_SPAN_OCTAVES, MAX_RUNS,
-                                 MINI_BATCH_STREAM, NOT_REACHED, REACHED, SeedTarget,
+                                 MINI_BATCH_STREAM, NOT_REACHED, REACHED, LabSetup, SeedTarget,
                                  _three_digits, auto_batch_sizes, auto_lrs, lab_result, lr_top,
                                  seed_targets)
 from gdviz.core.landscapes import LeastSquares
@@ -89,11 +89,9 @@ class CopiesLab:
         self.settings = settings
         self.criterion = settings.criterion
         self.copies = int(settings.copies)
-        self.hyper = self.scenario.hyper()
-        self.n = self.scenario.n_examples
-        self.drop_last = self.scenario.drop_last
-        self.max_epochs = max_epochs
-        self.hardware = self.scenario.hardware()
+        self.setup = setup = LabSetup.of(self.scenario, max_epochs)
+        self.hyper, self.hardware, self.n = setup.hyper, setup.hardware, setup.n
+        self.drop_last, self.max_epochs = setup.drop_last, setup.max_epochs
         self.fraction = (DEFAULT_FRACTION if settings.target_fraction is None
                          else settings.target_fraction)
         # copy 0 is the scenario's own run (its shuffles come from its seed), copy k the run
@@ -308,7 +306,9 @@ class CopiesLab:
             with_theory.append(dataclasses.replace(p, steps_theory=theory_steps))
         best = tuple(with_theory)
         return dataclasses.replace(result, best=best, fit=fit_tradeoff(best, self.n),
-                                   noise=noise_path(self, best), curves=tuple(curves))
+                                   noise=noise_path(self.setup, self.landscape, self.start_theta,
+                                                    self.target.loss, self.lam, best),
+                                   curves=tuple(curves))
 
     def _curve(self, b: int, j: int, measured):
         log = self.logs[b][:, :, j]                               # (T, copies)

@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 from gdviz.core.curvature import noise_scales
-from gdviz.core.lab_grid import REACHED, BestRun, Fit, LabResult, NoisePath
+from gdviz.core.lab_grid import REACHED, BestRun, Fit, LabResult, LabSetup, NoisePath
 from gdviz.core.optimizers import Optimizer
 from gdviz.core.rules import budget_steps, lr_at
 
@@ -70,36 +70,36 @@ def fit_tradeoff(best: tuple[BestRun, ...], n: int | None = None) -> Fit:
     return Fit(float(a), float(a * b_crit), float(b_crit), len(pts))
 
 
-def noise_path(lab, best: tuple[BestRun, ...]) -> NoisePath:
+def noise_path(setup: LabSetup, landscape, start, target_loss: float, lam: float,
+               best: tuple[BestRun, ...]) -> NoisePath:
     """B_simple and B_noise along the first seed's full-batch path at its best η, or at
     1/λ_max where that is smaller (plain SGD): past 1/λ_max a step overshoots the steepest
     direction, and the path's few points zig-zag across the valley instead of following the
     descent whose noise scale McCandlish et al. average (on lesson 7's least squares, the
     mean B_noise is 63 at the best η 1.58 over 3 points, 173–215 at η = 0.1 … 0.8)."""
-    landscape, t = lab.landscapes[0], lab.targets[0]
-    start = np.array(getattr(lab, "start_theta", t.start), float)
+    start = np.array(start, float)
+    n, hyper = setup.n, setup.hyper
     own = getattr(landscape, "noise_scales", None)     # d parameters: the landscape's own
     scales_at = own if own is not None else (lambda p: noise_scales(landscape, p))
     b_start, _ = scales_at(start)
-    full = [p for p in best if p.batch_size == lab.n]
+    full = [p for p in best if p.batch_size == n]
     lr = full[0].lr if full else None
     if lr is None:
         return NoisePath(None, np.zeros(0), np.zeros(0), np.zeros(0), _finite(b_start), None, None)
-    opt = Optimizer(lab.hyper.optimizer, momentum=lab.hyper.momentum)
+    opt = Optimizer(hyper.optimizer, momentum=hyper.momentum)
     # η scaled for B = N (and capped below), then scheduled step by step as it stands
-    rate = lr_at(dataclasses.replace(lab.hyper, schedule="constant"), lab.n, 0.0, lr=lr)
-    scheduled = dataclasses.replace(lab.hyper, lr_scaling="none")
-    lam = getattr(lab, "lam", float("nan"))
-    if lab.hyper.optimizer == "sgd" and np.isfinite(lam) and lam > 0 and rate > 1.0 / lam:
+    rate = lr_at(dataclasses.replace(hyper, schedule="constant"), n, 0.0, lr=lr)
+    scheduled = dataclasses.replace(hyper, lr_scaling="none")
+    if hyper.optimizer == "sgd" and np.isfinite(lam) and lam > 0 and rate > 1.0 / lam:
         lr, rate = lr / (rate * lam), 1.0 / lam
-    budget = budget_steps(lab.n, lab.n, lab.drop_last, lab.max_epochs)
+    budget = budget_steps(n, n, setup.drop_last, setup.max_epochs)
     theta, path, at_target = start, [start], None
     with np.errstate(all="ignore"):
         for k in range(budget):
-            eta = lr_at(scheduled, lab.n, float(k), lr=rate)
-            theta = opt.step(theta, landscape.batch_grad(theta, np.arange(lab.n)), eta)
+            eta = lr_at(scheduled, n, float(k), lr=rate)
+            theta = opt.step(theta, landscape.batch_grad(theta, np.arange(n)), eta)
             path.append(theta)
-            if float(landscape.loss(theta)) <= t.loss:
+            if float(landscape.loss(theta)) <= target_loss:
                 at_target = theta
                 break
     path = np.array(path)
@@ -124,7 +124,8 @@ def noise_path(lab, best: tuple[BestRun, ...]) -> NoisePath:
 def summarize(lab, result: LabResult) -> LabResult:
     best = best_per_batch(result)
     return dataclasses.replace(result, best=best, fit=fit_tradeoff(best, lab.n),
-                               noise=noise_path(lab, best))
+                               noise=noise_path(lab.setup, lab.landscapes[0], lab.targets[0].start,
+                                                   lab.targets[0].loss, lab.lam, best))
 
 
 def regime(batch_size: float, b_crit: float | None) -> str | None:

@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from gdviz.core import METHOD_KEYS
+from gdviz.core.clock import HardwareModel
 from gdviz.core.curvature import lambda_max
 from gdviz.core.landscapes import CustomFunction, Landscape, TiltedLandscape
 from gdviz.core.rules import check_batch_size
+from gdviz.core.simulation import Hyper
 
 REACHED, NOT_REACHED, DIVERGED = 0, 1, 2
 STATUS_NAMES = ("reached", "not_reached", "diverged")
@@ -69,6 +71,25 @@ class LabSettings:
         if self.max_epochs is not None and not (math.isfinite(self.max_epochs)
                                                 and 0 < self.max_epochs <= 10_000):
             raise ValueError(f"max epochs must be > 0 and ≤ 10000, got {self.max_epochs!r}")
+
+
+@dataclass(frozen=True)
+class LabSetup:
+    """What every run of a lab shares, handed to the stepper and the noise path explicitly:
+    the training settings (optimizer, η's scaling with B and its schedule over
+    ``hyper.epochs``), the simulated hardware, N, drop-last and the budget in epochs."""
+
+    hyper: Hyper
+    hardware: HardwareModel
+    n: int
+    drop_last: bool
+    max_epochs: float
+
+    @classmethod
+    def of(cls, scenario, max_epochs: float) -> LabSetup:
+        """A scenario's (whose epochs are the budget): the one place a lab reads them."""
+        return cls(scenario.hyper(), scenario.hardware(), scenario.n_examples,
+                   scenario.drop_last, float(max_epochs))
 
 
 @dataclass(frozen=True)
