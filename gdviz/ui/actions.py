@@ -53,6 +53,8 @@ ACTIONS: tuple[Row, ...] = (
     Row("progress", "View", "Counters and loss", ("G",), "Show / hide counters and loss",
         dock=True),
     Row("lesson", "View", "Lesson", ("L",), "Show / hide lesson", dock=True),
+    Row("data_view", "View", "Data view", ("D",), "Show / hide the data view (the examples "
+        "each step used)", dock=True),
     Row("theme_light", "View/&Theme", "Light (projector)", checkable=True, group="theme",
         separator=True),
     Row("theme_dark", "View/&Theme", "Dark (screen)", checkable=True, group="theme"),
