@@ -76,6 +76,8 @@ ACTIONS: tuple[Row, ...] = (
     Row("previous_lesson", "Lessons", "Previous lesson", ("PgUp",)),
     Row("lab", "Lab", "Batch-size lab…", ("B",), "Open the batch-size lab"),
     Row("export", "File", "Export video or image…", ("Ctrl+E",)),
+    Row("copy_script", "File", "Copy as PyTorch script", ("Ctrl+Shift+C",),
+        "Copy the mini-batch run as a plain PyTorch (NumPy) script"),
     Row("quit", "File", "Quit", (QKeySequence.StandardKey.Quit,)),
     Row("cheat_sheet", "Help", "Keyboard shortcuts", ("?", "F1")),
 )

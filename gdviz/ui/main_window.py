@@ -202,6 +202,23 @@ class MainWindow(QMainWindow):
         self.addDockWidget(area, dock)
         return dock
 
+    def copy_script(self) -> str | None:
+        """File ▸ Copy as PyTorch script: the mini-batch run in force, as a plain script, on the
+        clipboard (NumPy for an analytic landscape). Returns the text (None when refused)."""
+        from PySide6.QtWidgets import QApplication
+
+        from gdviz.export.script import ScriptError, script_for
+        try:
+            text = script_for(self.experiment.scenario_with_starts())
+        except ScriptError as exc:
+            self.show_error(str(exc))
+            return None
+        QApplication.clipboard().setText(text)
+        kind = "PyTorch" if self.scenario.is_mlp else "NumPy"
+        self.show_notice(f"Copied the mini-batch run as a plain {kind} script "
+                         f"({text.count(chr(10))} lines): paste it into a file or a notebook.")
+        return text
+
     def open_export_dialog(self):
         """File ▸ Export: a still or a clip of the scenario as it runs now, rendered offline."""
         return self.exporter(self) if self.exporter is not None else None
@@ -544,6 +561,7 @@ class MainWindow(QMainWindow):
             "next_lesson": lambda: self.lessons_menu.step(+1),
             "previous_lesson": lambda: self.lessons_menu.step(-1),
             "export": self.open_export_dialog, "quit": self.close, "lab": self.open_lab,
+            "copy_script": self.copy_script,
             "gradient_cloud": self.overlays.set_cloud_shown,
             "seed_ensemble": self.overlays.set_ensemble_shown,
         }
