@@ -135,7 +135,8 @@ def test_comparison_table(lesson):
     assert list(rows) == ["batch_size", "update_frequency", "memory", "convergence",
                           "gradient_noise"]
     assert rows["batch_size"][2] == "1 example"
-    assert rows["memory"] == ("high", "medium", "low")
+    assert rows["memory"] == ("all N examples' activations", "B examples' activations",
+                              "one example's activations")
 
 
 def test_analogies(lesson):

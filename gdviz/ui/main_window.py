@@ -273,6 +273,18 @@ class MainWindow(QMainWindow):
         if self.snapshot is not None:
             self.data_view.show_snapshot(self.snapshot)
 
+    def _show_memory(self) -> None:
+        """One step's memory for the scenario in force: the counters and the lesson's table."""
+        from functools import partial
+
+        from gdviz.mlp.memory import memory_label
+        scenario = self.scenario
+        self.counters.memory_of = partial(memory_label, scenario)
+        if self.snapshot is not None:
+            sizes = [m.batch_size for m in self.snapshot.methods]
+            self.lesson.show_memory([memory_label(scenario, b)[0] for b in sizes],
+                                    scenario.is_mlp)
+
     def _data_dock_toggled(self, on: bool) -> None:
         self._data_dock_wanted = on
 
@@ -318,6 +330,8 @@ class MainWindow(QMainWindow):
         self._panels_time = now
         self._panels_key = _panel_key(snap)
         self.rhythm.show_snapshot(snap, self.scenario.drop_last)
+        if new_run:
+            self._show_memory()
         self.counters.show_snapshot(snap)
         self.losses.show_snapshot(snap)
         if self.data_dock.isVisible():
