@@ -56,8 +56,10 @@ class LabWindow(QWidget):
         self.header.setWordWrap(True)
         self.figure = LabFigure()
         from gdviz.ui.lab.memory_plot import MemoryPlot
+        from gdviz.ui.lab.generalization_plot import GeneralizationPlot
         self.memory_plot = MemoryPlot()       # of the scenario itself, beside the sweep's plots
-        self.plots = [*self.figure.plots, self.memory_plot]
+        self.generalization_plot = GeneralizationPlot()
+        self.plots = [*self.figure.plots, self.memory_plot, self.generalization_plot]
         self.summary = self.figure.summary
         self.plots[4].on_pick = self.load_run
         self.bar = QProgressBar()
@@ -88,6 +90,8 @@ class LabWindow(QWidget):
         side.addWidget(self.inset)
         self.memory_plot.widget.setMinimumSize(300, 260)
         side.addWidget(self.memory_plot.widget, 1)
+        self.generalization_plot.widget.setMinimumSize(300, 260)
+        side.addWidget(self.generalization_plot.widget, 1)
         middle.addLayout(side)
         layout = QVBoxLayout(self)
         layout.addWidget(self.header)
@@ -267,6 +271,7 @@ class LabWindow(QWidget):
     def shutdown(self) -> None:
         self._poll.stop()
         self.runner.stop()
+        self.generalization_plot.close()
 
     def show_cloud(self, cloud) -> None:
         """The main window's gradient cloud, for the inset (sent at most 10 times a second)."""
@@ -286,4 +291,5 @@ class LabWindow(QWidget):
         self._poll.stop()
         self._want_cloud(False)
         self.runner.cancel()
+        self.generalization_plot.cancel()
         super().closeEvent(event)

@@ -38,8 +38,8 @@ def _steps_html(steps: tuple[str, ...], numbered: bool) -> str:
 class LessonPanel(FontScaled, QWidget):
     """The lesson texts; ``sections`` maps a section id to its :class:`Section`."""
 
-    ORDER = ("background", "notation", "proscons", "comparison", "analogies", "practice",
-             "mistakes", "summary")
+    ORDER = ("background", "notation", "proscons", "comparison", "generalization", "analogies",
+             "practice", "mistakes", "summary")
 
     def __init__(self, lesson: Lesson | None = None, parent: QWidget | None = None):
         super().__init__(parent)
@@ -66,6 +66,11 @@ class LessonPanel(FontScaled, QWidget):
         add("proscons", "Pros and cons", _box(*pc))
 
         add("comparison", L.comparison.title, self._comparison())
+        from gdviz.mlp.generalization import lesson_text   # (numpy only: no torch import)
+        gen = lesson_text()
+        add("generalization", gen["title"], _box(label(rich(gen["text"])), label(
+            "<i>The lab (B) plots it for the real network in force: validation loss against "
+            "B at equal epochs, each B at its best η, the seeds' range as a band.</i>")))
 
         an = []
         for a in L.analogies:
