@@ -110,7 +110,10 @@ class MethodNetworkPlot(QWidget):
         self.points.setSize(dot)
         self.val_points.setSize(dot + 2)
         self.lit.setSize(dot + 6)
-        self.lit.setPen(pg.mkPen(color, width=2.0 if self._big else 1.5))
+        if self.key == "full_batch":   # every point is in its batch: faint rings, data readable
+            self.lit.setPen(pg.mkPen(color + "59", width=1.0))
+        else:
+            self.lit.setPen(pg.mkPen(color, width=2.0 if self._big else 1.5))
         if self._extra is not None:
             self.set_data(self._extra)
 
