@@ -91,8 +91,8 @@ def _restore(previous: dict) -> None:
 
 
 def _write_script(scenario, out: Path) -> int:
-    """The mini-batch run as a script (gdviz.export.script), written whole or not at all."""
-    from gdviz.export.script import ScriptError, script_for
+    """The mini-batch run as a script (gdviz.script), written whole or not at all."""
+    from gdviz.script import ScriptError, script_for
     try:
         text = script_for(scenario)
     except ScriptError as exc:

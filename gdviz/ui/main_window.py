@@ -207,7 +207,7 @@ class MainWindow(QMainWindow):
         clipboard (NumPy for an analytic landscape). Returns the text (None when refused)."""
         from PySide6.QtWidgets import QApplication
 
-        from gdviz.export.script import ScriptError, script_for
+        from gdviz.script import ScriptError, script_for
         try:
             text = script_for(self.experiment.scenario_with_starts())
         except ScriptError as exc:
