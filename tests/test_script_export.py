@@ -16,7 +16,7 @@ CASES = [
     # schedule and a short last batch, and the real network with Adam
     ("default", ["--epochs", "6"]),
     ("logistic", ["--epochs", "3.5", "--optimizer", "nesterov", "--batch-size", "24"]),
-    ("mlp-moons", ["--epochs", "2", "--optimizer", "adam", "--lr", "0.01", "--device", "cpu"]),
+    ("mlp-moons", ["--epochs", "1", "--optimizer", "adam", "--lr", "0.01", "--device", "cpu"]),
 ]
 
 
