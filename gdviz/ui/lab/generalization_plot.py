@@ -3,8 +3,6 @@ spread over seeds as a band, the training loss dashed (the gap between them), th
 accuracy in the title; the study runs in a thread of its own and the plot draws its result."""
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QTimer
@@ -18,11 +16,12 @@ class GeneralizationPlot:
     def __init__(self):
         self.widget = make_plot("Validation loss vs B", "batch size B (log₁₀)",
                                 "final loss", log_x=False, log_y=False)
+        self.widget.setMinimumSize(300, 240)
         self.item = self.widget.getPlotItem()
-        legend = self.item.addLegend(offset=(-10, 10))
+        self.legend = legend = self.item.addLegend(offset=(-10, -10))
         legend.setBrush((255, 255, 255, 220))
-        self.lo = pg.PlotDataItem(pen=None)
-        self.hi = pg.PlotDataItem(pen=None)
+        self.lo = pg.PlotCurveItem(pen=pg.mkPen(None))
+        self.hi = pg.PlotCurveItem(pen=pg.mkPen(None))
         self.band = pg.FillBetweenItem(self.lo, self.hi, brush=BAND)
         self.val = pg.PlotDataItem(pen=pg.mkPen(MEDIAN, width=3), symbol="o", symbolSize=7,
                                    symbolBrush=MEDIAN, name="validation (seeds' range)")
@@ -30,8 +29,10 @@ class GeneralizationPlot:
                                      name="training")
         for item in (self.lo, self.hi, self.band, self.val, self.train):
             self.item.addItem(item)
+        # the study's state, pinned to the plot's top left corner (pixels, not data)
         self.message = pg.TextItem("", color="#222", anchor=(0, 0))
-        self.item.addItem(self.message, ignoreBounds=True)
+        self.message.setParentItem(self.item.getViewBox())
+        self.message.setPos(6, 4)
         self.result = None
         self._future = None
         self._pool = None
@@ -49,8 +50,9 @@ class GeneralizationPlot:
         self.result = None
         for item in (self.lo, self.hi, self.val, self.train):
             item.setData([], [])
+        self.legend.setVisible(False)
         if not scenario.is_mlp:
-            self._say("The real network's lab shows this: a two-parameter\nlandscape has no "
+            self._say("For the real network only:\na two-parameter landscape has no\n"
                       "validation set to generalize to.")
             return
         from concurrent.futures import ThreadPoolExecutor
@@ -97,19 +99,15 @@ class GeneralizationPlot:
         self.hi.setData(x, [p.val_hi for p in pts])
         self.val.setData(x, [p.val for p in pts])
         self.train.setData(x, [p.train for p in pts])
+        self.legend.setVisible(True)
         acc = ""
         if result.task == "classification":
-            acc = (f" · accuracy {pts[0].accuracy:.0%} (B={pts[0].batch_size}) → "
+            acc = (f"\naccuracy {pts[0].accuracy:.0%} (B={pts[0].batch_size}) → "
                    f"{pts[-1].accuracy:.0%} (B={pts[-1].batch_size})")
-        self.item.setTitle(f"Validation loss vs B, {result.epochs:g} epochs{acc}",
-                           color="#222", size="10pt")
-        gap = max(abs(p.gap) for p in pts)
-        self._say(f"{verdict(result)}; |val − train| ≤ {gap:.3f}")
+        self.item.setTitle(f"Validation loss vs B · {result.epochs:g} epochs", color="#222",
+                           size="11pt")
+        gap = max(p.gap for p in pts)
+        self._say(f"{verdict(result)}\n(best η per B, 3 seeds)\nval − train ≤ {gap:.3f}{acc}")
 
     def _say(self, text: str) -> None:
         self.message.setText(text)
-        vb = self.item.getViewBox()
-        (x0, _x1), (_y0, y1) = vb.viewRange()
-        self.message.setPos(x0, y1)
-        if not math.isfinite(x0):
-            self.message.setPos(0, 1)

@@ -16,6 +16,7 @@ DEFAULT_LIMIT = 4 * 2**30     # bytes: a small GPU's memory
 class MemoryPlot:
     def __init__(self):
         self.widget = make_plot("Memory per step vs B", "batch size B", "bytes one step holds")
+        self.widget.setMinimumSize(300, 240)
         self.item = self.widget.getPlotItem()
         self.curve = pg.PlotDataItem(pen=pg.mkPen(MEDIAN, width=3))
         self.item.addItem(self.curve)
