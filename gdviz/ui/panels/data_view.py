@@ -195,13 +195,12 @@ class DataView(QWidget):
             if not self._visible[m.key]:
                 continue
             c = self.theme.color(m.key)
-            jb = "–" if not np.isfinite(m.batch_loss) else f"{m.batch_loss:.4g}"
-            j = "–" if not np.isfinite(m.loss) else f"{m.loss:.4g}"
-            parts.append(f'<td style="color:{c};font-weight:600">'
-                         f'{html.escape(METHOD_LABELS[m.key]).replace("-", "‑")}</td>'
-                         f'<td>J<sub>B</sub>&nbsp;=&nbsp;{jb}</td><td>·</td>'
-                         f'<td>J&nbsp;=&nbsp;{j}</td>')
-        text = ('<table cellspacing="5" cellpadding="0">'
-                + "".join(f"<tr>{p}</tr>" for p in parts) + "</table>")
+            jb = "–" if not np.isfinite(m.batch_loss) else f"{m.batch_loss:.3g}"
+            j = "–" if not np.isfinite(m.loss) else f"{m.loss:.3g}"
+            parts.append(f'<span style="color:{c};font-weight:600">'
+                         f'{html.escape(METHOD_LABELS[m.key]).replace("-", "‑")}</span>'
+                         f'&nbsp; J<sub>B</sub>&nbsp;=&nbsp;{jb}&nbsp;·&nbsp;'
+                         f'J&nbsp;=&nbsp;{j}')
+        text = "<br>".join(parts)
         if text != self.caption.text():
             self.caption.setText(text)
