@@ -36,6 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
     sim = sub.add_parser("simulate", help="run the three methods headless")
     scenario_options(sim)
     sim.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    sim.add_argument("--batch-indices", action="store_true", dest="batch_indices",
+                     help="with --json: each step also lists, as \"batch_indices\", the example "
+                          "indices it used, in the order drawn (what the data view lights)")
     from gdviz.cli import sweep as sweep_cli
     sweep_cli.add_parser(sub)
     return parser
@@ -52,7 +55,7 @@ def _vec(values):
     return [_num(v) for v in np.asarray(values, float).ravel()]
 
 
-def _step_json(r, mlp: bool) -> dict:
+def _step_json(r, mlp: bool, batch_indices: bool = False) -> dict:
     step = {
         "update": r.update, "epoch": r.epoch, "examples_seen": r.examples_seen,
         "clock": _num(r.clock), "theta_before": _vec(r.theta_before),
@@ -62,6 +65,8 @@ def _step_json(r, mlp: bool) -> dict:
         "lr": _num(r.lr)}
     if mlp:
         step["val_loss"] = _num(r.val_loss)
+    if batch_indices:
+        step["batch_indices"] = step["batch"]
     return step
 
 
@@ -74,14 +79,14 @@ def _dumps(value) -> str:
     return json.dumps(value, allow_nan=False, separators=(",", ":"))
 
 
-def simulation_json(scenario, sim, records) -> dict:
+def simulation_json(scenario, sim, records, batch_indices: bool = False) -> dict:
     """The run as JSON. MLP runs: theta and gradients are coordinates on the weight plane,
     each step adds "val_loss" and the top level "device" (and "notice", why not the GPU)."""
     mlp = sim.is_mlp
     methods = {}
     for run in sim.runs:
         methods[run.key] = _method_head(run) | {
-            "steps": [_step_json(r, mlp) for r in records[run.key]]}
+            "steps": [_step_json(r, mlp, batch_indices) for r in records[run.key]]}
     out = {"scenario": scenario.to_dict(), "methods": methods}
     if mlp:
         out["device"] = sim.device_label
@@ -90,7 +95,7 @@ def simulation_json(scenario, sim, records) -> dict:
     return out
 
 
-def stream_simulation_json(scenario, sim, out) -> None:
+def stream_simulation_json(scenario, sim, out, batch_indices: bool = False) -> None:
     """Run an analytic simulation to the end and write ``simulation_json``'s text (the same
     bytes) as it goes: each method's steps are spooled to a temporary file, not kept, since its
     status comes before them; memory stays flat for any run length."""
@@ -103,7 +108,7 @@ def stream_simulation_json(scenario, sim, out) -> None:
                                            encoding="utf-8") as spool:
             sep = ""
             while run.status == "running":
-                spool.write(sep + _dumps(_step_json(run.step(), False)))
+                spool.write(sep + _dumps(_step_json(run.step(), False, batch_indices)))
                 sep = ","
             sim.clock_value = max(sim.clock_value, run.clock)
             head = _dumps(_method_head(run))
@@ -206,17 +211,20 @@ def cmd_simulate(args) -> int:
         from gdviz.mlp.device import prefer_one_thread
         prefer_one_thread()
     check_run_length(scenario)
+    if args.batch_indices and not args.json:
+        raise UsageError("--batch-indices adds to the JSON output: use it with --json")
     sim = scenario.build()
     if scenario.landscape != "mlp":   # analytic: records are streamed or dropped, never kept
         if args.json:
-            stream_simulation_json(scenario, sim, sys.stdout)
+            stream_simulation_json(scenario, sim, sys.stdout, args.batch_indices)
         else:
             _run_without_records(sim)
             print(_table(scenario, sim))
         return 0
     records = sim.run_to_end()        # the MLP's coordinates need the final plane
     if args.json:
-        json.dump(simulation_json(scenario, sim, records), sys.stdout, allow_nan=False,
+        json.dump(simulation_json(scenario, sim, records, args.batch_indices), sys.stdout,
+                  allow_nan=False,
                   separators=(",", ":"))
         sys.stdout.write("\n")
     else:

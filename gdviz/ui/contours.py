@@ -26,6 +26,7 @@ class LandscapeView:
     minima: np.ndarray       # (k, 2)
     version: int = 0
     note: str = ""           # how the picture was made, when it is not J over every example
+    data: object = None      # gdviz.core.data_view.DataSpace (analytic landscapes), for the data view
 
 
 # A picture costs grid points × the per-example terms each one sums. Above this many terms
@@ -141,9 +142,13 @@ def landscape_view(landscape, resolution: int = 220, version: int = 0,
         image, log_scaled = display_levels(Z)
         levels = contour_levels(Z)
         lx, ly, connect = contour_lines(xs, ys, Z, levels)
+    data = None
+    if hasattr(landscape, "grid_terms"):    # an analytic landscape: its examples in data space
+        from gdviz.core.data_view import data_space
+        data = data_space(landscape)
     return LandscapeView(landscape.title, tuple(landscape.param_names), xs, ys, Z, image,
                          log_scaled, levels, lx, ly, connect, np.asarray(landscape.minima, float),
-                         version, plan.note)
+                         version, plan.note, data)
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,11 @@ class LabWindow(QWidget):
         self.header = QLabel("")
         self.header.setWordWrap(True)
         self.figure = LabFigure()
-        self.plots = self.figure.plots
+        from gdviz.ui.lab.memory_plot import MemoryPlot
+        from gdviz.ui.lab.generalization_plot import GeneralizationPlot
+        self.memory_plot = MemoryPlot()       # of the scenario itself, beside the sweep's plots
+        self.generalization_plot = GeneralizationPlot()
+        self.plots = [*self.figure.plots, self.memory_plot, self.generalization_plot]
         self.summary = self.figure.summary
         self.plots[4].on_pick = self.load_run
         self.bar = QProgressBar()
@@ -82,7 +86,15 @@ class LabWindow(QWidget):
         self.inset.setFixedWidth(300)
         middle = QHBoxLayout()
         middle.addWidget(self.figure, 1)
-        middle.addWidget(self.inset)
+        side = QVBoxLayout()
+        side.addWidget(self.inset)
+        self.memory_plot.widget.setMinimumSize(300, 240)
+        self.memory_plot.widget.setMaximumWidth(340)
+        side.addWidget(self.memory_plot.widget, 1)
+        self.generalization_plot.widget.setMinimumSize(300, 240)
+        self.generalization_plot.widget.setMaximumWidth(340)
+        side.addWidget(self.generalization_plot.widget, 1)
+        middle.addLayout(side)
         layout = QVBoxLayout(self)
         layout.addWidget(self.header)
         layout.addWidget(self.rerun_bar)
@@ -152,6 +164,9 @@ class LabWindow(QWidget):
                             "method over batch sizes, learning rates and seeds; each run is "
                             f"<code>gdviz simulate {scenario.name} --batch-size B --lr η "
                             "--seed s</code>. Running…")
+        for plot in self.plots:
+            if hasattr(plot, "set_scenario"):     # plots of the scenario itself (memory)
+                plot.set_scenario(scenario)
         self.runner.start(scenario, settings or LabSettings())
 
     def cancel(self) -> None:
@@ -258,6 +273,7 @@ class LabWindow(QWidget):
     def shutdown(self) -> None:
         self._poll.stop()
         self.runner.stop()
+        self.generalization_plot.close()
 
     def show_cloud(self, cloud) -> None:
         """The main window's gradient cloud, for the inset (sent at most 10 times a second)."""
@@ -277,4 +293,5 @@ class LabWindow(QWidget):
         self._poll.stop()
         self._want_cloud(False)
         self.runner.cancel()
+        self.generalization_plot.cancel()
         super().closeEvent(event)
