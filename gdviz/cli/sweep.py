@@ -55,7 +55,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--optimizer", choices=OPTIMIZERS, help="the update rule (default: the "
                                                            "scenario's)")
     p.add_argument("--max-epochs", type=float, dest="max_epochs",
-                   help="budget of each run in epochs (default: the scenario's epochs)")
+                   help="budget of each run in epochs (default: the scenario's epochs; on a "
+                        "real network 60)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--out", help="write the runs to FILE.csv, or the six plots to FILE.png or "
                                  "FILE.svg")
@@ -91,23 +92,31 @@ def result_table(scenario, result) -> str:
         f"{'hw time (s)':>11}  regime (from the fit)",
     ]
     if result.measure == "validation loss":     # the real network: no Hessian
+        from gdviz.mlp.lab import REFERENCE
         lines[1] = (f"target: validation loss ≤ {t0.loss:.6g} = J*_val + {result.fraction:g}·"
-                    f"(J_val(θ₀) − J*_val), J*_val = {t0.j_star:.6g} (the best full-batch run; "
-                    f"seed {t0.seed}, each seed has its own data)")
+                    f"(J_val(θ₀) − J*_val), J*_val = {t0.j_star:.6g} (seed {t0.seed}, each "
+                    f"seed has its own data)\n{REFERENCE.describe()}")
         lines[2] = (f"{len(result.lrs)} learning rates {result.lrs[0]:.3g} … "
                     f"{result.lrs[-1]:.3g}; runs: {counts['reached']} reached, "
                     f"{counts['not reached']} not reached, {counts['diverged']} diverged")
     for p in result.best:
         iqr = "—" if p.steps_q1 is None else f"{p.steps_q1:g}–{_fmt(p.steps_q3, 'g')}"
+        # a batch size whose runs did not reach the target gets no regime
+        label = ("not reached: no regime" if p.steps_median is None
+                 else regime(p.batch_size, fit.b_crit) or "")
         lines.append(f"{p.batch_size:>6} {_fmt(p.lr, '.3g'):>9} {_fmt(p.steps_median, 'g'):>15} "
                      f"{iqr:>15} {_fmt(p.examples_median, 'g'):>10} {_fmt(p.time_median):>11}  "
-                     f"{regime(p.batch_size, fit.b_crit) or ''}")
+                     f"{label}")
     lines.append(f"fit (S/S_min − 1)(E/E_min − 1) = 1 over {fit.points} points: "
                  f"S_min = {_fmt(fit.s_min)}, E_min = {_fmt(fit.e_min)}, "
                  f"B_crit = E_min/S_min = {_fmt(fit.b_crit)}")
     lines.append(f"noise scale on the full-batch path: B_simple = {_fmt(noise.b_simple_start)} "
                  f"at the start, {_fmt(noise.b_simple_target)} at the target; "
                  f"B_noise = {_fmt(noise.b_noise_target)} at the target")
+    if result.measure == "validation loss" and fit.b_crit is None:
+        from gdviz.mlp.lab import MIN_FIT_POINTS
+        lines.append(f"no B_crit and no regimes: {fit.points} batch sizes reached the target, "
+                     f"the fit needs {MIN_FIT_POINTS} (give --max-epochs more)")
     factor = noise_disagreement(result)
     if factor is not None:
         lines.append(f"note: the fitted B_crit and B_noise at the target differ by a factor "
