@@ -51,7 +51,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="K: seeds scenario seed … seed + K − 1 (each draws its data and shuffles)")
     p.add_argument("--target-fraction", type=float, dest="target_fraction", default=None,
                    help="ε: the target is J* + ε (J(θ₀) − J*) (default 0.01; on a real network, "
-                        "whose target is a validation loss, 0.2)")
+                        "whose target is a validation loss, 0.3)")
     p.add_argument("--optimizer", choices=OPTIMIZERS, help="the update rule (default: the "
                                                            "scenario's)")
     p.add_argument("--max-epochs", type=float, dest="max_epochs",

@@ -50,7 +50,7 @@ F = torch.nn.functional
 MLP_LR_COUNT = 8            # the smaller default grid: 8 η ...
 MLP_LR_OCTAVES = 7          # ... from the top down 2^7
 MLP_LR_TOP = 4.0            # SGD on these nets: past the edge for every built-in
-MLP_TARGET_FRACTION = 0.2   # ε of the real network (J*_val is the reference run's)
+MLP_TARGET_FRACTION = 0.3   # ε of the real network (J*_val is the reference run's)
 MLP_LAB_EPOCHS = 60.0       # the default budget (None in LabSettings.max_epochs)
 MIN_FIT_POINTS = 4          # regimes only from a fit over at least this many reached B
 NOISE_PATH_POINTS = 60      # B_simple at most this many points of the full-batch path
@@ -61,8 +61,8 @@ class ReferenceRun:
     """The long run that fixes J*_val, whatever the grid."""
 
     optimizer: str = "adam"
-    lr: float = 0.01
-    steps: int = 2000
+    lr: float = 0.03
+    steps: int = 500        # 500 epochs: far past the sweep's budget, and about half a second
 
     def describe(self) -> str:
         return (f"J*_val = the lowest validation loss of a reference run on the seed's data: "
@@ -134,11 +134,16 @@ def stacked_grads(spec: MlpSpec, views: StackViews, x, y):
     """Gradient of each row's mean loss on its own batch: (R, P), nn.Linear's flat layout."""
     hs, out = _forward(spec, views, x)
     n = x.shape[1]
-    d = (torch.sigmoid(out) - y) / n if spec.loss == "bce" else (out - y) * (2.0 / n)
+    if spec.loss == "bce":
+        d = torch.sigmoid(out) - y
+        d = d / n if n > 1 else d          # a division by 1 changes nothing: skipped
+    else:
+        d = (out - y) * (2.0 / n)
     parts = [None] * len(views.layers)
     for k in range(len(views.layers) - 1, -1, -1):
-        # dW = dᵀ h (out, in) row-major: as (hᵀ d)ᵀ, the (in, out) product transposed
-        parts[k] = (torch.bmm(d.transpose(1, 2), hs[k]).flatten(1), d.sum(dim=1))
+        # dW = dᵀ h, (out, in) row-major; db = Σ d (a batch of one: d itself)
+        parts[k] = (torch.bmm(d.transpose(1, 2), hs[k]).flatten(1),
+                    d.sum(dim=1) if n > 1 else d[:, 0])
         if k:
             dh = torch.bmm(d, views.layers[k][0].transpose(1, 2))
             d = (torch.ops.aten.tanh_backward(dh, hs[k]) if spec.activation == "tanh"
@@ -224,6 +229,71 @@ def simple_noise_scale(grads) -> float:
     norm2 = float(mean @ mean)
     trace = max(0.0, float((g * g).sum(dim=1).mean()) - norm2)
     return trace / norm2 if norm2 > 0 else math.inf
+
+
+CHECK_EVERY = 32            # updates kept before their validation losses are judged at once
+
+
+class _Live:
+    """The runs of one batch size still going: their rows, weights, data and settings."""
+
+    def __init__(self, lab, seed_index, lr_index, b: int):
+        dev, h = lab.device, lab.hyper
+        self.rows = np.arange(len(seed_index))
+        self.sidx = torch.as_tensor(seed_index, device=dev)
+        self.stack = _Stack(lab.spec, lab.w0[self.sidx].clone())
+        self.x, self.y = lab.x[self.sidx], lab.y[self.sidx]
+        self.xv, self.yv = lab.x_val[self.sidx], lab.y_val[self.sidx]
+        self.target = torch.tensor([lab.targets[s].loss for s in seed_index],
+                                   dtype=torch.float32, device=dev)
+        self.bound = torch.as_tensor(lab.bound[seed_index], dtype=torch.float32, device=dev)
+        self.base_lr = scaled_lr(lab.lrs[lr_index], h.lr_scaling, b, h.lr_reference_batch)
+        self.lr_t = torch.as_tensor(np.asarray(self.base_lr, np.float32), device=dev)[:, None]
+        self.perm_rows = self.xs_epoch = self.ys_epoch = None
+        self.rule = None
+        self._reps: dict = {}
+
+    def new_epoch(self, perm, d_in: int) -> None:
+        """This epoch's order, and every run's examples in it (so a batch is a slice)."""
+        self.perm_rows = perm[self.sidx]
+        self.xs_epoch = torch.gather(self.x, 1, self.perm_rows[..., None].expand(-1, -1, d_in))
+        self.ys_epoch = torch.gather(self.y, 1, self.perm_rows[..., None])
+
+    def _rep(self, name: str, c: int):
+        key = (name, c)
+        if key not in self._reps:
+            t = getattr(self, name)
+            self._reps[key] = t.unsqueeze(0).expand(c, *t.shape).reshape(c * t.shape[0],
+                                                                        *t.shape[1:])
+        return self._reps[key]
+
+    def xv_rep(self, c: int):
+        return self._rep("xv", c)
+
+    def yv_rep(self, c: int):
+        return self._rep("yv", c)
+
+    def x_rep(self, c: int):
+        return self._rep("x", c)
+
+    def y_rep(self, c: int):
+        return self._rep("y", c)
+
+    def keep(self, keep: np.ndarray) -> bool:
+        """Only the runs in *keep* go on; False when none is left."""
+        if not keep.any():
+            return False
+        t = torch.as_tensor(keep, device=self.sidx.device)
+        self.rows, self.sidx = self.rows[keep], self.sidx[t]
+        self.stack.keep(t)
+        self.rule.keep(t)
+        self.x, self.y, self.xv, self.yv = self.x[t], self.y[t], self.xv[t], self.yv[t]
+        self.target, self.bound, self.lr_t = self.target[t], self.bound[t], self.lr_t[t]
+        self.base_lr = self.base_lr[keep]
+        self.perm_rows, self.xs_epoch, self.ys_epoch = (self.perm_rows[t], self.xs_epoch[t],
+                                                        self.ys_epoch[t])
+        self._reps = {}
+        return True
 
 
 class MlpLab:
@@ -312,7 +382,12 @@ class MlpLab:
     # one batch size ------------------------------------------------------------------------
     def _block(self, b: int, cancelled):
         """Every (η, seed) run at batch size *b*, each until it reaches the target, diverges
-        or the budget ends: (steps, status) per run, η-major."""
+        or the budget ends: (steps, status) per run, η-major.
+
+        The weights after each update are kept for ``CHECK_EVERY`` updates and then judged
+        together (validation loss, divergence) in one batched evaluation, update by update in
+        order, so each run's first update at the target is found exactly; a run that stopped
+        meanwhile has taken a few extra updates that count for nothing."""
         lr_count, seed_count = len(self.lrs), len(self.seeds)
         runs = lr_count * seed_count
         lr_index = np.repeat(np.arange(lr_count), seed_count)
@@ -323,23 +398,15 @@ class MlpLab:
         gens = [torch.Generator().manual_seed(mini_batch_seed(s)) for s in self.seeds]
         steps = np.full(runs, budget, np.int64)
         status = np.full(runs, NOT_REACHED, np.int8)
-        rows = np.arange(runs)
-        sidx = torch.as_tensor(seed_index, device=dev)
-        stack = _Stack(self.spec, self.w0[sidx].clone())
-        log2 = math.log(2.0)
-        x, y = self.x[sidx], self.y[sidx]
-        xv, yv = self.x_val[sidx], self.y_val[sidx]
-        target = torch.tensor([self.targets[s].loss for s in seed_index], dtype=torch.float32,
-                              device=dev)
-        bound_np = self.bound[seed_index]
-        bound = torch.as_tensor(bound_np, dtype=torch.float32, device=dev)
-        base_lr = scaled_lr(self.lrs[lr_index], h.lr_scaling, b, h.lr_reference_batch)
-        rule = _StackedRule(h.optimizer, stack.w.shape, h.momentum, dev)
+        live = _Live(self, seed_index, lr_index, b)
+        rule = _StackedRule(h.optimizer, live.stack.w.shape, h.momentum, dev)
+        live.rule = rule
         d_in = self.x.shape[-1]
-        e = j = 0
-        perm = None
         constant = h.schedule == "constant"
-        lr_t = torch.as_tensor(np.asarray(base_lr, np.float32), device=dev)[:, None]
+        check = min(CHECK_EVERY, budget)
+        snaps = torch.empty((check, *live.stack.w.shape), device=dev)
+        pending = 0                      # updates kept in snaps, not judged yet
+        e = j = 0
         with torch.no_grad():
             for k in range(budget):
                 if k % 64 == 0 and cancelled is not None and cancelled():
@@ -347,66 +414,71 @@ class MlpLab:
                 lo, hi = j * b, min((j + 1) * b, n)
                 if j == 0:
                     perm = torch.stack([torch.randperm(n, generator=g) for g in gens]).to(dev)
-                    perm_rows = perm[sidx]
+                    live.new_epoch(perm, d_in)
                 if hi - lo == n:
-                    xb, yb = x, y      # the whole data set in index order, as simulate sums it
+                    xb, yb = live.x, live.y   # the whole data set in index order, as simulate
                 else:
-                    idx = perm_rows[:, lo:hi]
-                    xb = torch.gather(x, 1, idx[..., None].expand(-1, -1, d_in))
-                    yb = torch.gather(y, 1, idx[..., None])
+                    xb, yb = live.xs_epoch[:, lo:hi], live.ys_epoch[:, lo:hi]
                 if not constant:
-                    lr = scheduled_lr(base_lr, h.schedule, e + lo / n, h.epochs)
-                    lr_t = torch.as_tensor(np.asarray(lr, np.float32), device=dev)[:, None]
-                rule.step(stack.w, stack.grads(xb, yb), lr_t)
-                val = stack.losses(xv, yv)
-                # a row's sum is finite when every weight is (or a sum overflowed: looked at)
-                finite = torch.isfinite(stack.w.sum(dim=1))
-                cheap = loss_bound_of_weights(self.spec, stack.views)
-                suspect = ~finite if cheap is None else ~finite | ~(cheap + log2 <= bound)
-                if cheap is None:        # no bound from the weights: the training loss itself
-                    train = stack.losses(x, y)
-                    suspect = suspect | ~(train.abs() <= bound)
-                stop = suspect | (val <= target)
-                if not bool(stop.any()):
-                    j += 1
-                    if j == u:
-                        e, j = e + 1, 0
-                    continue
-                stop_np, suspect_np = stop.cpu().numpy(), suspect.cpu().numpy()
-                diverged = np.zeros(len(rows), bool)
-                if suspect_np.any():       # decided as simulate decides: the training loss
-                    at = np.flatnonzero(suspect_np)
-                    at_t = torch.as_tensor(at, device=dev)
-                    some = _Stack(self.spec, stack.w[at_t])
-                    train = some.losses(x[at_t], y[at_t])
-                    fin = torch.isfinite(some.w).all(dim=1).cpu().numpy()
-                    tr = train.double().cpu().numpy()
-                    bad = ~(fin & np.isfinite(tr) & (np.abs(tr) <= bound_np[at]))
-                    diverged[at[bad]] = True
-                    stop_np = stop_np.copy()
-                    val_np = val.cpu().numpy()
-                    reached_here = val_np <= target.cpu().numpy()
-                    stop_np[at[~bad]] = reached_here[at[~bad]]
-                out = rows[stop_np]
-                steps[out] = k + 1
-                status[out] = np.where(diverged[stop_np], DIVERGED, REACHED)
-                keep = ~stop_np
-                if keep.any() and not keep.all():
-                    keep_t = torch.as_tensor(keep, device=dev)
-                    rows, sidx = rows[keep], sidx[keep_t]
-                    stack.keep(keep_t)
-                    x, y, xv, yv = x[keep_t], y[keep_t], xv[keep_t], yv[keep_t]
-                    perm_rows, target, bound = perm_rows[keep_t], target[keep_t], bound[keep_t]
-                    bound_np, base_lr = bound_np[keep], base_lr[keep]
-                    lr_t = lr_t[keep_t]
-                    rule.keep(keep_t)
-                elif not keep.any():
-                    rows = rows[:0]
-                    break
+                    lr = scheduled_lr(live.base_lr, h.schedule, e + lo / n, h.epochs)
+                    live.lr_t = torch.as_tensor(np.asarray(lr, np.float32), device=dev)[:, None]
+                rule.step(live.stack.w, live.stack.grads(xb, yb), live.lr_t)
+                snaps[pending].copy_(live.stack.w)
+                pending += 1
                 j += 1
                 if j == u:
                     e, j = e + 1, 0
+                if pending == check or k == budget - 1:
+                    stopped = self._judge(live, snaps[:pending], k + 1 - pending, steps, status)
+                    pending = 0
+                    if stopped is not None:
+                        if not live.keep(~stopped):
+                            break
+                        snaps = torch.empty((check, *live.stack.w.shape), device=dev)
         return steps, status
+
+    def _judge(self, live: "_Live", snaps, first: int, steps, status):
+        """The kept updates first+1 … first+c of the live runs, in order, as simulate judges
+        each: diverged (weights not finite, training loss past the bound), else reached
+        (validation loss ≤ target). Writes the stopped runs' steps and status; their mask
+        over the live runs, or None when none stopped."""
+        c, r, p = snaps.shape
+        flat = snaps.reshape(c * r, p)
+        views = StackViews(self.spec, flat)
+        val = stacked_losses(self.spec, views, live.xv_rep(c), live.yv_rep(c)).view(c, r)
+        hit = val <= live.target
+        total = flat.abs().sum(dim=1).view(c, r)     # ≥ Σ|last layer|; not finite with any w
+        if loss_bound_of_weights(self.spec, views) is not None:
+            suspect = ~(total + math.log(2.0) <= live.bound)
+        else:                            # no bound from the weights: the training loss itself
+            train = stacked_losses(self.spec, views, live.x_rep(c), live.y_rep(c)).view(c, r)
+            suspect = ~torch.isfinite(total) | ~(train.abs() <= live.bound)
+        any_stop = (hit | suspect).any(dim=0)
+        if not bool(any_stop.any()):
+            return None
+        hit_np, suspect_np = hit.cpu().numpy(), suspect.cpu().numpy()
+        bound_np = live.bound.double().cpu().numpy()
+        stopped = np.zeros(r, bool)
+        for row in np.flatnonzero(any_stop.cpu().numpy()):
+            for k in range(c):
+                if suspect_np[k, row]:     # decided as simulate decides: the training loss
+                    w = snaps[k, row][None]
+                    one = stacked_losses(self.spec, StackViews(self.spec, w),
+                                         live.x[row][None], live.y[row][None])
+                    loss = float(one)
+                    ok = (bool(torch.isfinite(w).all()) and math.isfinite(loss)
+                          and abs(loss) <= bound_np[row])
+                    if not ok:
+                        steps[live.rows[row]] = first + k + 1
+                        status[live.rows[row]] = DIVERGED
+                        stopped[row] = True
+                        break
+                if hit_np[k, row]:
+                    steps[live.rows[row]] = first + k + 1
+                    status[live.rows[row]] = REACHED
+                    stopped[row] = True
+                    break
+        return stopped if stopped.any() else None
 
     def _examples(self, b: int, steps):
         n = self.n
