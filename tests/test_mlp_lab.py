@@ -120,12 +120,12 @@ def test_regimes_only_from_enough_reached_batch_sizes_and_only_where_reached(cap
     from gdviz.cli import main
     from gdviz.mlp.lab import MIN_FIT_POINTS
     assert main(["sweep", "mlp-moons", "--seeds", "1", "--max-epochs", "4", "--batch-sizes",
-                 "4,16,64,400", "--lrs", "2", "--target-fraction", "0.35", "--json"]) == 0
+                 "4,16,64,400", "--lrs", "2", "--target-fraction", "0.3", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     reached = [p for p in out["best"] if p["steps_median"] is not None]
     assert 1 <= len(reached) < MIN_FIT_POINTS and out["fit"]["b_crit"] is None
     assert main(["sweep", "mlp-moons", "--seeds", "1", "--max-epochs", "4", "--batch-sizes",
-                 "4,16,64,400", "--lrs", "2", "--target-fraction", "0.35"]) == 0
+                 "4,16,64,400", "--lrs", "2", "--target-fraction", "0.3"]) == 0
     table = capsys.readouterr().out
     assert "not reached" in table and "perfect scaling" not in table
     assert "no further benefit" not in table and "diminishing returns" not in table
