@@ -193,7 +193,7 @@ def test_the_lab_window_sweeps_a_real_network(qtbot):
 
 def test_default_target_fraction_per_kind_of_lab():
     from gdviz.core.lab import Lab
-    assert MlpLab(SCENARIO, LabSettings(seeds=1), device="cpu").fraction == 0.3
+    assert MlpLab(SCENARIO, LabSettings(seeds=1), device="cpu").fraction == 0.2
     assert Lab(sc.load("ravine"), LabSettings(seeds=1)).fraction == 0.01
     assert MlpLab(SCENARIO, LabSettings(seeds=1, target_fraction=0.05), device="cpu").fraction \
         == 0.05

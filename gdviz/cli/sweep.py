@@ -51,12 +51,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="K: seeds scenario seed … seed + K − 1 (each draws its data and shuffles)")
     p.add_argument("--target-fraction", type=float, dest="target_fraction", default=None,
                    help="ε: the target is J* + ε (J(θ₀) − J*) (default 0.01; on a real network, "
-                        "whose target is a validation loss, 0.3)")
+                        "whose target is a validation loss, 0.2)")
     p.add_argument("--optimizer", choices=OPTIMIZERS, help="the update rule (default: the "
                                                            "scenario's)")
     p.add_argument("--max-epochs", type=float, dest="max_epochs",
                    help="budget of each run in epochs (default: the scenario's epochs; on a "
-                        "real network 60)")
+                        "real network 80)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--out", help="write the runs to FILE.csv, or the six plots to FILE.png or "
                                  "FILE.svg")

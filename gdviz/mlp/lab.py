@@ -45,13 +45,12 @@ from gdviz.mlp.datasets import make_dataset
 from gdviz.mlp.model import MlpSpec, _act_, example_losses, init_weights, mean_loss, to_module
 
 torch = require_torch()
-F = torch.nn.functional
 
 MLP_LR_COUNT = 8            # the smaller default grid: 8 η ...
 MLP_LR_OCTAVES = 7          # ... from the top down 2^7
 MLP_LR_TOP = 4.0            # SGD on these nets: past the edge for every built-in
-MLP_TARGET_FRACTION = 0.3   # ε of the real network (J*_val is the reference run's)
-MLP_LAB_EPOCHS = 60.0       # the default budget (None in LabSettings.max_epochs)
+MLP_TARGET_FRACTION = 0.2   # ε of the real network (J*_val is the reference run's)
+MLP_LAB_EPOCHS = 80.0       # the default budget (None in LabSettings.max_epochs)
 MIN_FIT_POINTS = 4          # regimes only from a fit over at least this many reached B
 NOISE_PATH_POINTS = 60      # B_simple at most this many points of the full-batch path
 
