@@ -515,7 +515,7 @@ class MlpLab:
     def noise_path(self, result: LabResult) -> NoisePath:
         """B_simple at points of the first seed's full-batch path (B = N at its best η, or
         the start alone where B = N was not swept or never reached the target), from the N
-        per-example gradients; the validation loss at each point."""
+        per-example gradients; at each point the lowest validation loss the path has had."""
         x, y = self.x[0], self.y[0]
         t0 = self.targets[0]
         w = self.w0[0].clone()
@@ -549,7 +549,10 @@ class MlpLab:
         scales = {int(i): simple_noise_scale(per_example_grads(self.loss_of, path[i], x, y))
                   for i in pick}
         b_simple = np.array([scales[int(i)] for i in pick])
-        return NoisePath(float(lr), np.array(losses)[pick], b_simple,
+        # against the lowest validation loss so far: it falls monotonically to the target
+        # (the loss itself wobbles, which would draw the curve back and forth)
+        best_so_far = np.minimum.accumulate(np.array(losses))
+        return NoisePath(float(lr), best_so_far[pick], b_simple,
                          np.full(len(pick), np.nan), _finite(start),
                          None if at_target is None else _finite(scales[at_target]), None)
 
