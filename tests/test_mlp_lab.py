@@ -197,3 +197,22 @@ def test_default_target_fraction_per_kind_of_lab():
     assert Lab(sc.load("ravine"), LabSettings(seeds=1)).fraction == 0.01
     assert MlpLab(SCENARIO, LabSettings(seeds=1, target_fraction=0.05), device="cpu").fraction \
         == 0.05
+
+
+def test_the_steps_plot_shades_regimes_only_over_batch_sizes_that_reached(result, qtbot):
+    """A batch size past the last one that reached gets no regime shading."""
+    import dataclasses
+
+    from gdviz.core.lab import BestRun, Fit
+    from gdviz.ui.lab.steps_plot import StepsPlot
+    best = list(result.best)
+    last = best[-1]
+    best[-1] = BestRun(last.batch_size, None, None, None, None, None, None)   # not reached
+    best[:-1] = [BestRun(p.batch_size, 1.0, 100.0 / i, 90.0 / i, 110.0 / i, 10.0, 1.0)
+                 for i, p in enumerate(best[:-1], 1)]
+    shown = dataclasses.replace(result, best=tuple(best), fit=Fit(10.0, 50.0, 5.0, 4))
+    plot = StepsPlot()
+    qtbot.addWidget(plot.widget)
+    plot.update(shown)
+    spans = [r.getRegion() for r in plot.regions if hasattr(r, "getRegion")]
+    assert spans and max(hi for _, hi in spans) <= np.log10(best[-2].batch_size) + 1e-9
