@@ -168,3 +168,15 @@ def test_the_theory_is_given_for_plain_sgd_only():
     ens.set_hyper(s.with_changes(optimizer="momentum").hyper())
     assert ens.snapshot().theory is None
     assert ensemble_for(s, landscape, 4).theory(np.array([np.nan, 0.0])) is None
+
+
+def test_past_the_stability_limit_the_note_says_there_is_no_stationary_spread():
+    from gdviz.core.ensemble import spread_theory
+    from gdviz.ui.overlays import theory_note
+    s = sc.load("lesson-8-eta-and-b")
+    landscape = s.make_landscape()
+    t = spread_theory(landscape, landscape.minima[0], 1.0, 8, 32)   # 2/λ_max ≈ 0.68
+    assert np.isinf(t.reshuffled) and np.isinf(t.independent)
+    ens = ensemble_for(s.with_changes(lr=1.0), landscape, 4)
+    ens.step()
+    assert "past the stability limit" in theory_note(ens.snapshot())
