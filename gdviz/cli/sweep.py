@@ -68,7 +68,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--optimizer", help="the update rule, or several separated by commas "
                                         f"({', '.join(OPTIMIZERS)}; default: the scenario's)")
     p.add_argument("--max-epochs", type=float, dest="max_epochs",
-                   help="budget of each run in epochs (default: the scenario's epochs)")
+                   help="budget of each run in epochs (default: the scenario's epochs; on a "
+                        "real network 80)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--out", help="write the runs to FILE.csv, or the six plots to FILE.png or "
                                  "FILE.svg")
@@ -114,9 +115,10 @@ def result_table(scenario, result) -> str:
         f"{'examples':>10} {'hw time (s)':>11}  regime (from the fit)",
     ]
     if result.measure == "validation loss":     # the real network: no Hessian
+        from gdviz.mlp.lab import REFERENCE
         lines[1] = (f"target: validation loss ≤ {t0.loss:.6g} = J*_val + {result.fraction:g}·"
-                    f"(J_val(θ₀) − J*_val), J*_val = {t0.j_star:.6g} (the best full-batch run; "
-                    f"seed {t0.seed}, each seed has its own data)")
+                    f"(J_val(θ₀) − J*_val), J*_val = {t0.j_star:.6g} (seed {t0.seed}, each "
+                    f"seed has its own data)\n{REFERENCE.describe()}")
         lines[2] = (f"{len(result.lrs)} learning rates {result.lrs[0]:.3g} … "
                     f"{result.lrs[-1]:.3g}; runs: {counts['reached']} reached, "
                     f"{counts['not reached']} not reached, {counts['diverged']} diverged")
@@ -125,7 +127,8 @@ def result_table(scenario, result) -> str:
                else f"{p.steps_q1:g}–{_fmt(p.steps_q3, 'g')}")
         theory = getattr(p, "steps_theory", None)
         # a regime only for a batch size that reached the target, from a fit of ≥ 4 points
-        named = regime(p.batch_size, fit.b_crit) if p.steps_median is not None else None
+        named = ("not reached: no regime" if p.steps_median is None
+                 else regime(p.batch_size, fit.b_crit))
         lines.append(f"{p.batch_size:>6} {_fmt(p.lr, '.3g'):>9} {_fmt(p.steps_median, 'g'):>15} "
                      f"{iqr:>15} {_fmt(theory, 'g'):>7} {_fmt(p.examples_median, 'g'):>10} "
                      f"{_fmt(p.time_median):>11}  {named or ''}")

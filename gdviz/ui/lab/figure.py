@@ -20,9 +20,10 @@ def summary_text(result) -> str:
     t0 = result.targets[0]
     fit, noise = result.fit, result.noise
     f = lambda v: "—" if v is None else f"{v:.3g}"   # noqa: E731
-    if result.measure == "validation loss":     # the real network: J*_val, the best run's
+    if result.measure == "validation loss":     # the real network: J*_val, a reference run's
+        from gdviz.mlp.lab import REFERENCE
         head = (f"Target: validation loss ≤ {t0.loss:.5g} = J*_val + {result.fraction:g}·"
-                "(J_val(θ₀) − J*_val), J*_val the best any run reached · ")
+                f"(J_val(θ₀) − J*_val); {REFERENCE.describe()} · ")
     else:
         head = f"Target J ≤ {t0.loss:.5g} = J* + {result.fraction:g}·(J(θ₀) − J*) · "
     criterion = getattr(result, "criterion", "single_run")
