@@ -457,3 +457,9 @@ def load(name_or_path: str) -> Scenario:
     raise ScenarioError(name_or_path, None, None,
                         f"no built-in scenario of that name and no such file (`gdviz scenarios` "
                         f"lists the {count} built-ins)")
+
+
+# gdviz.scenario(name_or_path, **changes) is the API's function (gdviz.api.scenario)
+from gdviz._callable import make_callable  # noqa: E402
+
+make_callable(__name__)

@@ -73,3 +73,8 @@ def test_the_wheel_installs_and_runs_outside_the_source_tree(tmp_path):
          elsewhere, env)
     assert (elsewhere / "x.png").read_bytes()[:4] == b"\x89PNG"
     assert sorted(p.name for p in elsewhere.iterdir()) == ["x.png"]
+    # the Python API from the installed wheel (issue 26's check), typed (PEP 561)
+    head = _run([python, "-c", "import gdviz; print(gdviz.simulate('quick-example')"
+                               ".to_json()[:80])"], elsewhere, env).stdout
+    assert head.startswith('{"scenario":{"name":"quick-example"'), head
+    assert (site / "gdviz" / "py.typed").is_file()

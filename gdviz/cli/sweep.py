@@ -130,8 +130,7 @@ def _export_plots(scenario, result, out: str) -> None:
 
 
 def run(args) -> int:
-    from gdviz.cli import UsageError, resolve_scenario
-    from gdviz.core.lab import Lab, LabSettings
+    from gdviz.cli import UsageError
 
     out = args.out
     suffix = ""
@@ -144,17 +143,7 @@ def run(args) -> int:
             check_target(out)
         except ExportError as exc:
             raise UsageError(f"--out: {exc}") from None
-    settings = LabSettings(batch_sizes=_int_list(args.batch_sizes), lrs=_float_list(args.lrs),
-                           seeds=args.seeds, target_fraction=args.target_fraction,
-                           max_epochs=args.max_epochs)
-    base = resolve_scenario(argparse.Namespace(scenario=args.scenario, optimizer=args.optimizer))
-    if base.is_mlp:
-        from gdviz.mlp.lab import MlpLab
-        lab = MlpLab(base, settings)
-    else:
-        lab = Lab(base, settings)
-    result = lab.run()
-    scenario = lab.scenario
+    scenario, result = compute(args)
     if out is not None:
         from gdviz.export.atomic import AtomicFile, ExportError
         try:
@@ -172,3 +161,23 @@ def run(args) -> int:
     else:
         print(result_table(scenario, result))
     return 0
+
+
+def compute(args):
+    """(the scenario as run, the LabResult) for the parsed options; ``args.scenario`` is a name,
+    a path or a Scenario (gdviz.sweep runs this too)."""
+    from gdviz.cli import resolve_scenario
+    from gdviz.core.lab import Lab, LabSettings
+
+    settings = LabSettings(batch_sizes=_int_list(args.batch_sizes), lrs=_float_list(args.lrs),
+                           seeds=args.seeds, target_fraction=args.target_fraction,
+                           max_epochs=args.max_epochs)
+    base = resolve_scenario(argparse.Namespace(scenario=args.scenario, optimizer=args.optimizer))
+    if base.is_mlp:
+        from gdviz.mlp.lab import MlpLab
+        lab = MlpLab(base, settings)
+    else:
+        lab = Lab(base, settings)
+    result = lab.run()
+    scenario = lab.scenario
+    return scenario, result

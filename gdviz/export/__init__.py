@@ -12,3 +12,8 @@ from gdviz.export.atomic import ExportError
 from gdviz.export.job import KINDS, ExportJob, ExportSpec, export, kind_of
 
 __all__ = ["KINDS", "ExportError", "ExportJob", "ExportSpec", "export", "kind_of"]
+
+# gdviz.export(scenario, path, **options) is the API's function (gdviz.api.export)
+from gdviz._callable import make_callable  # noqa: E402
+
+make_callable(__name__)
