@@ -2,7 +2,7 @@
 
     atomic.py  a file is written whole or not at all (temporary file beside it, then rename)
     render.py  offscreen rendering of snapshots with the window's own views (GUI thread)
-    encode.py  raw frames to ffmpeg (H.264 MP4, palette GIF) from a writer thread
+    encode.py  raw frames to H.264 MP4 or palette GIF through PyAV, from a writer thread
     job.py     one export: the frame clock, validation, stepping, cancel
     dialog.py  File ▸ Export in the window (handed to the window: export sits above ui)
 
