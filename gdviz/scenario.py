@@ -460,6 +460,8 @@ def load(name_or_path: str) -> Scenario:
 
 
 # gdviz.scenario(name_or_path, **changes) is the API's function (gdviz.api.scenario)
-from gdviz._callable import make_callable  # noqa: E402
+import sys as _sys  # noqa: E402
 
-make_callable(__name__)
+from gdviz import _CallableModule  # noqa: E402
+
+_sys.modules[__name__].__class__ = _CallableModule

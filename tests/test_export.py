@@ -171,6 +171,30 @@ def test_same_scenario_gives_identical_frames(default, tmp_path):
     assert all(np.array_equal(x, y) for x, y in zip(*gifs))
 
 
+def test_frames_do_not_depend_on_the_wall_clock(default, tmp_path, monkeypatch):
+    """The canvas throttles its legend's placement on the wall clock; an export must not: a
+    machine that renders slowly (a clock that leaps) or fast (one that stands still) gives the
+    same frames."""
+    import itertools
+    import types
+
+    import gdviz.ui.canvas as canvas_module
+
+    def frames(clock):
+        monkeypatch.setattr(canvas_module, "time", types.SimpleNamespace(perf_counter=clock))
+        out = []
+        job = ExportJob(spec(default, tmp_path / "clip.mp4", seconds=2.0, fps=6))
+        job._frame_hook = lambda _k, image: out.append(to_rgb(image))
+        job.run()
+        return out
+
+    still = frames(lambda: 0.0)
+    leaps = itertools.count(0.0, 1000.0)
+    leaping = frames(lambda: next(leaps))
+    assert len(still) == len(leaping) == 12
+    assert all(np.array_equal(x, y) for x, y in zip(still, leaping))
+
+
 # nothing left behind ------------------------------------------------------------------------------
 def test_cancel_leaves_no_file(default, tmp_path):
     job = ExportJob(spec(default, tmp_path / "clip.mp4", seconds=2.0, fps=6))

@@ -14,6 +14,8 @@ from gdviz.export.job import KINDS, ExportJob, ExportSpec, export, kind_of
 __all__ = ["KINDS", "ExportError", "ExportJob", "ExportSpec", "export", "kind_of"]
 
 # gdviz.export(scenario, path, **options) is the API's function (gdviz.api.export)
-from gdviz._callable import make_callable  # noqa: E402
+import sys as _sys  # noqa: E402
 
-make_callable(__name__)
+from gdviz import _CallableModule  # noqa: E402
+
+_sys.modules[__name__].__class__ = _CallableModule

@@ -69,6 +69,7 @@ def make_palette(frames: list[bytes], size, pix_fmt: str, palette_path: str) -> 
 
     try:
         graph = av.filter.Graph()
+        graph.threads = 1
         src = graph.add_buffer(width=size[0], height=size[1], format=pix_fmt,
                                time_base=Fraction(1, 1))
         gen = graph.add("palettegen", "max_colors=256:stats_mode=full")
@@ -146,6 +147,7 @@ class VideoEncoder:
         with open(palette_path, "rb") as f:
             palette = f.read()
         graph = av.filter.Graph()
+        graph.threads = 1
         frames = graph.add_buffer(width=self.size[0], height=self.size[1], format=self.pix_fmt,
                                   time_base=1 / rate)
         colours = graph.add_buffer(width=side, height=side, format=PALETTE_FORMAT,
