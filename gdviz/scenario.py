@@ -484,3 +484,11 @@ def load(name_or_path: str) -> Scenario:
     raise ScenarioError(name_or_path, None, None,
                         f"no built-in scenario of that name and no such file (`gdviz scenarios` "
                         f"lists the {count} built-ins)")
+
+
+# gdviz.scenario(name_or_path, **changes) is the API's function (gdviz.api.scenario)
+import sys as _sys  # noqa: E402
+
+from gdviz import _CallableModule  # noqa: E402
+
+_sys.modules[__name__].__class__ = _CallableModule

@@ -57,7 +57,7 @@ def resolve_scenario(args: argparse.Namespace):
     """The scenario named on the command line with the options applied (validated)."""
     from gdviz import scenario as sc
 
-    base = sc.load(args.scenario)
+    base = args.scenario if isinstance(args.scenario, sc.Scenario) else sc.load(args.scenario)
     changes = {k: getattr(args, k, None) for k in (
         "landscape", "n_examples", "batch_size", "epochs", "lr", "optimizer", "seed", "clock",
         "drop_last", "function", "shuffle_seed")}

@@ -166,8 +166,7 @@ def _export_plots(scenario, result, out: str) -> None:
 
 
 def run(args) -> int:
-    from gdviz.cli.options import UsageError, resolve_scenario
-    from gdviz.core.lab import Lab, LabSettings
+    from gdviz.cli.options import UsageError
 
     out = args.out
     suffix = ""
@@ -180,23 +179,7 @@ def run(args) -> int:
             check_target(out)
         except ExportError as exc:
             raise UsageError(f"--out: {exc}") from None
-    settings = LabSettings(batch_sizes=_int_list(args.batch_sizes), lrs=_float_list(args.lrs),
-                           seeds=args.seeds, target_fraction=args.target_fraction,
-                           max_epochs=args.max_epochs, criterion=args.criterion,
-                           copies=args.copies)
-    optimizers = _optimizer_list(args.optimizer)
-    results = []
-    for name in optimizers:
-        base = resolve_scenario(argparse.Namespace(scenario=args.scenario, optimizer=name))
-        if base.is_mlp:
-            from gdviz.mlp.lab import MlpLab
-            lab = MlpLab(base, settings)
-        else:
-            lab = Lab(base, settings)
-        results.append((lab.scenario, lab.run()))
-    scenario, result = results[0]
-    if len(results) > 1:
-        result = dataclasses.replace(result, others=tuple(r for _, r in results[1:]))
+    scenario, result = compute(args)
     if out is not None:
         from gdviz.export.atomic import AtomicFile, ExportError
         try:
@@ -240,3 +223,29 @@ def _optimizer_list(text: str | None) -> list[str | None]:
     if len(set(names)) != len(names):
         raise UsageError(f"--optimizer: {text!r} names an optimizer twice")
     return names
+
+
+def compute(args):
+    """(the scenario as run, the LabResult) for the parsed options; ``args.scenario`` is a name,
+    a path or a Scenario (gdviz.sweep runs this too). With several optimizers the first one's
+    result carries the others in ``others``."""
+    from gdviz.cli.options import resolve_scenario
+    from gdviz.core.lab import Lab, LabSettings
+
+    settings = LabSettings(batch_sizes=_int_list(args.batch_sizes), lrs=_float_list(args.lrs),
+                           seeds=args.seeds, target_fraction=args.target_fraction,
+                           max_epochs=args.max_epochs, criterion=args.criterion,
+                           copies=args.copies)
+    results = []
+    for name in _optimizer_list(args.optimizer):
+        base = resolve_scenario(argparse.Namespace(scenario=args.scenario, optimizer=name))
+        if base.is_mlp:
+            from gdviz.mlp.lab import MlpLab
+            lab = MlpLab(base, settings)
+        else:
+            lab = Lab(base, settings)
+        results.append((lab.scenario, lab.run()))
+    scenario, result = results[0]
+    if len(results) > 1:
+        result = dataclasses.replace(result, others=tuple(r for _, r in results[1:]))
+    return scenario, result

@@ -1,8 +1,8 @@
 """File ▸ Export (Ctrl+E): a still or a clip of the current scenario, rendered offline.
 
 The frames are rendered on the GUI thread from a zero-interval QTimer, one per turn of the event
-loop (a few while a turn stays under 12 ms); ffmpeg encodes them in its own process, fed by a
-writer thread. So the window keeps animating and Cancel answers at once. Cancel, an error or a
+loop (a few while a turn stays under 12 ms); FFmpeg's libraries (PyAV) encode them in a writer
+thread. So the window keeps animating and Cancel answers at once. Cancel, an error or a
 full disk leave no file behind; the dialog says what happened.
 """
 from __future__ import annotations

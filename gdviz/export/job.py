@@ -225,7 +225,7 @@ class ExportJob:
             self._advance(last, spec.frame_clock(self.total - 1, last.tick_size()))
             frames.append(frame_bytes(self._render(last.snapshot())))
             self._tmpdir = tempfile.TemporaryDirectory(prefix="gdviz-export-")
-            palette = str(Path(self._tmpdir.name) / "palette.png")
+            palette = str(Path(self._tmpdir.name) / "palette.raw")
             make_palette(frames, spec.size, pix_fmt, palette)
         self._encoder = VideoEncoder(str(self._part.path), spec.size, spec.fps, self.kind,
                                      pix_fmt, palette)

@@ -164,6 +164,7 @@ class FrameRenderer:
             self._flush_throttles()
         else:
             self.canvas.show_snapshot(snap)
+        self.canvas.place_legend_now()   # not on the wall clock: the same frames on any machine
 
     def _flush_throttles(self) -> None:
         # The lesson panels throttle their formulas on the wall clock; an export applies every
