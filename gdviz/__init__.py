@@ -10,7 +10,6 @@ quick-example: Linear regression, N = 1000, eta = 0.05, sgd, 1 epochs, clock: ex
 """
 from __future__ import annotations
 
-import types
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
@@ -22,22 +21,10 @@ if TYPE_CHECKING:
                            export, scenario, show, simulate, sweep)
 
 
-class _CallableModule(types.ModuleType):
-    """``gdviz.scenario`` and ``gdviz.export`` name both a module (package) of gdviz and a
-    function of the API. Python sets the package's attribute to the module whenever the module
-    is first imported, so those modules take this class (``sys.modules[__name__].__class__``)
-    and answer calls by handing them to ``gdviz.api``. It lives here, at the package's root,
-    so that the lower layers do not import the API, which sits on top of them."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        from gdviz import api
-        return getattr(api, self.__name__.rpartition(".")[2])(*args, **kwargs)
-
-
 def __getattr__(name: str) -> Any:
     if name in ("scenario", "export"):
         # the module gdviz.scenario (package gdviz.export), which is also callable: see
-        # _CallableModule
+        # gdviz._callable
         import importlib
         return importlib.import_module(f"gdviz.{name}")
     if name in __all__:

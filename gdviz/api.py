@@ -539,9 +539,8 @@ def show(result: SimulationResult | SweepResult, size: tuple[int, int] = (960, 6
     """
     if isinstance(result, SweepResult):
         png = _figure_png(result)
-        from PySide6.QtGui import QImage
-        image = QImage.fromData(png)
-        return Picture(png, (image.width(), image.height()))
+        # a PNG's IHDR chunk holds its width and height, big-endian, at bytes 16-24
+        return Picture(png, (int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")))
     if not isinstance(result, SimulationResult):
         raise GdvizError(f"show() draws a simulate() or sweep() result, not "
                          f"{type(result).__name__}")

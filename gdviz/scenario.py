@@ -489,6 +489,6 @@ def load(name_or_path: str) -> Scenario:
 # gdviz.scenario(name_or_path, **changes) is the API's function (gdviz.api.scenario)
 import sys as _sys  # noqa: E402
 
-from gdviz import _CallableModule  # noqa: E402
+from gdviz._callable import CallableModule  # noqa: E402
 
-_sys.modules[__name__].__class__ = _CallableModule
+_sys.modules[__name__].__class__ = CallableModule

@@ -16,6 +16,6 @@ __all__ = ["KINDS", "ExportError", "ExportJob", "ExportSpec", "export", "kind_of
 # gdviz.export(scenario, path, **options) is the API's function (gdviz.api.export)
 import sys as _sys  # noqa: E402
 
-from gdviz import _CallableModule  # noqa: E402
+from gdviz._callable import CallableModule  # noqa: E402
 
-_sys.modules[__name__].__class__ = _CallableModule
+_sys.modules[__name__].__class__ = CallableModule
