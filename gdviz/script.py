@@ -13,6 +13,7 @@ import inspect
 import math
 import textwrap
 
+from gdviz.core.rules import RuleSpec
 from gdviz.core.schedules import scaled_lr
 
 SUPPORTED_ANALYTIC = ("regression", "logistic", "ravine", "rosenbrock", "himmelblau", "saddle",
@@ -199,7 +200,9 @@ def _torch_optimizer(scenario) -> str:
         return (f"torch.optim.SGD(model.parameters(), lr=ETA, momentum={mom!r}, nesterov=True)"
                 "   # m <- mu m + g_B; theta <- theta - eta (g_B + mu m)")
     if o == "rmsprop":
-        return ("torch.optim.RMSprop(model.parameters(), lr=ETA, alpha=0.99, eps=1e-8)"
+        spec = RuleSpec("rmsprop")
+        return (f"torch.optim.RMSprop(model.parameters(), lr=ETA, alpha={spec.alpha!r}, "
+                f"eps={spec.eps!r})"
                 "   # v <- a v + (1-a) g^2; theta <- theta - eta g / (sqrt v + eps)")
     return ("torch.optim.Adam(model.parameters(), lr=ETA)"
             "   # moments m, v of g_B, bias-corrected; theta <- theta - eta m^ / (sqrt v^ + eps)")
@@ -307,13 +310,14 @@ _RULES = {
                  "    theta = theta - eta * m                     # theta <- theta - eta m"),
     "nesterov": ("m = None\n", "    m = g.copy() if m is None else MU * m + g   # m <- mu m + g_B\n"
                  "    theta = theta - eta * (g + MU * m)         # theta <- theta - eta (g_B + mu m)"),
-    "rmsprop": ("v = None\n", "    v = (1 - 0.99) * g * g if v is None else 0.99 * v + (1 - 0.99) * g * g\n"
-                "    theta = theta - eta * g / (np.sqrt(v) + 1e-8)"),
+    # the constants are torch.optim's, filled in from gdviz.core.rules.RuleSpec
+    "rmsprop": ("v = None\n", "    v = (1 - {alpha}) * g * g if v is None else {alpha} * v + (1 - {alpha}) * g * g\n"
+                "    theta = theta - eta * g / (np.sqrt(v) + {eps})"),
     "adam": ("m = v = None\n",
-             "    m = (1 - 0.9) * g if m is None else 0.9 * m + (1 - 0.9) * g\n"
-             "    v = (1 - 0.999) * g * g if v is None else 0.999 * v + (1 - 0.999) * g * g\n"
-             "    m_hat, v_hat = m / (1 - 0.9**t), v / (1 - 0.999**t)   # bias corrections\n"
-             "    theta = theta - eta * m_hat / (np.sqrt(v_hat) + 1e-8)"),
+             "    m = (1 - {b1}) * g if m is None else {b1} * m + (1 - {b1}) * g\n"
+             "    v = (1 - {b2}) * g * g if v is None else {b2} * v + (1 - {b2}) * g * g\n"
+             "    m_hat, v_hat = m / (1 - {b1}**t), v / (1 - {b2}**t)   # bias corrections\n"
+             "    theta = theta - eta * m_hat / (np.sqrt(v_hat) + {eps})"),
 }
 
 
@@ -343,6 +347,9 @@ def _numpy_script(scenario) -> str:
                 "def grads(theta, idx):               # grad l_i(theta), one row per example\n"
                 "    return grad_f(theta) + tilts[idx]\n")
     state, rule = _RULES[scenario.optimizer]
+    spec = RuleSpec(scenario.optimizer)
+    rule = rule.format(alpha=repr(spec.alpha), eps=repr(spec.eps), b1=repr(spec.betas[0]),
+                       b2=repr(spec.betas[1]))
     return "".join([
         _header(scenario, "NumPy"),
         "import math\n\nimport numpy as np\n\n",

@@ -141,7 +141,8 @@ def test_sweep_json_csv_figure_are_the_cli_bytes(tmp_path):
     code, table, _ = _cli(*_argv("sweep", str(toml), kw))
     assert lab.table() + "\n" == table
     assert [p["batch_size"] for p in lab.best] == [5, 50]
-    assert len(lab.runs) == 2 * 2 * 2
+    # steps are counted on the mean of the shuffle-copies: one run record per (B, η)
+    assert len(lab.runs) == 2 * 2 and json.loads(out)["target"]["criterion"] == "mean_of_copies"
     png = lab.figure(tmp_path / "lab.png")
     assert png.read_bytes()[:4] == b"\x89PNG"
     html = lab._repr_html_()

@@ -179,7 +179,8 @@ def run(args) -> int:
             check_target(out)
         except ExportError as exc:
             raise UsageError(f"--out: {exc}") from None
-    scenario, result = compute(args)
+    results = compute_all(args)
+    scenario, result = _combined(results)
     if out is not None:
         from gdviz.export.atomic import AtomicFile, ExportError
         try:
@@ -229,6 +230,18 @@ def compute(args):
     """(the scenario as run, the LabResult) for the parsed options; ``args.scenario`` is a name,
     a path or a Scenario (gdviz.sweep runs this too). With several optimizers the first one's
     result carries the others in ``others``."""
+    return _combined(compute_all(args))
+
+
+def _combined(results):
+    scenario, result = results[0]
+    if len(results) > 1:
+        result = dataclasses.replace(result, others=tuple(r for _, r in results[1:]))
+    return scenario, result
+
+
+def compute_all(args):
+    """[(the scenario as run, its LabResult)], one per optimizer of ``--optimizer``."""
     from gdviz.cli.options import resolve_scenario
     from gdviz.core.lab import Lab, LabSettings
 
@@ -245,7 +258,4 @@ def compute(args):
         else:
             lab = Lab(base, settings)
         results.append((lab.scenario, lab.run()))
-    scenario, result = results[0]
-    if len(results) > 1:
-        result = dataclasses.replace(result, others=tuple(r for _, r in results[1:]))
-    return scenario, result
+    return results
