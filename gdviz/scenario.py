@@ -33,6 +33,12 @@ MAX_VIEW = 1e6                # |xlim|, |ylim| at most this, and a view at least
 MIN_VIEW = 1e-6
 DEFAULT_VIEW = ((-5.0, 5.0), (-5.0, 5.0))   # the custom landscape's view without [view]
 
+# One seed range everywhere: the window's seed box is a 32-bit spin box, so the CLI, the files and
+# the window all accept 0 … 2³¹ − 1 (a larger seed was accepted by simulate and crashed the window).
+MAX_SEED = 2**31 - 1
+# Text fields are shown as plain text (never Qt rich text) and capped: the built-ins use a fifth.
+TEXT_LIMITS = {"name": 255, "title": 200, "description": 1000, "note": 2000}
+
 MLP = "mlp"   # the landscape value that selects the real-network mode
 MAX_HIDDEN_LAYERS = 4
 MAX_HIDDEN_WIDTH = 256
@@ -248,7 +254,7 @@ def validate(s: Scenario) -> Scenario:
             _fail(s, "function", str(exc))
     _integer(s, "n_examples", 1, MAX_EXAMPLES)
     _integer(s, "batch_size", 1, s.n_examples)
-    _integer(s, "seed", 0, 2**63 - 1)
+    _integer(s, "seed", 0, MAX_SEED)
     _integer(s, "lr_reference_batch", 1, MAX_EXAMPLES)
     _finite_number(s, "noise", 0.0, 1e6)
     _finite_number(s, "epochs", 0.0, MAX_EPOCHS, low_inclusive=False)
@@ -271,6 +277,12 @@ def validate(s: Scenario) -> Scenario:
                 or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
                            and math.isfinite(v) for v in point)):
             raise ScenarioError(s.source, f"starts.{key}", point, "must be two finite numbers [x, y]")
+    for name, limit in TEXT_LIMITS.items():
+        v = getattr(s, name)
+        if not isinstance(v, str):
+            _fail(s, name, "must be text")
+        if len(v) > limit:
+            _fail(s, name, f"is {len(v):,} characters long; at most {limit:,}")
     if s.is_mlp:
         return _validate_mlp(s)
     return s

@@ -5,6 +5,8 @@ hands it the user's changes and shows what it accepted.
 """
 from __future__ import annotations
 
+import html
+
 import time
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
@@ -550,7 +552,10 @@ class MainWindow(QMainWindow):
 
     # derived display ------------------------------------------------------------------------
     def _show_note(self, scenario: Scenario) -> None:
-        text = f"<b>{scenario.title}</b> — {scenario.note}" if scenario.title else ""
+        # plain text: a shared file's title and note are never Qt rich text (an <img> there read
+        # /dev/zero or a FIFO on the GUI thread); only the bold of the title is ours
+        text = (f"<b>{html.escape(scenario.title)}</b> — {html.escape(scenario.note)}"
+                if scenario.title else "")
         self.note_label.setText(text)
         self.note_label.setVisible(bool(text) and self.note_wanted)
 

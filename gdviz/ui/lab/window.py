@@ -2,6 +2,8 @@
 exports, and a bar that offers a rerun when the main window's scenario changes."""
 from __future__ import annotations
 
+import html
+
 import re
 
 from PySide6.QtCore import Qt, QTimer
@@ -148,9 +150,9 @@ class LabWindow(QWidget):
         self.running = True
         self.bar.setValue(0)
         self.cancel_button.setEnabled(True)
-        self.header.setText(f"<b>{scenario.title or scenario.name}</b> — the mini-batch "
+        self.header.setText(f"<b>{html.escape(scenario.title or scenario.name)}</b> — the mini-batch "
                             "method over batch sizes, learning rates and seeds; each run is "
-                            f"<code>gdviz simulate {scenario.name} --batch-size B --lr η "
+                            f"<code>gdviz simulate {html.escape(scenario.name)} --batch-size B --lr η "
                             "--seed s</code>. Running…")
         self.runner.start(scenario, settings or LabSettings())
 
@@ -169,7 +171,7 @@ class LabWindow(QWidget):
             return
         self.rerun_label.setText(
             f"The scenario in the main window has changed since this sweep "
-            f"(now <b>{scenario.title or scenario.name}</b>): the plots show the old one.")
+            f"(now <b>{html.escape(scenario.title or scenario.name)}</b>): the plots show the old one.")
         self.rerun_bar.show()
 
     def dismiss_rerun(self) -> None:

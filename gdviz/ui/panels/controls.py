@@ -20,7 +20,7 @@ from gdviz.core.batching import updates_per_epoch
 from gdviz.core.landscapes import LANDSCAPES
 from gdviz.core.optimizers import OPTIMIZER_LABELS, OPTIMIZERS
 from gdviz.core.schedules import LR_SCALINGS, SCHEDULES
-from gdviz.scenario import MLP, Scenario
+from gdviz.scenario import MAX_SEED, MLP, Scenario
 
 SLIDER_STEPS = 1000
 NETWORK_PRESET = "mlp-moons"     # choosing the real network opens this preset
@@ -180,6 +180,7 @@ class ControlPanel(QWidget):
         form.addRow("f(x, y)", self.function_edit)
         self.function_error = QLabel()
         self.function_error.setWordWrap(True)
+        self.function_error.setTextFormat(Qt.TextFormat.PlainText)   # echoes the user's text
         self.function_error.setStyleSheet("color: #C0392B;")
         self.function_error.hide()
         form.addRow(self.function_error)
@@ -195,7 +196,7 @@ class ControlPanel(QWidget):
             lambda: self._request(clock=self.clock_combo.currentData()))
         form.addRow("Clock", self.clock_combo)
         self.seed_spin = QSpinBox()
-        self.seed_spin.setRange(0, 2**31 - 1)
+        self.seed_spin.setRange(0, MAX_SEED)   # the range validate accepts
         self.seed_spin.setKeyboardTracking(False)
         self.seed_spin.valueChanged.connect(lambda v: self._request(seed=int(v)))
         form.addRow("Seed", self.seed_spin)
