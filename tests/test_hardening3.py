@@ -179,3 +179,31 @@ def test_closing_does_not_wait_for_a_busy_worker(qtbot):
     w.close()
     assert time.perf_counter() - t < 1.0
     assert thread.wait(5_000)            # it ends on its own after the computation
+
+
+def test_sigterm_ends_an_export_inside_a_long_computation_within_a_second(tmp_path):
+    """The main thread is inside one long call (here a sleep standing in for a network's
+    full-batch update): the watchdog removes the partial file and ends the process."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    code = ("import time, gdviz.export.job as j\n"
+            "orig = j.ExportJob.start\n"
+            "def slow(self):\n"
+            "    orig(self); print('ready', flush=True); time.sleep(30)\n"
+            "j.ExportJob.start = slow\n"
+            "from gdviz.cli import main\n"
+            f"main(['export', 'default', '--out', {str(tmp_path / 'x.png')!r}, '--size', '64x64'])\n")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, env=env)
+    assert p.stdout.readline().strip() == "ready"
+    assert [f for f in os.listdir(tmp_path)]            # the partial file exists
+    t = time.perf_counter()
+    p.send_signal(signal.SIGTERM)
+    _, err = p.communicate(timeout=10)
+    assert time.perf_counter() - t < 1.5
+    assert p.returncode == 130 and err.count("\n") == 1 and "SIGTERM" in err, err
+    assert os.listdir(tmp_path) == []

@@ -319,10 +319,15 @@ def main(argv: list[str] | None = None) -> int:
             from gdviz.cli.export import cmd_export
             return cmd_export(argv[1:])
         args = build_parser().parse_args(argv)
-        if args.verb == "sweep":
-            from gdviz.cli import sweep as sweep_cli
-            return sweep_cli.run(args)
-        return {"scenarios": cmd_scenarios, "simulate": cmd_simulate}[args.verb](args)
+        from gdviz.cli.watchdog import Watchdog
+        watchdog = Watchdog().start()     # Ctrl+C inside a long torch call: out within 1 s
+        try:
+            if args.verb == "sweep":
+                from gdviz.cli import sweep as sweep_cli
+                return sweep_cli.run(args)
+            return {"scenarios": cmd_scenarios, "simulate": cmd_simulate}[args.verb](args)
+        finally:
+            watchdog.stop()
     except MlpUnavailable as exc:   # the environment lacks torch: not bad input
         print(f"gdviz: error: {exc}", file=sys.stderr)
         return 1

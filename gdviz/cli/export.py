@@ -107,6 +107,9 @@ def cmd_export(argv: list[str]) -> int:
     ensure_application()
     stop = _StopFlag()
     previous = _install(stop)
+    from gdviz.cli.watchdog import Watchdog
+    watchdog = Watchdog(lambda: f"; {out} was not written",
+                        lambda: getattr(job._part, "path", None)).start()
     job.should_stop = lambda: stop.signal_name is not None
     show = _progress_printer()
 
@@ -132,6 +135,7 @@ def cmd_export(argv: list[str]) -> int:
         print(f"gdviz: error: {exc}; {out} was not written", file=sys.stderr)
         return 1
     finally:
+        watchdog.stop()
         _restore(previous)
     s = job.spec
     if job.kind in ("mp4", "gif"):

@@ -35,6 +35,7 @@ MAX_FPS = 120.0
 # (3600 s × 120 fps × 7680²); at most 10 minutes of 1280x720 at 30 fps (about 15 min to render)
 MAX_CLIP_PIXELS = 18_000 * 1280 * 720
 ADVANCE_CHUNK = 20_000        # updates between two looks at should_stop while a frame advances
+STOP_CHECK_S = 0.1            # ... fewer where they take longer than this
 
 
 class ExportCancelled(Exception):
@@ -251,9 +252,16 @@ class ExportJob:
         """``sim.advance_to(clock_value)`` in chunks of updates, asking ``should_stop`` between
         them: a fast clip of a long run neither piles up records nor ignores a cancel. The
         chunks take exactly the updates one call would, in the same order."""
-        while len(sim.advance_to(clock_value, max_updates=ADVANCE_CHUNK)) == ADVANCE_CHUNK:
+        chunk = ADVANCE_CHUNK
+        while True:
+            t = time.perf_counter()
+            if len(sim.advance_to(clock_value, max_updates=chunk)) < chunk:
+                return
             if self.should_stop is not None and self.should_stop():
                 raise ExportCancelled("the export was cancelled")
+            took = time.perf_counter() - t
+            if took > STOP_CHECK_S:   # slow updates (a large network): look more often
+                chunk = max(1, int(chunk * STOP_CHECK_S / took))
 
     def _render(self, snap):
         t = time.perf_counter()
