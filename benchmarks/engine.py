@@ -168,7 +168,7 @@ def plain_loop(x, y, batch_sizes, seeds, epochs, lr, start):
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
     parser.add_argument("--plain-seeds", type=int, default=len(SEEDS),
                         help="time the plain loop on this many of the 16 seeds and scale "
                              "(default: all)")

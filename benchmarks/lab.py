@@ -65,7 +65,7 @@ def plain_run(scenario, b, lr, seed, target, arrays=True):
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
     parser.add_argument("--scenario", default=SCENARIO)
     parser.add_argument("--plain-runs", type=int, default=60,
                         help="plain runs timed (a random subsample of the lab's runs)")

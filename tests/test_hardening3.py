@@ -207,3 +207,133 @@ def test_sigterm_ends_an_export_inside_a_long_computation_within_a_second(tmp_pa
     assert time.perf_counter() - t < 1.5
     assert p.returncode == 130 and err.count("\n") == 1 and "SIGTERM" in err, err
     assert os.listdir(tmp_path) == []
+
+
+# D. tracebacks and aborts instead of one line ----------------------------------------------------
+DEEP_FILES = ["x = " + "[" * 900 + "1" + "]" * 900, "a." * 1200 + "b = 1",
+              "".join(f"[{'t.' * k}t]\n" for k in (1100,)), "x = " + "{a=" * 600 + "1" + "}" * 600]
+HUGE = "9" * 400
+
+
+@pytest.mark.parametrize("text, field", [(t, None) for t in DEEP_FILES] + [
+    (f"lr = {HUGE}", "lr"), (f"epochs = {HUGE}", "epochs"), (f"noise = -{HUGE}", "noise"),
+    (f"[view]\nspeed = {HUGE}", "speed"), (f"[view]\nxlim = [{HUGE}, 1]\nylim = [0, 1]", "xlim"),
+    (f"[starts]\nfull_batch = [{HUGE}, 0]", "starts.full_batch"),
+    (f"[hardware]\nthroughput = {HUGE}", "throughput"),
+    (f"[hardware]\noverhead_ms = {HUGE}", "overhead_ms"),
+    (f'landscape = "mlp"\n[mlp]\nnoise = {HUGE}', "mlp.noise"),
+    (f'landscape = "mlp"\n[mlp]\nhidden = [{HUGE}]', "mlp.hidden"),
+    ("lr = " + "9" * 4301, "lr")])
+def test_deep_or_huge_toml_is_one_line_naming_file_and_field(tmp_path, capsys, text, field):
+    path = tmp_path / "s.toml"
+    path.write_text(text)
+    err = refused(capsys, "simulate", str(path), words=[str(path)])
+    if field:
+        assert f"'{field}'" in err, err
+
+
+def test_a_full_stdout_is_one_line_and_a_closed_pipe_is_quiet(tmp_path):
+    import subprocess
+    import sys
+    for argv in (["scenarios"], ["simulate", "default", "--json", "--epochs", "2"]):
+        with open("/dev/full", "w") as full:
+            p = subprocess.run([sys.executable, "-m", "gdviz", *argv], stdout=full,
+                               stderr=subprocess.PIPE, text=True, timeout=60)
+        assert p.returncode == 1 and p.stderr.count("\n") == 1, p.stderr
+        assert "No space left" in p.stderr and "Traceback" not in p.stderr
+    p = subprocess.Popen([sys.executable, "-m", "gdviz", "simulate", "default", "--json"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p.stdout.read(10)
+    p.stdout.close()                       # as `| head -c 10` does
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == 0 and err == b"", err
+
+
+def test_an_unwritable_settings_folder_starts_with_defaults_and_closes_cleanly(
+        tmp_path, monkeypatch, qtbot, capsys):
+    from gdviz.ui import settings
+    from gdviz.ui.main_window import MainWindow
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv(settings.ENV_DIR, str(blocker / "gdviz"))
+    monkeypatch.setattr(settings, "_unwritable_said", False)
+    w = MainWindow(load("default"))
+    w.restore_settings()
+    assert "will not be kept" in w.statusBar().currentMessage()
+    thread = w.worker_thread.thread
+    w.close()                              # no traceback from save, the worker is stopped
+    assert not thread.isRunning()
+    err = capsys.readouterr().err
+    assert err.count("will not be kept") == 1 and "Traceback" not in err
+
+
+@pytest.mark.parametrize("env, words", [
+    ({"DISPLAY": None, "WAYLAND_DISPLAY": None, "QT_QPA_PLATFORM": None}, "no display found"),
+    ({"QT_QPA_PLATFORM": "xcbb"}, "names no platform"),
+    ({"DISPLAY": ":97", "WAYLAND_DISPLAY": None, "QT_QPA_PLATFORM": None}, "no display answers"),
+])
+def test_no_display_is_one_line_and_export_needs_none(tmp_path, env, words):
+    import os
+    import subprocess
+    import sys
+    full = dict(os.environ)
+    for k, v in env.items():
+        if v is None:
+            full.pop(k, None)
+        else:
+            full[k] = v
+    p = subprocess.run([sys.executable, "-m", "gdviz"], env=full, capture_output=True,
+                       text=True, timeout=60)
+    assert p.returncode == 1 and p.stderr.count("\n") == 1 and words in p.stderr, p.stderr
+    assert "export" in p.stderr
+    out = tmp_path / "x.png"
+    p = subprocess.run([sys.executable, "-m", "gdviz", "export", "default", "--out", str(out),
+                        "--size", "64x64"], env=full, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0 and out.exists(), p.stderr
+
+
+def test_an_ascii_terminal_is_not_bad_input():
+    import os
+    import subprocess
+    import sys
+    env = dict(os.environ, PYTHONIOENCODING="ascii")
+    p = subprocess.run([sys.executable, "-m", "gdviz", "sweep", "default", "--seeds", "1",
+                        "--max-epochs", "3"], env=env, capture_output=True, text=True,
+                       timeout=120)
+    assert p.returncode == 0 and p.stderr == "", p.stderr
+    assert "\\u03b7" in p.stdout or "\\u2212" in p.stdout     # η, − as escapes
+
+
+def test_an_internal_error_is_not_reported_as_bad_input(monkeypatch):
+    from gdviz import cli
+    monkeypatch.setattr(cli, "cmd_scenarios", lambda args: int("not a number"))
+    with pytest.raises(ValueError):        # a bug shows as one, not as "bad input" (exit 2)
+        main(["scenarios"])
+
+
+@pytest.mark.parametrize("args", [
+    ["simulate", "default", "--function", "exp(x*1000)"],
+    ["simulate", "default", "--function", "x*1e308", "--epochs", "3"],
+    ["sweep", "FILE", "--seeds", "1", "--max-epochs", "2"],
+])
+def test_numpy_warnings_do_not_leak(capsys, args, tmp_path):
+    if "FILE" in args:
+        path = tmp_path / "s.toml"
+        path.write_text('function = "x*1e308 + y*y"\n')
+        args = [str(path) if a == "FILE" else a for a in args]
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        code, _, err = run_cli(capsys, *args)
+    assert code == 0 and "Warning" not in err, err
+
+
+def test_starts_far_out_make_no_warnings(tmp_path, capsys):
+    import warnings
+    path = tmp_path / "s.toml"
+    path.write_text("[starts]\nfull_batch = [1e300, 1e300]\nmini_batch = [1e300, 1e300]\n"
+                    "stochastic = [1e300, 1e300]\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        code, _, err = run_cli(capsys, "simulate", str(path))
+    assert code == 0 and err == "", err

@@ -608,10 +608,12 @@ class MainWindow(QMainWindow):
 
     # shutting down --------------------------------------------------------------------------
     def closeEvent(self, event) -> None:
-        if self.window_settings is not None:
-            self.window_settings.save()
-        self.shutdown()
-        super().closeEvent(event)
+        try:
+            if self.window_settings is not None:
+                self.window_settings.save()
+        finally:                # whatever saving met, the worker is stopped
+            self.shutdown()
+            super().closeEvent(event)
 
     def open_lab(self):
         """Lab ▸ Batch-size lab (B): sweeps of B, η and seeds on the scenario in force."""

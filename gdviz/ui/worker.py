@@ -98,6 +98,7 @@ class SimulationWorker(QObject):
     # life cycle -----------------------------------------------------------------------------
     @Slot()
     def start(self):
+        np.seterr(all="ignore")   # this thread: a diverging run's overflow is shown, not warned
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.timeout.connect(self._on_frame)
