@@ -337,3 +337,47 @@ def test_starts_far_out_make_no_warnings(tmp_path, capsys):
         warnings.simplefilter("error", RuntimeWarning)
         code, _, err = run_cli(capsys, "simulate", str(path))
     assert code == 0 and err == "", err
+
+
+# C. input that was silently misread --------------------------------------------------------------
+@pytest.mark.parametrize("language", ["German", "French", "Turkish", "C"])
+@pytest.mark.parametrize("typed, value", [("0.12", 0.12), ("0,13", 0.13)])
+def test_number_boxes_read_the_same_under_every_locale(qtbot, language, typed, value):
+    from PySide6.QtCore import QLocale
+
+    from gdviz.ui.panels.controls import ControlPanel
+    before = QLocale()
+    QLocale.setDefault(QLocale.c() if language == "C" else
+                       QLocale(getattr(QLocale.Language, language)))
+    try:
+        panel = ControlPanel(load("default"))
+        qtbot.addWidget(panel)
+        panel.set_scenario(load("default"))
+        box = panel.lr_spin
+        asked = []
+        panel.changes_requested.connect(asked.append)
+        box.lineEdit().selectAll()
+        qtbot.keyClicks(box.lineEdit(), typed)
+        box.interpretText()
+        box.editingFinished.emit()
+        assert box.value() == pytest.approx(value), (language, typed, box.text())
+        assert "," not in box.text()
+    finally:
+        QLocale.setDefault(before)
+
+
+def test_no_parser_expands_an_abbreviation(capsys):
+    refused(capsys, "sweep", "default", "--seed", "42", words=["--seed"])
+    refused(capsys, "simulate", "default", "--epoch", "3", words=["--epoch"])
+    refused(capsys, "export", "default", "--out", "x.png", "--sec", "3", words=["--sec"])
+
+
+def test_sweep_json_writes_null_for_a_non_finite_number(tmp_path, capsys):
+    import json
+    path = tmp_path / "s.toml"
+    path.write_text('function = "sqrt(-x)+y*y"\n')
+    code, out, err = run_cli(capsys, "sweep", str(path), "--json", "--seeds", "1",
+                             "--max-epochs", "3")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["target"]["loss"] is None or isinstance(data["target"]["loss"], float)

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QFrame, QHBoxLayout, QProgressBar, QPushButton, QSlider, QSpinBox, QVBoxLayout, QWidget)
 
 from gdviz.lesson import (
+from gdviz.ui.numbers import plain_numbers
     Lesson, default_lesson, method_for_batch, relative_noise, updates_per_epoch)
 from gdviz.ui.panels._common import FontScaled, heading, hue, label, rich, scroll
 
@@ -62,6 +63,7 @@ class QuickExamplePanel(FontScaled, QWidget):
         row = QHBoxLayout()
         row.addWidget(label("Batch size B:"), 1)
         self.spin = QSpinBox()
+        plain_numbers(self.spin)
         self.spin.setRange(1, self.n)
         row.addWidget(self.spin)
         lay.addLayout(row)
