@@ -381,3 +381,71 @@ def test_sweep_json_writes_null_for_a_non_finite_number(tmp_path, capsys):
     assert code == 0, err
     data = json.loads(out)
     assert data["target"]["loss"] is None or isinstance(data["target"]["loss"], float)
+
+
+# E. messages ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("args", [
+    ["export", "default", "--out", "x.png", "--size", "64x" + "9" * 10_000],
+    ["sweep", "default", "--batch-sizes", ",".join(["1"] * 5000 + ["x" * 300] + ["2"] * 5000)],
+    ["sweep", "default", "--lrs", ",".join(["0.1"] * 5000 + ["q" * 5000])],
+    ["export", "default", "--out", "x." + "p" * 5000],
+    ["simulate", "s" * 70_000],
+])
+def test_echoes_stay_short(capsys, args):
+    err = refused(capsys, *args)
+    assert len(err) < 300, len(err)
+    assert max(len(w) for w in err.split()) <= 81, err
+
+
+@pytest.mark.parametrize("args", [
+    ["simulate", "\x1b]0;PWNED\x07"],
+    ["export", "default", "--out", "a\nb.webm"],
+    ["simulate", "default", "--optimizer", "sg\rd\x9b"],
+    ["simulate", "x\u202eemoc.toml"],
+])
+def test_control_characters_are_escaped_in_every_echo(capsys, args):
+    err = refused(capsys, *args)
+    body = err[:-1]
+    assert not any(ord(c) < 32 or 0x7f <= ord(c) <= 0x9f or 0x202a <= ord(c) <= 0x202e
+                   for c in body), repr(err)
+
+
+@pytest.mark.parametrize("option, value, shown", [
+    ("--seconds", "3600.0001", "3600.0001"), ("--fps", "120.0001", "120.0001"),
+    ("--seconds", "-1e-9", "-1e-09")])
+def test_out_of_range_values_are_shown_as_given(capsys, option, value, shown):
+    refused(capsys, "export", "default", "--out", "x.mp4", option, value,
+            words=[f"{option} {shown}:"])
+
+
+def test_a_long_path_is_called_a_long_path(capsys, tmp_path):
+    err = refused(capsys, "export", "default", "--out", str(tmp_path) + "/a" * 3000 + "/x.png",
+                  words=["the path is too long"])
+    assert "5 bytes" not in err
+
+
+def test_the_torch_hint_fits_the_installation(monkeypatch, tmp_path):
+    import sys
+
+    from gdviz import mlp
+    assert "pip install -e" in mlp.install_hint()          # this checkout: editable
+    fake = tmp_path / "site-packages" / "gdviz" / "mlp"
+    fake.mkdir(parents=True)
+    monkeypatch.setattr(mlp, "__file__", str(fake / "__init__.py"))
+    assert mlp.install_hint() == f"{sys.executable} -m pip install 'gdviz[mlp]'"
+    monkeypatch.setattr(sys, "prefix", "/home/u/.local/share/pipx/venvs/gdviz")
+    assert mlp.install_hint() == "pipx inject gdviz torch"
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    assert "bundled" in mlp.install_hint()
+
+
+def test_a_network_that_cannot_start_says_why_in_its_dock(qtbot):
+    from gdviz.ui.main_window import MainWindow
+    w = MainWindow(load("default"))
+    qtbot.addWidget(w)
+    message = ("Could not start mlp-moons: the real-network (MLP) mode needs PyTorch, which "
+               "cannot be imported (No module named 'torch'); install the 'mlp' extra: x")
+    w.show_error(message)
+    assert w.network_panel is not None and "needs PyTorch" in w.network_panel.header.text()
+    assert not w.network_dock.isHidden()
+    w.close()

@@ -358,6 +358,14 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def show_error(self, message: str) -> None:
         self.statusBar().showMessage(message, 10_000)
+        # a real network that cannot start says why where the network would be, not only in
+        # the status bar (the dock stayed on "Starting the network…")
+        if "PyTorch" in message or (self.network_dock is not None and self.scenario.is_mlp
+                                    and self.snapshot is None):
+            self._ensure_network_panel()
+            self.network_panel.header.setText(html.escape(message))
+            self.network_dock.show()
+            self.network_dock.raise_()
 
     @Slot()
     def show_scenario(self) -> None:

@@ -12,8 +12,8 @@ from PySide6.QtWidgets import (
     QFrame, QHBoxLayout, QProgressBar, QPushButton, QSlider, QSpinBox, QVBoxLayout, QWidget)
 
 from gdviz.lesson import (
-from gdviz.ui.numbers import plain_numbers
     Lesson, default_lesson, method_for_batch, relative_noise, updates_per_epoch)
+from gdviz.ui.numbers import plain_numbers
 from gdviz.ui.panels._common import FontScaled, heading, hue, label, rich, scroll
 
 SLIDER_STEPS = 300      # the slider is logarithmic in B: small batches get most of its travel
