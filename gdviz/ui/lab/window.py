@@ -56,10 +56,9 @@ class LabWindow(QWidget):
 
         self.header = QLabel("")
         self.header.setWordWrap(True)
-        self.figure = LabFigure()
-        self.plots = self.figure.plots
+        self.figure = LabFigure(staged=True)    # a plot per event-loop turn: B stalls nothing
         self.summary = self.figure.summary
-        self.plots[4].on_pick = self.load_run
+        self.figure.set_pick_handler(self.load_run)
         self.bar = QProgressBar()
         self.bar.setRange(0, 100)
         self.cancel_button = QPushButton("Cancel")
@@ -109,12 +108,24 @@ class LabWindow(QWidget):
                 lambda _c=False, k=kind: self.ask_and_export(k))
         for suffix in ("png", "svg"):
             sub = menu.addMenu(f"One plot as {suffix.upper()}")
-            for i, plot in enumerate(self.plots):
-                action = QAction(plot_title(plot), sub)
-                action.triggered.connect(
-                    lambda _c=False, k=f"plot-{suffix}", i=i: self.ask_and_export(k, i))
-                sub.addAction(action)
+            sub.aboutToShow.connect(lambda sub=sub, suffix=suffix: self._fill_plot_menu(sub, suffix))
         return menu
+
+    def _fill_plot_menu(self, sub: QMenu, suffix: str) -> None:
+        """The plots' own titles, once they are built (the menu is made before them)."""
+        if sub.actions():
+            return
+        for i, plot in enumerate(self.plots):
+            action = QAction(plot_title(plot), sub)
+            action.triggered.connect(
+                lambda _c=False, k=f"plot-{suffix}", i=i: self.ask_and_export(k, i))
+            sub.addAction(action)
+
+    @property
+    def plots(self) -> list:
+        """The six plots, built and up to date now if the staged steps have not finished."""
+        self.figure.flush()
+        return self.figure.plots
 
     def _rerun_bar(self) -> QFrame:
         bar = QFrame()
