@@ -43,7 +43,7 @@ def one_run(args, out: Path) -> dict:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
     p.add_argument("--scenario", default="default")
     p.add_argument("--what", default="canvas", choices=("canvas", "window"))
     p.add_argument("--seconds", type=float, default=10.0)

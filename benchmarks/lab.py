@@ -79,7 +79,7 @@ def plain_run(scenario, b, lr, seed, target, arrays=True):
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
     parser.add_argument("--scenario", default=None,
                         help=f"default: {SCENARIO} ({SINGLE_RUN_SCENARIO} with --single-run)")
     parser.add_argument("--single-run", action="store_true", dest="single_run",

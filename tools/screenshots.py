@@ -225,7 +225,7 @@ CHECKS = {
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
     parser.add_argument("--out", type=Path, default=OUT, help=f"folder (default {OUT})")
     every = SHOTS | CHECKS
     parser.add_argument("--only", action="append", choices=sorted(every), metavar="NAME",

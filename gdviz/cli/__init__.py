@@ -242,6 +242,11 @@ def _launch(argv: list[str]) -> int:
     from gdviz.scenario import load
 
     scenario = load(args.scenario)  # refuse a bad scenario before any window appears
+    from gdviz.ui.display import display_problem
+    problem = display_problem()     # Qt would abort (134) with its plugin list
+    if problem:
+        _say(f"gdviz: error: {problem}")
+        return 1
     from gdviz.export.dialog import open_export_dialog
     from gdviz.export.lab_export import export_lab
     from gdviz.ui.app import run_app
@@ -250,9 +255,63 @@ def _launch(argv: list[str]) -> int:
                    lab_exporter=export_lab)
 
 
+def _say(message: str) -> None:
+    """One line on stderr: control characters escaped, long runs of characters cut."""
+    from gdviz.core.messages import one_line
+    try:
+        print(one_line(message), file=sys.stderr, flush=True)
+    except OSError:     # stderr closed or full: nothing more can be said
+        pass
+
+
+def _tolerant_streams() -> None:
+    """Text the terminal's encoding cannot hold (η, —, … under PYTHONIOENCODING=ascii) is written
+    as escapes rather than failing the whole command."""
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure") and getattr(stream, "errors", "") == "strict":
+            try:
+                stream.reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):
+                pass
+
+
+def _quiet_stdout() -> None:
+    """A closed pipe (``gdviz scenarios | head -1``): stay quiet, at exit too."""
+    import os
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run gdviz; the exit status. Output errors: a closed pipe is quiet (0), any other
+    (a full disk, /dev/full) one line and status 1."""
+    import errno
+    _tolerant_streams()
+    try:
+        code = _main(argv)
+        sys.stdout.flush()      # a full device fails here, not at exit with a traceback
+        return code
+    except BrokenPipeError:
+        _quiet_stdout()
+        return 0
+    except OSError as exc:
+        if exc.errno == errno.EPIPE:
+            _quiet_stdout()
+            return 0
+        if exc.errno in (errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EFBIG, errno.EBADF):
+            _quiet_stdout()
+            _say(f"gdviz: error: cannot write the output: {exc.strerror or exc}")
+            return 1
+        raise
+
+
+def _main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     from gdviz.core.expression import ExpressionError
+    from gdviz.core.limits import LimitError
     from gdviz.scenario import ScenarioError
     from gdviz.mlp import MlpUnavailable
 
@@ -265,20 +324,30 @@ def main(argv: list[str] | None = None) -> int:
             return _launch(argv)
         if argv[0] == "export":
             from gdviz.cli.export import cmd_export
-            return cmd_export(argv[1:])
+            with np.errstate(all="ignore"):
+                return cmd_export(argv[1:])
         args = build_parser().parse_args(argv)
-        if args.verb == "sweep":
-            from gdviz.cli import sweep as sweep_cli
-            return sweep_cli.run(args)
-        return {"scenarios": cmd_scenarios, "simulate": cmd_simulate}[args.verb](args)
+        from gdviz.cli.watchdog import Watchdog
+        watchdog = Watchdog().start()     # Ctrl+C inside a long torch call: out within 1 s
+        # overflow in a diverging run is an outcome the output states (diverged, null), not a
+        # RuntimeWarning for the terminal
+        errstate = np.errstate(all="ignore")
+        errstate.__enter__()
+        try:
+            if args.verb == "sweep":
+                from gdviz.cli import sweep as sweep_cli
+                return sweep_cli.run(args)
+            return {"scenarios": cmd_scenarios, "simulate": cmd_simulate}[args.verb](args)
+        finally:
+            errstate.__exit__(None, None, None)
+            watchdog.stop()
     except MlpUnavailable as exc:   # the environment lacks torch: not bad input
-        print(f"gdviz: error: {exc}", file=sys.stderr)
+        _say(f"gdviz: error: {exc}")
         return 1
-    except (UsageError, ScenarioError, ExpressionError, ValueError) as exc:
-        print(f"gdviz: error: {exc}", file=sys.stderr)
+    # what was asked for is refused (not any ValueError: an internal error is not bad input)
+    except (UsageError, ScenarioError, ExpressionError, LimitError) as exc:
+        _say(f"gdviz: error: {exc}")
         return 2
-    except BrokenPipeError:
-        return 0
     except KeyboardInterrupt:
-        print("gdviz: interrupted", file=sys.stderr)
+        _say("gdviz: interrupted")
         return 130

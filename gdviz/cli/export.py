@@ -11,9 +11,15 @@ import sys
 from pathlib import Path
 
 from gdviz.core.landscapes import GridCancelled
+from gdviz.core.messages import escape_controls
 from gdviz.export.atomic import ExportError
 from gdviz.export.job import (DEFAULT_FPS, DEFAULT_SECONDS, DEFAULT_SIZE, ExportCancelled,
                               ExportJob, ExportSpec, parse_size)
+
+
+def _say(message: str) -> None:
+    from gdviz.cli import _say as say
+    say(message)
 
 
 def build_parser():
@@ -129,15 +135,18 @@ def cmd_export(argv: list[str]) -> int:
                           args.seconds, args.fps, args.theme)
         job = ExportJob(spec)                # checks everything, creates nothing
     except ExportError as exc:
-        print(f"gdviz: error: {exc}", file=sys.stderr)
+        _say(f"gdviz: error: {exc}")
         return 2
     for note in job.notes:
-        print(f"gdviz: note: {note}", file=sys.stderr)
+        _say(f"gdviz: note: {note}")
     printed = len(job.notes)
     prepare_headless()
     ensure_application()
     stop = _StopFlag()
     previous = _install(stop)
+    from gdviz.cli.watchdog import Watchdog
+    watchdog = Watchdog(lambda: f"; {out} was not written",
+                        lambda: getattr(job._part, "path", None)).start()
     job.should_stop = lambda: stop.signal_name is not None
     show = _progress_printer()
 
@@ -149,26 +158,27 @@ def cmd_export(argv: list[str]) -> int:
     try:
         job.start()
         for note in job.notes[printed:]:
-            print(f"gdviz: note: {note}", file=sys.stderr)
+            _say(f"gdviz: note: {note}")
         stop.check()
         target = job.run(progress)
     except (KeyboardInterrupt, GridCancelled, ExportCancelled):
         job.cancel()
         why = f" ({stop.signal_name})" if stop.signal_name not in (None, "SIGINT") else ""
-        print(f"gdviz: export cancelled{why}; {out} was not written", file=sys.stderr)
+        _say(f"gdviz: export cancelled{why}; {out} was not written")
         return 130
     except (ExportError, OSError, ValueError, RuntimeError) as exc:
         # failed while exporting (not a usage error): status 1, so scripts can tell them apart
         job.cancel()
-        print(f"gdviz: error: {exc}; {out} was not written", file=sys.stderr)
+        _say(f"gdviz: error: {exc}; {out} was not written")
         return 1
     finally:
+        watchdog.stop()
         _restore(previous)
     s = job.spec
     if job.kind in ("mp4", "gif"):
         what = f"{job.total} frames at {s.fps:g} fps ({job.total / s.fps:g} s)"
     else:
         what = f"the moment at {s.seconds:g} s"
-    print(f"gdviz: wrote {target} ({s.size[0]}x{s.size[1]} {job.kind.upper()} of the "
+    print(f"gdviz: wrote {escape_controls(str(target))} ({s.size[0]}x{s.size[1]} {job.kind.upper()} of the "
           f"{s.what}, {what}, {s.speed:g} ticks/s, scenario {s.scenario.name})")
     return 0

@@ -19,6 +19,8 @@ _NEGATIVE_NUMBER = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^-(inf|infin
 
 class Parser(argparse.ArgumentParser):
     def __init__(self, *args, **kwargs):
+        # no prefix matching: `sweep --seed 42` silently ran 42 seeds (--seeds)
+        kwargs.setdefault("allow_abbrev", False)
         super().__init__(*args, **kwargs)
         self._negative_number_matcher = _NEGATIVE_NUMBER
 

@@ -21,27 +21,44 @@ import sys
 from gdviz.core.lab_report import (  # noqa: F401 (the serialisers, shared with the lab window)
     result_json, result_json_runs, result_json_text, runs_csv)
 from gdviz.core.lab_copies import CRITERIA, CRITERION_LABELS, DEFAULT_COPIES
+from gdviz.core.messages import echo
 from gdviz.core.optimizers import OPTIMIZERS
+
+
+def _say(message: str) -> None:
+    from gdviz.cli import _say as say
+    say(message)
+
+
+def _usage(message: str) -> Exception:
+    from gdviz.cli import UsageError
+    return UsageError(message)
 
 
 def _int_list(text: str) -> tuple[int, ...] | None:
     if text.strip() == "auto":
         return None
-    try:
-        return tuple(int(v) for v in text.split(","))
-    except ValueError:
-        raise ValueError(f"--batch-sizes: {text!r} is not 'auto' or a comma-separated list of "
-                         "whole numbers") from None
+    values = []
+    for v in text.split(","):
+        try:
+            values.append(int(v))
+        except ValueError:
+            raise _usage(f"--batch-sizes: {echo(v)} is not a whole number (give 'auto' or a "
+                         "comma-separated list of whole numbers)") from None
+    return tuple(values)
 
 
 def _float_list(text: str) -> tuple[float, ...] | None:
     if text.strip() == "auto":
         return None
-    try:
-        return tuple(float(v) for v in text.split(","))
-    except ValueError:
-        raise ValueError(f"--lrs: {text!r} is not 'auto' or a comma-separated list of "
-                         "numbers") from None
+    values = []
+    for v in text.split(","):
+        try:
+            values.append(float(v))
+        except ValueError:
+            raise _usage(f"--lrs: {echo(v)} is not a number (give 'auto' or a comma-separated "
+                         "list of numbers)") from None
+    return tuple(values)
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -153,11 +170,9 @@ def result_table(scenario, result) -> str:
 
 
 def _export_plots(scenario, result, out: str) -> None:
-    """The lab's six plots as one PNG or SVG; Qt is imported here only, offscreen when no
-    display is set."""
-    import os
-    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    """The lab's six plots as one PNG or SVG; Qt is imported here only, always offscreen."""
+    from gdviz.export.render import prepare_headless
+    prepare_headless()                  # never the desktop platform
     from PySide6.QtWidgets import QApplication
     app = QApplication.instance() or QApplication([])   # noqa: F841 (kept alive while drawing)
     from gdviz.export.lab_figure import export_figure
@@ -190,8 +205,12 @@ def run(args) -> int:
                     part.commit()
             else:
                 _export_plots(scenario, result, out)
-        except (ExportError, OSError) as exc:
-            print(f"gdviz: error: {exc}", file=sys.stderr)
+        except ExportError as exc:
+            _say(f"gdviz: error: {exc}")
+            return 1
+        except OSError as exc:          # a full disk: the path and the reason, not [Errno 28]
+            _say(f"gdviz: error: {out}: could not write: {exc.strerror or exc}; nothing was "
+                 "written")
             return 1
     if args.json:
         sys.stdout.write(result_json_text(scenario, result))
@@ -242,7 +261,7 @@ def _combined(results):
 
 def compute_all(args):
     """[(the scenario as run, its LabResult)], one per optimizer of ``--optimizer``."""
-    from gdviz.cli.options import resolve_scenario
+    from gdviz.cli.options import UsageError, resolve_scenario
     from gdviz.core.lab import Lab, LabSettings
 
     settings = LabSettings(batch_sizes=_int_list(args.batch_sizes), lrs=_float_list(args.lrs),
@@ -252,6 +271,10 @@ def compute_all(args):
     results = []
     for name in _optimizer_list(args.optimizer):
         base = resolve_scenario(argparse.Namespace(scenario=args.scenario, optimizer=name))
+        try:
+            settings.check(base.n_examples)     # the lab's own checks of what was asked for
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
         if base.is_mlp:
             from gdviz.mlp.lab import MlpLab
             lab = MlpLab(base, settings)

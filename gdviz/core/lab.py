@@ -31,7 +31,9 @@ import numpy as np
 from gdviz.core import METHOD_KEYS
 from gdviz.core.batching import updates_per_epoch
 from gdviz.core.curvature import lambda_max, noise_scales, stability_limit
-from gdviz.core.landscapes import CustomFunction, Landscape, LinearRegression, TiltedLandscape
+from gdviz.core.landscapes import (LANDSCAPES, CustomFunction, Landscape, LinearRegression,
+                                   TiltedLandscape)
+from gdviz.core.limits import check_lab
 from gdviz.core.optimizers import Optimizer
 from gdviz.core.schedules import scaled_lr, scheduled_lr
 from gdviz.core.simulation import DIVERGENCE_FACTOR
@@ -288,21 +290,27 @@ def _stacked(landscapes: list[Landscape]) -> Landscape:
 
 
 class _Permutations:
-    """Each seed's mini-batch shuffles, one permutation per epoch, drawn as simulate draws them."""
+    """Each seed's mini-batch shuffles, one permutation per epoch, drawn as simulate draws them.
+
+    One stream per block, asked for epochs in order; only the current epoch is kept, so memory
+    is bounded by the block (S × N), not by the sweep's length (a cache of every epoch grew to
+    gigabytes over a 10,000-epoch budget)."""
 
     def __init__(self, seeds, n: int):
         self.n = n
         self.gens = [np.random.default_rng(np.random.SeedSequence(int(s)).spawn(
             len(METHOD_KEYS))[MINI_BATCH_STREAM]) for s in seeds]
-        self.epochs: list[np.ndarray] = []
+        self.current, self.index = None, -1
         self.offsets = (np.arange(len(self.gens)) * n)[:, None]
 
     def epoch(self, e: int) -> np.ndarray:
         """Epoch ``e``'s permutations (S, N), as indices into the stacked landscape."""
-        while len(self.epochs) <= e:
-            self.epochs.append(np.stack([g.permutation(self.n) for g in self.gens])
-                               + self.offsets)
-        return self.epochs[e]
+        if e < self.index:
+            raise ValueError("a block's permutations are drawn in epoch order")
+        while self.index < e:
+            self.current = np.stack([g.permutation(self.n) for g in self.gens]) + self.offsets
+            self.index += 1
+        return self.current
 
 
 class _RunsOptimizer(Optimizer):
@@ -445,17 +453,18 @@ class _Block:
         grad = _gradient(lab.stacked, b)
         block_loss = _BlockLoss(lab, seed_idx)
         check_theta = lab.check_theta
+        perms = _Permutations(lab.seeds, n)      # this block's own stream: same shuffles
         los = [j * b for j in range(self.u)]
         his = [min(lo + b, n) for lo in los]
         e = j = 0
         with np.errstate(all="ignore"):
             for k in range(self.budget):
-                if k % 256 == 0 and cancelled is not None and cancelled():
+                if cancelled is not None and cancelled():   # every update: closing waits < 1 s
                     return None
                 lo, hi = los[j], his[j]
                 if j == 0:
                     # this epoch's order for the active runs: (N, R) for B = 1, else (R, N)
-                    order = lab.perms.epoch(e)[seed_idx]
+                    order = perms.epoch(e)[seed_idx]
                     if b == 1:
                         order = np.ascontiguousarray(order.T)
                 if hi - lo == n:
@@ -548,6 +557,10 @@ class Lab:
         self.drop_last = self.scenario.drop_last
         self.max_epochs = max_epochs
         self.hardware = self.scenario.hardware()
+        check_lab(self.n, sorted(set(settings.batch_sizes or auto_batch_sizes(self.n))),
+                  len(set(settings.lrs or ())) or DEFAULT_LR_COUNT, settings.seeds, max_epochs,
+                  self.drop_last, not issubclass(LANDSCAPES[scenario.landscape],
+                                                 (TiltedLandscape, LinearRegression)))
         seed0 = self.scenario.seed
         self.seeds = tuple(seed0 + i for i in range(settings.seeds))
         self.fraction = (DEFAULT_FRACTION if settings.target_fraction is None
@@ -566,7 +579,6 @@ class Lab:
         self.bound = np.array([DIVERGENCE_FACTOR * (1.0 + abs(t.start_loss))
                                for t in self.targets], float)
         self.stacked = _stacked(self.landscapes)
-        self.perms = _Permutations(self.seeds, self.n)
         # every built-in J is non-finite where θ is; a user's f may not be (exp(-x²) at ∞)
         self.check_theta = any(isinstance(l, CustomFunction) for l in self.landscapes)
 

@@ -38,6 +38,7 @@ from gdviz.core.batching import updates_per_epoch
 from gdviz.core.lab import (DIVERGED, NOT_REACHED, REACHED, Fit, LabResult, LabSettings,
                             NoisePath, SeedTarget, best_per_batch, budget_steps, fit_tradeoff,
                             lab_result)
+from gdviz.core.limits import check_mlp_lab, mlp_params
 from gdviz.core.schedules import scaled_lr, scheduled_lr
 from gdviz.core.simulation import DIVERGENCE_FACTOR
 from gdviz.mlp import require_torch
@@ -325,6 +326,9 @@ class MlpLab:
         self.batch_sizes = np.array(sorted(set(settings.batch_sizes or auto_mlp_batch_sizes(n))),
                                     np.int64)
         self.lrs = np.array(sorted(set(settings.lrs or auto_mlp_lrs(self.hyper.optimizer))))
+        check_mlp_lab(n, int(round(n * m.val_fraction)), self.batch_sizes, len(self.lrs),
+                      len(self.seeds), max_epochs, self.drop_last,
+                      mlp_params((2, *m.hidden, 1)))     # before any data or weights are made
         sets = [make_dataset(m.dataset, n, m.noise, s, m.val_fraction) for s in self.seeds]
         as_t = lambda a: torch.tensor(np.stack(a), dtype=torch.float32, device=self.device)  # noqa: E731
         self.x = as_t([d.x_train for d in sets])

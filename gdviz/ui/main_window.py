@@ -5,6 +5,8 @@ hands it the user's changes and shows what it accepted.
 """
 from __future__ import annotations
 
+import html
+
 import time
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
@@ -414,6 +416,14 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def show_error(self, message: str) -> None:
         self.statusBar().showMessage(message, 10_000)
+        # a real network that cannot start says why where the network would be, not only in
+        # the status bar (the dock stayed on "Starting the network…")
+        if "PyTorch" in message or (self.network_dock is not None and self.scenario.is_mlp
+                                    and self.snapshot is None):
+            self._ensure_network_panel()
+            self.network_panel.header.setText(html.escape(message))
+            self.network_dock.show()
+            self.network_dock.raise_()
 
     @Slot()
     def show_scenario(self) -> None:
@@ -610,7 +620,10 @@ class MainWindow(QMainWindow):
 
     # derived display ------------------------------------------------------------------------
     def _show_note(self, scenario: Scenario) -> None:
-        text = f"<b>{scenario.title}</b> — {scenario.note}" if scenario.title else ""
+        # plain text: a shared file's title and note are never Qt rich text (an <img> there read
+        # /dev/zero or a FIFO on the GUI thread); only the bold of the title is ours
+        text = (f"<b>{html.escape(scenario.title)}</b> — {html.escape(scenario.note)}"
+                if scenario.title else "")
         self.note_label.setText(text)
         self.note_label.setVisible(bool(text) and self.note_wanted)
 
@@ -663,10 +676,12 @@ class MainWindow(QMainWindow):
 
     # shutting down --------------------------------------------------------------------------
     def closeEvent(self, event) -> None:
-        if self.window_settings is not None:
-            self.window_settings.save()
-        self.shutdown()
-        super().closeEvent(event)
+        try:
+            if self.window_settings is not None:
+                self.window_settings.save()
+        finally:                # whatever saving met, the worker is stopped
+            self.shutdown()
+            super().closeEvent(event)
 
     def open_lab(self):
         """Lab ▸ Batch-size lab (B): sweeps of B, η and seeds on the scenario in force."""
