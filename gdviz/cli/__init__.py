@@ -18,6 +18,7 @@ import numpy as np
 # the parser and the options every verb shares: gdviz.cli.options, which the verbs' modules
 # import too (none of them imports gdviz.cli back)
 from gdviz.cli.options import Parser, UsageError, resolve_scenario, scenario_options
+from gdviz.cli.options import say as _say
 
 VERBS = ("scenarios", "simulate", "export", "sweep")
 # gdviz simulate's stated limits: the updates of a run to the end (all three methods; about five
@@ -253,15 +254,6 @@ def _launch(argv: list[str]) -> int:
 
     return run_app(scenario, present=args.present, exporter=open_export_dialog,
                    lab_exporter=export_lab)
-
-
-def _say(message: str) -> None:
-    """One line on stderr: control characters escaped, long runs of characters cut."""
-    from gdviz.core.messages import one_line
-    try:
-        print(one_line(message), file=sys.stderr, flush=True)
-    except OSError:     # stderr closed or full: nothing more can be said
-        pass
 
 
 def _tolerant_streams() -> None:

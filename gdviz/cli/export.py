@@ -18,7 +18,7 @@ from gdviz.export.job import (DEFAULT_FPS, DEFAULT_SECONDS, DEFAULT_SIZE, Export
 
 
 def _say(message: str) -> None:
-    from gdviz.cli import _say as say
+    from gdviz.cli.options import say
     say(message)
 
 

@@ -4,6 +4,7 @@ the scenario options, and the scenario they resolve to. The verbs' modules (gdvi
 from __future__ import annotations
 
 import argparse
+import sys
 import re
 
 
@@ -76,3 +77,12 @@ def resolve_scenario(args: argparse.Namespace):
             raise UsageError("--device applies only to MLP scenarios (landscape mlp)")
         changes["mlp"] = sc.dataclasses.replace(base.mlp or sc.MlpSettings(), device=device)
     return base.with_changes(source=f"{base.name} with command-line options", **changes)
+
+
+def say(message: str) -> None:
+    """One line on stderr: control characters escaped, long runs of characters cut."""
+    from gdviz.core.messages import one_line
+    try:
+        print(one_line(message), file=sys.stderr, flush=True)
+    except OSError:     # stderr closed or full: nothing more can be said
+        pass

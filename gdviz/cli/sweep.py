@@ -26,12 +26,12 @@ from gdviz.core.optimizers import OPTIMIZERS
 
 
 def _say(message: str) -> None:
-    from gdviz.cli import _say as say
+    from gdviz.cli.options import say
     say(message)
 
 
 def _usage(message: str) -> Exception:
-    from gdviz.cli import UsageError
+    from gdviz.cli.options import UsageError
     return UsageError(message)
 
 

@@ -58,7 +58,7 @@ def lab_estimate(n: int, batch_sizes, lr_count: int, seed_count: int, max_epochs
     ``loss_per_example``: the landscape's loss sums over the examples at every update (logistic
     regression) rather than a closed form (the tilted landscapes, linear regression).
     """
-    from gdviz.core.lab import budget_steps
+    from gdviz.core.rules import budget_steps
     runs = lr_count * seed_count
     seconds = 0.0
     for b in batch_sizes:
@@ -90,7 +90,7 @@ def mlp_lab_estimate(n: int, n_val: int, batch_sizes, lr_count: int, seed_count:
     """(seconds, bytes) of the real network's lab, at most: every update evaluates the training
     and validation losses of every run, and each block keeps every run's validation loss after
     every update (budget × runs floats) until the targets are known at the end."""
-    from gdviz.core.lab import budget_steps
+    from gdviz.core.rules import budget_steps
     runs = lr_count * seed_count
     seconds, history = MLP_START_S, 0
     for b in batch_sizes:
