@@ -130,7 +130,7 @@ def kb(nbytes: int) -> str:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
     parser.add_argument("--step-seconds", type=float, default=1.0,
                         help="seconds of stepping timed per method (default 1)")
     parser.add_argument("--goals-only", action="store_true",

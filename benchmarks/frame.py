@@ -516,7 +516,7 @@ def run_part(name: str, args, pythonpath: str | None = None) -> tuple[dict | Non
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
     parser.add_argument("--part", choices=PARTS, help=argparse.SUPPRESS)
     parser.add_argument("--only", default=",".join(PARTS),
                         help="comma-separated parts to run (default: all): " + ", ".join(PARTS))

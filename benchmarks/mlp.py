@@ -105,7 +105,7 @@ def plane_times(device: torch.device, side: int, n: int):
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
     ap.add_argument("--seconds", type=float, default=1.5, help="measuring time per figure")
     ap.add_argument("--n", type=int, default=400, help="training examples N")
     ap.add_argument("--threads", type=int, default=0,

@@ -35,7 +35,7 @@ GOAL_SLOPE_MB_PER_10_MIN = 0.5      # issue 16
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
     parser.add_argument("--minutes", type=float, default=10.0, help="length of the run (10)")
     parser.add_argument("--interval", type=float, default=None,
                         help="seconds between RSS samples (default: run / 20, at least 5 s)")

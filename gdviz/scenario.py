@@ -34,6 +34,12 @@ MAX_VIEW = 1e6                # |xlim|, |ylim| at most this, and a view at least
 MIN_VIEW = 1e-6
 DEFAULT_VIEW = ((-5.0, 5.0), (-5.0, 5.0))   # the custom landscape's view without [view]
 
+# One seed range everywhere: the window's seed box is a 32-bit spin box, so the CLI, the files and
+# the window all accept 0 … 2³¹ − 1 (a larger seed was accepted by simulate and crashed the window).
+MAX_SEED = 2**31 - 1
+# Text fields are shown as plain text (never Qt rich text) and capped: the built-ins use a fifth.
+TEXT_LIMITS = {"name": 255, "title": 200, "description": 1000, "note": 2000}
+
 MLP = "mlp"   # the landscape value that selects the real-network mode
 MAX_HIDDEN_LAYERS = 4
 MAX_HIDDEN_WIDTH = 256
@@ -45,7 +51,8 @@ class ScenarioError(ValueError):
 
     def __init__(self, source: str, field_name: str | None, value, reason: str):
         self.source, self.field, self.value, self.reason = source, field_name, value, reason
-        where = f"field '{clip(field_name, 40)}' = {echo(value)}: " if field_name else ""
+        shown = "" if value is None else f" = {echo(value)}"   # TOML has no null: None is "not shown"
+        where = f"field '{clip(field_name, 40)}'{shown}: " if field_name else ""
         super().__init__(f"{clip(source)}: {where}{reason}")
 
 
@@ -183,13 +190,29 @@ class Scenario:
 
 
 # validation -------------------------------------------------------------------------------
+def _finite(v) -> bool:
+    """math.isfinite that says False for an integer beyond a float (OverflowError before)."""
+    try:
+        return math.isfinite(v)
+    except OverflowError:
+        return False
+
+
+def _to_float(source: str, name: str, value):
+    """A TOML integer as a float; ScenarioError naming the field when it is beyond a float."""
+    try:
+        return float(value)
+    except OverflowError:
+        raise ScenarioError(source, name, value, "is too large a number") from None
+
+
 def _fail(s: Scenario, name: str, reason: str):
     raise ScenarioError(s.source, name, getattr(s, name), reason)
 
 
 def _finite_number(s, name, low=None, high=None, low_inclusive=True):
     v = getattr(s, name)
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not _finite(v):
         _fail(s, name, "must be a finite number")
     if low is not None and (v < low or (v == low and not low_inclusive)):
         _fail(s, name, f"must be {'≥' if low_inclusive else '>'} {low}")
@@ -225,7 +248,7 @@ def _validate_mlp(s: Scenario) -> Scenario:
             bad(name, f"must be one of {', '.join(options)}")
     for name, high in (("noise", 10.0), ("val_fraction", 0.5)):
         v = getattr(m, name)
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not _finite(v):
             bad(name, "must be a finite number")
         if not 0.0 <= v <= high:
             bad(name, f"must be between 0 and {high}")
@@ -260,9 +283,9 @@ def validate(s: Scenario) -> Scenario:
             _fail(s, "function", str(exc))
     _integer(s, "n_examples", 1, MAX_EXAMPLES)
     _integer(s, "batch_size", 1, s.n_examples)
-    _integer(s, "seed", 0, 2**63 - 1)
+    _integer(s, "seed", 0, MAX_SEED)
     if s.shuffle_seed is not None:
-        _integer(s, "shuffle_seed", 0, 2**63 - 1)
+        _integer(s, "shuffle_seed", 0, MAX_SEED)
     if s.landscape != "least_squares":
         for name in ("dims", "kappa"):
             if getattr(s, name) is not None:
@@ -295,8 +318,14 @@ def validate(s: Scenario) -> Scenario:
                                 f"unknown method; use {', '.join(METHOD_KEYS)}")
         if (not isinstance(point, (list, tuple, np.ndarray)) or len(point) != 2
                 or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
-                           and math.isfinite(v) for v in point)):
+                           and _finite(v) for v in point)):
             raise ScenarioError(s.source, f"starts.{key}", point, "must be two finite numbers [x, y]")
+    for name, limit in TEXT_LIMITS.items():
+        v = getattr(s, name)
+        if not isinstance(v, str):
+            _fail(s, name, "must be text")
+        if len(v) > limit:
+            _fail(s, name, f"is {len(v):,} characters long; at most {limit:,}")
     if s.is_mlp:
         return _validate_mlp(s)
     return s
@@ -310,7 +339,7 @@ def _validate_view(s: Scenario) -> None:
             continue
         if (not isinstance(lim, (tuple, list)) or len(lim) != 2
                 or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
-                           and math.isfinite(v) and abs(v) <= MAX_VIEW for v in lim)
+                           and _finite(v) and abs(v) <= MAX_VIEW for v in lim)
                 or not lim[1] - lim[0] >= MIN_VIEW):
             _fail(s, name, f"must be [low, high] with low < high, both between {-MAX_VIEW:g} "
                            f"and {MAX_VIEW:g}, at least {MIN_VIEW:g} apart")
@@ -371,11 +400,11 @@ def from_mapping(data: dict, source: str) -> Scenario:
             if not isinstance(value, list) or not all(
                     isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
                 raise ScenarioError(source, name, value, "must be [low, high]")
-            data[name] = tuple(float(v) for v in value)
+            data[name] = tuple(_to_float(source, name, v) for v in value)
     for name in ("epochs", "lr", "noise", "momentum", "overhead_ms", "throughput", "speed",
                  "kappa"):
         if isinstance(data.get(name), int) and not isinstance(data.get(name), bool):
-            data[name] = float(data[name])
+            data[name] = _to_float(source, name, data[name])
     return validate(Scenario(source=source, **data))
 
 
@@ -398,7 +427,7 @@ def _mlp_from_mapping(table, source: str) -> MlpSettings:
         table["hidden"] = tuple(table["hidden"])
     for key in ("noise", "val_fraction"):
         if isinstance(table.get(key), int) and not isinstance(table.get(key), bool):
-            table[key] = float(table[key])
+            table[key] = _to_float(source, f"mlp.{key}", table[key])
     if table.get("dataset") in MLP_DATASETS and table["dataset"] not in MLP_CLASSIFICATION:
         table.setdefault("loss", "mse")   # a regression curve: mean squared error by default
     return MlpSettings(**table)
@@ -438,6 +467,13 @@ def read_text(path: str | Path) -> str:
                             f"not UTF-8 text (byte {exc.start + 1})") from None
 
 
+def _long_integer_field(text: str) -> str | None:
+    """The key whose value is the first integer of more than 4,300 digits, where one is."""
+    import re
+    m = re.search(r"([A-Za-z0-9_.\-\"']+)\s*=\s*[+-]?[0-9_]{4300,}", text)
+    return m.group(1).strip("\"'") if m else None
+
+
 def load_file(path: str | Path) -> Scenario:
     path = Path(path)
     text = read_text(path)
@@ -445,6 +481,12 @@ def load_file(path: str | Path) -> Scenario:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(str(path), None, None, f"not valid TOML: {clip(str(exc))}") from None
+    except RecursionError:      # arrays or tables nested hundreds deep (a 2 KB file)
+        raise ScenarioError(str(path), None, None,
+                            "not a scenario file: its arrays or tables are nested too deeply") from None
+    except ValueError:          # Python's limit on integer digits (4,300), met while parsing
+        raise ScenarioError(str(path), _long_integer_field(text), None,
+                            "an integer with more than 4,300 digits: not a scenario value") from None
     data.setdefault("name", path.name.removesuffix(".toml").removesuffix(".gdviz"))
     return from_mapping(data, str(path))
 
@@ -484,3 +526,11 @@ def load(name_or_path: str) -> Scenario:
     raise ScenarioError(name_or_path, None, None,
                         f"no built-in scenario of that name and no such file (`gdviz scenarios` "
                         f"lists the {count} built-ins)")
+
+
+# gdviz.scenario(name_or_path, **changes) is the API's function (gdviz.api.scenario)
+import sys as _sys  # noqa: E402
+
+from gdviz._callable import CallableModule  # noqa: E402
+
+_sys.modules[__name__].__class__ = CallableModule

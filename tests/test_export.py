@@ -11,7 +11,7 @@ import subprocess  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-import imageio_ffmpeg  # noqa: E402
+import av  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
@@ -61,15 +61,22 @@ def leftovers(directory: Path) -> list[str]:
 
 
 def decoded_frames(path) -> tuple[list[np.ndarray], tuple[int, int]]:
-    """Every frame of a clip as RGB, decoded by ffmpeg, and the stream's size."""
-    result = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin",
-                             "-i", str(path), "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"],
-                            capture_output=True, timeout=60)
-    assert result.returncode == 0, result.stderr.decode()
-    w, h = map(int, re.search(rb"Video: .*?, (\d+)x(\d+)", result.stderr).groups())
-    data = np.frombuffer(result.stdout, np.uint8)
-    assert len(data) % (w * h * 3) == 0
-    return list(data.reshape(-1, h, w, 3)), (w, h)
+    """Every frame of a clip as RGB, decoded by FFmpeg's libraries (PyAV), and the stream's
+    size."""
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        size = (stream.codec_context.width, stream.codec_context.height)
+        frames = [f.to_ndarray(format="rgb24") for f in container.decode(stream)]
+    assert all(f.shape == (size[1], size[0], 3) for f in frames)
+    return frames, size
+
+
+def stream_info(path) -> tuple[str, str, int]:
+    """(codec, pixel format, packets) of a clip's video stream, read from the container."""
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        packets = sum(1 for p in container.demux(stream) if p.size)
+        return stream.codec_context.name, stream.codec_context.pix_fmt, packets
 
 
 # stills -------------------------------------------------------------------------------------------
@@ -117,7 +124,7 @@ def test_mp4_has_the_frames_and_the_even_size(default, tmp_path):
     frames, size = decoded_frames(target)
     assert size == (162, 122)
     assert len(frames) == 8
-    assert imageio_ffmpeg.count_frames_and_secs(str(target))[0] == 8
+    assert stream_info(target) == ("h264", "yuv420p", 8)
     assert leftovers(tmp_path) == ["clip.mp4"]
 
 
@@ -162,6 +169,30 @@ def test_same_scenario_gives_identical_frames(default, tmp_path):
             for i in (1, 2)]
     assert len(gifs[0]) == len(gifs[1]) == 6
     assert all(np.array_equal(x, y) for x, y in zip(*gifs))
+
+
+def test_frames_do_not_depend_on_the_wall_clock(default, tmp_path, monkeypatch):
+    """The canvas throttles its legend's placement on the wall clock; an export must not: a
+    machine that renders slowly (a clock that leaps) or fast (one that stands still) gives the
+    same frames."""
+    import itertools
+    import types
+
+    import gdviz.ui.canvas as canvas_module
+
+    def frames(clock):
+        monkeypatch.setattr(canvas_module, "time", types.SimpleNamespace(perf_counter=clock))
+        out = []
+        job = ExportJob(spec(default, tmp_path / "clip.mp4", seconds=2.0, fps=6))
+        job._frame_hook = lambda _k, image: out.append(to_rgb(image))
+        job.run()
+        return out
+
+    still = frames(lambda: 0.0)
+    leaps = itertools.count(0.0, 1000.0)
+    leaping = frames(lambda: next(leaps))
+    assert len(still) == len(leaping) == 12
+    assert all(np.array_equal(x, y) for x, y in zip(still, leaping))
 
 
 # nothing left behind ------------------------------------------------------------------------------

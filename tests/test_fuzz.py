@@ -102,6 +102,66 @@ FUNCTIONS = [
     "x\x00", "x\ny",
 ]
 
+# issue 25's families, as generators: variants drawn from a fixed seed, not only the examples --------
+def _issue25_families(count: int = 8):
+    import random
+    rng = random.Random(25)
+    cli, files = [], []
+    controls = "\x1b\x07\x00\n\r\t\x7f\x9b\u202e"
+    for _ in range(count):
+        # seeds beyond the one accepted range (the window's box is 32-bit)
+        seed = rng.randrange(2**31, 2**70)
+        cli.append(["simulate", "default", "--seed", str(seed)])
+        files.append(f"seed = {seed}")
+        # deep TOML: arrays, inline tables, dotted keys, table headers
+        depth = rng.randrange(400, 3000)
+        files.append(rng.choice([
+            "x = " + "[" * depth + "1" + "]" * depth,
+            "x = " + "{a=" * depth + "1" + "}" * depth,
+            "k." * depth + "v = 1",
+            "[" + "t." * depth + "t]\nv = 1"]))
+        # integers beyond a float, in every float field and table
+        digits = "9" * rng.randrange(310, 4400)
+        files.append(rng.choice([
+            f"lr = {digits}", f"epochs = {digits}", f"noise = {digits}", f"momentum = {digits}",
+            f"[view]\nspeed = {digits}", f"[view]\nxlim = [-{digits}, 1]\nylim = [0, 1]",
+            f"[starts]\nmini_batch = [0, {digits}]", f"[hardware]\noverhead_ms = {digits}",
+            f'landscape = "mlp"\n[mlp]\nval_fraction = {digits}']))
+        # text fields past their caps, with markup and control characters in them
+        field, limit = rng.choice([("title", 200), ("note", 2000), ("description", 1000)])
+        body = "".join(rng.choice(["<img src='/dev/zero'>", "<b>", "&amp;", "x", "é",
+                                   *controls[3:6]]) for _ in range(limit))
+        files.append(f"{field} = {body[:limit + 1 + rng.randrange(50)]!r}".replace("\\", "\\\\"))
+        # control characters and long values in echoes
+        junk = "".join(rng.choice("ab" + controls) for _ in range(rng.randrange(3, 40)))
+        cli.append(rng.choice([["simulate", junk], ["simulate", "default", "--optimizer", junk],
+                               ["export", "default", "--out", junk + ".webm"],
+                               ["sweep", "default", "--lrs", "0.1," + junk]]))
+        long = "".join(rng.choice("0123456789x,") for _ in range(rng.randrange(300, 20_000)))
+        cli.append(rng.choice([["export", "default", "--out", "x.png", "--size", "64x" + long],
+                               ["sweep", "default", "--batch-sizes", long],
+                               ["export", "default", "--out", "x." + long]]))
+        # prefixes of real options are not options
+        option = rng.choice(["--seeds", "--max-epochs", "--target-fraction", "--batch-sizes"])
+        cli.append(["sweep", "default", option[:rng.randrange(4, len(option) - 1)], "3"])
+        option = rng.choice(["--epochs", "--n-examples", "--optimizer", "--function"])
+        cli.append(["simulate", "default", option[:rng.randrange(4, len(option) - 1)], "3"])
+        # clips whose frames × pixels exceed the bound, each value within its own limit
+        side = rng.randrange(3000, 7681)
+        cli.append(["export", "default", "--out", "x.mp4", "--seconds",
+                    str(rng.randrange(1200, 3601)), "--fps", str(rng.randrange(60, 121)),
+                    "--size", f"{side}x{side}"])
+        # sweeps beyond the estimated memory or time, refused before any work
+        cli.append(["sweep", "default", "--seeds", str(rng.randrange(900, 1001)),
+                    "--batch-sizes", "1", "--lrs", "1e-9,2e-9", "--max-epochs",
+                    str(rng.randrange(8000, 10001))])
+    return cli, files
+
+
+_CLI25, _FILES25 = _issue25_families()
+CLI += _CLI25
+FILES += _FILES25
+
 CASES = ([("cli", argv) for argv in CLI] + [("file", text) for text in FILES]
          + [("raw", data) for data in RAW_FILES] + [("function", text) for text in FUNCTIONS])
 
@@ -143,4 +203,8 @@ def test_hostile_input_is_refused_in_one_line(kind, value, workdir, capsys):
     assert out == ""
     assert err.startswith("gdviz: error: ") and err.endswith("\n") and err.count("\n") == 1, err
     assert "Traceback" not in err and len(err) < 400, err[:400]
+    # every echo escapes control characters (issue 25): nothing can split the line or drive
+    # the terminal
+    assert not any(ord(c) < 32 or 0x7f <= ord(c) <= 0x9f or 0x202a <= ord(c) <= 0x202e
+                   for c in err[:-1]), repr(err)
     assert sorted(p.name for p in workdir.iterdir()) == before

@@ -73,3 +73,19 @@ def test_the_wheel_installs_and_runs_outside_the_source_tree(tmp_path):
          elsewhere, env)
     assert (elsewhere / "x.png").read_bytes()[:4] == b"\x89PNG"
     assert sorted(p.name for p in elsewhere.iterdir()) == ["x.png"]
+    # the Python API from the installed wheel (issue 26's check), typed (PEP 561)
+    head = _run([python, "-c", "import gdviz; print(gdviz.simulate('quick-example')"
+                               ".to_json()[:80])"], elsewhere, env).stdout
+    assert head.startswith('{"scenario":{"name":"quick-example"'), head
+    assert (site / "gdviz" / "py.typed").is_file()
+    # video from the installed wheel with no ffmpeg program anywhere: PyAV's libraries encode
+    # H.264 (yuv420p); imageio-ffmpeg's executable is out of reach and no PATH is searched
+    code = ("import sys; sys.modules['imageio_ffmpeg'] = None; from gdviz.cli import main; "
+            "sys.exit(main(sys.argv[1:]))")
+    _run([python, "-c", code, "export", "default", "--out", "x.mp4", "--size", "320x200",
+          "--seconds", "1", "--fps", "5"], elsewhere, {**env, "PATH": str(venv / "bin")})
+    import av
+    with av.open(str(elsewhere / "x.mp4")) as clip:
+        stream = clip.streams.video[0]
+        assert (stream.codec_context.name, stream.codec_context.pix_fmt) == ("h264", "yuv420p")
+        assert sum(1 for _ in clip.decode(stream)) == 5

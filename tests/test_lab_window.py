@@ -39,7 +39,7 @@ def test_key_b_opens_the_lab_and_the_plots_fill(qtbot, main_window):
     assert "Done." in lab.header.text()
     result = lab.result
     reached = [p for p in result.best if p.steps_median is not None]
-    steps_plot, examples_plot, tradeoff_plot, noise_plot, heatmap, time_plot = lab.plots
+    steps_plot, examples_plot, tradeoff_plot, noise_plot, heatmap, time_plot = lab.plots[:6]
     x, y = steps_plot.median.getData()                 # log10 units: the axes are log-log
     np.testing.assert_allclose(10 ** x, [p.batch_size for p in reached])
     np.testing.assert_allclose(10 ** y, [p.steps_median for p in reached])

@@ -135,7 +135,8 @@ def test_comparison_table(lesson):
     assert list(rows) == ["batch_size", "update_frequency", "memory", "convergence",
                           "gradient_noise"]
     assert rows["batch_size"][2] == "1 example"
-    assert rows["memory"] == ("high", "medium", "low")
+    assert rows["memory"] == ("all N examples' activations", "B examples' activations",
+                              "one example's activations")
 
 
 def test_analogies(lesson):
@@ -213,7 +214,8 @@ def _edit(path, old, new):
      ["full_batch.formula", "nope"]),
     ("formulas.toml", "${N}}", "${M}}", ["formula[0].live", "M"]),
     ("lesson.toml", '[summary]', '[summary', ["not valid TOML"]),
-    ("lesson.toml", 'values = ["high", "medium", "low"]', 'values = ["high"]',
+    ("lesson.toml", 'values = ["all N examples\' activations", "B examples\' activations", "one example\'s activations"]',
+     'values = ["high"]',
      ["comparison.rows[2].values", "3 entries"]),
 ])
 def test_broken_file_names_file_and_field(copy_dir, file, old, new, must_name):

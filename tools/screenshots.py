@@ -122,6 +122,24 @@ def network_dark(app, path: Path) -> None:
     grab(app, window, path)
 
 
+def data_view(app, path: Path) -> None:
+    """The data view beside the canvas: the points, each method's line, its last batch lit."""
+    window = open_window(app, "default", "light", ticks=40, size=(1600, 1000))
+    grab(app, window, path)
+
+
+def data_view_dark(app, path: Path) -> None:
+    window = open_window(app, "logistic", "dark", ticks=25, size=(1600, 1000))
+    grab(app, window, path)
+
+
+def data_view_presentation(app, path: Path) -> None:
+    window = open_window(app, "logistic", "light", ticks=25, presentation=True,
+                         size=PRESENTATION_SIZE)
+    window.data_dock.show()
+    grab(app, window, path)
+
+
 def window_small(app, path: Path) -> None:
     window = open_window(app, "default", "light", ticks=150, size=(1024, 768))
     grab(app, window, path)
@@ -185,6 +203,7 @@ SHOTS = {
     "gradient-cloud": gradient_cloud,
     "seed-ensemble": seed_ensemble,
     "network": network,
+    "data-view": data_view,
     "network-dark": network_dark,
     "lesson-selected": lesson_selected,
     "presentation-light": presentation_light,
@@ -200,11 +219,13 @@ CHECKS = {
     "cheat-sheet-dark": cheat_sheet_dark,
     "window-light": window_light,
     "window-dark": window_dark,
+    "data-view-dark": data_view_dark,
+    "data-view-presentation": data_view_presentation,
 }
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
     parser.add_argument("--out", type=Path, default=OUT, help=f"folder (default {OUT})")
     every = SHOTS | CHECKS
     parser.add_argument("--only", action="append", choices=sorted(every), metavar="NAME",

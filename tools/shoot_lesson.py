@@ -59,7 +59,7 @@ def shoot(out: Path, width: int, height: int) -> list[Path]:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
     p.add_argument("out", type=Path)
     p.add_argument("--width", type=int, default=440)
     p.add_argument("--height", type=int, default=800)

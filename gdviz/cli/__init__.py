@@ -18,6 +18,7 @@ import numpy as np
 # the parser and the options every verb shares: gdviz.cli.options, which the verbs' modules
 # import too (none of them imports gdviz.cli back)
 from gdviz.cli.options import Parser, UsageError, resolve_scenario, scenario_options
+from gdviz.cli.options import say as _say
 
 VERBS = ("scenarios", "simulate", "export", "sweep")
 # gdviz simulate's stated limits: the updates of a run to the end (all three methods; about five
@@ -36,6 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
     sim = sub.add_parser("simulate", help="run the three methods headless")
     scenario_options(sim)
     sim.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    sim.add_argument("--batch-indices", action="store_true", dest="batch_indices",
+                     help="with --json: each step also lists, as \"batch_indices\", the example "
+                          "indices it used, in the order drawn (what the data view lights)")
     from gdviz.cli import sweep as sweep_cli
     sweep_cli.add_parser(sub)
     return parser
@@ -52,7 +56,7 @@ def _vec(values):
     return [_num(v) for v in np.asarray(values, float).ravel()]
 
 
-def _step_json(r, mlp: bool) -> dict:
+def _step_json(r, mlp: bool, batch_indices: bool = False) -> dict:
     step = {
         "update": r.update, "epoch": r.epoch, "examples_seen": r.examples_seen,
         "clock": _num(r.clock), "theta_before": _vec(r.theta_before),
@@ -62,6 +66,8 @@ def _step_json(r, mlp: bool) -> dict:
         "lr": _num(r.lr)}
     if mlp:
         step["val_loss"] = _num(r.val_loss)
+    if batch_indices:
+        step["batch_indices"] = step["batch"]
     return step
 
 
@@ -74,14 +80,14 @@ def _dumps(value) -> str:
     return json.dumps(value, allow_nan=False, separators=(",", ":"))
 
 
-def simulation_json(scenario, sim, records) -> dict:
+def simulation_json(scenario, sim, records, batch_indices: bool = False) -> dict:
     """The run as JSON. MLP runs: theta and gradients are coordinates on the weight plane,
     each step adds "val_loss" and the top level "device" (and "notice", why not the GPU)."""
     mlp = sim.is_mlp
     methods = {}
     for run in sim.runs:
         methods[run.key] = _method_head(run) | {
-            "steps": [_step_json(r, mlp) for r in records[run.key]]}
+            "steps": [_step_json(r, mlp, batch_indices) for r in records[run.key]]}
     out = {"scenario": scenario.to_dict(), "methods": methods}
     if mlp:
         out["device"] = sim.device_label
@@ -90,7 +96,7 @@ def simulation_json(scenario, sim, records) -> dict:
     return out
 
 
-def stream_simulation_json(scenario, sim, out) -> None:
+def stream_simulation_json(scenario, sim, out, batch_indices: bool = False) -> None:
     """Run an analytic simulation to the end and write ``simulation_json``'s text (the same
     bytes) as it goes: each method's steps are spooled to a temporary file, not kept, since its
     status comes before them; memory stays flat for any run length."""
@@ -103,7 +109,7 @@ def stream_simulation_json(scenario, sim, out) -> None:
                                            encoding="utf-8") as spool:
             sep = ""
             while run.status == "running":
-                spool.write(sep + _dumps(_step_json(run.step(), False)))
+                spool.write(sep + _dumps(_step_json(run.step(), False, batch_indices)))
                 sep = ","
             sim.clock_value = max(sim.clock_value, run.clock)
             head = _dumps(_method_head(run))
@@ -206,17 +212,20 @@ def cmd_simulate(args) -> int:
         from gdviz.mlp.device import prefer_one_thread
         prefer_one_thread()
     check_run_length(scenario)
+    if args.batch_indices and not args.json:
+        raise UsageError("--batch-indices adds to the JSON output: use it with --json")
     sim = scenario.build()
     if scenario.landscape != "mlp":   # analytic: records are streamed or dropped, never kept
         if args.json:
-            stream_simulation_json(scenario, sim, sys.stdout)
+            stream_simulation_json(scenario, sim, sys.stdout, args.batch_indices)
         else:
             _run_without_records(sim)
             print(_table(scenario, sim))
         return 0
     records = sim.run_to_end()        # the MLP's coordinates need the final plane
     if args.json:
-        json.dump(simulation_json(scenario, sim, records), sys.stdout, allow_nan=False,
+        json.dump(simulation_json(scenario, sim, records, args.batch_indices), sys.stdout,
+                  allow_nan=False,
                   separators=(",", ":"))
         sys.stdout.write("\n")
     else:
@@ -234,6 +243,11 @@ def _launch(argv: list[str]) -> int:
     from gdviz.scenario import load
 
     scenario = load(args.scenario)  # refuse a bad scenario before any window appears
+    from gdviz.ui.display import display_problem
+    problem = display_problem()     # Qt would abort (134) with its plugin list
+    if problem:
+        _say(f"gdviz: error: {problem}")
+        return 1
     from gdviz.export.dialog import open_export_dialog
     from gdviz.export.lab_export import export_lab
     from gdviz.ui.app import run_app
@@ -242,9 +256,54 @@ def _launch(argv: list[str]) -> int:
                    lab_exporter=export_lab)
 
 
+def _tolerant_streams() -> None:
+    """Text the terminal's encoding cannot hold (η, —, … under PYTHONIOENCODING=ascii) is written
+    as escapes rather than failing the whole command."""
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure") and getattr(stream, "errors", "") == "strict":
+            try:
+                stream.reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):
+                pass
+
+
+def _quiet_stdout() -> None:
+    """A closed pipe (``gdviz scenarios | head -1``): stay quiet, at exit too."""
+    import os
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run gdviz; the exit status. Output errors: a closed pipe is quiet (0), any other
+    (a full disk, /dev/full) one line and status 1."""
+    import errno
+    _tolerant_streams()
+    try:
+        code = _main(argv)
+        sys.stdout.flush()      # a full device fails here, not at exit with a traceback
+        return code
+    except BrokenPipeError:
+        _quiet_stdout()
+        return 0
+    except OSError as exc:
+        if exc.errno == errno.EPIPE:
+            _quiet_stdout()
+            return 0
+        if exc.errno in (errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EFBIG, errno.EBADF):
+            _quiet_stdout()
+            _say(f"gdviz: error: cannot write the output: {exc.strerror or exc}")
+            return 1
+        raise
+
+
+def _main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     from gdviz.core.expression import ExpressionError
+    from gdviz.core.limits import LimitError
     from gdviz.scenario import ScenarioError
     from gdviz.mlp import MlpUnavailable
 
@@ -257,20 +316,30 @@ def main(argv: list[str] | None = None) -> int:
             return _launch(argv)
         if argv[0] == "export":
             from gdviz.cli.export import cmd_export
-            return cmd_export(argv[1:])
+            with np.errstate(all="ignore"):
+                return cmd_export(argv[1:])
         args = build_parser().parse_args(argv)
-        if args.verb == "sweep":
-            from gdviz.cli import sweep as sweep_cli
-            return sweep_cli.run(args)
-        return {"scenarios": cmd_scenarios, "simulate": cmd_simulate}[args.verb](args)
+        from gdviz.cli.watchdog import Watchdog
+        watchdog = Watchdog().start()     # Ctrl+C inside a long torch call: out within 1 s
+        # overflow in a diverging run is an outcome the output states (diverged, null), not a
+        # RuntimeWarning for the terminal
+        errstate = np.errstate(all="ignore")
+        errstate.__enter__()
+        try:
+            if args.verb == "sweep":
+                from gdviz.cli import sweep as sweep_cli
+                return sweep_cli.run(args)
+            return {"scenarios": cmd_scenarios, "simulate": cmd_simulate}[args.verb](args)
+        finally:
+            errstate.__exit__(None, None, None)
+            watchdog.stop()
     except MlpUnavailable as exc:   # the environment lacks torch: not bad input
-        print(f"gdviz: error: {exc}", file=sys.stderr)
+        _say(f"gdviz: error: {exc}")
         return 1
-    except (UsageError, ScenarioError, ExpressionError, ValueError) as exc:
-        print(f"gdviz: error: {exc}", file=sys.stderr)
+    # what was asked for is refused (not any ValueError: an internal error is not bad input)
+    except (UsageError, ScenarioError, ExpressionError, LimitError) as exc:
+        _say(f"gdviz: error: {exc}")
         return 2
-    except BrokenPipeError:
-        return 0
     except KeyboardInterrupt:
-        print("gdviz: interrupted", file=sys.stderr)
+        _say("gdviz: interrupted")
         return 130

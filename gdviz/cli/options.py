@@ -4,6 +4,7 @@ the scenario options, and the scenario they resolve to. The verbs' modules (gdvi
 from __future__ import annotations
 
 import argparse
+import sys
 import re
 
 
@@ -19,6 +20,8 @@ _NEGATIVE_NUMBER = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^-(inf|infin
 
 class Parser(argparse.ArgumentParser):
     def __init__(self, *args, **kwargs):
+        # no prefix matching: `sweep --seed 42` silently ran 42 seeds (--seeds)
+        kwargs.setdefault("allow_abbrev", False)
         super().__init__(*args, **kwargs)
         self._negative_number_matcher = _NEGATIVE_NUMBER
 
@@ -57,7 +60,7 @@ def resolve_scenario(args: argparse.Namespace):
     """The scenario named on the command line with the options applied (validated)."""
     from gdviz import scenario as sc
 
-    base = sc.load(args.scenario)
+    base = args.scenario if isinstance(args.scenario, sc.Scenario) else sc.load(args.scenario)
     changes = {k: getattr(args, k, None) for k in (
         "landscape", "n_examples", "batch_size", "epochs", "lr", "optimizer", "seed", "clock",
         "drop_last", "function", "shuffle_seed")}
@@ -74,3 +77,12 @@ def resolve_scenario(args: argparse.Namespace):
             raise UsageError("--device applies only to MLP scenarios (landscape mlp)")
         changes["mlp"] = sc.dataclasses.replace(base.mlp or sc.MlpSettings(), device=device)
     return base.with_changes(source=f"{base.name} with command-line options", **changes)
+
+
+def say(message: str) -> None:
+    """One line on stderr: control characters escaped, long runs of characters cut."""
+    from gdviz.core.messages import one_line
+    try:
+        print(one_line(message), file=sys.stderr, flush=True)
+    except OSError:     # stderr closed or full: nothing more can be said
+        pass

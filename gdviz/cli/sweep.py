@@ -21,6 +21,7 @@ import sys
 from gdviz.core.lab_report import (  # noqa: F401 (the serialisers, shared with the lab window)
     result_json, result_json_runs, result_json_text, runs_csv)
 from gdviz.core.lab_copies import CRITERIA, DEFAULT_COPIES
+from gdviz.core.messages import echo
 from gdviz.core.optimizers import OPTIMIZERS
 
 # how the summary names what a step count measures (gdviz.core.lab_copies.CRITERIA)
@@ -29,24 +30,40 @@ CRITERION_LABELS = {"mean_of_copies": "mean loss of {k} shuffle-copies",
                     "single_run": "single runs: each copy's first passage (a lucky dip counts)"}
 
 
+def _say(message: str) -> None:
+    from gdviz.cli.options import say
+    say(message)
+
+
+def _usage(message: str) -> Exception:
+    from gdviz.cli.options import UsageError
+    return UsageError(message)
+
+
 def _int_list(text: str) -> tuple[int, ...] | None:
     if text.strip() == "auto":
         return None
-    try:
-        return tuple(int(v) for v in text.split(","))
-    except ValueError:
-        raise ValueError(f"--batch-sizes: {text!r} is not 'auto' or a comma-separated list of "
-                         "whole numbers") from None
+    values = []
+    for v in text.split(","):
+        try:
+            values.append(int(v))
+        except ValueError:
+            raise _usage(f"--batch-sizes: {echo(v)} is not a whole number (give 'auto' or a "
+                         "comma-separated list of whole numbers)") from None
+    return tuple(values)
 
 
 def _float_list(text: str) -> tuple[float, ...] | None:
     if text.strip() == "auto":
         return None
-    try:
-        return tuple(float(v) for v in text.split(","))
-    except ValueError:
-        raise ValueError(f"--lrs: {text!r} is not 'auto' or a comma-separated list of "
-                         "numbers") from None
+    values = []
+    for v in text.split(","):
+        try:
+            values.append(float(v))
+        except ValueError:
+            raise _usage(f"--lrs: {echo(v)} is not a number (give 'auto' or a comma-separated "
+                         "list of numbers)") from None
+    return tuple(values)
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -73,7 +90,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--optimizer", help="the update rule, or several separated by commas "
                                         f"({', '.join(OPTIMIZERS)}; default: the scenario's)")
     p.add_argument("--max-epochs", type=float, dest="max_epochs",
-                   help="budget of each run in epochs (default: the scenario's epochs)")
+                   help="budget of each run in epochs (default: the scenario's epochs; on a "
+                        "real network 80)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--out", help="write the runs to FILE.csv, or the six plots to FILE.png or "
                                  "FILE.svg")
@@ -119,9 +137,10 @@ def result_table(scenario, result) -> str:
         f"{'examples':>10} {'hw time (s)':>11}  regime (from the fit)",
     ]
     if result.measure == "validation loss":     # the real network: no Hessian
+        from gdviz.mlp.lab import REFERENCE
         lines[1] = (f"target: validation loss ≤ {t0.loss:.6g} = J*_val + {result.fraction:g}·"
-                    f"(J_val(θ₀) − J*_val), J*_val = {t0.j_star:.6g} (the best full-batch run; "
-                    f"seed {t0.seed}, each seed has its own data)")
+                    f"(J_val(θ₀) − J*_val), J*_val = {t0.j_star:.6g} (seed {t0.seed}, each "
+                    f"seed has its own data)\n{REFERENCE.describe()}")
         lines[2] = (f"{len(result.lrs)} learning rates {result.lrs[0]:.3g} … "
                     f"{result.lrs[-1]:.3g}; runs: {counts['reached']} reached, "
                     f"{counts['not reached']} not reached, {counts['diverged']} diverged")
@@ -130,7 +149,8 @@ def result_table(scenario, result) -> str:
                else f"{p.steps_q1:g}–{_fmt(p.steps_q3, 'g')}")
         theory = getattr(p, "steps_theory", None)
         # a regime only for a batch size that reached the target, from a fit of ≥ 4 points
-        named = regime(p.batch_size, fit.b_crit) if p.steps_median is not None else None
+        named = ("not reached: no regime" if p.steps_median is None
+                 else regime(p.batch_size, fit.b_crit))
         lines.append(f"{p.batch_size:>6} {_fmt(p.lr, '.3g'):>9} {_fmt(p.steps_median, 'g'):>15} "
                      f"{iqr:>15} {_fmt(theory, 'g'):>7} {_fmt(p.examples_median, 'g'):>10} "
                      f"{_fmt(p.time_median):>11}  {named or ''}")
@@ -155,11 +175,9 @@ def result_table(scenario, result) -> str:
 
 
 def _export_plots(scenario, result, out: str) -> None:
-    """The lab's six plots as one PNG or SVG; Qt is imported here only, offscreen when no
-    display is set."""
-    import os
-    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    """The lab's six plots as one PNG or SVG; Qt is imported here only, always offscreen."""
+    from gdviz.export.render import prepare_headless
+    prepare_headless()                  # never the desktop platform
     from PySide6.QtWidgets import QApplication
     app = QApplication.instance() or QApplication([])   # noqa: F841 (kept alive while drawing)
     from gdviz.export.lab_figure import export_figure
@@ -168,8 +186,7 @@ def _export_plots(scenario, result, out: str) -> None:
 
 
 def run(args) -> int:
-    from gdviz.cli.options import UsageError, resolve_scenario
-    from gdviz.core.lab import Lab, LabSettings
+    from gdviz.cli.options import UsageError
 
     out = args.out
     suffix = ""
@@ -182,23 +199,8 @@ def run(args) -> int:
             check_target(out)
         except ExportError as exc:
             raise UsageError(f"--out: {exc}") from None
-    settings = LabSettings(batch_sizes=_int_list(args.batch_sizes), lrs=_float_list(args.lrs),
-                           seeds=args.seeds, target_fraction=args.target_fraction,
-                           max_epochs=args.max_epochs, criterion=args.criterion,
-                           copies=args.copies)
-    optimizers = _optimizer_list(args.optimizer)
-    results = []
-    for name in optimizers:
-        base = resolve_scenario(argparse.Namespace(scenario=args.scenario, optimizer=name))
-        if base.is_mlp:
-            from gdviz.mlp.lab import MlpLab
-            lab = MlpLab(base, settings)
-        else:
-            lab = Lab(base, settings)
-        results.append((lab.scenario, lab.run()))
-    scenario, result = results[0]
-    if len(results) > 1:
-        result = dataclasses.replace(result, others=tuple(r for _, r in results[1:]))
+    results = compute_all(args)
+    scenario, result = _combined(results)
     if out is not None:
         from gdviz.export.atomic import AtomicFile, ExportError
         try:
@@ -208,8 +210,12 @@ def run(args) -> int:
                     part.commit()
             else:
                 _export_plots(scenario, result, out)
-        except (ExportError, OSError) as exc:
-            print(f"gdviz: error: {exc}", file=sys.stderr)
+        except ExportError as exc:
+            _say(f"gdviz: error: {exc}")
+            return 1
+        except OSError as exc:          # a full disk: the path and the reason, not [Errno 28]
+            _say(f"gdviz: error: {out}: could not write: {exc.strerror or exc}; nothing was "
+                 "written")
             return 1
     if args.json:
         sys.stdout.write(result_json_text(scenario, result))
@@ -242,3 +248,42 @@ def _optimizer_list(text: str | None) -> list[str | None]:
     if len(set(names)) != len(names):
         raise UsageError(f"--optimizer: {text!r} names an optimizer twice")
     return names
+
+
+def compute(args):
+    """(the scenario as run, the LabResult) for the parsed options; ``args.scenario`` is a name,
+    a path or a Scenario (gdviz.sweep runs this too). With several optimizers the first one's
+    result carries the others in ``others``."""
+    return _combined(compute_all(args))
+
+
+def _combined(results):
+    scenario, result = results[0]
+    if len(results) > 1:
+        result = dataclasses.replace(result, others=tuple(r for _, r in results[1:]))
+    return scenario, result
+
+
+def compute_all(args):
+    """[(the scenario as run, its LabResult)], one per optimizer of ``--optimizer``."""
+    from gdviz.cli.options import UsageError, resolve_scenario
+    from gdviz.core.lab import Lab, LabSettings
+
+    settings = LabSettings(batch_sizes=_int_list(args.batch_sizes), lrs=_float_list(args.lrs),
+                           seeds=args.seeds, target_fraction=args.target_fraction,
+                           max_epochs=args.max_epochs, criterion=args.criterion,
+                           copies=args.copies)
+    results = []
+    for name in _optimizer_list(args.optimizer):
+        base = resolve_scenario(argparse.Namespace(scenario=args.scenario, optimizer=name))
+        try:
+            settings.check(base.n_examples)     # the lab's own checks of what was asked for
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        if base.is_mlp:
+            from gdviz.mlp.lab import MlpLab
+            lab = MlpLab(base, settings)
+        else:
+            lab = Lab(base, settings)
+        results.append((lab.scenario, lab.run()))
+    return results

@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from gdviz.core.curvature import stability_limit
-from gdviz.core.lab_block import Block, Permutations, stack_landscapes
+from gdviz.core.lab_block import Block, stack_landscapes
 from gdviz.core.lab_fit import (MIN_FIT_POINTS, NOISE_PATH_POINTS, best_per_batch,
                                 fit_tradeoff, noise_disagreement, noise_path, regime, summarize)
 from gdviz.core.lab_grid import (CRITERIA, DEFAULT_FRACTION,
@@ -33,7 +33,8 @@ from gdviz.core.lab_grid import (CRITERIA, DEFAULT_FRACTION,
                                  LabSettings, LabSetup, NoisePath, SeedTarget, auto_batch_sizes, auto_lrs,
                                  lab_result, lr_top, seed_targets)
 from gdviz.core.lab_copies import CopiesLab
-from gdviz.core.landscapes import CustomFunction
+from gdviz.core.landscapes import LANDSCAPES, CustomFunction, LinearRegression, TiltedLandscape
+from gdviz.core.limits import check_lab
 from gdviz.core.simulation import DIVERGENCE_FACTOR
 
 # what other modules import from here (the parts' names, and the lab itself)
@@ -68,6 +69,10 @@ class Lab:
         self.setup = setup = LabSetup.of(self.scenario, max_epochs)
         self.hyper, self.hardware, self.n = setup.hyper, setup.hardware, setup.n
         self.drop_last, self.max_epochs = setup.drop_last, setup.max_epochs
+        check_lab(self.n, sorted(set(settings.batch_sizes or auto_batch_sizes(self.n))),
+                  len(set(settings.lrs or ())) or DEFAULT_LR_COUNT, settings.seeds, max_epochs,
+                  self.drop_last, not issubclass(LANDSCAPES[scenario.landscape],
+                                                 (TiltedLandscape, LinearRegression)))
         seed0 = self.scenario.seed
         self.seeds = tuple(seed0 + i for i in range(settings.seeds))
         self.fraction = (DEFAULT_FRACTION if settings.target_fraction is None
@@ -86,7 +91,6 @@ class Lab:
         self.bound = np.array([DIVERGENCE_FACTOR * (1.0 + abs(t.start_loss))
                                for t in self.targets], float)
         self.stacked = stack_landscapes(self.landscapes)
-        self.perms = Permutations(self.seeds, self.n)
         # every built-in J is non-finite where θ is; a user's f may not be (exp(-x²) at ∞)
         self.check_theta = any(isinstance(l, CustomFunction) for l in self.landscapes)
 

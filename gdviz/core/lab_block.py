@@ -53,21 +53,27 @@ def stack_landscapes(landscapes: list[Landscape]) -> Landscape:
 
 
 class Permutations:
-    """Each seed's mini-batch shuffles, one permutation per epoch, drawn as simulate draws them."""
+    """Each seed's mini-batch shuffles, one permutation per epoch, drawn as simulate draws them.
+
+    One stream per block, asked for epochs in order; only the current epoch is kept, so memory
+    is bounded by the block (S × N), not by the sweep's length (a cache of every epoch grew to
+    gigabytes over a 10,000-epoch budget)."""
 
     def __init__(self, seeds, n: int):
         self.n = n
         self.gens = [np.random.default_rng(np.random.SeedSequence(int(s)).spawn(
             len(METHOD_KEYS))[MINI_BATCH_STREAM]) for s in seeds]
-        self.epochs: list[np.ndarray] = []
+        self.current, self.index = None, -1
         self.offsets = (np.arange(len(self.gens)) * n)[:, None]
 
     def epoch(self, e: int) -> np.ndarray:
         """Epoch ``e``'s permutations (S, N), as indices into the stacked landscape."""
-        while len(self.epochs) <= e:
-            self.epochs.append(np.stack([g.permutation(self.n) for g in self.gens])
-                               + self.offsets)
-        return self.epochs[e]
+        if e < self.index:
+            raise ValueError("a block's permutations are drawn in epoch order")
+        while self.index < e:
+            self.current = np.stack([g.permutation(self.n) for g in self.gens]) + self.offsets
+            self.index += 1
+        return self.current
 
 
 class _RunsOptimizer(Optimizer):
@@ -192,15 +198,16 @@ class Block:
         grad = _gradient(lab.stacked, b)
         block_loss = BlockLoss(lab, seed_idx)
         check_theta = lab.check_theta
+        perms = Permutations(lab.seeds, n)      # this block's own stream: same shuffles
         e = j = 0
         with np.errstate(all="ignore"):
             for k in range(self.budget):
-                if k % 256 == 0 and cancelled is not None and cancelled():
+                if cancelled is not None and cancelled():   # every update: closing waits < 1 s
                     return None
                 lo, hi = self.spans[j]
                 if j == 0:
                     # this epoch's order for the active runs: (N, R) for B = 1, else (R, N)
-                    order = lab.perms.epoch(e)[seed_idx]
+                    order = perms.epoch(e)[seed_idx]
                     if b == 1:
                         order = np.ascontiguousarray(order.T)
                 if hi - lo == n:

@@ -62,9 +62,22 @@ def _summary_json(result) -> dict:
     }
 
 
+def finite_json(value):
+    """``value`` with every non-finite float (NaN, ±inf) as None: JSON's null, as ``simulate
+    --json`` writes them (a target of nan failed the whole --json before)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: finite_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite_json(v) for v in value]
+    return value
+
+
 def result_json_text(scenario, result) -> str:
-    """What ``--json`` prints: one line of JSON (no NaN), ending in a newline."""
-    return json.dumps(result_json(scenario, result), allow_nan=False,
+    """What ``--json`` prints: one line of JSON (null for a non-finite number), ending in a
+    newline."""
+    return json.dumps(finite_json(result_json(scenario, result)), allow_nan=False,
                       separators=(",", ":")) + "\n"
 
 

@@ -167,6 +167,7 @@ class MethodRun(RunBase):
         # a landscape of more than two parameters is drawn on its plane: the trail holds that
         self._plane = getattr(landscape, "to_plane", None) if landscape.dim != 2 else None
         self.step_lr = float("nan")
+        self.last_batch = None            # read-only indices the last step used
         self.updates = 0
         self.examples_seen = 0
         self.clock = 0.0
@@ -252,6 +253,8 @@ class MethodRun(RunBase):
             self.trail.append_owned(theta)
         if math.isfinite(loss):
             self.loss_curve.append_pair(clock, loss)
+        # the epoch's permutation is read-only and never changed: its slice is kept, not copied
+        self.last_batch = batch = self._all_indices if perm is None else perm[start:end]
         # StepRecord(...) without the frozen dataclass's per-field object.__setattr__, which
         # costs more than the rest of a float step
         record = _new(StepRecord)
@@ -259,7 +262,7 @@ class MethodRun(RunBase):
             "method": self.key, "update": updates, "epoch": epoch, "examples_seen": seen,
             "clock": clock, "theta_before": before, "theta": theta, "loss": loss,
             "batch_loss": batch_loss, "grad_estimate": g, "grad_full": grad_full,
-            "batch": self._all_indices if perm is None else perm[start:end], "lr": lr})
+            "batch": batch, "lr": lr})
         return record
 
     def _step_arrays(self, lr: float, batch: np.ndarray) -> StepRecord:
@@ -282,6 +285,9 @@ class MethodRun(RunBase):
         self.grad_estimate = g
         self.batch_loss = batch_loss
         self.step_lr = lr
+        kept = batch.copy()
+        kept.flags.writeable = False
+        self.last_batch = kept
         self._count(len(batch))
         finite = bool(np.all(np.isfinite(self.theta)))
         self._settle(self.loss, batch_loss, finite)
@@ -291,7 +297,7 @@ class MethodRun(RunBase):
             self.loss_curve.append((self.clock, self.loss))
         return StepRecord(self.key, self.updates, self.epoch, self.examples_seen, self.clock,
                           before.copy(), self.theta.copy(), self.loss, batch_loss, g.copy(),
-                          grad_full.copy(), batch.copy(), lr)
+                          grad_full.copy(), kept, lr)
 
     def true_step(self) -> np.ndarray:
         """The displacement the last step would have made with the full gradient in place of
@@ -330,7 +336,7 @@ class MethodRun(RunBase):
             lr=self.current_lr(), status=self.status, trail=self.trail.array(),
             loss_curve=self.loss_curve.array(), theta_before=point(self.theta_before.copy()),
             step_lr=self.step_lr, true_step=vector(self.true_step()), rule=self.optimizer.state(),
-            extra=extra)
+            extra=extra, batch=self.last_batch)
 
 
 class ClockedRuns:

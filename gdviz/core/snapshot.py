@@ -32,6 +32,8 @@ class MethodSnapshot:
     true_step: np.ndarray | None = None      # (2,) what the same rule, from the same state,
                                              # would have moved with grad_full in place of g
     rule: object = None         # gdviz.core.optimizers.RuleState after the last step
+    batch: np.ndarray | None = None   # read-only indices of the examples the last step used
+                                      # (None before the first step): the data view lights them
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,9 @@ PART_PREFIX = ".gdviz-part-"
 _PART_NAME = re.compile(re.escape(PART_PREFIX) + r"(\d+)-[A-Za-z0-9_]+\.[A-Za-z0-9]{1,8}$")
 
 
+MAX_PATH_BYTES = 4000   # below Linux's PATH_MAX (4096), with room for the partial file's suffix
+
+
 class ExportError(Exception):
     """An export that could not be done; the message says what happened, on one line."""
 
@@ -48,7 +51,10 @@ def check_target(path: str | os.PathLike, probe: bool = True) -> Path:
     if target.name in ("", ".", ".."):
         raise ExportError(f"{shown}: not a file name")
     parent = target.parent if str(target.parent) else Path(".")
-    if len(os.fsencode(target.name)) > _name_max(parent) or len(os.fsencode(str(target))) > 4000:
+    if len(os.fsencode(str(target))) > MAX_PATH_BYTES:      # the whole path, then its last part
+        raise ExportError(f"{shown}: the path is too long ({len(os.fsencode(str(target))):,} "
+                          f"bytes; at most {MAX_PATH_BYTES:,})")
+    if len(os.fsencode(target.name)) > _name_max(parent):
         raise ExportError(f"{shown}: the file name is too long "
                           f"({len(os.fsencode(target.name))} bytes; at most {_name_max(parent)})")
     try:

@@ -1,8 +1,8 @@
 """File ▸ Export (Ctrl+E): a still or a clip of the current scenario, rendered offline.
 
 The frames are rendered on the GUI thread from a zero-interval QTimer, one per turn of the event
-loop (a few while a turn stays under 12 ms); ffmpeg encodes them in its own process, fed by a
-writer thread. So the window keeps animating and Cancel answers at once. Cancel, an error or a
+loop (a few while a turn stays under 12 ms); FFmpeg's libraries (PyAV) encode them in a writer
+thread. So the window keeps animating and Cancel answers at once. Cancel, an error or a
 full disk leave no file behind; the dialog says what happened.
 """
 from __future__ import annotations
@@ -12,11 +12,12 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFileDialog,
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog,
                                QFormLayout, QHBoxLayout, QLabel, QLineEdit, QProgressBar,
                                QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from gdviz.core import MAX_SPEED, MIN_SPEED
+from gdviz.ui.numbers import NumberBox, plain_numbers
 from gdviz.export.atomic import ExportError
 from gdviz.export.job import (DEFAULT_FPS, DEFAULT_SECONDS, DEFAULT_SIZE, MAX_FPS, MAX_SECONDS,
                               MAX_SIDE, MIN_SIDE, ExportJob, ExportSpec)
@@ -62,14 +63,14 @@ class ExportDialog(QDialog):
         size_row.addWidget(QLabel("×"))
         size_row.addWidget(self.height_spin)
         size_row.addStretch(1)
-        self.seconds_spin = QDoubleSpinBox()
+        self.seconds_spin = NumberBox()
         self.seconds_spin.setRange(0.0, MAX_SECONDS)
         self.seconds_spin.setDecimals(1)
         self.seconds_spin.setValue(DEFAULT_SECONDS)
         self.seconds_spin.setSuffix(" s")
         self.seconds_spin.setToolTip("Length of a clip; a still shows the moment at its end.")
         self.fps_spin = _spin(1, int(MAX_FPS), int(DEFAULT_FPS), " fps")
-        self.speed_spin = QDoubleSpinBox()
+        self.speed_spin = NumberBox()
         self.speed_spin.setRange(MIN_SPEED, MAX_SPEED)
         self.speed_spin.setDecimals(1)
         self.speed_spin.setValue(float(speed or scenario.speed or 20.0))
@@ -218,6 +219,7 @@ class ExportDialog(QDialog):
 
 def _spin(low: int, high: int, value: int, suffix: str) -> QSpinBox:
     spin = QSpinBox()
+    plain_numbers(spin)
     spin.setRange(low, high)
     spin.setValue(value)
     spin.setSuffix(suffix)

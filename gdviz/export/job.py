@@ -31,7 +31,11 @@ DEFAULT_FPS = 30.0
 MIN_SIDE, MAX_SIDE = 32, 7680
 MAX_SECONDS = 3600.0
 MAX_FPS = 120.0
+# frames × pixels of a clip: each value within its limit still multiplied to 13 days and 7.5 GB
+# (3600 s × 120 fps × 7680²); at most 10 minutes of 1280x720 at 30 fps (about 15 min to render)
+MAX_CLIP_PIXELS = 18_000 * 1280 * 720
 ADVANCE_CHUNK = 20_000        # updates between two looks at should_stop while a frame advances
+STOP_CHECK_S = 0.1            # ... fewer where they take longer than this
 
 
 class ExportCancelled(Exception):
@@ -46,6 +50,12 @@ def kind_of(path: str | Path) -> str:
         raise ExportError(f"{path}: unknown kind of file ({shown}); "
                           f"use {', '.join('.' + k for k in KINDS)}")
     return suffix
+
+
+def _exact(value: float) -> str:
+    """A number as given: 3600.0001 is not shown as 3600 (:g keeps six digits)."""
+    short = f"{value:g}"
+    return short if not math.isfinite(value) or float(short) == value else repr(float(value))
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -99,11 +109,19 @@ class ExportSpec:
             raise ExportError(f"--size {w}x{h}: width and height must be between {MIN_SIDE} "
                               f"and {MAX_SIDE}")
         if not (math.isfinite(self.seconds) and 0 <= self.seconds <= MAX_SECONDS):
-            raise ExportError(f"--seconds {self.seconds:g}: must be between 0 and {MAX_SECONDS:g}")
+            raise ExportError(f"--seconds {_exact(self.seconds)}: must be between 0 and "
+                              f"{MAX_SECONDS:g}")
         if not (math.isfinite(self.fps) and 1 <= self.fps <= MAX_FPS):
-            raise ExportError(f"--fps {self.fps:g}: must be between 1 and {MAX_FPS:g}")
+            raise ExportError(f"--fps {_exact(self.fps)}: must be between 1 and {MAX_FPS:g}")
         if kind in VIDEO_KINDS and self.seconds <= 0:
-            raise ExportError(f"--seconds {self.seconds:g}: a clip needs a length above 0")
+            raise ExportError(f"--seconds {_exact(self.seconds)}: a clip needs a length above 0")
+        if kind in VIDEO_KINDS and self.frame_count * w * h > MAX_CLIP_PIXELS:
+            raise ExportError(
+                f"--seconds {_exact(self.seconds)} --fps {_exact(self.fps)} --size {w}x{h}: "
+                f"{self.frame_count:,} frames of {w * h / 1e6:.3g} megapixels "
+                f"({self.frame_count * w * h:.3g} pixels); a clip has at most "
+                f"{MAX_CLIP_PIXELS:.3g} (10 minutes of 1280x720 at 30 fps): shorten it, lower "
+                f"--fps or --size")
         if kind == "svg" and self.what == "window":
             raise ExportError(f"{self.out}: an SVG holds the canvas only; use --what canvas, "
                               f"or a .png for the whole window")
@@ -225,7 +243,7 @@ class ExportJob:
             self._advance(last, spec.frame_clock(self.total - 1, last.tick_size()))
             frames.append(frame_bytes(self._render(last.snapshot())))
             self._tmpdir = tempfile.TemporaryDirectory(prefix="gdviz-export-")
-            palette = str(Path(self._tmpdir.name) / "palette.png")
+            palette = str(Path(self._tmpdir.name) / "palette.raw")
             make_palette(frames, spec.size, pix_fmt, palette)
         self._encoder = VideoEncoder(str(self._part.path), spec.size, spec.fps, self.kind,
                                      pix_fmt, palette)
@@ -234,9 +252,16 @@ class ExportJob:
         """``sim.advance_to(clock_value)`` in chunks of updates, asking ``should_stop`` between
         them: a fast clip of a long run neither piles up records nor ignores a cancel. The
         chunks take exactly the updates one call would, in the same order."""
-        while len(sim.advance_to(clock_value, max_updates=ADVANCE_CHUNK)) == ADVANCE_CHUNK:
+        chunk = ADVANCE_CHUNK
+        while True:
+            t = time.perf_counter()
+            if len(sim.advance_to(clock_value, max_updates=chunk)) < chunk:
+                return
             if self.should_stop is not None and self.should_stop():
                 raise ExportCancelled("the export was cancelled")
+            took = time.perf_counter() - t
+            if took > STOP_CHECK_S:   # slow updates (a large network): look more often
+                chunk = max(1, int(chunk * STOP_CHECK_S / took))
 
     def _render(self, snap):
         t = time.perf_counter()

@@ -41,8 +41,10 @@ def write_widget(widget, path, plots=(), title: str = "") -> None:
                     it.setExportMode(False)
                 painter.end()
         else:
-            if not widget.grab().save(str(part.path), "PNG"):
-                raise OSError("the image could not be written")
+            # encoded in memory, written by Python: a full disk is one OSError naming the
+            # file, not libpng's own "libpng error" line on stderr and a second message
+            from gdviz.export.job import png_bytes
+            part.path.write_bytes(png_bytes(widget.grab().toImage()))
         part.commit()
 
 

@@ -19,12 +19,10 @@ WHATS = ("canvas", "window")
 
 
 def prepare_headless() -> None:
-    """Use Qt's offscreen platform when there is no display (before the QApplication exists)."""
-    if sys.platform in ("win32", "darwin"):
-        return
-    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
-            or os.environ.get("QT_QPA_PLATFORM")):
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    """Use Qt's offscreen platform, always (before the QApplication exists): a headless export
+    never touches the desktop platform, so a missing, misspelt or silent display (DISPLAY=:99,
+    QT_QPA_PLATFORM=xcbb) cannot abort it, and its pixels do not depend on the desktop."""
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
 
 def ensure_application():
@@ -164,6 +162,7 @@ class FrameRenderer:
             self._flush_throttles()
         else:
             self.canvas.show_snapshot(snap)
+        self.canvas.place_legend_now()   # not on the wall clock: the same frames on any machine
 
     def _flush_throttles(self) -> None:
         # The lesson panels throttle their formulas on the wall clock; an export applies every

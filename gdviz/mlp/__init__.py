@@ -14,7 +14,26 @@ PLANES = ("trajectories", "random")
 MIN_EXAMPLES = 100
 MAX_EXAMPLES = 20_000
 
-INSTALL_HINT = "pip install -e '.[mlp]'"
+INSTALL_HINT = "pip install -e '.[mlp]'"   # a development checkout's; see install_hint()
+
+
+def install_hint() -> str:
+    """The command that adds PyTorch for the way this gdviz was installed: a development
+    checkout (editable), pipx, a frozen bundle, or a plain wheel in an environment."""
+    import os
+    import sys
+    from pathlib import Path
+    if getattr(sys, "frozen", False):
+        return ("this bundled build has no PyTorch; install gdviz with pip or pipx to use the "
+                "real network")
+    package = Path(__file__).resolve().parent.parent      # the folder holding gdviz/
+    if (package.parent / "pyproject.toml").exists() or (package / "pyproject.toml").exists():
+        root = package if (package / "pyproject.toml").exists() else package.parent
+        return f"cd {root} && pip install -e '.[mlp]'"
+    prefix = os.path.normpath(sys.prefix)
+    if f"{os.sep}pipx{os.sep}venvs{os.sep}" in prefix + os.sep:
+        return "pipx inject gdviz torch"
+    return f"{sys.executable} -m pip install 'gdviz[mlp]'"
 
 
 class MlpUnavailable(ImportError):
@@ -28,5 +47,5 @@ def require_torch():
     except ImportError as exc:
         raise MlpUnavailable(
             f"the real-network (MLP) mode needs PyTorch, which cannot be imported ({exc}); "
-            f"install the 'mlp' extra: {INSTALL_HINT}") from exc
+            f"install the 'mlp' extra: {install_hint()}") from exc
     return torch

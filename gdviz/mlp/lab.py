@@ -1,5 +1,5 @@
 """The batch-size lab on the real network: every (η, seed) run of one batch size trained
-together with ``torch.func`` (``functional_call`` + ``vmap`` over the stacked weights).
+together as one stack of weight vectors (batched matrix products, the backward written out).
 
 Run (B, η, seed) is the mini-batch trainer of ``gdviz simulate SCENARIO --batch-size B --lr η
 --seed seed``: that seed's data and validation set, its initial weights, its mini-batch shuffle
@@ -8,41 +8,74 @@ batched kernels sum in another order), not bit for bit as on the analytic landsc
 training is chaotic (η far past the edge) rounding grows into a visibly different run within
 tens of updates, and the step counts of such runs can differ from ``simulate``'s.
 
-Target: a validation loss. J*_val of a seed is the lowest validation loss any run of the sweep
-on that seed's data reaches within the budget (every run is trained for the whole budget, so
-the target is known only at the end); a run reaches the target at the first update whose
-validation loss ≤ J*_val + ε (J_val(θ₀) − J*_val). Diverged: the training loss not finite
-or past the engine's bound. Every update is evaluated (N ≤ 20,000 examples, small nets).
+Target: a validation loss. J*_val of a seed is fixed before the sweep by a long reference run
+on that seed's data, the same whatever grid is swept (``REFERENCE``: full-batch Adam from the
+seed's initial weights; J*_val is the lowest validation loss it reaches). A run reaches the
+target at the first update whose validation loss ≤ J*_val + ε (J_val(θ₀) − J*_val) and stops
+there. Diverged: the weights not finite or the training loss past the engine's bound (for a
+tanh network with logistic loss the loss is at most log 2 + Σ|last layer| whatever the data, so
+the training loss is computed only where that bound passes the engine's). Every update's
+validation loss is evaluated.
+
+Noise scale: B_simple = tr Σ / |∇J|² along the full-batch path (B = N at its best η, the first
+seed), from the N per-example gradients ``vmap(grad(loss))`` gives over the examples; there is
+no Hessian here, so no B_noise.
+
+The default grid starts at B = 1 (powers of four, and N) and the default budget is
+``MLP_LAB_EPOCHS`` epochs, long enough that every B of ``mlp-moons``' default grid reaches the
+target; a B that does not is reported as such and gets no regime, and regimes come only from a
+fit over at least ``MIN_FIT_POINTS`` batch sizes that reached it.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
 
 from gdviz.core import METHOD_KEYS
 from gdviz.core.batching import updates_per_epoch
-from gdviz.core.lab import (DIVERGED, lab_result, NOT_REACHED, REACHED, LabResult, LabSettings, NoisePath,
-                            SeedTarget, best_per_batch, fit_tradeoff)
+from gdviz.core.lab import (DIVERGED, NOT_REACHED, REACHED, Fit, LabResult, LabSettings,
+                            NoisePath, SeedTarget, best_per_batch, fit_tradeoff, lab_result)
+from gdviz.core.limits import check_mlp_lab, mlp_params
 from gdviz.core.rules import budget_steps
 from gdviz.core.schedules import scaled_lr, scheduled_lr
 from gdviz.core.simulation import DIVERGENCE_FACTOR
 from gdviz.mlp import require_torch
 from gdviz.mlp.datasets import make_dataset
-from gdviz.mlp.model import MlpSpec, init_weights, mean_loss, to_module
+from gdviz.mlp.model import MlpSpec, _act_, example_losses, init_weights, mean_loss, to_module
 
 torch = require_torch()
 
 MLP_LR_COUNT = 8            # the smaller default grid: 8 η ...
 MLP_LR_OCTAVES = 7          # ... from the top down 2^7
 MLP_LR_TOP = 4.0            # SGD on these nets: past the edge for every built-in
-# ε of the real network: J*_val is the single best run's, so 1 % of the way is met by it alone
-MLP_TARGET_FRACTION = 0.2
+MLP_TARGET_FRACTION = 0.2   # ε of the real network (J*_val is the reference run's)
+MLP_LAB_EPOCHS = 80.0       # the default budget (None in LabSettings.max_epochs)
+MIN_FIT_POINTS = 4          # regimes only from a fit over at least this many reached B
+NOISE_PATH_POINTS = 60      # B_simple at most this many points of the full-batch path
+
+
+@dataclasses.dataclass(frozen=True)
+class ReferenceRun:
+    """The long run that fixes J*_val, whatever the grid."""
+
+    optimizer: str = "adam"
+    lr: float = 0.03
+    steps: int = 500        # 500 epochs: far past the sweep's budget, and about half a second
+
+    def describe(self) -> str:
+        return (f"J*_val = the lowest validation loss of a reference run on the seed's data: "
+                f"full-batch {self.optimizer.capitalize()}, η = {self.lr:g}, {self.steps:,} "
+                "steps from the seed's initial weights (fixed, whatever the grid)")
+
+
+REFERENCE = ReferenceRun()
 
 
 def auto_mlp_batch_sizes(n: int) -> tuple[int, ...]:
-    """Powers of four from 4 up to N, and N: B = 1 costs N updates an epoch for every run."""
-    sizes = [4 ** k for k in range(1, 12) if 4 ** k < n]
+    """Powers of four from 1 up to N, and N."""
+    sizes = [4 ** k for k in range(0, 12) if 4 ** k < n]
     return tuple(sizes + [n])
 
 
@@ -58,6 +91,94 @@ def mini_batch_seed(seed: int) -> int:
     return int(streams[METHOD_KEYS.index("mini_batch")].generate_state(1)[0])
 
 
+# the network on a stack of weight vectors -----------------------------------------------------
+SMALL_ACTIVATIONS = 8192    # fewer activations than this: torch.tanh; more: model._act_'s
+                            # sigmoid form (about six times faster per element on the CPU)
+
+
+class StackViews:
+    """Per layer (Wᵀ (R, in, out), b (R, 1, out)) as views into a stack of flat weight vectors
+    w (R, P), and the last layer's slice: made once, valid while w is updated in place."""
+
+    def __init__(self, spec: MlpSpec, w):
+        self.layers = [(w[:, o:b].view(-1, n_out, n_in).transpose(1, 2),
+                        w[:, b:b + n_out].unsqueeze(1)) for o, n_out, n_in, b in spec.layers]
+        off, n_out, _, b_off = spec.layers[-1]
+        self.last = w[:, off:b_off + n_out]
+
+
+def _tanh(z):
+    return torch.tanh(z) if z.numel() < SMALL_ACTIVATIONS or z.is_cuda else _act_(z, "tanh")
+
+
+def _forward(spec: MlpSpec, views: StackViews, x):
+    """(inputs of each layer, output (R, n, 1)) for inputs x (R, n, d)."""
+    hs, h, last = [x], x, len(views.layers) - 1
+    for k, (Wt, b) in enumerate(views.layers):
+        z = torch.baddbmm(b, h, Wt)
+        if k < last:
+            h = _tanh(z) if spec.activation == "tanh" else z.relu_()
+            hs.append(h)
+        else:
+            h = z
+    return hs, h
+
+
+def stacked_losses(spec: MlpSpec, views: StackViews, x, y):
+    """Mean loss of each row of the stack on its own data x (R, n, d), y (R, n, 1): (R,)."""
+    _, out = _forward(spec, views, x)
+    return example_losses(out, y, spec.loss).mean(dim=(1, 2))
+
+
+def stacked_grads(spec: MlpSpec, views: StackViews, x, y):
+    """Gradient of each row's mean loss on its own batch: (R, P), nn.Linear's flat layout."""
+    hs, out = _forward(spec, views, x)
+    n = x.shape[1]
+    if spec.loss == "bce":
+        d = torch.sigmoid(out) - y
+        d = d / n if n > 1 else d          # a division by 1 changes nothing: skipped
+    else:
+        d = (out - y) * (2.0 / n)
+    parts = [None] * len(views.layers)
+    for k in range(len(views.layers) - 1, -1, -1):
+        # dW = dᵀ h, (out, in) row-major; db = Σ d (a batch of one: d itself)
+        parts[k] = (torch.bmm(d.transpose(1, 2), hs[k]).flatten(1),
+                    d.sum(dim=1) if n > 1 else d[:, 0])
+        if k:
+            dh = torch.bmm(d, views.layers[k][0].transpose(1, 2))
+            d = (torch.ops.aten.tanh_backward(dh, hs[k]) if spec.activation == "tanh"
+                 else torch.ops.aten.threshold_backward(dh, hs[k], 0))
+    return torch.cat([t for pair in parts for t in pair], dim=1)
+
+
+def loss_bound_of_weights(spec: MlpSpec, views: StackViews):
+    """An upper bound of the logistic loss of a tanh network on any data, from its last layer
+    alone: |out| ≤ Σ|W_L| + |b_L| (each input of it is within ±1), ℓ ≤ log 2 + |out|. None
+    where no such bound holds (ReLU, squared error)."""
+    if spec.activation != "tanh" or spec.loss != "bce":
+        return None
+    return views.last.abs().sum(dim=1)
+
+
+class _Stack:
+    """The weights of the runs still going, updated in place, with their views."""
+
+    def __init__(self, spec: MlpSpec, w):
+        self.spec = spec
+        self.w = w.contiguous()
+        self.views = StackViews(spec, self.w)
+
+    def keep(self, rows) -> None:
+        self.w = self.w[rows].contiguous()
+        self.views = StackViews(self.spec, self.w)
+
+    def grads(self, x, y):
+        return stacked_grads(self.spec, self.views, x, y)
+
+    def losses(self, x, y):
+        return stacked_losses(self.spec, self.views, x, y)
+
+
 class _StackedRule:
     """torch.optim's rules on a stack of flat weight vectors, one learning rate per row."""
 
@@ -70,41 +191,129 @@ class _StackedRule:
     def keep(self, rows) -> None:
         self.m, self.v = self.m[rows], self.v[rows]
 
-    def step(self, w, g, lr):
-        """New weights; ``lr`` is (R, 1)."""
+    def step(self, w, g, lr) -> None:
+        """Update the stack w (R, P) in place (the same arithmetic as w − step); ``lr`` is
+        (R, 1)."""
         self.t += 1
         name = self.name
         if name == "sgd":
-            return w - lr * g
+            w.sub_(lr * g)
+            return
         if name in ("momentum", "nesterov"):
             self.m = self.m * self.momentum + g
             d = g + self.momentum * self.m if name == "nesterov" else self.m
-            return w - lr * d
+            w.sub_(lr * d)
+            return
         if name == "rmsprop":
             self.v = self.v * self.alpha + (1 - self.alpha) * g * g
-            return w - lr * g / (self.v.sqrt() + self.eps)
+            w.sub_(lr * g / (self.v.sqrt() + self.eps))
+            return
         self.m = torch.lerp(self.m, g, 1 - self.b1)
         self.v = self.v * self.b2 + (1 - self.b2) * g * g
         step = lr / (1 - self.b1 ** self.t)
-        return w - step * self.m / (self.v.sqrt() / math.sqrt(1 - self.b2 ** self.t) + self.eps)
+        w.sub_(step * self.m / (self.v.sqrt() / math.sqrt(1 - self.b2 ** self.t) + self.eps))
+
+
+def per_example_grads(loss_of, w, x, y):
+    """Every example's gradient (n, P) at weights w (P,): ``vmap(grad(loss))`` over the
+    examples, each a batch of one."""
+    from torch.func import grad, vmap
+    return vmap(grad(loss_of), in_dims=(None, 0, 0))(w, x[:, None], y[:, None])
+
+
+def simple_noise_scale(grads) -> float:
+    """B_simple = tr Σ / |∇J|² from per-example gradients (n, P), Σ their population
+    covariance, in float64."""
+    g = grads.double()
+    mean = g.mean(dim=0)
+    norm2 = float(mean @ mean)
+    trace = max(0.0, float((g * g).sum(dim=1).mean()) - norm2)
+    return trace / norm2 if norm2 > 0 else math.inf
+
+
+CHECK_EVERY = 32            # updates kept before their validation losses are judged at once
+
+
+class _Live:
+    """The runs of one batch size still going: their rows, weights, data and settings."""
+
+    def __init__(self, lab, seed_index, lr_index, b: int):
+        dev, h = lab.device, lab.hyper
+        self.rows = np.arange(len(seed_index))
+        self.sidx = torch.as_tensor(seed_index, device=dev)
+        self.stack = _Stack(lab.spec, lab.w0[self.sidx].clone())
+        self.x, self.y = lab.x[self.sidx], lab.y[self.sidx]
+        self.xv, self.yv = lab.x_val[self.sidx], lab.y_val[self.sidx]
+        self.target = torch.tensor([lab.targets[s].loss for s in seed_index],
+                                   dtype=torch.float32, device=dev)
+        self.bound = torch.as_tensor(lab.bound[seed_index], dtype=torch.float32, device=dev)
+        self.base_lr = scaled_lr(lab.lrs[lr_index], h.lr_scaling, b, h.lr_reference_batch)
+        self.lr_t = torch.as_tensor(np.asarray(self.base_lr, np.float32), device=dev)[:, None]
+        self.perm_rows = self.xs_epoch = self.ys_epoch = None
+        self.rule = None
+        self._reps: dict = {}
+
+    def new_epoch(self, perm, d_in: int) -> None:
+        """This epoch's order, and every run's examples in it (so a batch is a slice)."""
+        self.perm_rows = perm[self.sidx]
+        self.xs_epoch = torch.gather(self.x, 1, self.perm_rows[..., None].expand(-1, -1, d_in))
+        self.ys_epoch = torch.gather(self.y, 1, self.perm_rows[..., None])
+
+    def _rep(self, name: str, c: int):
+        key = (name, c)
+        if key not in self._reps:
+            t = getattr(self, name)
+            self._reps[key] = t.unsqueeze(0).expand(c, *t.shape).reshape(c * t.shape[0],
+                                                                        *t.shape[1:])
+        return self._reps[key]
+
+    def xv_rep(self, c: int):
+        return self._rep("xv", c)
+
+    def yv_rep(self, c: int):
+        return self._rep("yv", c)
+
+    def x_rep(self, c: int):
+        return self._rep("x", c)
+
+    def y_rep(self, c: int):
+        return self._rep("y", c)
+
+    def keep(self, keep: np.ndarray) -> bool:
+        """Only the runs in *keep* go on; False when none is left."""
+        if not keep.any():
+            return False
+        t = torch.as_tensor(keep, device=self.sidx.device)
+        self.rows, self.sidx = self.rows[keep], self.sidx[t]
+        self.stack.keep(t)
+        self.rule.keep(t)
+        self.x, self.y, self.xv, self.yv = self.x[t], self.y[t], self.xv[t], self.yv[t]
+        self.target, self.bound, self.lr_t = self.target[t], self.bound[t], self.lr_t[t]
+        self.base_lr = self.base_lr[keep]
+        self.perm_rows, self.xs_epoch, self.ys_epoch = (self.perm_rows[t], self.xs_epoch[t],
+                                                        self.ys_epoch[t])
+        self._reps = {}
+        return True
 
 
 class MlpLab:
     """The lab for an ``mlp-*`` scenario, with the analytic lab's result (``LabResult``)."""
 
-    def __init__(self, scenario, settings: LabSettings = LabSettings(), device: str | None = None):
+    def __init__(self, scenario, settings: LabSettings = LabSettings(), device: str | None = None,
+                 reference: ReferenceRun = REFERENCE):
         """*device*: "cpu", "cuda" or None for the scenario's own choice (auto: CUDA when
         present)."""
-        from torch.func import functional_call, grad, vmap
+        from torch.func import functional_call
 
         from gdviz.mlp.device import prefer_one_thread, resolve_device
         m = scenario.mlp
         n = scenario.n_examples
         settings.check(n)
         max_epochs = float(settings.max_epochs if settings.max_epochs is not None
-                           else scenario.epochs)
+                           else MLP_LAB_EPOCHS)
         self.scenario = scenario.with_changes(epochs=max_epochs)
         self.settings, self.n, self.max_epochs = settings, n, max_epochs
+        self.reference = reference
         self.hyper = self.scenario.hyper()
         self.drop_last = scenario.drop_last
         self.hardware = self.scenario.hardware()
@@ -117,6 +326,9 @@ class MlpLab:
         self.batch_sizes = np.array(sorted(set(settings.batch_sizes or auto_mlp_batch_sizes(n))),
                                     np.int64)
         self.lrs = np.array(sorted(set(settings.lrs or auto_mlp_lrs(self.hyper.optimizer))))
+        check_mlp_lab(n, int(round(n * m.val_fraction)), self.batch_sizes, len(self.lrs),
+                      len(self.seeds), max_epochs, self.drop_last,
+                      mlp_params((2, *m.hidden, 1)))     # before any data or weights are made
         sets = [make_dataset(m.dataset, n, m.noise, s, m.val_fraction) for s in self.seeds]
         as_t = lambda a: torch.tensor(np.stack(a), dtype=torch.float32, device=self.device)  # noqa: E731
         self.x = as_t([d.x_train for d in sets])
@@ -125,7 +337,7 @@ class MlpLab:
         self.y_val = as_t([d.y_val for d in sets])
         self.spec = MlpSpec((sets[0].n_inputs, *m.hidden, 1), m.activation, m.loss)
         self.w0 = torch.stack([init_weights(self.spec, s) for s in self.seeds]).to(self.device)
-        module = to_module(self.spec, self.w0[0])
+        module = to_module(self.spec, self.w0[0].cpu()).to(self.device)
         names = [name for name, _ in module.named_parameters()]
         shapes = [p.shape for _, p in module.named_parameters()]
         sizes = [p.numel() for _, p in module.named_parameters()]
@@ -135,137 +347,233 @@ class MlpLab:
             params = {k: t.view(s) for k, t, s in zip(names, torch.split(w, sizes), shapes)}
             return mean_loss(functional_call(module, params, (x,)), y, loss_name)
 
-        self._grad = vmap(grad(loss_of))              # over runs: (R, P), (R, b, d), (R, b, 1)
-        self._loss = vmap(loss_of)
+        self.loss_of = loss_of
         with torch.no_grad():
-            train0 = self._loss(self.w0, self.x, self.y)
-            val0 = self._loss(self.w0, self.x_val, self.y_val)
+            start = _Stack(self.spec, self.w0.clone())
+            train0 = start.losses(self.x, self.y)
+            val0 = start.losses(self.x_val, self.y_val)
         self.start_loss = train0.double().cpu().numpy()
         self.start_val = val0.double().cpu().numpy()
         self.bound = DIVERGENCE_FACTOR * (1.0 + np.abs(self.start_loss))
-        self.targets = None
+        self.targets = self._reference_targets()
         self.lam, self.edge = float("nan"), None
 
-    # one batch size ------------------------------------------------------------------------
-    def _block(self, b: int, cancelled):
-        """Every (η, seed) run at batch size *b* over the whole budget: (validation loss after
-        each update (T, R), the update each run diverged at or 0)."""
-        lr_count, seed_count = len(self.lrs), len(self.seeds)
-        runs = lr_count * seed_count
-        lr_index = np.repeat(np.arange(lr_count), seed_count)
-        seed_index = np.tile(np.arange(seed_count), lr_count)
-        n, h = self.n, self.hyper
-        u = updates_per_epoch(n, b, self.drop_last)
-        budget = budget_steps(n, b, self.drop_last, self.max_epochs)
-        gens = [torch.Generator().manual_seed(mini_batch_seed(s)) for s in self.seeds]
-        history = np.full((budget, runs), np.inf)
-        diverged_at = np.zeros(runs, np.int64)
-        rows = np.arange(runs)
-        sidx = torch.as_tensor(seed_index, device=self.device)
-        w = self.w0[sidx].clone()
-        base_lr = scaled_lr(self.lrs[lr_index], h.lr_scaling, b, h.lr_reference_batch)
-        rule = _StackedRule(h.optimizer, w.shape, h.momentum, self.device)
-        bound = self.bound[seed_index]
-        e = j = 0
-        perm = None
-        for k in range(budget):
-            if k % 64 == 0 and cancelled is not None and cancelled():
-                return None
-            lo, hi = j * b, min((j + 1) * b, n)
-            if j == 0:
-                perm = torch.stack([torch.randperm(n, generator=g) for g in gens]).to(self.device)
-            if hi - lo == n:
-                idx = torch.arange(n, device=self.device).expand(len(rows), n)
-            else:
-                idx = perm[sidx, lo:hi]
-            xb = torch.gather(self.x[sidx], 1, idx[..., None].expand(-1, -1, self.x.shape[-1]))
-            yb = torch.gather(self.y[sidx], 1, idx[..., None])
-            lr = scheduled_lr(base_lr, h.schedule, e + lo / n, h.epochs)
-            lr_t = torch.as_tensor(np.asarray(lr, np.float32), device=self.device)[:, None]
-            g = self._grad(w, xb, yb)
-            with torch.no_grad():
-                w = rule.step(w, g, lr_t)
-                train = self._loss(w, self.x[sidx], self.y[sidx]).double().cpu().numpy()
-                val = self._loss(w, self.x_val[sidx], self.y_val[sidx]).double().cpu().numpy()
-            finite = torch.isfinite(w).all(dim=1).cpu().numpy()
-            bad = ~(finite & np.isfinite(train) & (np.abs(train) <= bound))
-            history[k, rows] = np.where(bad, np.inf, val)
-            if bad.any():                       # diverged: out of the block
-                diverged_at[rows[bad]] = k + 1
-                keep = ~bad
-                keep_t = torch.as_tensor(keep, device=self.device)
-                rows, w, sidx = rows[keep], w[keep_t], sidx[keep_t]
-                base_lr, bound = base_lr[keep], bound[keep]
-                rule.keep(keep_t)
-                if not len(rows):
-                    break
-            j += 1
-            if j == u:
-                e, j = e + 1, 0
-        return history, diverged_at
-
-    def _counts(self, b: int, history, diverged_at, targets):
-        """Steps, examples and status to the targets from a block's history."""
-        n = self.n
-        u = updates_per_epoch(n, b, self.drop_last)
-        per_epoch = u * b if self.drop_last else n
-        budget = len(history)
-        seed_index = np.tile(np.arange(len(self.seeds)), len(self.lrs))
-        target = np.array([t.loss for t in targets])[seed_index]
-        hit = history <= target
-        reached = hit.any(axis=0)
-        first = np.where(reached, hit.argmax(axis=0) + 1, budget)
-        diverged = (diverged_at > 0) & ~reached
-        steps = np.where(diverged, diverged_at, first)
-        status = np.where(reached, REACHED, np.where(diverged, DIVERGED, NOT_REACHED))
-        e, j = divmod(steps - 1, u)
-        examples = e * per_epoch + np.minimum((j + 1) * b, n)
-        return steps, examples, status.astype(np.int8)
-
-    def _targets(self, histories) -> tuple:
-        """Per seed: J*_val, the lowest validation loss any run of the sweep reached."""
+    # the target -----------------------------------------------------------------------------
+    def _reference_targets(self) -> tuple:
+        """Per seed: J*_val, the lowest validation loss of the reference run (``REFERENCE``),
+        all seeds trained together."""
+        ref = self.reference
+        stack = _Stack(self.spec, self.w0.clone())
+        rule = _StackedRule(ref.optimizer, stack.w.shape, 0.9, self.device)
+        lr = torch.full((len(stack.w), 1), ref.lr, device=self.device)
+        best = torch.as_tensor(self.start_val, dtype=torch.float32, device=self.device)
+        with torch.no_grad():
+            for _ in range(ref.steps):
+                rule.step(stack.w, stack.grads(self.x, self.y), lr)
+                val = stack.losses(self.x_val, self.y_val)
+                best = torch.minimum(best, torch.nan_to_num(val, nan=math.inf))
+        best = best.double().cpu().numpy()
         eps = self.fraction
-        seed_index = np.tile(np.arange(len(self.seeds)), len(self.lrs))
         targets = []
         for s, seed in enumerate(self.seeds):
             start = float(self.start_val[s])
-            best = [float(np.min(h[:, seed_index == s])) for h, _ in histories]
-            j_star = min(min(best), start)
+            j_star = min(float(best[s]), start)
             targets.append(SeedTarget(int(seed), (0.0, 0.0), start, j_star,
                                       j_star + eps * (start - j_star), False))
         return tuple(targets)
 
+    # one batch size ------------------------------------------------------------------------
+    def _block(self, b: int, cancelled):
+        """Every (η, seed) run at batch size *b*, each until it reaches the target, diverges
+        or the budget ends: (steps, status) per run, η-major.
+
+        The weights after each update are kept for ``CHECK_EVERY`` updates and then judged
+        together (validation loss, divergence) in one batched evaluation, update by update in
+        order, so each run's first update at the target is found exactly; a run that stopped
+        meanwhile has taken a few extra updates that count for nothing."""
+        lr_count, seed_count = len(self.lrs), len(self.seeds)
+        runs = lr_count * seed_count
+        lr_index = np.repeat(np.arange(lr_count), seed_count)
+        seed_index = np.tile(np.arange(seed_count), lr_count)
+        n, h, dev = self.n, self.hyper, self.device
+        u = updates_per_epoch(n, b, self.drop_last)
+        budget = budget_steps(n, b, self.drop_last, self.max_epochs)
+        gens = [torch.Generator().manual_seed(mini_batch_seed(s)) for s in self.seeds]
+        steps = np.full(runs, budget, np.int64)
+        status = np.full(runs, NOT_REACHED, np.int8)
+        live = _Live(self, seed_index, lr_index, b)
+        rule = _StackedRule(h.optimizer, live.stack.w.shape, h.momentum, dev)
+        live.rule = rule
+        d_in = self.x.shape[-1]
+        constant = h.schedule == "constant"
+        check = min(CHECK_EVERY, budget)
+        snaps = torch.empty((check, *live.stack.w.shape), device=dev)
+        pending = 0                      # updates kept in snaps, not judged yet
+        e = j = 0
+        with torch.no_grad():
+            for k in range(budget):
+                if k % 64 == 0 and cancelled is not None and cancelled():
+                    return None
+                lo, hi = j * b, min((j + 1) * b, n)
+                if j == 0:
+                    perm = torch.stack([torch.randperm(n, generator=g) for g in gens]).to(dev)
+                    live.new_epoch(perm, d_in)
+                if hi - lo == n:
+                    xb, yb = live.x, live.y   # the whole data set in index order, as simulate
+                else:
+                    xb, yb = live.xs_epoch[:, lo:hi], live.ys_epoch[:, lo:hi]
+                if not constant:
+                    lr = scheduled_lr(live.base_lr, h.schedule, e + lo / n, h.epochs)
+                    live.lr_t = torch.as_tensor(np.asarray(lr, np.float32), device=dev)[:, None]
+                rule.step(live.stack.w, live.stack.grads(xb, yb), live.lr_t)
+                snaps[pending].copy_(live.stack.w)
+                pending += 1
+                j += 1
+                if j == u:
+                    e, j = e + 1, 0
+                if pending == check or k == budget - 1:
+                    stopped = self._judge(live, snaps[:pending], k + 1 - pending, steps, status)
+                    pending = 0
+                    if stopped is not None:
+                        if not live.keep(~stopped):
+                            break
+                        snaps = torch.empty((check, *live.stack.w.shape), device=dev)
+        return steps, status
+
+    def _judge(self, live: "_Live", snaps, first: int, steps, status):
+        """The kept updates first+1 … first+c of the live runs, in order, as simulate judges
+        each: diverged (weights not finite, training loss past the bound), else reached
+        (validation loss ≤ target). Writes the stopped runs' steps and status; their mask
+        over the live runs, or None when none stopped."""
+        c, r, p = snaps.shape
+        flat = snaps.reshape(c * r, p)
+        views = StackViews(self.spec, flat)
+        val = stacked_losses(self.spec, views, live.xv_rep(c), live.yv_rep(c)).view(c, r)
+        hit = val <= live.target
+        total = flat.abs().sum(dim=1).view(c, r)     # ≥ Σ|last layer|; not finite with any w
+        if loss_bound_of_weights(self.spec, views) is not None:
+            suspect = ~(total + math.log(2.0) <= live.bound)
+        else:                            # no bound from the weights: the training loss itself
+            train = stacked_losses(self.spec, views, live.x_rep(c), live.y_rep(c)).view(c, r)
+            suspect = ~torch.isfinite(total) | ~(train.abs() <= live.bound)
+        any_stop = (hit | suspect).any(dim=0)
+        if not bool(any_stop.any()):
+            return None
+        hit_np, suspect_np = hit.cpu().numpy(), suspect.cpu().numpy()
+        bound_np = live.bound.double().cpu().numpy()
+        stopped = np.zeros(r, bool)
+        for row in np.flatnonzero(any_stop.cpu().numpy()):
+            for k in range(c):
+                if suspect_np[k, row]:     # decided as simulate decides: the training loss
+                    w = snaps[k, row][None]
+                    one = stacked_losses(self.spec, StackViews(self.spec, w),
+                                         live.x[row][None], live.y[row][None])
+                    loss = float(one)
+                    ok = (bool(torch.isfinite(w).all()) and math.isfinite(loss)
+                          and abs(loss) <= bound_np[row])
+                    if not ok:
+                        steps[live.rows[row]] = first + k + 1
+                        status[live.rows[row]] = DIVERGED
+                        stopped[row] = True
+                        break
+                if hit_np[k, row]:
+                    steps[live.rows[row]] = first + k + 1
+                    status[live.rows[row]] = REACHED
+                    stopped[row] = True
+                    break
+        return stopped if stopped.any() else None
+
+    def _examples(self, b: int, steps):
+        n = self.n
+        u = updates_per_epoch(n, b, self.drop_last)
+        per_epoch = u * b if self.drop_last else n
+        e, j = divmod(steps - 1, u)
+        return e * per_epoch + np.minimum((j + 1) * b, n)
+
     def run(self, progress=None, cancelled=None) -> LabResult | None:
-        """Every batch size (the largest first), then the counts to the target; partial
-        results (``progress``) measure against the best validation loss seen so far."""
+        """Every batch size (the largest, quickest first); ``progress`` gets the result after
+        each (the target is fixed beforehand, so partial results are final for their B)."""
         k, l, s = len(self.batch_sizes), len(self.lrs), len(self.seeds)
         steps = np.zeros((k, l, s), np.int64)
         examples = np.zeros((k, l, s), np.int64)
         status = np.full((k, l, s), NOT_REACHED, np.int8)
         done = np.zeros(k, bool)
-        histories: dict[int, tuple] = {}
         for i in range(k - 1, -1, -1):
-            out = self._block(int(self.batch_sizes[i]), cancelled)
+            b = int(self.batch_sizes[i])
+            out = self._block(b, cancelled)
             if out is None:
                 return None
-            histories[i] = out
+            steps[i] = out[0].reshape(l, s)
+            status[i] = out[1].reshape(l, s)
+            examples[i] = self._examples(b, steps[i])
             done[i] = True
-            self.targets = self._targets(list(histories.values()))
-            for i2, (hist, div) in histories.items():
-                counts = self._counts(int(self.batch_sizes[i2]), hist, div, self.targets)
-                steps[i2], examples[i2], status[i2] = (a.reshape(l, s) for a in counts)
             if progress is not None:
                 progress(self._result(steps, examples, status, done))
-        return summarize_mlp(self._result(steps, examples, status, done))
+        result = summarize_mlp(self._result(steps, examples, status, done))
+        return dataclasses.replace(result, noise=self.noise_path(result))
 
     def _result(self, steps, examples, status, done) -> LabResult:
         return lab_result(self, steps, examples, status, done, measure="validation loss")
 
+    # B_simple along the full-batch path -----------------------------------------------------
+    def noise_path(self, result: LabResult) -> NoisePath:
+        """B_simple at points of the first seed's full-batch path (B = N at its best η, or
+        the start alone where B = N was not swept or never reached the target), from the N
+        per-example gradients; at each point the lowest validation loss the path has had."""
+        x, y = self.x[0], self.y[0]
+        t0 = self.targets[0]
+        w = self.w0[0].clone()
+        start = simple_noise_scale(per_example_grads(self.loss_of, w, x, y))
+        full = [p for p in result.best if p.batch_size == self.n and p.lr is not None]
+        empty = np.zeros(0)
+        if not full:
+            return NoisePath(None, empty, empty, empty, _finite(start), None, None)
+        lr = full[0].lr
+        h = self.hyper
+        rate = scaled_lr(lr, h.lr_scaling, self.n, h.lr_reference_batch)
+        stack = _Stack(self.spec, w[None].clone())
+        rule = _StackedRule(h.optimizer, stack.w.shape, h.momentum, self.device)
+        budget = budget_steps(self.n, self.n, self.drop_last, self.max_epochs)
+        path, losses, at_target = [w], [float(self.start_val[0])], None
+        with torch.no_grad():
+            for k in range(budget):
+                eta = scheduled_lr(rate, h.schedule, float(k), h.epochs)
+                lr_t = torch.full((1, 1), float(eta), device=self.device)
+                rule.step(stack.w, stack.grads(x[None], y[None]), lr_t)
+                val = float(stack.losses(self.x_val[:1], self.y_val[:1]))
+                path.append(stack.w[0].clone())
+                losses.append(val)
+                if val <= t0.loss:
+                    at_target = len(path) - 1
+                    break
+        pick = np.unique(np.linspace(0, len(path) - 1,
+                                     min(len(path), NOISE_PATH_POINTS)).astype(int))
+        if at_target is not None and at_target not in pick:
+            pick = np.append(pick, at_target)
+        scales = {int(i): simple_noise_scale(per_example_grads(self.loss_of, path[i], x, y))
+                  for i in pick}
+        b_simple = np.array([scales[int(i)] for i in pick])
+        # against the lowest validation loss so far: it falls monotonically to the target
+        # (the loss itself wobbles, which would draw the curve back and forth)
+        best_so_far = np.minimum.accumulate(np.array(losses))
+        return NoisePath(float(lr), best_so_far[pick], b_simple,
+                         np.full(len(pick), np.nan), _finite(start),
+                         None if at_target is None else _finite(scales[at_target]), None)
+
+
+def _finite(v) -> float | None:
+    v = float(v)
+    return v if math.isfinite(v) else None
+
 
 def summarize_mlp(result: LabResult) -> LabResult:
-    """Best η per B and the fit; no noise-scale path (no Hessian of the network here)."""
-    import dataclasses
+    """Best η per B and the fit over the B that reached the target; no fit (so no B_crit and
+    no regimes) from fewer than ``MIN_FIT_POINTS`` of them. No noise path yet (``run`` adds
+    it at the end)."""
     best = best_per_batch(result)
+    fit = fit_tradeoff(best)
+    if fit.points < MIN_FIT_POINTS:
+        fit = Fit(None, None, None, fit.points)
     empty = np.zeros(0)
-    return dataclasses.replace(result, best=best, fit=fit_tradeoff(best),
+    return dataclasses.replace(result, best=best, fit=fit,
                                noise=NoisePath(None, empty, empty, empty, None, None, None))

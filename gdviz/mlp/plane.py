@@ -24,6 +24,23 @@ torch = require_torch()
 DIRECTION_TOL = 1e-6
 PAD = 0.25          # margin around the trajectories, as a fraction of their span
 SURFACE_EXAMPLES = 4096   # the surface is drawn on at most this many training examples
+# ... of a network as costly per example as the built-ins' 2-16-16-1 (304 multiply-adds); a
+# larger network draws on proportionally fewer (at least MIN_SURFACE_EXAMPLES), so the picture's
+# cost stays bounded: 4 × 256 hidden drew nothing for minutes before.
+REFERENCE_MACS = 2 * 16 + 16 * 16 + 16
+MIN_SURFACE_EXAMPLES = 128
+STOP_CHECK_MACS = 2 * 10**8   # multiply-adds between two looks at should_stop (~20-50 ms)
+
+
+def macs_per_example(spec) -> int:
+    """Multiply-adds of one forward pass of one example."""
+    return sum(a * b for a, b in zip(spec.sizes, spec.sizes[1:]))
+
+
+def surface_examples(spec) -> int:
+    """How many training examples the drawn surface averages, for this network's cost."""
+    scaled = SURFACE_EXAMPLES * REFERENCE_MACS // max(1, macs_per_example(spec))
+    return max(MIN_SURFACE_EXAMPLES, min(SURFACE_EXAMPLES, scaled))
 
 
 @dataclass(frozen=True)
@@ -133,7 +150,8 @@ class PlaneLandscape:
         self.minima = np.zeros((0, 2))
         self.n = n_train
         self.param_names = tuple(f"plane axis {k + 1} ({name})" for k, name in enumerate(plane.axes))
-        self.x, self.y = x[:SURFACE_EXAMPLES], y[:SURFACE_EXAMPLES]
+        self.macs_per_example = macs_per_example(spec)
+        self.x, self.y = x[:surface_examples(spec)], y[:surface_examples(spec)]
         used = len(self.x)
         on = "" if used == n_train else f" (drawn on {used:,} of {n_train:,} training examples)"
         self.title = f"Training loss on a plane through weight space{on}"
@@ -151,14 +169,24 @@ class PlaneLandscape:
         flat = theta.reshape(-1, 2)
         return self._losses(flat).reshape(theta.shape[:-1])
 
-    def loss_grid(self, xs, ys) -> np.ndarray:
-        """Z[j, i] = loss at (xs[i], ys[j]), the whole grid in one batched computation."""
+    def loss_grid(self, xs, ys, should_stop=None) -> np.ndarray:
+        """Z[j, i] = loss at (xs[i], ys[j]), batched a group of rows at a time; between two
+        groups (at most STOP_CHECK_MACS each) ``should_stop()`` is asked, and GridCancelled
+        raised when it says so."""
+        from gdviz.core.landscapes import GridCancelled
         xs, ys = np.asarray(xs, float), np.asarray(ys, float)
         key = (xs.tobytes(), ys.tobytes())
         if self._cache is not None and self._cache[0] == key:
             return self._cache[1].copy()
-        X, Y = np.meshgrid(xs, ys)
-        Z = self._losses(np.stack([X.ravel(), Y.ravel()], axis=1)).reshape(len(ys), len(xs))
+        row_cost = max(1, len(xs) * len(self.x) * self.macs_per_example)
+        rows = max(1, STOP_CHECK_MACS // row_cost)
+        Z = np.empty((len(ys), len(xs)))
+        for j in range(0, len(ys), rows):
+            if should_stop is not None and should_stop():
+                raise GridCancelled("the picture was cancelled")
+            X, Y = np.meshgrid(xs, ys[j:j + rows])
+            Z[j:j + rows] = self._losses(np.stack([X.ravel(), Y.ravel()], axis=1)).reshape(
+                X.shape)
         self._cache = (key, Z)
         return Z.copy()
 

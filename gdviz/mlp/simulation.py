@@ -100,6 +100,7 @@ class MlpMethodRun(RunBase):
         self.start_loss = self.loss
         self.batch_loss = math.nan
         self.step_lr = math.nan
+        self.last_batch = None            # read-only indices the last step used
         self.grad_w = np.zeros_like(self.w)
         self.saved_state = None           # optimizer state before the last step
         self._instead = (-1, None)        # (update, weights the true gradient would have given)
@@ -147,6 +148,9 @@ class MlpMethodRun(RunBase):
         self.grad_full_w = self.grad_w if len(idx) == sim.n else grad_here
         self._count(len(idx))
         self.w_before, self.w, self.step_lr = w_before, w, lr
+        batch = idx.numpy().copy()
+        batch.flags.writeable = False
+        self.last_batch = batch
         finite = bool(np.all(np.isfinite(self.w)))
         done = budget_spent(self.sampler, self.examples_seen, self.hyper.epochs)
         due = (self.updates % sim.eval_every(len(idx)) == 0 or done or not finite
@@ -172,7 +176,7 @@ class MlpMethodRun(RunBase):
             self.key, self.updates, self.epoch, self.examples_seen, self.clock,
             plane.coords(w_before), theta, loss, self.batch_loss,
             plane.vector_coords(self.grad_w), self._grad_full_coords(plane),
-            idx.numpy().copy(), lr, val_loss)
+            batch, lr, val_loss)
 
     def _update(self, lr: float):
         """The trainer's update and the host copies the record needs. Committed only once the
@@ -265,7 +269,7 @@ class MlpMethodRun(RunBase):
             grad_full=self._grad_full_coords(plane), lr=self.current_lr(),
             status=self.status, trail=self.coords.array(), loss_curve=self.loss_curve.array(),
             extra=extra, theta_before=theta_before, step_lr=self.step_lr, true_step=true_step,
-            rule=self.rule_state(plane))
+            rule=self.rule_state(plane), batch=self.last_batch)
 
     def rule_state(self, plane) -> RuleState:
         """The optimizer's state on the plane: m projects (it is a sum of gradients); v, one

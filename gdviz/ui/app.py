@@ -97,4 +97,11 @@ def run_app(scenario: Scenario | None, present: bool = False, exporter=None,
         _exit_after_first_frame(app, window)
     code = app.exec()
     window.shutdown()
+    from gdviz.ui.worker import STRAGGLERS
+    if any(t.thread.isRunning() for t in STRAGGLERS):
+        # a worker still inside one long computation (it stops at its end): do not wait for it,
+        # and do not let Qt abort on a running thread at exit
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
     return code

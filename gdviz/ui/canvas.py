@@ -422,6 +422,15 @@ class ContourCanvas(pg.PlotWidget):
         self._legend_time, self._legend_key = now, key
         self._place_legend(snap)
 
+    def place_legend_now(self) -> None:
+        """Place the legend for the last snapshot at once, with no wall-clock throttle: an export
+        calls this for every frame, so where the legend sits does not depend on how fast the
+        machine renders."""
+        self._legend_timer.stop()
+        if self._snapshot is not None and self.getPlotItem() is not None:
+            self._legend_key = None
+            self._place_legend(self._snapshot)
+
     def _place_legend_later(self) -> None:
         if self._snapshot is not None and self.getPlotItem() is not None:   # (None: closed)
             self._legend_time = time.perf_counter()

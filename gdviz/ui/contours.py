@@ -26,6 +26,7 @@ class LandscapeView:
     minima: np.ndarray       # (k, 2)
     version: int = 0
     note: str = ""           # how the picture was made, when it is not J over every example
+    data: object = None      # gdviz.core.data_view.DataSpace (analytic landscapes), for the data view
 
 
 # A picture costs grid points × the per-example terms each one sums. Above this many terms
@@ -36,6 +37,8 @@ GRID_BUDGET = 25_000_000
 # shrinks (never below 96², the window's) so that it stays within the cost of 96² × 4,096.
 PLANE_BUDGET = 96 * 96 * 4096
 MIN_PLANE_RESOLUTION = 96
+PLANE_REFERENCE_MACS = 304          # a 2-16-16-1 network's multiply-adds per example
+SMALLEST_PLANE_RESOLUTION = 32      # a larger network's grid: down to 32² within the budget
 COARSE_RESOLUTION = 160
 PICTURE_SEED = 0x6D0C
 
@@ -53,8 +56,11 @@ def grid_plan(landscape, resolution: int = 220, budget: int = GRID_BUDGET) -> Gr
     """The bounded-cost plan for ``landscape``'s picture (pure: no grid is computed)."""
     if not hasattr(landscape, "grid_terms"):   # the MLP plane: fewer points, every drawn example
         drawn = len(getattr(landscape, "x", ())) or 1
-        fits = int(math.sqrt(PLANE_BUDGET / drawn))
-        return GridPlan(min(resolution, max(MIN_PLANE_RESOLUTION, fits)), None)
+        # a network costlier per example than the built-ins' counts as that many forward passes
+        per = max(1.0, getattr(landscape, "macs_per_example", 0) / PLANE_REFERENCE_MACS)
+        fits = int(math.sqrt(PLANE_BUDGET / (drawn * per)))
+        floor = MIN_PLANE_RESOLUTION if per <= 1 else SMALLEST_PLANE_RESOLUTION
+        return GridPlan(min(resolution, max(floor, fits)), None)
     terms = int(landscape.grid_terms)
     if resolution * resolution * terms <= budget:
         return GridPlan(resolution, None)
@@ -136,14 +142,18 @@ def landscape_view(landscape, resolution: int = 220, version: int = 0,
         if hasattr(landscape, "grid_terms"):
             Z = landscape.loss_grid(xs, ys, should_stop=should_stop, examples=plan.examples)
         else:   # the MLP plane: its own coarse grid and batched evaluation
-            Z = landscape.loss_grid(xs, ys)
+            Z = landscape.loss_grid(xs, ys, should_stop=should_stop)
         Z = np.asarray(Z, float)
         image, log_scaled = display_levels(Z)
         levels = contour_levels(Z)
         lx, ly, connect = contour_lines(xs, ys, Z, levels)
+    data = None
+    if hasattr(landscape, "grid_terms"):    # an analytic landscape: its examples in data space
+        from gdviz.core.data_view import data_space
+        data = data_space(landscape)
     return LandscapeView(landscape.title, tuple(landscape.param_names), xs, ys, Z, image,
                          log_scaled, levels, lx, ly, connect, np.asarray(landscape.minima, float),
-                         version, plan.note)
+                         version, plan.note, data)
 
 
 @dataclass(frozen=True)

@@ -122,6 +122,12 @@ class ScreenLayout(QObject):
                 progress.show()
                 self._hid_progress = False
             w.resizeDocks([progress], [175], Qt.Orientation.Vertical)
+        data = getattr(w, "data_dock", None)   # the data view: beside the lesson, or a tab
+        if data is not None:
+            if plan.fold_lesson:
+                w.tabifyDockWidget(controls, data)
+            else:
+                w.splitDockWidget(lesson, data, Qt.Orientation.Vertical)
         if plan.fold_lesson:
             controls.raise_()
             w.resizeDocks([controls], [SIDE_WIDTH], Qt.Orientation.Horizontal)

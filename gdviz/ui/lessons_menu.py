@@ -8,6 +8,8 @@ status bar says why.
 """
 from __future__ import annotations
 
+import html
+
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject
@@ -93,7 +95,7 @@ class LessonsMenu(QObject):
             sub = self.menu.addMenu("Other &scenarios")
             for scenario in others:
                 a = QAction(scenario.title or scenario.name, window)
-                a.setToolTip(scenario.description)
+                a.setToolTip(f"<p>{html.escape(scenario.description)}</p>")   # escaped: no tags of the file
                 a.triggered.connect(lambda _on=False, s=scenario: self.window_.load_scenario(s))
                 sub.addAction(a)
             sub.setToolTipsVisible(True)

@@ -5,6 +5,8 @@ hands it the user's changes and shows what it accepted.
 """
 from __future__ import annotations
 
+import html
+
 import time
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
@@ -168,6 +170,15 @@ class MainWindow(QMainWindow):
         self.lesson_dock = self._dock("Lesson", self.lesson, Qt.DockWidgetArea.RightDockWidgetArea)
         self.lesson_dock.setMinimumWidth(340)
 
+        from gdviz.ui.panels.data_view import DataView
+        self.data_view = DataView(theme=self.theme)
+        self.data_dock = self._dock("Data", self.data_view, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.data_dock.setObjectName("data_view")
+        self.splitDockWidget(self.lesson_dock, self.data_dock, Qt.Orientation.Vertical)
+        self.resizeDocks([self.lesson_dock, self.data_dock], [560, 300], Qt.Orientation.Vertical)
+        self.data_dock.hide()             # shown by a landscape that has data (on_landscape)
+        self._data_dock_wanted = True     # False once the user hides it
+
         c = self.controls
         c.play_toggled.connect(self.cmd_toggle)
         c.step_requested.connect(self.cmd_step)
@@ -177,6 +188,7 @@ class MainWindow(QMainWindow):
         c.changes_requested.connect(self.apply_changes)
         c.preset_requested.connect(self.load_preset)
         c.method_visibility_changed.connect(self.canvas.set_method_visible)
+        c.method_visibility_changed.connect(self.data_view.set_method_visible)
         c.arrows_toggled.connect(self.canvas.set_arrows_visible)
         c.set_speed(self.state.speed)
         self._show_note(scenario)
@@ -191,6 +203,23 @@ class MainWindow(QMainWindow):
                          | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
         self.addDockWidget(area, dock)
         return dock
+
+    def copy_script(self) -> str | None:
+        """File ▸ Copy as PyTorch script: the mini-batch run in force, as a plain script, on the
+        clipboard (NumPy for an analytic landscape). Returns the text (None when refused)."""
+        from PySide6.QtWidgets import QApplication
+
+        from gdviz.script import ScriptError, script_for
+        try:
+            text = script_for(self.experiment.scenario_with_starts())
+        except ScriptError as exc:
+            self.show_error(str(exc))
+            return None
+        QApplication.clipboard().setText(text)
+        kind = "PyTorch" if self.scenario.is_mlp else "NumPy"
+        self.show_notice(f"Copied the mini-batch run as a plain {kind} script "
+                         f"({text.count(chr(10))} lines): paste it into a file or a notebook.")
+        return text
 
     def open_export_dialog(self):
         """File ▸ Export: a still or a clip of the scenario as it runs now, rendered offline."""
@@ -229,10 +258,37 @@ class MainWindow(QMainWindow):
         self.landscape_view = view
         self._new_picture = True
         self.canvas.set_landscape(view)
+        self._show_data(view.data)
         minima = view.minima
         if len(minima):
             from numpy import nanmin
             self.losses.set_minimum_loss(float(nanmin(view.Z)))
+
+    def _show_data(self, space) -> None:
+        """The data view: on by default for a landscape with data (unless the user hid it),
+        off for one without (its text, from the View menu, says what its examples are)."""
+        if space is self.data_view.space and space is not None:
+            return
+        self.data_view.set_data(space)
+        has_data = space is not None and space.kind != "terms"
+        self.data_dock.setVisible(has_data and self._data_dock_wanted)
+        if self.snapshot is not None:
+            self.data_view.show_snapshot(self.snapshot)
+
+    def _show_memory(self) -> None:
+        """One step's memory for the scenario in force: the counters and the lesson's table."""
+        from functools import partial
+
+        from gdviz.mlp.memory import memory_label
+        scenario = self.scenario
+        self.counters.memory_of = partial(memory_label, scenario)
+        if self.snapshot is not None:
+            sizes = [m.batch_size for m in self.snapshot.methods]
+            self.lesson.show_memory([memory_label(scenario, b)[0] for b in sizes],
+                                    scenario.is_mlp)
+
+    def _data_dock_toggled(self, on: bool) -> None:
+        self._data_dock_wanted = on
 
     def on_snapshot(self, snap) -> None:
         try:
@@ -276,8 +332,12 @@ class MainWindow(QMainWindow):
         self._panels_time = now
         self._panels_key = _panel_key(snap)
         self.rhythm.show_snapshot(snap, self.scenario.drop_last)
+        if new_run:
+            self._show_memory()
         self.counters.show_snapshot(snap)
         self.losses.show_snapshot(snap)
+        if self.data_dock.isVisible():
+            self.data_view.show_snapshot(snap)
         self._update_banner(snap)
         self._update_live()
         # the network's panel (three decision boundaries, six curves: ~10 ms) at most
@@ -356,6 +416,14 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def show_error(self, message: str) -> None:
         self.statusBar().showMessage(message, 10_000)
+        # a real network that cannot start says why where the network would be, not only in
+        # the status bar (the dock stayed on "Starting the network…")
+        if "PyTorch" in message or (self.network_dock is not None and self.scenario.is_mlp
+                                    and self.snapshot is None):
+            self._ensure_network_panel()
+            self.network_panel.header.setText(html.escape(message))
+            self.network_dock.show()
+            self.network_dock.raise_()
 
     @Slot()
     def show_scenario(self) -> None:
@@ -491,9 +559,10 @@ class MainWindow(QMainWindow):
             restore_defaults=lambda: self.window_settings.restore_defaults())
         commands = self._commands() | self.classroom.commands()
         docks = {"controls": self.controls_dock, "progress": self.progress_dock,
-                 "lesson": self.lesson_dock}
+                 "lesson": self.lesson_dock, "data_view": self.data_dock}
         self.actions_, menus = actions.build(self, commands, docks)
         self.view_menu, self.file_menu = menus["View"], menus["File"]
+        self.actions_["data_view"].triggered.connect(self._data_dock_toggled)
         self.actions_["export"].setEnabled(self.exporter is not None)
         self.lessons_menu = lessons_menu.LessonsMenu(self, menus["Lessons"])
         self.classroom.attach(self.actions_)
@@ -516,6 +585,7 @@ class MainWindow(QMainWindow):
             "next_lesson": lambda: self.lessons_menu.step(+1),
             "previous_lesson": lambda: self.lessons_menu.step(-1),
             "export": self.open_export_dialog, "quit": self.close, "lab": self.open_lab,
+            "copy_script": self.copy_script,
             "gradient_cloud": self.overlays.set_cloud_shown,
             "seed_ensemble": self.overlays.set_ensemble_shown,
         }
@@ -528,7 +598,7 @@ class MainWindow(QMainWindow):
         from gdviz.ui.palette import apply_palette
         self.theme = theme
         for view in (self.canvas, self.rhythm, self.counters, self.losses,
-                     self.network_panel):
+                     self.network_panel, self.data_view):
             if view is not None:
                 view.apply_theme(theme)
         self.overlays.redraw()
@@ -550,7 +620,10 @@ class MainWindow(QMainWindow):
 
     # derived display ------------------------------------------------------------------------
     def _show_note(self, scenario: Scenario) -> None:
-        text = f"<b>{scenario.title}</b> — {scenario.note}" if scenario.title else ""
+        # plain text: a shared file's title and note are never Qt rich text (an <img> there read
+        # /dev/zero or a FIFO on the GUI thread); only the bold of the title is ours
+        text = (f"<b>{html.escape(scenario.title)}</b> — {html.escape(scenario.note)}"
+                if scenario.title else "")
         self.note_label.setText(text)
         self.note_label.setVisible(bool(text) and self.note_wanted)
 
@@ -603,10 +676,12 @@ class MainWindow(QMainWindow):
 
     # shutting down --------------------------------------------------------------------------
     def closeEvent(self, event) -> None:
-        if self.window_settings is not None:
-            self.window_settings.save()
-        self.shutdown()
-        super().closeEvent(event)
+        try:
+            if self.window_settings is not None:
+                self.window_settings.save()
+        finally:                # whatever saving met, the worker is stopped
+            self.shutdown()
+            super().closeEvent(event)
 
     def open_lab(self):
         """Lab ▸ Batch-size lab (B): sweeps of B, η and seeds on the scenario in force."""

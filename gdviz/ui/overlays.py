@@ -100,6 +100,24 @@ class GradientCloudLayer:
                      f"tr Cov(g_B) = tr Σ·(N−B)/(B(N−1)) = {cov:.3g}")
 
 
+def sig3(value: float) -> str:
+    """Three significant digits, trailing zeros kept (0.230, not 0.23)."""
+    return f"{value:#.3g}".rstrip(".")
+
+
+def theory_note(ensemble) -> str:
+    """The stationary spread SGD theory predicts for these settings, beside the measured one
+    (``gdviz.core.ensemble.spread_theory``); empty where it is not computed."""
+    t = ensemble.theory
+    if t is None:
+        return ""
+    if not (math.isfinite(t.reshuffled) and math.isfinite(t.independent)):
+        return "; theory: η is past the stability limit at the minimum, no stationary spread"
+    return (f"; theory once settled: {sig3(t.reshuffled)} with each epoch reshuffled (as here), "
+            f"{sig3(t.independent)} if every batch were drawn afresh. Reshuffling uses each "
+            "example once an epoch, so an epoch's batch noises partly cancel")
+
+
 class EnsembleLayer:
     """The K seed copies of the mini-batch run as a moving cloud of dots, and their spread."""
 
@@ -130,6 +148,7 @@ class EnsembleLayer:
                  f"{seed + ensemble.copies - 1} (same data, own shuffles); spread (RMS about "
                  f"their mean) = {ensemble.spread:.3g} at η/B = {ensemble.lr:.3g}/"
                  f"{ensemble.batch_size} = {ensemble.lr_over_b:.3g}"]
+        lines[0] += theory_note(ensemble)
         if ensemble.diverged:
             lines.append(f"{ensemble.diverged} of them diverged")
         if ensemble.behind:

@@ -277,7 +277,7 @@ class Presentation:
     # type -----------------------------------------------------------------------------------
     def _scale_fonts(self, f: float) -> None:
         w = self.window
-        for view in (w.lesson, w.canvas, w.rhythm, w.network_panel):
+        for view in (w.lesson, w.canvas, w.rhythm, w.network_panel, w.data_view):
             if hasattr(view, "set_font_scale"):
                 view.set_font_scale(f)
         # (the progress dock's font reaches the counters and the log-scale box inside it)

@@ -34,6 +34,46 @@ def settings_path() -> Path:
     return settings_dir() / FILE_NAME
 
 
+def unwritable_reason() -> str | None:
+    """Why settings cannot be kept (the folder is a file, read-only, or cannot be made), or
+    None when they can."""
+    folder = settings_dir()
+    try:
+        probe = folder
+        while not probe.exists():          # the nearest folder that exists must be writable
+            if probe.parent == probe:
+                break
+            probe = probe.parent
+        if not probe.is_dir():
+            return f"{probe} is not a folder"
+        if not os.access(probe, os.W_OK | os.X_OK):
+            return f"{probe} is not writable"
+        target = folder / FILE_NAME
+        if target.exists() and (not target.is_file() or not os.access(target, os.W_OK)):
+            return f"{target} is not a writable file"
+    except OSError as exc:
+        return f"{folder}: {exc.strerror or exc}"
+    return None
+
+
+_unwritable_said = False
+
+
+def say_unwritable_once(window=None) -> str | None:
+    """Once per process: settings will not be kept, and why (stderr and the status bar)."""
+    global _unwritable_said
+    from gdviz.core.messages import clip
+    reason = unwritable_reason()
+    if reason is None or _unwritable_said:
+        return reason
+    _unwritable_said = True
+    message = f"Settings will not be kept this time: {clip(reason, 160)}"
+    print(f"gdviz: note: {message}", file=sys.stderr)
+    if window is not None:
+        window.statusBar().showMessage(message, 15_000)
+    return reason
+
+
 def open_settings() -> QSettings:
     """The settings file, INI format (readable, and the same on every platform)."""
     return QSettings(str(settings_path()), QSettings.Format.IniFormat)
@@ -129,7 +169,10 @@ class WindowSettings:
 
     # reading ----------------------------------------------------------------------------------
     def restore(self) -> None:
-        """Apply the saved settings and save them again when the window closes."""
+        """Apply the saved settings and save them again when the window closes (where the
+        folder cannot be written: defaults, said once, nothing saved)."""
+        if say_unwritable_once(self.window) is not None:
+            return
         self.enabled = True
         s = open_settings()
         w = self.window
@@ -191,7 +234,11 @@ class WindowSettings:
         if not self.enabled:
             return
         w = self.window
-        settings_dir().mkdir(parents=True, exist_ok=True)
+        try:
+            settings_dir().mkdir(parents=True, exist_ok=True)
+        except OSError:         # made unwritable since start-up: said once, nothing saved
+            say_unwritable_once()
+            return
         s = open_settings()
         s.setValue("version", VERSION)
         s.setValue("view/theme", w.theme.name)

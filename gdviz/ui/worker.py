@@ -98,6 +98,7 @@ class SimulationWorker(QObject):
     # life cycle -----------------------------------------------------------------------------
     @Slot()
     def start(self):
+        np.seterr(all="ignore")   # this thread: a diverging run's overflow is shown, not warned
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.timeout.connect(self._on_frame)
@@ -312,6 +313,8 @@ class SimulationWorker(QObject):
 
     @Slot()
     def _on_frame(self):
+        if self._stop_requested.is_set():   # closing: nothing more to compute
+            return
         self.sync()
         sim = self._sim
         if sim is None:
@@ -395,6 +398,10 @@ class SimulationWorker(QObject):
                 self._start_relay(proposal)
 
 
+STOP_WAIT_MS = 700      # closing waits at most this for the worker (all of it within 1 s)
+STRAGGLERS: list = []   # worker threads still inside a computation when their window closed
+
+
 class WorkerThread(QObject):
     """Starts the worker in a long-lived QThread and stops and joins it on ``stop``."""
 
@@ -410,12 +417,20 @@ class WorkerThread(QObject):
     def start(self):
         self.thread.start()
 
-    def stop(self, timeout_ms: int = 5000) -> bool:
-        """Stop the timer in the worker's own thread, quit its loop and wait for it."""
+    def stop(self, timeout_ms: int = STOP_WAIT_MS) -> bool:
+        """Stop the timer in the worker's own thread, quit its loop and wait for it, at most
+        *timeout_ms*: a worker inside one long computation (a real network's full-batch update
+        takes seconds at the largest accepted sizes) must not hold the window open. False when
+        it is still running; it is then kept (``STRAGGLERS``) and the process ends without
+        joining it (``gdviz.ui.app.run_app``)."""
         if not self.thread.isRunning():
             return True
         self.worker.request_stop()
         from PySide6.QtCore import QMetaObject
-        QMetaObject.invokeMethod(self.worker, "shutdown", Qt.ConnectionType.BlockingQueuedConnection)
+        # queued, not blocking: a blocking call waited for the computation to end (minutes)
+        QMetaObject.invokeMethod(self.worker, "shutdown", Qt.ConnectionType.QueuedConnection)
         self.thread.quit()
-        return self.thread.wait(timeout_ms)
+        if self.thread.wait(timeout_ms):
+            return True
+        STRAGGLERS.append(self)
+        return False

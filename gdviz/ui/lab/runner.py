@@ -36,11 +36,16 @@ class LabRunner(QObject):
     def cancel(self) -> None:
         self._cancel.set()
 
-    def stop(self, timeout_ms: int = 10_000) -> bool:
-        """Cancel what runs, quit the thread and wait for it."""
+    def stop(self, timeout_ms: int | None = None) -> bool:
+        """Cancel what runs, quit the thread and wait for it, at most *timeout_ms* (the sweep
+        looks at the cancel at every update; closing the window must not wait for more)."""
+        from gdviz.ui.worker import STOP_WAIT_MS, STRAGGLERS
         self._cancel.set()
         self.thread.quit()
-        return self.thread.wait(timeout_ms)
+        if self.thread.wait(STOP_WAIT_MS if timeout_ms is None else timeout_ms):
+            return True
+        STRAGGLERS.append(self)
+        return False
 
     @Slot(object, object)
     def _run(self, scenario, settings) -> None:

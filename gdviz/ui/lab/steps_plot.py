@@ -83,7 +83,8 @@ class StepsPlot:
         self.ideal.setData(b, med[0] * b[0] / b)
         set_decade_ticks(self.item.getAxis("bottom"), result.batch_sizes)
         set_decade_ticks(self.item.getAxis("left"), q1, q3, med[0] * b[0] / b)
-        for name, lo, hi in regime_spans(result.batch_sizes, result.fit and result.fit.b_crit):
+        # regimes over the batch sizes that reached the target only
+        for name, lo, hi in regime_spans(b, result.fit and result.fit.b_crit):
             region = pg.LinearRegionItem((np.log10(lo), np.log10(hi)), movable=False,
                                          brush=REGIME_COLORS[name], pen=pg.mkPen(None))
             region.setZValue(-10)

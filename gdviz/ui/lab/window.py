@@ -2,6 +2,8 @@
 exports, and a bar that offers a rerun when the main window's scenario changes."""
 from __future__ import annotations
 
+import html
+
 import re
 
 from PySide6.QtCore import Qt, QTimer
@@ -54,10 +56,13 @@ class LabWindow(QWidget):
 
         self.header = QLabel("")
         self.header.setWordWrap(True)
-        self.figure = LabFigure()
-        self.plots = self.figure.plots
+        self.figure = LabFigure(staged=True)    # a plot per event-loop turn: B stalls nothing
+        from gdviz.ui.lab.memory_plot import MemoryPlot
+        from gdviz.ui.lab.generalization_plot import GeneralizationPlot
+        self.memory_plot = MemoryPlot()       # of the scenario itself, beside the sweep's plots
+        self.generalization_plot = GeneralizationPlot()
         self.summary = self.figure.summary
-        self.plots[4].on_pick = self.load_run
+        self.figure.set_pick_handler(self.load_run)
         self.bar = QProgressBar()
         self.bar.setRange(0, 100)
         self.cancel_button = QPushButton("Cancel")
@@ -82,7 +87,15 @@ class LabWindow(QWidget):
         self.inset.setFixedWidth(300)
         middle = QHBoxLayout()
         middle.addWidget(self.figure, 1)
-        middle.addWidget(self.inset)
+        side = QVBoxLayout()
+        side.addWidget(self.inset)
+        self.memory_plot.widget.setMinimumSize(300, 240)
+        self.memory_plot.widget.setMaximumWidth(340)
+        side.addWidget(self.memory_plot.widget, 1)
+        self.generalization_plot.widget.setMinimumSize(300, 240)
+        self.generalization_plot.widget.setMaximumWidth(340)
+        side.addWidget(self.generalization_plot.widget, 1)
+        middle.addLayout(side)
         layout = QVBoxLayout(self)
         layout.addWidget(self.header)
         layout.addWidget(self.rerun_bar)
@@ -107,12 +120,25 @@ class LabWindow(QWidget):
                 lambda _c=False, k=kind: self.ask_and_export(k))
         for suffix in ("png", "svg"):
             sub = menu.addMenu(f"One plot as {suffix.upper()}")
-            for i, plot in enumerate(self.plots):
-                action = QAction(plot_title(plot), sub)
-                action.triggered.connect(
-                    lambda _c=False, k=f"plot-{suffix}", i=i: self.ask_and_export(k, i))
-                sub.addAction(action)
+            sub.aboutToShow.connect(lambda sub=sub, suffix=suffix: self._fill_plot_menu(sub, suffix))
         return menu
+
+    def _fill_plot_menu(self, sub: QMenu, suffix: str) -> None:
+        """The plots' own titles, once they are built (the menu is made before them)."""
+        if sub.actions():
+            return
+        for i, plot in enumerate(self.plots):
+            action = QAction(plot_title(plot), sub)
+            action.triggered.connect(
+                lambda _c=False, k=f"plot-{suffix}", i=i: self.ask_and_export(k, i))
+            sub.addAction(action)
+
+    @property
+    def plots(self) -> list:
+        """The sweep's six plots (built and up to date now if the staged steps have not
+        finished), then the memory and generalization plots of the scenario itself."""
+        self.figure.flush()
+        return [*self.figure.plots, self.memory_plot, self.generalization_plot]
 
     def _rerun_bar(self) -> QFrame:
         bar = QFrame()
@@ -148,10 +174,13 @@ class LabWindow(QWidget):
         self.running = True
         self.bar.setValue(0)
         self.cancel_button.setEnabled(True)
-        self.header.setText(f"<b>{scenario.title or scenario.name}</b> — the mini-batch "
+        self.header.setText(f"<b>{html.escape(scenario.title or scenario.name)}</b> — the mini-batch "
                             "method over batch sizes, learning rates and seeds; each run is "
-                            f"<code>gdviz simulate {scenario.name} --batch-size B --lr η "
+                            f"<code>gdviz simulate {html.escape(scenario.name)} --batch-size B --lr η "
                             "--seed s</code>. Running…")
+        for plot in self.plots:
+            if hasattr(plot, "set_scenario"):     # plots of the scenario itself (memory)
+                plot.set_scenario(scenario)
         self.runner.start(scenario, settings or LabSettings())
 
     def cancel(self) -> None:
@@ -169,7 +198,7 @@ class LabWindow(QWidget):
             return
         self.rerun_label.setText(
             f"The scenario in the main window has changed since this sweep "
-            f"(now <b>{scenario.title or scenario.name}</b>): the plots show the old one.")
+            f"(now <b>{html.escape(scenario.title or scenario.name)}</b>): the plots show the old one.")
         self.rerun_bar.show()
 
     def dismiss_rerun(self) -> None:
@@ -258,6 +287,7 @@ class LabWindow(QWidget):
     def shutdown(self) -> None:
         self._poll.stop()
         self.runner.stop()
+        self.generalization_plot.close()
 
     def show_cloud(self, cloud) -> None:
         """The main window's gradient cloud, for the inset (sent at most 10 times a second)."""
@@ -277,4 +307,5 @@ class LabWindow(QWidget):
         self._poll.stop()
         self._want_cloud(False)
         self.runner.cancel()
+        self.generalization_plot.cancel()
         super().closeEvent(event)

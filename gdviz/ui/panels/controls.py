@@ -10,7 +10,7 @@ import math
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QPainter
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox,
                                QHBoxLayout, QLabel, QLineEdit, QPushButton, QSlider, QSpinBox,
                                QVBoxLayout, QWidget)
 
@@ -20,7 +20,8 @@ from gdviz.core.batching import updates_per_epoch
 from gdviz.core.landscapes import LANDSCAPES
 from gdviz.core.optimizers import OPTIMIZER_LABELS, OPTIMIZERS
 from gdviz.core.schedules import LR_SCALINGS, SCHEDULES
-from gdviz.scenario import MLP, Scenario
+from gdviz.scenario import MAX_SEED, MLP, Scenario
+from gdviz.ui.numbers import NumberBox, plain_numbers
 
 SLIDER_STEPS = 1000
 NETWORK_PRESET = "mlp-moons"     # choosing the real network opens this preset
@@ -144,11 +145,11 @@ class ControlPanel(QWidget):
     def _optim_box(self) -> QGroupBox:
         box = QGroupBox("Optimizer")
         form = QFormLayout(box)
-        self.lr_spin = QDoubleSpinBox()
+        self.lr_spin = NumberBox()   # 0.12 is 0.12 under every locale
         self.lr_spin.setDecimals(5)
         self.lr_spin.setRange(0.0, 100.0)
         self.lr_spin.setKeyboardTracking(False)
-        self.lr_spin.setStepType(QDoubleSpinBox.StepType.AdaptiveDecimalStepType)
+        self.lr_spin.setStepType(NumberBox.StepType.AdaptiveDecimalStepType)
         self.lr_spin.valueChanged.connect(lambda v: self._request(lr=float(v)))
         form.addRow("Learning rate η", self.lr_spin)
         self.optimizer_combo = self._combo(OPTIMIZERS, OPTIMIZER_LABELS)
@@ -180,6 +181,7 @@ class ControlPanel(QWidget):
         form.addRow("f(x, y)", self.function_edit)
         self.function_error = QLabel()
         self.function_error.setWordWrap(True)
+        self.function_error.setTextFormat(Qt.TextFormat.PlainText)   # echoes the user's text
         self.function_error.setStyleSheet("color: #C0392B;")
         self.function_error.hide()
         form.addRow(self.function_error)
@@ -195,8 +197,9 @@ class ControlPanel(QWidget):
             lambda: self._request(clock=self.clock_combo.currentData()))
         form.addRow("Clock", self.clock_combo)
         self.seed_spin = QSpinBox()
-        self.seed_spin.setRange(0, 2**31 - 1)
+        self.seed_spin.setRange(0, MAX_SEED)   # the range validate accepts
         self.seed_spin.setKeyboardTracking(False)
+        plain_numbers(self.batch_spin, self.n_spin, self.seed_spin)
         self.seed_spin.valueChanged.connect(lambda v: self._request(seed=int(v)))
         form.addRow("Seed", self.seed_spin)
         return box

@@ -11,7 +11,7 @@ from gdviz.ui.theme import LIGHT, Theme
 
 FIELDS = (("updates", "updates"), ("epoch", "epoch"), ("examples", "examples seen"),
           ("per_epoch", "updates / epoch ⌈N/B⌉"), ("loss", "loss J(θ)"), ("clock", "clock"),
-          ("status", "status"))
+          ("memory", "memory / step"), ("status", "status"))
 
 
 class _Header(QLabel):
@@ -98,6 +98,8 @@ class CounterCards(QWidget):
             self.cards[key] = CounterCard(key, header, values)
         grid.setRowStretch(len(FIELDS) + 1, 1)
         self.selected = "mini_batch"
+        # B -> (figure, explanation) of one step's memory (gdviz.mlp.memory.memory_label)
+        self.memory_of = None
         self.apply_theme(theme)
 
     def apply_theme(self, theme: Theme) -> None:
@@ -125,6 +127,11 @@ class CounterCards(QWidget):
             v["per_epoch"].setText(f"{m.updates_per_epoch:,}")
             v["loss"].setText(f"{m.loss:.5g}")
             v["clock"].setText(f"{m.clock:.4g} {unit}" if unit == "s" else f"{m.clock:,.0f} {unit}")
+            if self.memory_of is not None:
+                figure, why = self.memory_of(m.batch_size)
+                v["memory"].setText(figure)
+                if v["memory"].toolTip() != why:
+                    v["memory"].setToolTip(why)
             text = {"diverged": "⚠ diverged", "finished": "✓ finished"}.get(m.status, "running")
             v["status"].setText(text)
             style = "font-weight: bold; color: #C0392B;" if m.status == "diverged" else ""

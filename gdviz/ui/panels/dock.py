@@ -48,6 +48,13 @@ class LessonDock(FontScaled, QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.tabs)
 
+    def show_memory(self, figures, network: bool) -> None:
+        """The comparison table's memory row: one step's memory for each method now."""
+        from gdviz.ui.panels.lesson import ComparisonTable
+        tail = " per step" if network else " per step (2 parameters: tiny)"
+        for table in self.findChildren(ComparisonTable):
+            table.set_values("memory", [f"{f}{tail}" for f in figures])
+
     def update_live(self, values: LiveValues) -> None:
         self.formulas.update_live(values)
         self.selected.update_live(values)

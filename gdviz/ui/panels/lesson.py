@@ -38,8 +38,8 @@ def _steps_html(steps: tuple[str, ...], numbered: bool) -> str:
 class LessonPanel(FontScaled, QWidget):
     """The lesson texts; ``sections`` maps a section id to its :class:`Section`."""
 
-    ORDER = ("background", "notation", "proscons", "comparison", "analogies", "practice",
-             "mistakes", "summary")
+    ORDER = ("background", "notation", "proscons", "comparison", "generalization", "analogies",
+             "practice", "mistakes", "summary")
 
     def __init__(self, lesson: Lesson | None = None, parent: QWidget | None = None):
         super().__init__(parent)
@@ -66,6 +66,11 @@ class LessonPanel(FontScaled, QWidget):
         add("proscons", "Pros and cons", _box(*pc))
 
         add("comparison", L.comparison.title, self._comparison())
+        from gdviz.mlp.generalization import lesson_text   # (numpy only: no torch import)
+        gen = lesson_text()
+        add("generalization", gen["title"], _box(label(rich(gen["text"])), label(
+            "<i>The lab (B) plots it for the real network in force: validation loss against "
+            "B at equal epochs, each B at its best η, the seeds' range as a band.</i>")))
 
         an = []
         for a in L.analogies:
@@ -113,6 +118,10 @@ class ComparisonTable(QWidget):
         def name(m):
             return f'<b style="color:{m.color}">{html.escape(m.name)}</b>'
 
+        self._cells: dict[str, list] = {}     # a row's value cells (grid), by row key
+        self._items: dict[str, QLabel] = {}   # a row's listing entry, by row key
+        self._rows = {row.key: row for row in c.rows}
+        self._methods, self._name = methods, name
         self.grid = QWidget()
         grid = QGridLayout(self.grid)
         grid.setContentsMargins(0, 0, 0, 0)
@@ -123,8 +132,11 @@ class ComparisonTable(QWidget):
         for r, row in enumerate(c.rows, 1):
             grid.addWidget(_cell(f"<b>{html.escape(row.label)}</b>"), r, 0,
                            Qt.AlignmentFlag.AlignTop)
+            cells = []
             for col, value in enumerate(row.values, 1):
-                grid.addWidget(_cell(rich(value)), r, col, Qt.AlignmentFlag.AlignTop)
+                cells.append(_cell(rich(value)))
+                grid.addWidget(cells[-1], r, col, Qt.AlignmentFlag.AlignTop)
+            self._cells[row.key] = cells
         grid.setColumnStretch(0, 1)
         # The table must not widen the panel: its width is only used to decide what to show.
         self.grid.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -134,13 +146,25 @@ class ComparisonTable(QWidget):
         lst.setContentsMargins(0, 0, 0, 0)
         for row in c.rows:
             lines = "<br>".join(f"{name(m)}: {rich(v)}" for m, v in zip(methods, row.values))
-            lst.addWidget(label(f"<b>{html.escape(row.label)}</b><br>{lines}"))
+            self._items[row.key] = label(f"<b>{html.escape(row.label)}</b><br>{lines}")
+            lst.addWidget(self._items[row.key])
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 0, 0, 8)
         lay.addWidget(self.grid)
         lay.addWidget(self.listing)
         self.listing.hide()
+
+    def set_values(self, key: str, values) -> None:
+        """Row *key*'s values (one per method), e.g. the memory of one step in force now."""
+        if key not in self._cells:
+            return
+        for cell, value in zip(self._cells[key], values):
+            if cell.text() != rich(value):
+                cell.setText(rich(value))
+        row = self._rows[key]
+        lines = "<br>".join(f"{self._name(m)}: {rich(v)}" for m, v in zip(self._methods, values))
+        self._items[key].setText(f"<b>{html.escape(row.label)}</b><br>{lines}")
 
     def showing_table(self) -> bool:
         return not self.grid.isHidden()

@@ -79,6 +79,11 @@ class MethodNetworkPlot(QWidget):
             item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.line = pg.PlotDataItem()
         self.plot.addItem(self.line)
+        # the examples this method's last step used, ringed in its colour (as in the data view)
+        self.lit = pg.ScatterPlotItem(symbol="o", brush=pg.mkBrush(None))
+        self.plot.addItem(self.lit)
+        self._space = None
+        self._lit_batch = None
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(0)
@@ -104,6 +109,11 @@ class MethodNetworkPlot(QWidget):
         dot = (6 if self._big else 4) * max(1.0, scale ** 0.5)
         self.points.setSize(dot)
         self.val_points.setSize(dot + 2)
+        self.lit.setSize(dot + 6)
+        if self.key == "full_batch":   # every point is in its batch: faint rings, data readable
+            self.lit.setPen(pg.mkPen(color + "59", width=1.0))
+        else:
+            self.lit.setPen(pg.mkPen(color, width=2.0 if self._big else 1.5))
         if self._extra is not None:
             self.set_data(self._extra)
 
@@ -111,6 +121,9 @@ class MethodNetworkPlot(QWidget):
         """The data set's points (once per simulation)."""
         self._extra = extra
         self._boundary = None
+        self._space = _network_space(extra, MAX_POINTS)
+        self._lit_batch = None
+        self.lit.setData([], [])
         classes = CLASS_COLORS.get(self.theme.name, CLASS_COLORS["light"])
         x, y = extra.x_train[:MAX_POINTS], extra.y_train[:MAX_POINTS, 0]
         xv, yv = extra.x_val[:MAX_POINTS], extra.y_val[:MAX_POINTS, 0]
@@ -140,6 +153,10 @@ class MethodNetworkPlot(QWidget):
 
     def update_method(self, extra, method) -> bool:
         """Draw this method's boundary; False (nothing touched) when it is the one drawn."""
+        if method.batch is not self._lit_batch and self._space is not None:
+            self._lit_batch = method.batch
+            pts = self._space.points[self._space.lit(method.batch)]
+            self.lit.setData(pts[:, 0], pts[:, 1])
         b = method.extra.boundary
         if b is self._boundary:
             return False
@@ -396,6 +413,19 @@ class MlpPanel(QWidget):
         big_height = int((width - axes) * aspect + axes) + title
         small_height = int((width / 2 - axes) * aspect + axes) + title
         box.setMaximumHeight(max(BIG_MIN, big_height + small_height + 6))
+
+
+def _network_space(extra, drawn: int):
+    """The training points as a DataSpace whose shown examples are the first ``drawn`` (the
+    ones the plot draws): its ``lit`` picks a batch's points as the data view does."""
+    from gdviz.core.data_view import DataSpace
+    x = np.asarray(extra.x_train, float)
+    n = len(x)
+    pts = x if x.shape[1] == 2 else np.column_stack([x[:, 0], extra.y_train[:, 0]])
+    shown = np.arange(min(n, drawn))
+    in_shown = np.zeros(n, bool)
+    in_shown[shown] = True
+    return DataSpace("network", n, pts, None, shown, in_shown, ("", ""), "")
 
 
 def peak_points(x: np.ndarray, y: np.ndarray, columns: int) -> tuple[np.ndarray, np.ndarray]:

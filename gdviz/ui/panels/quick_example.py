@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
 
 from gdviz.lesson import (
     Lesson, default_lesson, method_for_batch, relative_noise, updates_per_epoch)
+from gdviz.ui.numbers import plain_numbers
 from gdviz.ui.panels._common import FontScaled, heading, hue, label, rich, scroll
 
 SLIDER_STEPS = 300      # the slider is logarithmic in B: small batches get most of its travel
@@ -59,6 +60,7 @@ class QuickExamplePanel(FontScaled, QWidget):
         row = QHBoxLayout()
         row.addWidget(label("Batch size B:"), 1)
         self.spin = QSpinBox()
+        plain_numbers(self.spin)
         self.spin.setRange(1, self.n)
         row.addWidget(self.spin)
         lay.addLayout(row)
