@@ -531,6 +531,8 @@ class MainWindow(QMainWindow):
                      self.network_panel):
             if view is not None:
                 view.apply_theme(theme)
+        if self.lab_window is not None:
+            self.lab_window.apply_theme(theme)
         self.overlays.redraw()
         # the app's palette for the window people use; a worker-less copy (export) keeps its own
         if self.worker is not None:
