@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QBoxLayout, QDockWidget
 
 WIDE_WIDTH = 1500        # px: below, the lesson shares the controls' column
@@ -69,6 +69,9 @@ class ScreenLayout(QObject):
         self._busy = False
         self._hid_progress = False
         window.installEventFilter(self)
+        from PySide6.QtWidgets import QTabBar
+        for bar in window.findChildren(QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly):
+            bar.installEventFilter(self)
         window.progress_dock.dockLocationChanged.connect(self._orient_progress)
 
     def fit(self, width: int, height: int) -> None:
@@ -126,6 +129,7 @@ class ScreenLayout(QObject):
             controls.raise_()
             w.resizeDocks([controls], [SIDE_WIDTH], Qt.Orientation.Horizontal)
         self._orient_progress(w.dockWidgetArea(progress))
+        hide_stray_tab_bars(w)
         w.rhythm.setMinimumHeight(plan.rhythm_height)
         sizes = w.centre_split.sizes()
         if len(sizes) == 2 and sum(sizes) > plan.rhythm_height:
@@ -149,10 +153,44 @@ class ScreenLayout(QObject):
                              else QBoxLayout.Direction.LeftToRight)
 
     def eventFilter(self, obj, event) -> bool:
-        if obj is self.window and event.type() == QEvent.Type.Resize and not self._busy:
+        kind = event.type()
+        if kind == QEvent.Type.ChildAdded and obj is self.window:
+            child = event.child()
+            if child.inherits("QTabBar"):
+                child.installEventFilter(self)      # see hide_stray_tab_bars
+            return False
+        if kind == QEvent.Type.Show and obj is not self.window and obj.inherits("QTabBar"):
+            if obj.count() < 2:
+                QTimer.singleShot(0, lambda bar=obj: hide_stray_tab_bars(self.window))
+            return False
+        if obj is self.window and kind == QEvent.Type.Resize and not self._busy:
             size = event.size()
             self.apply(size.width(), size.height())
         return False
+
+
+def present_network(window) -> None:
+    """Presentation mode with the real network: the Network dock gets the whole side column,
+    the lesson one tab away behind it (side by side, both were too short to read at large type)."""
+    dock = window.network_dock
+    if dock is None or dock.isHidden():
+        return
+    lesson = window.lesson_dock
+    if window.dockWidgetArea(dock) != Qt.DockWidgetArea.RightDockWidgetArea:
+        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+    if lesson not in window.tabifiedDockWidgets(dock):
+        window.tabifyDockWidget(dock, lesson)
+    dock.raise_()
+    hide_stray_tab_bars(window)
+
+
+def hide_stray_tab_bars(window) -> None:
+    """Hide the dock tab bars Qt leaves shown with a single tab after a dock left its group
+    (one was drawn over the presentation bar's ▶ at the window's top-left corner)."""
+    from PySide6.QtWidgets import QTabBar
+    for bar in window.findChildren(QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly):
+        if bar.count() < 2 and bar.isVisible():
+            bar.hide()
 
 
 def dock_tabs(window) -> list[list[QDockWidget]]:

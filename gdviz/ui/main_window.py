@@ -307,6 +307,9 @@ class MainWindow(QMainWindow):
             dock.raise_()
             if self.screen_layout is not None:
                 self.screen_layout.widen_network(dock)
+            if self.presentation is not None and self.presentation.active:
+                from gdviz.ui.layout import present_network
+                present_network(self)
 
     def showEvent(self, event) -> None:
         super().showEvent(event)

@@ -27,6 +27,9 @@ MAX_POINTS = 600   # points drawn per plot: enough to see the data, cheap to red
 BIG_MIN, SMALL_MIN = 220, 110   # px: the selected method's plot, the others'
 
 
+LOSS_MIN_HEIGHT, DISTANCE_MIN_HEIGHT = 140, 100    # px at normal type
+
+
 def probability_map(theme: Theme) -> pg.ColorMap:
     """P(class 1) from 0 to 1 as a pyqtgraph ColorMap for *theme*."""
     return pg.ColorMap([0.0, 0.5, 1.0], list(PROBABILITY_STOPS.get(theme.name,
@@ -195,7 +198,7 @@ class MlpPanel(QWidget):
         self.boundaries.setSpacing(6)
 
         self.loss = _plot()
-        self.loss.setMinimumHeight(140)
+        self.loss.setMinimumHeight(LOSS_MIN_HEIGHT)
         self.loss_lines, self.val_lines = {}, {}
         for k in METHOD_KEYS:
             # no antialiasing (as in the main loss panel): a long, noisy curve stroked 2 px wide
@@ -205,7 +208,7 @@ class MlpPanel(QWidget):
         self.loss_ranges = RoundRanges(self.loss.getPlotItem())   # axes in round steps
         self.loss_title = QLabel("Loss: training (solid), validation (dashed)")
         self.distance = _plot()
-        self.distance.setMinimumHeight(100)
+        self.distance.setMinimumHeight(DISTANCE_MIN_HEIGHT)
         self.distance_title = QLabel("Distance of the weights from the plane")
         self.bars = pg.BarGraphItem(x=[0, 1, 2], height=[0, 0, 0], width=0.6)
         self.distance.addItem(self.bars)
@@ -296,6 +299,9 @@ class MlpPanel(QWidget):
         if font.pointSizeF() > 0:
             font.setPointSizeF(font.pointSizeF() * f)
         self.setFont(font)
+        # the plots grow with their type, or their tick labels pile up (presentation mode)
+        self.loss.setMinimumHeight(round(LOSS_MIN_HEIGHT * min(max(1.0, f), 1.6)))
+        self.distance.setMinimumHeight(round(DISTANCE_MIN_HEIGHT * min(max(1.0, f), 1.4)))
         self.apply_theme(self.theme)
 
     def update_snapshot(self, snap) -> None:
@@ -361,6 +367,9 @@ class MlpPanel(QWidget):
         if shown is None or top > shown or top < shown / 3:
             shown = self._shown["bars top"] = _nice_ceiling(1.15 * top)
             self.distance.setYRange(0, shown, padding=0)
+            # three labelled ticks: readable however short the plot (presentation type)
+            self.distance.getPlotItem().getAxis("left").setTicks(
+                [[(v, f"{v:g}") for v in (0.0, shown / 2, shown)]])
 
     def _curve(self, item, xy: np.ndarray, width: int) -> bool:
         """One loss curve, at most ~two points per pixel column; False when it already shows
