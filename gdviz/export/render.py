@@ -16,6 +16,7 @@ from gdviz.scenario import Scenario
 from gdviz.core.snapshot import SimSnapshot
 
 WHATS = ("canvas", "window")
+LAYOUT_ROUNDS = 6       # nested layouts settled before a frame is painted
 
 
 def prepare_headless() -> None:
@@ -109,6 +110,7 @@ class FrameRenderer:
             from gdviz.ui.main_window import MainWindow
             from gdviz.ui.worker import WorkerState
             self.window = self.widget = MainWindow(scenario, start_worker=False)
+            self.window.synchronous_formulas = True   # a frame never waits for a thread
             self.canvas = self.window.canvas
             self._silence_shortcuts()
             self._apply_window_theme()
@@ -162,6 +164,9 @@ class FrameRenderer:
         if self.window is not None:
             self.window.on_snapshot(snap)
             self._flush_throttles()
+            # what the window typesets in the background while it plays, a frame shows now
+            from gdviz.ui.formula import finish_typesetting
+            finish_typesetting(self.window)
         else:
             self.canvas.show_snapshot(snap)
 
@@ -264,7 +269,10 @@ def _settle_layouts() -> None:
     """
     from PySide6.QtCore import QCoreApplication, QEvent
 
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+    # a label that grew relayouts its grid, which asks its dock, which asks the window: one
+    # round per level (a single round left the counters' captions cut at the old width)
+    for _ in range(LAYOUT_ROUNDS):
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
 
 
 def frame_bytes(image) -> bytes:

@@ -60,6 +60,8 @@ class MainWindow(QMainWindow):
         self.worker = None
         self.worker_thread = None
         self.lab_window = None   # the batch-size lab, made when first opened
+        # exports and screenshots: formulas typeset at once, never in the background thread
+        self.synchronous_formulas = False
         self.classroom = None
         self.window_settings = None
         self.note_wanted = True
@@ -603,7 +605,7 @@ class MainWindow(QMainWindow):
             return
         self._live_key, self._live_time = key, now
         # playing: formulas are typeset off the GUI thread (no frame waits for ziamath)
-        with typeset_in_background(self.state.playing):
+        with typeset_in_background(self.state.playing and not self.synchronous_formulas):
             self.lesson.update_live(values)
 
     # shutting down --------------------------------------------------------------------------

@@ -284,6 +284,7 @@ class MlpPanel(QWidget):
         # that tick's label, which the widget's top edge cut off
         tick_height = QFontMetrics(QFont("DejaVu Sans", max(8, round(9 * f)))).height()
         self.distance.getPlotItem().layout.setContentsMargins(1, tick_height // 2 + 2, 1, 1)
+        self._fit_distance_axis()
         for k in METHOD_KEYS:
             c = theme.color(k)
             self.loss_lines[k].setPen(pg.mkPen(c, width=2.5))
@@ -367,9 +368,22 @@ class MlpPanel(QWidget):
         if shown is None or top > shown or top < shown / 3:
             shown = self._shown["bars top"] = _nice_ceiling(1.15 * top)
             self.distance.setYRange(0, shown, padding=0)
-            # three labelled ticks: readable however short the plot (presentation type)
-            self.distance.getPlotItem().getAxis("left").setTicks(
-                [[(v, f"{v:g}") for v in (0.0, shown / 2, shown)]])
+            # three labelled ticks: readable however short the plot (presentation type), in
+            # an axis wide enough for them from the first paint (pyqtgraph widens an axis only
+            # after a paint found its labels too wide: a one-frame export showed none)
+            ticks = [(v, f"{v:g}") for v in (0.0, shown / 2, shown)]
+            axis = self.distance.getPlotItem().getAxis("left")
+            axis.setTicks([ticks])
+            self._fit_distance_axis()
+
+    def _fit_distance_axis(self) -> None:
+        axis = self.distance.getPlotItem().getAxis("left")
+        top = self._shown.get("bars top")
+        if top is None:
+            return
+        metrics = QFontMetrics(QFont("DejaVu Sans", max(8, round(9 * self.scale))))
+        widest = max(metrics.horizontalAdvance(f"{v:g}") for v in (0.0, top / 2, top))
+        axis.setWidth(widest + 14)
 
     def _curve(self, item, xy: np.ndarray, width: int) -> bool:
         """One loss curve, at most ~two points per pixel column; False when it already shows
