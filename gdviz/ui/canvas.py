@@ -9,7 +9,7 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QGraphicsItem
 
@@ -182,8 +182,26 @@ class ContourCanvas(pg.PlotWidget):
         self.apply_theme(theme)
 
     # appearance -----------------------------------------------------------------------------
+    def px(self, width: float) -> float:
+        """A pen width in device pixels for *width* logical pixels. pyqtgraph's pens are
+        cosmetic (device pixels): at a device pixel ratio of 2 (4K at 200 %) a 4 px trail came
+        out 2 logical px thin. Lines keep their logical width at every ratio."""
+        return width * self._pen_ratio
+
+    @property
+    def _pen_ratio(self) -> float:
+        return max(1.0, float(self.devicePixelRatioF()))
+
+    def event(self, ev) -> bool:
+        if ev.type() == QEvent.Type.DevicePixelRatioChange and \
+                getattr(self, "_styled_ratio", None) not in (None, self._pen_ratio):
+            self.apply_theme(self.theme)       # the window moved to a screen of another ratio
+        return super().event(ev)
+
     def apply_theme(self, theme: Theme) -> None:
         self.theme = theme
+        self._styled_ratio = self._pen_ratio
+        px = self.px
         self.setBackground(theme.background)
         plot = self.getPlotItem()
         for name in ("left", "bottom"):
@@ -191,9 +209,9 @@ class ContourCanvas(pg.PlotWidget):
             axis.setPen(theme.foreground)
             axis.setTextPen(theme.foreground)
         self.image.setColorMap(theme.color_map())
-        self.contours.setPen(pg.mkPen(theme.contour_pen, width=1))
+        self.contours.setPen(pg.mkPen(theme.contour_pen, width=px(1)))
         self.frozen.set_background(theme.background)      # (and the contours' new pen)
-        self.minima.setPen(pg.mkPen(theme.minimum_color, width=2.5))
+        self.minima.setPen(pg.mkPen(theme.minimum_color, width=px(2.5)))
         self.minima.setBrush(pg.mkBrush(None))
         self.legend.setBrush(pg.mkBrush(theme.background + "D8"))
         self.legend.setPen(pg.mkPen(theme.foreground + "55"))
@@ -205,9 +223,10 @@ class ContourCanvas(pg.PlotWidget):
             self.badges[key].setColor(theme.color(key))
         self.moving.lines.set_arrow_style(
             {k: theme.color(k) for k in METHOD_KEYS}, theme.foreground,
-            outline_pen=pg.mkPen(theme.foreground, width=6.5),
-            true_pen=pg.mkPen(theme.foreground, width=2.5, style=Qt.PenStyle.DashLine),
-            base_pen=pg.mkPen(theme.foreground, width=2), base_brush=pg.mkBrush(theme.background))
+            outline_pen=pg.mkPen(theme.foreground, width=px(6.5)),
+            true_pen=pg.mkPen(theme.foreground, width=px(2.5), style=Qt.PenStyle.DashLine),
+            base_pen=pg.mkPen(theme.foreground, width=px(2)), base_brush=pg.mkBrush(theme.background),
+            shaft_width=px(3.5))
         self.arrow_note.setColor(theme.foreground)
         self.arrow_note.fill = pg.mkBrush(theme.background + "CC")
         self.colorbar.setColorMap(theme.color_map())
@@ -397,10 +416,10 @@ class ContourCanvas(pg.PlotWidget):
         """Projection: thick lines, with a thin halo that keeps them apart from the landscape;
         a diverged method's trail is faint and has none."""
         (self._faded.add if faded else self._faded.discard)(key)
-        width = self.theme.trail_width * (0.75 if key == "stochastic" else 1.0)
+        width = self.px(self.theme.trail_width * (0.75 if key == "stochastic" else 1.0))
         pen = pg.mkPen(self.theme.color(key) + (FADED_ALPHA if faded else ""), width=width)
         halo = None if faded or not self.theme.halo else \
-            pg.mkPen(self.theme.halo, width=width + self.theme.halo_extra)
+            pg.mkPen(self.theme.halo, width=width + self.px(self.theme.halo_extra))
         self.trail_layers[key].set_pens(pen, halo)
         self.moving.lines.set_pens(key, pen, halo)
         self.trails[key].setPen(pen)
