@@ -34,7 +34,7 @@ TRAIL_Z = 10            # the finished trails
 ARROW_Z = 18            # live tails and arrows above them, below start markers ...
 START_Z = 25
 MARKER_Z = 30           # ... and current markers above the starts
-MINIMUM_Z = 35          # the minimum's outline star above every marker
+MINIMUM_Z = 50          # the minimum's star last, above every trail, marker, overlay and arrow
 MARGIN_PX = 10          # the legend's distance from the plot's edges
 LEGEND_HZ = 4.0         # while playing, the legend's corner is chosen at most this often
 FADED_ALPHA = "40"      # a diverged method's trail: faint, so it no longer covers the canvas
@@ -114,8 +114,14 @@ class ContourCanvas(pg.PlotWidget):
         self.contours = pg.PlotDataItem(antialias=True)
         self.contours.setZValue(-10)
         plot.addItem(self.contours)
+        # the minimum: an outline star in the foreground colour over a halo of the background's,
+        # drawn last (the paths arrive there) and neutral, so no colour-vision deficiency turns
+        # it into a method's colour (the red one read as stochastic's yellow in deuteranopia)
+        self.minima_halo = pg.ScatterPlotItem(symbol="star", size=22)
+        self.minima_halo.setZValue(MINIMUM_Z - 0.5)
+        plot.addItem(self.minima_halo)
         self.minima = pg.ScatterPlotItem(symbol="star", size=22)
-        self.minima.setZValue(MINIMUM_Z)   # on top of the markers that arrive there: an outline
+        self.minima.setZValue(MINIMUM_Z)
         plot.addItem(self.minima)
         self.legend = pg.LegendItem(offset=(10, -10), sampleType=_SelectingSample,
                                     labelTextSize="10pt")
@@ -166,7 +172,7 @@ class ContourCanvas(pg.PlotWidget):
         # Items that change seldom are painted from a pixmap of themselves: a frame's repaint
         # that touches them (a trail near an axis, a start or the minimum) blits them.
         for item in (plot.getAxis("left"), plot.getAxis("bottom"), self.colorbar.axis,
-                     self.starts, self.minima, self.arrow_note):
+                     self.starts, self.minima, self.minima_halo, self.arrow_note):
             item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self._legend_texts: dict[str, str] = {}
         self._plane_note = ""
@@ -213,6 +219,8 @@ class ContourCanvas(pg.PlotWidget):
         self.frozen.set_background(theme.background)      # (and the contours' new pen)
         self.minima.setPen(pg.mkPen(theme.minimum_color, width=px(2.5)))
         self.minima.setBrush(pg.mkBrush(None))
+        self.minima_halo.setPen(pg.mkPen(theme.background, width=px(6.5)))
+        self.minima_halo.setBrush(pg.mkBrush(None))
         self.legend.setBrush(pg.mkBrush(theme.background + "D8"))
         self.legend.setPen(pg.mkPen(theme.foreground + "55"))
         self.legend.setLabelTextColor(theme.foreground)
@@ -281,8 +289,10 @@ class ContourCanvas(pg.PlotWidget):
         self.contours.setData(view.line_x, view.line_y, connect=view.connect)
         if len(view.minima):
             self.minima.setData(view.minima[:, 0], view.minima[:, 1])
+            self.minima_halo.setData(view.minima[:, 0], view.minima[:, 1])
         else:
             self.minima.setData([], [])
+            self.minima_halo.setData([], [])
         plot = self.getPlotItem()
         plot.setLabel("bottom", view.param_names[0])
         plot.setLabel("left", view.param_names[1])
