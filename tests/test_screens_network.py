@@ -48,6 +48,23 @@ def tick_label_overlaps(plot_widget, axis_name="left") -> list:
     return [(a[2], b[2]) for a, b in itertools.combinations(texts, 2) if a[0].intersects(b[0])]
 
 
+@pytest.mark.parametrize("size", [(1024, 768), (1280, 720)])
+def test_the_canvas_keeps_its_share_beside_a_readable_network_dock(mlp_window, size):
+    from test_screens import canvas_share, cut_off_texts
+    window, app = mlp_window
+    window.screen_layout.fit(*size)
+    _settle(app)
+    assert (window.width(), window.height()) == size
+    assert canvas_share(window) >= 0.35, (size, canvas_share(window))
+    panel = window.network_panel
+    assert window.network_dock.isVisible() and not window.network_dock.visibleRegion().isEmpty()
+    big = panel.methods[panel.selected].plot
+    assert big.height() >= 120 and big.width() >= 200, (size, big.size())
+    for plot in (panel.loss, panel.distance):
+        assert tick_label_overlaps(plot) == [], size
+    assert cut_off_texts(window) == [], size
+
+
 @pytest.mark.parametrize("size", [(1920, 1080), (1024, 768), (3840, 2160)])
 def test_network_plots_stay_readable_in_presentation(mlp_window, size):
     window, app = mlp_window

@@ -125,8 +125,12 @@ class ScreenLayout(QObject):
                 progress.show()
                 self._hid_progress = False
             w.resizeDocks([progress], [175], Qt.Orientation.Vertical)
+        network = getattr(w, "network_dock", None)
+        if network is not None:
+            self._place_network(plan, network)
         if plan.fold_lesson:
-            controls.raise_()
+            if network is None or network.isHidden():
+                controls.raise_()
             w.resizeDocks([controls], [SIDE_WIDTH], Qt.Orientation.Horizontal)
         self._orient_progress(w.dockWidgetArea(progress))
         hide_stray_tab_bars(w)
@@ -135,10 +139,27 @@ class ScreenLayout(QObject):
         if len(sizes) == 2 and sum(sizes) > plan.rhythm_height:
             w.centre_split.setSizes([sum(sizes) - plan.rhythm_height, plan.rhythm_height])
 
+    def _place_network(self, plan: ScreenPlan, dock) -> None:
+        """The real network's dock: a third column beside the canvas on a wide window; on a
+        folded one, a tab of the one side column, in front (the canvas keeps its share and the
+        network its whole height; the controls are one tab away)."""
+        w = self.window
+        if plan.fold_lesson:
+            if dock not in w.tabifiedDockWidgets(w.controls_dock):
+                w.tabifyDockWidget(w.controls_dock, dock)
+            if not dock.isHidden():
+                dock.raise_()
+        elif w.dockWidgetArea(dock) != Qt.DockWidgetArea.RightDockWidgetArea or \
+                dock in w.tabifiedDockWidgets(w.controls_dock):
+            w.tabifyDockWidget(w.lesson_dock, dock)
+
     def widen_network(self, dock) -> None:
         """The Network dock, when it first shows beside the canvas: wide enough for its decision
         boundaries to be read (a quarter of a wide window; a folded column stays as it is)."""
-        if self.plan is None or self.plan.fold_lesson:
+        if self.plan is not None and self.plan.fold_lesson:
+            self._place_network(self.plan, dock)
+            return
+        if self.plan is None:
             return
         width = int(self.window.width() * NETWORK_SHARE)
         self.window.resizeDocks([dock], [width], Qt.Orientation.Horizontal)
