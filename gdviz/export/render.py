@@ -212,13 +212,27 @@ class FrameRenderer:
         self.canvas.repaint()  # orients the arrow heads for the current axis scales
         exporter = pyqtgraph.exporters.SVGExporter(self.canvas.getPlotItem())
         with _svg_closepath_fix():
-            return exporter.export(toBytes=True)
+            return sized_background(exporter.export(toBytes=True))
 
     def close(self) -> None:
         if self.window is not None:
             self.window.shutdown()
         self.widget.close()
         self.widget.deleteLater()
+
+
+def sized_background(svg: bytes) -> bytes:
+    """The exporter's background is a rectangle sized 100 %, which Qt's own SVG renderer fills
+    only 100 × 100 px of: give it the drawing's size (its view box)."""
+    import re
+    text = svg.decode("utf-8")
+    box = re.search(r'viewBox\s*=\s*"([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+)"', text)
+    if box is None:
+        return svg
+    x, y, w, h = box.groups()
+    text = text.replace('<rect width="100%" height="100%"',
+                        f'<rect x="{x}" y="{y}" width="{w}" height="{h}"', 1)
+    return text.encode("utf-8")
 
 
 class _svg_closepath_fix:
