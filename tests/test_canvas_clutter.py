@@ -176,3 +176,18 @@ def test_the_minimum_is_drawn_last_with_a_halo(canvas):
         assert canvas.minima.opts["pen"].color().name() == theme.minimum_color.lower()
         assert canvas.minima_halo.opts["pen"].color().name() == theme.background.lower()
         assert canvas.minima_halo.opts["pen"].widthF() > canvas.minima.opts["pen"].widthF() + 2
+
+
+def test_plane_axes_have_plain_units_and_a_method_yet_to_step_says_so(canvas):
+    from dataclasses import replace
+    plot = canvas.getPlotItem()
+    for name in ("left", "bottom"):
+        assert not plot.getAxis(name).autoSIPrefix       # no "(x0.001)" on a plane axis
+    sim, snap = diverged_snapshot(lr=0.05)
+    canvas.set_landscape(landscape_view(sim.landscape, 40))
+    methods = [replace(m, updates=0) if m.key == "full_batch" else m for m in snap.methods]
+    canvas.show_snapshot(replace(snap, methods=tuple(methods)))
+    text = canvas.legend.getLabel(canvas.trails["full_batch"]).text
+    assert "no step yet" in text
+    canvas.show_snapshot(snap)
+    assert "no step yet" not in canvas.legend.getLabel(canvas.trails["full_batch"]).text

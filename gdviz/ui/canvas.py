@@ -104,6 +104,9 @@ class ContourCanvas(pg.PlotWidget):
             # the plot spans the plot, and repaints whenever a moving part does
             plot.getAxis(name).setGrid(False)
             plot.getAxis(name).setStyle(tickLength=5)
+            # plain units on both axes: an SI prefix "(x0.001)" on one made a plane look
+            # stretched 1000x against the other
+            plot.getAxis(name).enableAutoSIPrefix(False)
         # The left axis widens for longer tick labels and never narrows again: a real
         # network's new plane relabels it, and a width that followed the labels moved the
         # whole view (every cached picture of it drawn again) between two frames.
@@ -515,6 +518,9 @@ class ContourCanvas(pg.PlotWidget):
         for m in self._snapshot.methods:
             label = self.legend.getLabel(self.trails[m.key])
             text = f"{METHOD_LABELS[m.key]}  (B = {m.batch_size})"
+            if m.updates == 0 and any(o.updates > 0 for o in self._snapshot.methods):
+                # a still of this moment must not read as a method that stays at its start
+                text += ": no step yet"
             if label is not None and self._legend_texts.get(m.key) != text:
                 self._legend_texts[m.key] = text
                 label.setText(text, size=self.legend.opts["labelTextSize"],
