@@ -122,6 +122,10 @@ class MainWindow(QMainWindow):
         self.losses.setMinimumHeight(120)
         self.log_check = QCheckBox("log scale")
         self.log_check.toggled.connect(self.losses.set_log_y)
+        # the loss starts in log scale where it spans more than a decade, until the user
+        # chooses a scale (a click on the box)
+        self.auto_log = True
+        self.log_check.clicked.connect(lambda _on: setattr(self, "auto_log", False))
 
         centre = QWidget()
         col = QVBoxLayout(centre)
@@ -280,6 +284,8 @@ class MainWindow(QMainWindow):
         self.rhythm.show_snapshot(snap, self.scenario.drop_last)
         self.counters.show_snapshot(snap)
         self.losses.show_snapshot(snap)
+        if self.auto_log and not self.log_check.isChecked() and self.losses.spans_decades(snap):
+            self.log_check.setChecked(True)
         self._update_banner(snap)
         self._update_live()
         # the network's panel (three decision boundaries, six curves: ~10 ms) at most
