@@ -152,6 +152,8 @@ def lab(app, path: Path) -> None:
     window.actions_["lab"].trigger()
     wait_for(app, lambda: window.lab_window.inset.cloud is not None)
     wait_for(app, lambda: not window.lab_window.running, timeout_s=120)
+    window.lab_window.fit_screen(1920, 1080)   # a 1080p screen: the cloud and three columns
+    window.lab_window.resize(1920, 1080)
     settle(app, 20)
     window.lab_window.grab().save(str(path))
     window.close()
