@@ -165,3 +165,21 @@ def test_presentation_at_1024x768_keeps_the_lesson_tab_titles_whole(qtbot, fed_w
     finally:
         window.set_presentation(False)
         _settle(app)
+
+
+def test_the_shortcut_sheet_fits_1024x768_in_presentation(qtbot, fed_window):
+    window, app = fed_window
+    window.show()
+    window.set_presentation(True, (1024, 768))
+    _settle(app)
+    sheet = window.classroom.cheat_sheet
+    try:
+        sheet.set_shown(True)
+        _settle(app)
+        app.processEvents()
+        assert not sheet.area.horizontalScrollBar().isVisible()
+        assert sheet.body.width() >= sheet.body.sizeHint().width()
+    finally:
+        sheet.set_shown(False)
+        window.set_presentation(False)
+        _settle(app)
