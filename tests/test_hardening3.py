@@ -91,9 +91,14 @@ def test_sweep_memory_is_bounded_by_its_block_not_its_length():
 
 
 @pytest.mark.parametrize("args, words", [
-    (["--batch-sizes", "1", "--lrs", "1e-9", "--seeds", "1000", "--max-epochs", "10000"],
+    (["--criterion", "single_run", "--batch-sizes", "1", "--lrs", "1e-9", "--seeds", "1000",
+      "--max-epochs", "10000"],
      ["would take about", "min", "limits are", "docs/limits.md"]),
-    (["--n-examples", "100000", "--seeds", "1000"], ["GiB of memory"]),
+    # the mean-of-copies lab (the default criterion): its worst case past the lessons' budget
+    (["--batch-sizes", "1,2", "--lrs", "1e-9", "--max-epochs", "10000"],
+     ["would take about", "copies", "limits are", "docs/limits.md"]),
+    (["--n-examples", "100000", "--criterion", "single_run", "--seeds", "1000"],
+     ["GiB of memory"]),
 ])
 def test_a_sweep_beyond_the_limits_is_refused_before_any_work(capsys, args, words, monkeypatch):
     import gdviz.core.lab as lab_module

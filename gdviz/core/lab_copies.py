@@ -97,6 +97,13 @@ class CopiesLab:
         self.hardware = self.scenario.hardware()
         self.fraction = (DEFAULT_FRACTION if settings.target_fraction is None
                          else settings.target_fraction)
+        from gdviz.core.lab import DEFAULT_LR_COUNT
+        from gdviz.core.limits import check_copies_lab
+        dims = (self.scenario.dims or LeastSquares.DEFAULT_DIMS
+                if self.scenario.landscape == "least_squares" else 2)
+        check_copies_lab(self.n, sorted(set(settings.batch_sizes or auto_batch_sizes(self.n))),
+                         len(set(settings.lrs or ())) or DEFAULT_LR_COUNT, self.copies,
+                         max_epochs, self.drop_last, dims)     # before any data is made
         # copy 0 is the scenario's own run (its shuffles come from its seed), copy k the run
         # with shuffle seed seed + k: the seed ensemble's copies (gdviz.core.ensemble)
         first = scenario.shuffle_seed if scenario.shuffle_seed is not None else scenario.seed
