@@ -123,7 +123,7 @@ def test_unknown_keyword_and_wrong_types_raise_not_exit():
     assert issubclass(gdviz.GdvizError, ValueError)   # never SystemExit
 
 
-SWEEP_KW = dict(batch_sizes=[5, 50], lrs=[0.1, 0.3], seeds=2, max_epochs=10, n_examples=200)
+SWEEP_KW = dict(batch_sizes=[5, 50], lrs=[0.1, 0.3], copies=4, max_epochs=10, n_examples=200)
 
 
 def test_sweep_json_csv_figure_are_the_cli_bytes(tmp_path):

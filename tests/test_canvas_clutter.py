@@ -7,7 +7,7 @@ from PySide6.QtCore import QPointF, QRectF
 from gdviz.scenario import load
 from gdviz.ui.canvas import best_corner, last_finite
 from gdviz.ui.contours import landscape_view
-from gdviz.ui.theme import DARK
+from gdviz.ui.theme import DARK, LIGHT
 
 
 CANVAS_SIZE = (900, 600)   # the shown canvas of tests/conftest.py
@@ -115,3 +115,73 @@ def test_the_arrow_note_and_the_legend_never_overlap_on_a_narrow_plot():
                                                 legend_now, note_now)
             a, b = corner_rect(note_c, note, box, 10), corner_rect(legend_c, legend, box, 10)
             assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3])
+
+
+# colour-vision deficiencies: Machado, Oliveira & Fernandes 2009 (severity 1), on linear RGB
+MACHADO_2009 = {
+    "protanopia": [[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216],
+                   [-0.003882, -0.048116, 1.051998]],
+    "deuteranopia": [[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413],
+                     [-0.011820, 0.042940, 0.968881]],
+    "tritanopia": [[1.255528, -0.076749, -0.178779], [-0.078411, 0.930809, 0.147602],
+                   [0.004733, 0.691367, 0.303900]],
+}
+
+
+def _linear(hex_color: str) -> np.ndarray:
+    c = np.array([int(hex_color[i:i + 2], 16) for i in (1, 3, 5)]) / 255.0
+    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+
+
+def _lab(rgb: np.ndarray) -> np.ndarray:
+    """CIELAB (D65) of linear sRGB."""
+    xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722],
+                    [0.0193, 0.1192, 0.9505]]) @ rgb / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(xyz > 216 / 24389, np.cbrt(xyz), (24389 / 27 * xyz + 16) / 116)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+def _seen(hex_color: str, deficiency: str) -> np.ndarray:
+    return _lab(np.clip(np.array(MACHADO_2009[deficiency]) @ _linear(hex_color), 0, 1))
+
+
+@pytest.mark.parametrize("deficiency", list(MACHADO_2009))
+@pytest.mark.parametrize("theme", [LIGHT, DARK], ids=["light", "dark"])
+def test_the_minimum_stays_apart_from_every_method_colour(theme, deficiency):
+    """The star is neutral (no hue a deficiency could turn into a method's: the red one read
+    as olive beside stochastic's yellow in deuteranopia) and lighter or darker than every
+    method colour by at least 20 L*, and far from the background, under each deficiency."""
+    star = _seen(theme.minimum_color, deficiency)
+    assert np.hypot(star[1], star[2]) <= 5.0                  # neutral: chroma ≤ 5
+    for key, color in theme.method_colors.items():
+        assert abs(star[0] - _seen(color, deficiency)[0]) >= 20, (key, deficiency)
+    assert abs(star[0] - _seen(theme.background, deficiency)[0]) >= 50
+
+
+def test_the_minimum_is_drawn_last_with_a_halo(canvas):
+    from gdviz.ui.canvas import MINIMUM_Z
+    items = canvas.getPlotItem().items
+    others = [it for it in items if it not in (canvas.minima, canvas.minima_halo)
+              and it.zValue() < 60]               # (notes on the canvas stay above it)
+    assert all(canvas.minima.zValue() > it.zValue() for it in others)
+    assert canvas.minima_halo.zValue() < canvas.minima.zValue() == MINIMUM_Z
+    for theme in (LIGHT, DARK):
+        canvas.apply_theme(theme)
+        assert canvas.minima.opts["pen"].color().name() == theme.minimum_color.lower()
+        assert canvas.minima_halo.opts["pen"].color().name() == theme.background.lower()
+        assert canvas.minima_halo.opts["pen"].widthF() > canvas.minima.opts["pen"].widthF() + 2
+
+
+def test_plane_axes_have_plain_units_and_a_method_yet_to_step_says_so(canvas):
+    from dataclasses import replace
+    plot = canvas.getPlotItem()
+    for name in ("left", "bottom"):
+        assert not plot.getAxis(name).autoSIPrefix       # no "(x0.001)" on a plane axis
+    sim, snap = diverged_snapshot(lr=0.05)
+    canvas.set_landscape(landscape_view(sim.landscape, 40))
+    methods = [replace(m, updates=0) if m.key == "full_batch" else m for m in snap.methods]
+    canvas.show_snapshot(replace(snap, methods=tuple(methods)))
+    text = canvas.legend.getLabel(canvas.trails["full_batch"]).text
+    assert "no step yet" in text
+    canvas.show_snapshot(snap)
+    assert "no step yet" not in canvas.legend.getLabel(canvas.trails["full_batch"]).text

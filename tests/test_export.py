@@ -429,3 +429,20 @@ def test_dialog_refuses_an_impossible_target_in_one_line(default, tmp_path, qtbo
     assert dialog.status.text().startswith("Could not export:") and words in dialog.status.text()
     assert not dialog.running and dialog.export_button.isEnabled()
     assert not list(tmp_path.iterdir())
+
+
+def test_svg_background_covers_the_whole_drawing_in_qts_renderer(tmp_path):
+    """The exporter's background rectangle was sized 100 %, and Qt's SVG renderer filled only
+    100 × 100 px of it: a dark still showed white (the renderer's own) beyond that corner."""
+    from PySide6.QtGui import QColor, QImage, QPainter
+    from PySide6.QtSvg import QSvgRenderer
+    scenario = load("default")
+    target = ExportJob(ExportSpec(scenario, tmp_path / "still.svg", size=(400, 300),
+                                  theme="dark")).run()
+    image = QImage(400, 300, QImage.Format.Format_RGB32)
+    image.fill(QColor("magenta"))
+    painter = QPainter(image)
+    QSvgRenderer(str(target)).render(painter)
+    painter.end()
+    for x, y in ((395, 295), (395, 5), (5, 295), (200, 150)):
+        assert image.pixelColor(x, y).name() != "#ff00ff", (x, y)

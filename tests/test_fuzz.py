@@ -152,7 +152,8 @@ def _issue25_families(count: int = 8):
                     str(rng.randrange(1200, 3601)), "--fps", str(rng.randrange(60, 121)),
                     "--size", f"{side}x{side}"])
         # sweeps beyond the estimated memory or time, refused before any work
-        cli.append(["sweep", "default", "--seeds", str(rng.randrange(900, 1001)),
+        cli.append(["sweep", "default", "--criterion", "single_run",
+                    "--seeds", str(rng.randrange(900, 1001)),
                     "--batch-sizes", "1", "--lrs", "1e-9,2e-9", "--max-epochs",
                     str(rng.randrange(8000, 10001))])
     return cli, files

@@ -66,18 +66,22 @@ def test_can_not_keep_up_follows_only_a_verdict_that_holds(qapp):
 
 
 def test_the_clock_axis_of_the_loss_curves_grows_in_round_steps(qtbot):
+    import numpy as np
+    # (round, and fitted to the data: at most ~20 % past the newest clock)
     assert [x_axis_end(c) for c in (0, 0.5, 1, 1.5, 2, 3, 12, 120, 130, 501, 999)] == \
-        [1, 1, 1, 2, 2, 5, 20, 200, 200, 1000, 1000]
+        [1, 1, 1, 1.6, 2, 3, 12, 120, 140, 520, 1000]
+    for x in np.geomspace(1.01, 1e7, 500):
+        assert x <= x_axis_end(x) <= 1.21 * x
     sim = load("default").with_changes(clock="updates").build()
     curves = LossCurves()
     qtbot.addWidget(curves)
     ranges = []
-    for ticks in (120, 130, 190, 210):
+    for ticks in (121, 130, 139, 141):
         sim.advance_to(ticks)
         curves.show_snapshot(sim.snapshot(1))
         ranges.append(tuple(round(v, 6) for v in curves.getPlotItem().getViewBox().viewRange()[0]))
-    assert ranges[0] == ranges[1] == ranges[2] != ranges[3]     # 200, then 500
-    assert ranges[2][1] >= 190 and ranges[3][1] >= 210
+    assert ranges[0] == ranges[1] == ranges[2] != ranges[3]     # 140, then 160
+    assert ranges[2][1] >= 139 and ranges[3][1] >= 141
 
 
 def test_the_loss_axis_limits_are_round_and_hold_the_curves():
@@ -115,3 +119,24 @@ def test_a_real_network_in_the_window_keeps_a_trail_the_canvas_can_restroke_in_a
     assert MLP_TRAIL_CAPACITY <= 1024
     for run in experiment.sim.runs:
         assert run.coords.capacity <= MLP_TRAIL_CAPACITY
+
+
+def test_the_loss_plot_turns_to_log_scale_when_it_spans_a_decade_until_the_user_chooses(qtbot):
+    from gdviz.ui.main_window import MainWindow
+    scenario = load("default")
+    sim = scenario.build()
+    window = MainWindow(scenario, start_worker=False)
+    qtbot.addWidget(window)
+    window.on_snapshot(sim.snapshot())
+    window._draw_panels()
+    assert not window.log_check.isChecked()          # one point: nothing spans yet
+    sim.advance_to(150 * sim.tick_size())
+    window.on_snapshot(sim.snapshot())
+    window._draw_panels()
+    assert window.losses.spans_decades() and window.log_check.isChecked()
+    window.log_check.click()                         # the user wants it linear: it stays so
+    assert not window.log_check.isChecked() and not window.auto_log
+    window.on_snapshot(sim.snapshot())
+    window._draw_panels()
+    assert not window.log_check.isChecked()
+    window.shutdown()

@@ -90,13 +90,14 @@ def test_sweep_memory_is_bounded_by_its_block_not_its_length():
     assert long - short < 2 * 2**20, (short, long)
 
 
-# --seeds counts runs of the single-run lab only (the default criterion since issue 21 counts
-# shuffle-copies, which check_lab's estimate does not cover)
 @pytest.mark.parametrize("args, words", [
-    (["--batch-sizes", "1", "--lrs", "1e-9", "--seeds", "1000", "--max-epochs", "10000",
-      "--criterion", "single_run"],
+    (["--criterion", "single_run", "--batch-sizes", "1", "--lrs", "1e-9", "--seeds", "1000",
+      "--max-epochs", "10000"],
      ["would take about", "min", "limits are", "docs/limits.md"]),
-    (["--n-examples", "100000", "--seeds", "1000", "--criterion", "single_run"],
+    # the mean-of-copies lab (the default criterion): its worst case past the lessons' budget
+    (["--batch-sizes", "1,2", "--lrs", "1e-9", "--max-epochs", "10000"],
+     ["would take about", "copies", "limits are", "docs/limits.md"]),
+    (["--n-examples", "100000", "--criterion", "single_run", "--seeds", "1000"],
      ["GiB of memory"]),
 ])
 def test_a_sweep_beyond_the_limits_is_refused_before_any_work(capsys, args, words, monkeypatch):
@@ -453,3 +454,24 @@ def test_a_network_that_cannot_start_says_why_in_its_dock(qtbot):
     assert w.network_panel is not None and "needs PyTorch" in w.network_panel.header.text()
     assert not w.network_dock.isHidden()
     w.close()
+
+
+def test_the_default_real_network_sweep_is_within_the_limits():
+    """`gdviz sweep mlp-moons` with its defaults (B from 1, 80 epochs) is not refused: the
+    estimate counts what the stacked lab does per update (its batch forward and backward, the
+    validation loss), not a full training loss at every update (which estimated 23 min)."""
+    from gdviz.core.lab import LabSettings
+    from gdviz.core.limits import MAX_LAB_SECONDS, mlp_lab_estimate, mlp_params
+    from gdviz.mlp.lab import MLP_LAB_EPOCHS, MLP_LR_COUNT, auto_mlp_batch_sizes
+    s = load("mlp-moons")
+    n = s.n_examples
+    n_val = int(round(n * s.mlp.val_fraction))
+    seeds = LabSettings().seeds
+    seconds, nbytes = mlp_lab_estimate(n, n_val, auto_mlp_batch_sizes(n), MLP_LR_COUNT, seeds,
+                                       MLP_LAB_EPOCHS, s.drop_last,
+                                       mlp_params((2, *s.mlp.hidden, 1)))
+    assert seconds < MAX_LAB_SECONDS / 5, seconds
+    # and a thousand seeds still is refused
+    seconds, _ = mlp_lab_estimate(n, n_val, auto_mlp_batch_sizes(n), MLP_LR_COUNT, 1000,
+                                  MLP_LAB_EPOCHS, s.drop_last, mlp_params((2, *s.mlp.hidden, 1)))
+    assert seconds > MAX_LAB_SECONDS

@@ -117,9 +117,11 @@ def test_sweep_writes_the_plots(qtbot, tmp_path, capsys, suffix):
                  "1,8,64,200", "--lrs", "0.005,0.02,0.05,0.1", "--out", str(out)]) == 0
     assert [p.name for p in tmp_path.iterdir()] == [out.name]        # no temporary file left
     if suffix == "png":
+        from gdviz.ui.lab.figure import FIGURE_SIZE
         image = QImage(str(out))
-        assert (image.width(), image.height()) == (1280, 1000)
-        assert len({image.pixel(x, y) for x in range(0, 1280, 37) for y in range(0, 1000, 37)}) > 20
+        assert (image.width(), image.height()) == FIGURE_SIZE
+        assert len({image.pixel(x, y) for x in range(0, FIGURE_SIZE[0], 37)
+                    for y in range(0, FIGURE_SIZE[1], 37)}) > 20
     else:
         text = out.read_text()
         assert text.lstrip().startswith("<?xml") and "<svg" in text and "Steps to target" in text

@@ -147,3 +147,39 @@ def test_small_screens_fold_the_docks_and_large_ones_unfold_them(qtbot, fed_wind
     assert window.dockWidgetArea(window.lesson_dock) == Qt.DockWidgetArea.RightDockWidgetArea
     assert not window.progress_dock.isHidden()
     assert plan_for(3840, 2160) == plan_for(1920, 1080)
+
+
+def test_presentation_at_1024x768_keeps_the_lesson_tab_titles_whole(qtbot, fed_window):
+    window, app = fed_window
+    window.show()
+    window.set_presentation(True, (1024, 768))
+    _settle(app)
+    try:
+        bar = window.lesson.tabs.tabBar()
+        window.lesson._fit_tabs()
+        assert window.lesson.tabs.elideMode() == Qt.TextElideMode.ElideNone or \
+            bar.sizeHint().width() <= window.lesson.tabs.width()
+        for i in range(bar.count()):
+            need = bar.fontMetrics().horizontalAdvance(bar.tabText(i))
+            assert bar.tabRect(i).width() >= need, bar.tabText(i)
+    finally:
+        window.set_presentation(False)
+        _settle(app)
+
+
+def test_the_shortcut_sheet_fits_1024x768_in_presentation(qtbot, fed_window):
+    window, app = fed_window
+    window.show()
+    window.set_presentation(True, (1024, 768))
+    _settle(app)
+    sheet = window.classroom.cheat_sheet
+    try:
+        sheet.set_shown(True)
+        _settle(app)
+        app.processEvents()
+        assert not sheet.area.horizontalScrollBar().isVisible()
+        assert sheet.body.width() >= sheet.body.sizeHint().width()
+    finally:
+        sheet.set_shown(False)
+        window.set_presentation(False)
+        _settle(app)

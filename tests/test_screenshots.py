@@ -54,3 +54,27 @@ def test_readme_pictures_are_all_made_by_the_one_command():
     shown = set(re.findall(r"docs/screenshots/([\w.-]+\.(?:png|gif))", readme))
     assert shown <= made, shown - made
     assert "python tools/screenshots.py" in readme
+
+
+def test_readme_screenshots_still_show_the_app(qapp, tmp_path):
+    """Screenshots that stay true: the analytic README shots made anew match the committed ones
+    (scaled down; at most TOLERANCE of pixels differ). The rest: python tools/screenshots.py
+    --check."""
+    bad = TOOL.check(qapp, TOOL.SUITE_SHOTS, tmp_path)
+    assert bad == [], f"run python tools/screenshots.py: {bad}"
+
+
+def test_the_comparison_sees_a_changed_picture(tmp_path):
+    from PySide6.QtGui import QColor, QImage, QPainter
+    a = QImage(800, 450, QImage.Format.Format_RGB32)
+    a.fill(QColor("white"))
+    a.save(str(tmp_path / "a.png"))
+    assert TOOL.difference(tmp_path / "a.png", tmp_path / "a.png") == 0.0
+    b = QImage(a)
+    painter = QPainter(b)
+    painter.fillRect(0, 0, 200, 450, QColor("black"))      # a quarter of it
+    painter.end()
+    b.save(str(tmp_path / "b.png"))
+    assert 0.2 < TOOL.difference(tmp_path / "a.png", tmp_path / "b.png") < 0.3
+    b.scaled(800, 600).save(str(tmp_path / "c.png"))
+    assert TOOL.difference(tmp_path / "a.png", tmp_path / "c.png") == 1.0

@@ -122,3 +122,26 @@ def test_a_restart_reuses_the_trail_image_instead_of_allocating_a_new_one(qtbot)
     old = canvas.pixel_of(6.0, 5.0)                         # the old run's trail is gone
     assert grab.pixelColor(int(old.x()), int(old.y())).name().lower() != \
         canvas.theme.color("full_batch").lower()
+
+
+def _probe(ratio: int) -> list[float]:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+    here = Path(__file__).resolve().parent
+    env = dict(os.environ, QT_SCALE_FACTOR=str(ratio), QT_QPA_PLATFORM="offscreen",
+               PYTHONPATH=os.pathsep.join([str(here.parent), os.environ.get("PYTHONPATH", "")]))
+    out = subprocess.run([sys.executable, str(here / "dpr_probe.py")], env=env, check=True,
+                         capture_output=True, text=True, timeout=120).stdout.split()
+    return [float(v) for v in out[-3:]]
+
+
+def test_trails_keep_their_logical_thickness_at_a_device_pixel_ratio_of_2():
+    """4K at 200 %: pyqtgraph's pens are cosmetic (device pixels), so a 4 px trail, its halo
+    and the arrows came out half as thick. The canvas scales its pen widths by the ratio: the
+    trail, cached part and live tail alike, is as thick in logical pixels as at a ratio of 1."""
+    one, two = _probe(1), _probe(2)
+    assert one[0] == 1.0 and two[0] == 2.0
+    for at_one, at_two in zip(one[1:], two[1:]):
+        assert at_one >= 5 and at_two >= at_one - 1.5, (one, two)

@@ -3,6 +3,7 @@
     python tools/screenshots.py                 # every picture in SHOTS into docs/screenshots/
     python tools/screenshots.py --only presentation-dark --out /tmp/shots
     python tools/screenshots.py --checks --out /tmp/shots   # and the review shots (CHECKS)
+    python tools/screenshots.py --check         # do the committed pictures still match? (exit 1)
 
 A shot is a function ``shot(app, path)`` that builds what it needs, saves a picture at *path* and
 closes its windows. Add one by writing the function and putting it in ``SHOTS`` (name -> function);
@@ -169,6 +170,8 @@ def lab(app, path: Path) -> None:
     window.actions_["lab"].trigger()
     wait_for(app, lambda: window.lab_window.inset.cloud is not None)
     wait_for(app, lambda: not window.lab_window.running, timeout_s=120)
+    window.lab_window.fit_screen(1920, 1080)   # a 1080p screen: the cloud and three columns
+    window.lab_window.resize(1920, 1080)
     settle(app, 20)
     window.lab_window.grab().save(str(path))
     window.close()
@@ -224,6 +227,57 @@ CHECKS = {
 }
 
 
+# --check: "screenshots that stay true" --------------------------------------------------------
+CHECK_WIDTH = 320       # px: both pictures are compared scaled down to this width
+CHANNEL_SLACK = 48      # of 255: a pixel differs when a channel differs by more than this
+TOLERANCE = 0.03        # share of differing pixels (at CHECK_WIDTH) a picture may have
+# the shots the test suite checks (fast: analytic scenarios, no training, no lab sweep)
+SUITE_SHOTS = ("window-small", "gradient-cloud", "window")
+
+
+def difference(committed: Path, fresh: Path) -> float:
+    """The share of pixels that differ between two pictures, both scaled to CHECK_WIDTH px
+    wide (a GIF: its first frame). 1.0 when their shapes differ."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QImage
+    import numpy as np
+
+    def small(path: Path):
+        image = QImage(str(path))
+        if image.isNull():
+            raise ValueError(f"{path}: not a picture")
+        ratio = image.height() / image.width()
+        image = image.scaled(CHECK_WIDTH, max(1, round(CHECK_WIDTH * ratio)),
+                             Qt.AspectRatioMode.IgnoreAspectRatio,
+                             Qt.TransformationMode.SmoothTransformation)
+        image = image.convertToFormat(QImage.Format.Format_RGB32)
+        data = np.frombuffer(image.constBits(), np.uint8).reshape(
+            image.height(), image.bytesPerLine() // 4, 4)[:, :image.width(), :3]
+        return data.astype(int), ratio
+
+    a, ra = small(committed)
+    b, rb = small(fresh)
+    if a.shape != b.shape or abs(ra - rb) > 0.01:
+        return 1.0
+    return float((np.abs(a - b).max(axis=2) > CHANNEL_SLACK).mean())
+
+
+def check(app, names, out: Path) -> list[tuple[str, float]]:
+    """Make each shot in *names* anew in *out* and compare it with docs/screenshots: the
+    (name, share of differing pixels) of those beyond TOLERANCE (or missing)."""
+    bad = []
+    out.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        fresh = out / file_name(name)
+        SHOTS[name](app, fresh)
+        committed = OUT / file_name(name)
+        share = difference(committed, fresh) if committed.is_file() else 1.0
+        print(f"{name}: {100 * share:.2f} % of pixels differ (tolerance {100 * TOLERANCE:g} %)")
+        if share > TOLERANCE:
+            bad.append((name, share))
+    return bad
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
     parser.add_argument("--out", type=Path, default=OUT, help=f"folder (default {OUT})")
@@ -232,9 +286,23 @@ def main(argv=None) -> int:
                         help="only this shot (repeatable); names: " + ", ".join(every))
     parser.add_argument("--checks", action="store_true",
                         help="also the review shots: " + ", ".join(CHECKS))
+    parser.add_argument("--check", action="store_true",
+                        help="make the README's shots anew in a temporary folder and compare "
+                             "each with docs/screenshots (scaled to "
+                             f"{CHECK_WIDTH} px wide; at most {100 * TOLERANCE:g} %% of pixels "
+                             "may differ); exit 1 when one does not match")
     args = parser.parse_args(argv)
     from gdviz.ui.app import make_application
     app = make_application()
+    if args.check:
+        import tempfile
+        names = args.only or list(SHOTS)
+        with tempfile.TemporaryDirectory(prefix="gdviz-shots-") as tmp:
+            bad = check(app, names, Path(tmp))
+        for name, share in bad:
+            print(f"{file_name(name)} no longer shows the app ({100 * share:.1f} % of pixels "
+                  "differ): run python tools/screenshots.py", file=sys.stderr)
+        return 1 if bad else 0
     args.out.mkdir(parents=True, exist_ok=True)
     names = args.only or [*SHOTS, *(CHECKS if args.checks else ())]
     for name in names:

@@ -75,7 +75,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--lrs", default="auto",
                    help="comma-separated learning rates, or auto (16 on a log grid up to twice "
                         "the stability limit)")
-    p.add_argument("--seeds", type=int, default=8,
+    p.add_argument("--seeds", type=int, default=None,
                    help="single_run only: seeds scenario seed … seed + K − 1 (each draws its "
                         "data and shuffles)")
     p.add_argument("--criterion", choices=CRITERIA, default="mean_of_copies",
@@ -270,7 +270,8 @@ def compute_all(args):
     from gdviz.core.lab import Lab, LabSettings
 
     settings = LabSettings(batch_sizes=_int_list(args.batch_sizes), lrs=_float_list(args.lrs),
-                           seeds=args.seeds, target_fraction=args.target_fraction,
+                           seeds=8 if args.seeds is None else args.seeds,  # single_run, mlp
+                           target_fraction=args.target_fraction,
                            max_epochs=args.max_epochs, criterion=args.criterion,
                            copies=args.copies)
     results = []

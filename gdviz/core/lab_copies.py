@@ -45,6 +45,7 @@ from gdviz.core.lab_grid import (CRITERIA, DEFAULT_FRACTION,
                                  _three_digits, auto_batch_sizes, auto_lrs, lab_result, lr_top,
                                  seed_targets)
 from gdviz.core.landscapes import LeastSquares
+from gdviz.core.limits import check_copies_lab
 from gdviz.core.moments import QuadraticTheory
 from gdviz.core.optimizers import Optimizer
 from gdviz.core.rules import budget_steps, examples_after, lr_at
@@ -94,6 +95,11 @@ class CopiesLab:
         self.drop_last, self.max_epochs = setup.drop_last, setup.max_epochs
         self.fraction = (DEFAULT_FRACTION if settings.target_fraction is None
                          else settings.target_fraction)
+        dims = (self.scenario.dims or LeastSquares.DEFAULT_DIMS
+                if self.scenario.landscape == "least_squares" else 2)
+        check_copies_lab(self.n, sorted(set(settings.batch_sizes or auto_batch_sizes(self.n))),
+                         len(set(settings.lrs or ())) or DEFAULT_LR_COUNT, self.copies,
+                         max_epochs, self.drop_last, dims)     # before any data is made
         # copy 0 is the scenario's own run (its shuffles come from its seed), copy k the run
         # with shuffle seed seed + k: the seed ensemble's copies (gdviz.core.ensemble)
         first = scenario.shuffle_seed if scenario.shuffle_seed is not None else scenario.seed

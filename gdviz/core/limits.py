@@ -15,7 +15,10 @@ LAB_SEED_LOSS_S = 150e-6         # logistic regression: per seed's loss call at 
 LAB_LOSS_ELEMENT_S = 0.03e-6     # ... and per run × example in it
 MLP_START_S = 10.0               # the real network's lab: torch.func's first calls
 MLP_STEP_S = 0.5e-3              # per update
-MLP_ELEMENT_S = 3e-9             # per run × example × weight (forward and backward, CPU)
+# per run × example × weight of the stacked, batched runs (forward and backward, CPU): the
+# default `gdviz sweep mlp-moons` (6 B × 8 η × 8 seeds, 80 epochs) used 31–37 s of CPU on the
+# 2-core machine, and this estimates about 60 s with every run to its budget
+MLP_ELEMENT_S = 0.3e-9
 LAB_PER_EXAMPLE_BYTES = 96       # a seed's data: per-example arrays, kept twice (own + stacked)
 
 
@@ -84,18 +87,55 @@ def check_lab(n: int, batch_sizes, lr_count: int, seed_count: int, max_epochs: f
                                    "lower the seeds, the epochs, N or the batch sizes"))
 
 
+# the mean-of-copies lab, measured on the 2-core machine: 0.36 ms per update on `default`
+# (2 parameters, N = 256), 3.3–47 ms on lesson 7 (100 parameters, N = 16,384, 16–64 runs)
+COPIES_STEP_S = 0.35e-3          # per lockstep update
+COPIES_ELEMENT_S = 0.5e-9        # per run × (batch + examples of the loss) × parameter
+COPIES_CHECKED_EPOCHS = 20.0     # a budget up to this is the built-in lessons': not estimated
+
+
+def copies_lab_estimate(n: int, batch_sizes, lr_count: int, copies: int, max_epochs: float,
+                        drop_last: bool, dims: int) -> tuple[float, float]:
+    """(seconds, bytes) of the mean-of-copies lab if no run ever stopped early (its worst case:
+    every run reaches or diverges long before, in practice): each update steps every copy on its
+    batch and evaluates its loss on all N examples; the losses are kept per update."""
+    from gdviz.core.rules import budget_steps
+    runs = lr_count * copies
+    seconds = nbytes = 0.0
+    for b in batch_sizes:
+        steps = budget_steps(n, int(b), drop_last, max_epochs)
+        seconds += steps * (COPIES_STEP_S + runs * (b + n) * dims * COPIES_ELEMENT_S)
+        nbytes = max(nbytes, (steps + 1) * runs * 8.0)
+    return seconds, nbytes + 2.0 * n * (dims + 1) * 8
+
+
+def check_copies_lab(n, batch_sizes, lr_count, copies, max_epochs, drop_last, dims) -> None:
+    """Refuse a mean-of-copies lab whose budget is longer than the lessons' (20 epochs) when its
+    worst case exceeds a limit; within 20 epochs its runs stop at the target (tested)."""
+    seconds, nbytes = copies_lab_estimate(n, batch_sizes, lr_count, copies, max_epochs,
+                                          drop_last, dims)
+    if nbytes > MAX_LAB_BYTES or (max_epochs > COPIES_CHECKED_EPOCHS
+                                  and seconds > MAX_LAB_SECONDS):
+        k = len(batch_sizes)
+        shape = (f"{k} batch size{'s' * (k != 1)} × {lr_count} η × {copies} copies, "
+                 f"{max_epochs:g} epochs of N = {n:,}, {dims} parameters, no run stopping early")
+        raise LimitError(_lab_line("sweep", seconds, nbytes, shape,
+                                   "lower --max-epochs, --copies, N or the batch sizes"))
+
+
 def mlp_lab_estimate(n: int, n_val: int, batch_sizes, lr_count: int, seed_count: int,
                      max_epochs: float, drop_last: bool, params: int,
                      inputs: int = 2) -> tuple[float, float]:
-    """(seconds, bytes) of the real network's lab, at most: every update evaluates the training
-    and validation losses of every run, and each block keeps every run's validation loss after
-    every update (budget × runs floats) until the targets are known at the end."""
+    """(seconds, bytes) of the real network's lab, at most: every update steps every run on its
+    batch (forward and backward) and evaluates its validation loss (a batch of updates at a time;
+    the training loss only where a bound says the run may have diverged), and each block keeps
+    every run's validation loss after every update (budget × runs floats)."""
     from gdviz.core.rules import budget_steps
     runs = lr_count * seed_count
     seconds, history = MLP_START_S, 0
     for b in batch_sizes:
         steps = budget_steps(n, int(b), drop_last, max_epochs)
-        seconds += steps * (MLP_STEP_S + runs * (2 * b + n + n_val) * params * MLP_ELEMENT_S)
+        seconds += steps * (MLP_STEP_S + runs * (2 * b + n_val) * params * MLP_ELEMENT_S)
         history += steps * runs * 8
     data = seed_count * (n + n_val) * (inputs + 1) * 4
     gathered = 2 * runs * (n + n_val) * (inputs + 1) * 4      # x[sidx], y[sidx] per update

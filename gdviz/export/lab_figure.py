@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from gdviz.export.atomic import AtomicFile
-from gdviz.ui.lab.figure import FIGURE_SIZE, LabFigure
+from gdviz.ui.lab.figure import LabFigure, figure_size
 
 
 def write_widget(widget, path, plots=(), title: str = "") -> None:
@@ -62,7 +62,7 @@ def export_figure(result, path, title: str = "") -> None:
     layout = QVBoxLayout(holder)
     layout.addWidget(header)
     layout.addWidget(figure, 1)
-    holder.resize(*FIGURE_SIZE)
+    holder.resize(*figure_size(len(figure.plots)))
     figure.update_result(result)
     layout.activate()
     for _ in range(3):

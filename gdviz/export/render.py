@@ -16,6 +16,7 @@ from gdviz.scenario import Scenario
 from gdviz.core.snapshot import SimSnapshot
 
 WHATS = ("canvas", "window")
+LAYOUT_ROUNDS = 6       # nested layouts settled before a frame is painted
 
 
 def prepare_headless() -> None:
@@ -107,6 +108,7 @@ class FrameRenderer:
             from gdviz.ui.main_window import MainWindow
             from gdviz.ui.worker import WorkerState
             self.window = self.widget = MainWindow(scenario, start_worker=False)
+            self.window.synchronous_formulas = True   # a frame never waits for a thread
             self.canvas = self.window.canvas
             self._silence_shortcuts()
             self._apply_window_theme()
@@ -160,6 +162,9 @@ class FrameRenderer:
         if self.window is not None:
             self.window.on_snapshot(snap)
             self._flush_throttles()
+            # what the window typesets in the background while it plays, a frame shows now
+            from gdviz.ui.formula import finish_typesetting
+            finish_typesetting(self.window)
         else:
             self.canvas.show_snapshot(snap)
         self.canvas.place_legend_now()   # not on the wall clock: the same frames on any machine
@@ -203,13 +208,27 @@ class FrameRenderer:
         self.canvas.repaint()  # orients the arrow heads for the current axis scales
         exporter = pyqtgraph.exporters.SVGExporter(self.canvas.getPlotItem())
         with _svg_closepath_fix():
-            return exporter.export(toBytes=True)
+            return sized_background(exporter.export(toBytes=True))
 
     def close(self) -> None:
         if self.window is not None:
             self.window.shutdown()
         self.widget.close()
         self.widget.deleteLater()
+
+
+def sized_background(svg: bytes) -> bytes:
+    """The exporter's background is a rectangle sized 100 %, which Qt's own SVG renderer fills
+    only 100 × 100 px of: give it the drawing's size (its view box)."""
+    import re
+    text = svg.decode("utf-8")
+    box = re.search(r'viewBox\s*=\s*"([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+)"', text)
+    if box is None:
+        return svg
+    x, y, w, h = box.groups()
+    text = text.replace('<rect width="100%" height="100%"',
+                        f'<rect x="{x}" y="{y}" width="{w}" height="{h}"', 1)
+    return text.encode("utf-8")
 
 
 class _svg_closepath_fix:
@@ -260,7 +279,10 @@ def _settle_layouts() -> None:
     """
     from PySide6.QtCore import QCoreApplication, QEvent
 
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+    # a label that grew relayouts its grid, which asks its dock, which asks the window: one
+    # round per level (a single round left the counters' captions cut at the old width)
+    for _ in range(LAYOUT_ROUNDS):
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
 
 
 def frame_bytes(image) -> bytes:

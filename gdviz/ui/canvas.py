@@ -9,7 +9,7 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QGraphicsItem
 
@@ -34,7 +34,7 @@ TRAIL_Z = 10            # the finished trails
 ARROW_Z = 18            # live tails and arrows above them, below start markers ...
 START_Z = 25
 MARKER_Z = 30           # ... and current markers above the starts
-MINIMUM_Z = 35          # the minimum's outline star above every marker
+MINIMUM_Z = 50          # the minimum's star last, above every trail, marker, overlay and arrow
 MARGIN_PX = 10          # the legend's distance from the plot's edges
 LEGEND_HZ = 4.0         # while playing, the legend's corner is chosen at most this often
 FADED_ALPHA = "40"      # a diverged method's trail: faint, so it no longer covers the canvas
@@ -104,6 +104,9 @@ class ContourCanvas(pg.PlotWidget):
             # the plot spans the plot, and repaints whenever a moving part does
             plot.getAxis(name).setGrid(False)
             plot.getAxis(name).setStyle(tickLength=5)
+            # plain units on both axes: an SI prefix "(x0.001)" on one made a plane look
+            # stretched 1000x against the other
+            plot.getAxis(name).enableAutoSIPrefix(False)
         # The left axis widens for longer tick labels and never narrows again: a real
         # network's new plane relabels it, and a width that followed the labels moved the
         # whole view (every cached picture of it drawn again) between two frames.
@@ -114,8 +117,14 @@ class ContourCanvas(pg.PlotWidget):
         self.contours = pg.PlotDataItem(antialias=True)
         self.contours.setZValue(-10)
         plot.addItem(self.contours)
+        # the minimum: an outline star in the foreground colour over a halo of the background's,
+        # drawn last (the paths arrive there) and neutral, so no colour-vision deficiency turns
+        # it into a method's colour (the red one read as stochastic's yellow in deuteranopia)
+        self.minima_halo = pg.ScatterPlotItem(symbol="star", size=22)
+        self.minima_halo.setZValue(MINIMUM_Z - 0.5)
+        plot.addItem(self.minima_halo)
         self.minima = pg.ScatterPlotItem(symbol="star", size=22)
-        self.minima.setZValue(MINIMUM_Z)   # on top of the markers that arrive there: an outline
+        self.minima.setZValue(MINIMUM_Z)
         plot.addItem(self.minima)
         self.legend = pg.LegendItem(offset=(10, -10), sampleType=_SelectingSample,
                                     labelTextSize="10pt")
@@ -166,7 +175,7 @@ class ContourCanvas(pg.PlotWidget):
         # Items that change seldom are painted from a pixmap of themselves: a frame's repaint
         # that touches them (a trail near an axis, a start or the minimum) blits them.
         for item in (plot.getAxis("left"), plot.getAxis("bottom"), self.colorbar.axis,
-                     self.starts, self.minima, self.arrow_note):
+                     self.starts, self.minima, self.minima_halo, self.arrow_note):
             item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self._legend_texts: dict[str, str] = {}
         self._plane_note = ""
@@ -182,8 +191,26 @@ class ContourCanvas(pg.PlotWidget):
         self.apply_theme(theme)
 
     # appearance -----------------------------------------------------------------------------
+    def px(self, width: float) -> float:
+        """A pen width in device pixels for *width* logical pixels. pyqtgraph's pens are
+        cosmetic (device pixels): at a device pixel ratio of 2 (4K at 200 %) a 4 px trail came
+        out 2 logical px thin. Lines keep their logical width at every ratio."""
+        return width * self._pen_ratio
+
+    @property
+    def _pen_ratio(self) -> float:
+        return max(1.0, float(self.devicePixelRatioF()))
+
+    def event(self, ev) -> bool:
+        if ev.type() == QEvent.Type.DevicePixelRatioChange and \
+                getattr(self, "_styled_ratio", None) not in (None, self._pen_ratio):
+            self.apply_theme(self.theme)       # the window moved to a screen of another ratio
+        return super().event(ev)
+
     def apply_theme(self, theme: Theme) -> None:
         self.theme = theme
+        self._styled_ratio = self._pen_ratio
+        px = self.px
         self.setBackground(theme.background)
         plot = self.getPlotItem()
         for name in ("left", "bottom"):
@@ -191,10 +218,12 @@ class ContourCanvas(pg.PlotWidget):
             axis.setPen(theme.foreground)
             axis.setTextPen(theme.foreground)
         self.image.setColorMap(theme.color_map())
-        self.contours.setPen(pg.mkPen(theme.contour_pen, width=1))
+        self.contours.setPen(pg.mkPen(theme.contour_pen, width=px(1)))
         self.frozen.set_background(theme.background)      # (and the contours' new pen)
-        self.minima.setPen(pg.mkPen(theme.minimum_color, width=2.5))
+        self.minima.setPen(pg.mkPen(theme.minimum_color, width=px(2.5)))
         self.minima.setBrush(pg.mkBrush(None))
+        self.minima_halo.setPen(pg.mkPen(theme.background, width=px(6.5)))
+        self.minima_halo.setBrush(pg.mkBrush(None))
         self.legend.setBrush(pg.mkBrush(theme.background + "D8"))
         self.legend.setPen(pg.mkPen(theme.foreground + "55"))
         self.legend.setLabelTextColor(theme.foreground)
@@ -205,9 +234,10 @@ class ContourCanvas(pg.PlotWidget):
             self.badges[key].setColor(theme.color(key))
         self.moving.lines.set_arrow_style(
             {k: theme.color(k) for k in METHOD_KEYS}, theme.foreground,
-            outline_pen=pg.mkPen(theme.foreground, width=6.5),
-            true_pen=pg.mkPen(theme.foreground, width=2.5, style=Qt.PenStyle.DashLine),
-            base_pen=pg.mkPen(theme.foreground, width=2), base_brush=pg.mkBrush(theme.background))
+            outline_pen=pg.mkPen(theme.foreground, width=px(6.5)),
+            true_pen=pg.mkPen(theme.foreground, width=px(2.5), style=Qt.PenStyle.DashLine),
+            base_pen=pg.mkPen(theme.foreground, width=px(2)), base_brush=pg.mkBrush(theme.background),
+            shaft_width=px(3.5))
         self.arrow_note.setColor(theme.foreground)
         self.arrow_note.fill = pg.mkBrush(theme.background + "CC")
         self.colorbar.setColorMap(theme.color_map())
@@ -262,8 +292,10 @@ class ContourCanvas(pg.PlotWidget):
         self.contours.setData(view.line_x, view.line_y, connect=view.connect)
         if len(view.minima):
             self.minima.setData(view.minima[:, 0], view.minima[:, 1])
+            self.minima_halo.setData(view.minima[:, 0], view.minima[:, 1])
         else:
             self.minima.setData([], [])
+            self.minima_halo.setData([], [])
         plot = self.getPlotItem()
         plot.setLabel("bottom", view.param_names[0])
         plot.setLabel("left", view.param_names[1])
@@ -398,10 +430,10 @@ class ContourCanvas(pg.PlotWidget):
         """Projection: thick lines, with a thin halo that keeps them apart from the landscape;
         a diverged method's trail is faint and has none."""
         (self._faded.add if faded else self._faded.discard)(key)
-        width = self.theme.trail_width * (0.75 if key == "stochastic" else 1.0)
+        width = self.px(self.theme.trail_width * (0.75 if key == "stochastic" else 1.0))
         pen = pg.mkPen(self.theme.color(key) + (FADED_ALPHA if faded else ""), width=width)
         halo = None if faded or not self.theme.halo else \
-            pg.mkPen(self.theme.halo, width=width + self.theme.halo_extra)
+            pg.mkPen(self.theme.halo, width=width + self.px(self.theme.halo_extra))
         self.trail_layers[key].set_pens(pen, halo)
         self.moving.lines.set_pens(key, pen, halo)
         self.trails[key].setPen(pen)
@@ -496,6 +528,9 @@ class ContourCanvas(pg.PlotWidget):
         for m in self._snapshot.methods:
             label = self.legend.getLabel(self.trails[m.key])
             text = f"{METHOD_LABELS[m.key]}  (B = {m.batch_size})"
+            if m.updates == 0 and any(o.updates > 0 for o in self._snapshot.methods):
+                # a still of this moment must not read as a method that stays at its start
+                text += ": no step yet"
             if label is not None and self._legend_texts.get(m.key) != text:
                 self._legend_texts[m.key] = text
                 label.setText(text, size=self.legend.opts["labelTextSize"],

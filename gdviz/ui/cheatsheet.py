@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (QApplication, QFrame, QGridLayout, QLabel, QMenu,
                                QVBoxLayout, QWidget)
 
 SHEET_SCALE = 1.15        # the cheat sheet's type relative to body text
+MIN_FIT = 0.6             # the smallest share of that type the sheet shrinks to, to fit
 _PRETTY = {"Space": "Space", "-": "−", "Right": "→", "Left": "←", "Up": "↑", "Down": "↓",
            "PgUp": "Page Up", "PgDown": "Page Down", "Esc": "Esc", "Del": "Delete"}
 
@@ -139,7 +140,27 @@ class CheatSheet(QWidget):
                     self.labels += [k, t]
                     row += 1
         self.grid.setRowStretch(max(lengths) + 1, 1)
+        self._fit_width(font)
         self._place()
+
+    def _fit_width(self, font: QFont) -> None:
+        """Type a little smaller (down to MIN_FIT of it) where the two columns would be wider
+        than the window allows: at 1024x768 in presentation the right column ran behind a
+        horizontal scroll bar ("real netwo")."""
+        parent = self.parentWidget()
+        if parent is None:
+            return
+        room = int(parent.width() * 0.92) - 60
+        size = font.pointSizeF()
+        floor = size * MIN_FIT
+        while size > floor:
+            self.grid.activate()
+            if self.body.sizeHint().width() <= room:
+                return
+            size = max(floor, size * 0.92)
+            smaller = QFont(font)
+            smaller.setPointSizeF(size)
+            self.panel.setFont(smaller)
 
     def entries(self) -> list[str]:
         """The action names listed (for tests)."""

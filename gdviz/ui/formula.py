@@ -123,6 +123,27 @@ def _typeset_later(latex: str, color: str) -> _Relay:
     return _relay
 
 
+def finish_typesetting(root: QWidget) -> int:
+    """Typeset now, on this thread, every formula under *root* that waits for the background
+    thread or to be scrolled into view; returns how many. A picture of the window (export,
+    screenshot) then shows the numbers the window holds, not an empty box."""
+    done = 0
+    for widget in root.findChildren(FormulaWidget):
+        latex = widget._deferred if widget._deferred is not None else widget._pending
+        if latex is None:
+            continue
+        with typeset_in_background(False):
+            global _STARTUP
+            startup, _STARTUP = _STARTUP, False
+            try:
+                widget._deferred = None
+                widget.set_latex(latex)
+            finally:
+                _STARTUP = startup
+        done += 1
+    return done
+
+
 def render_image(latex: str, height_px: int, color: str = "black",
                  background=Qt.GlobalColor.white) -> QImage:
     """Render *latex* into a QImage *height_px* tall (width from the aspect ratio)."""

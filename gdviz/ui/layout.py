@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtWidgets import QApplication, QBoxLayout
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QBoxLayout, QDockWidget
 
 WIDE_WIDTH = 1500        # px: below, the lesson shares the controls' column
 TALL_HEIGHT = 820        # px: below, the counters and loss join that column too
@@ -69,6 +69,9 @@ class ScreenLayout(QObject):
         self._busy = False
         self._hid_progress = False
         window.installEventFilter(self)
+        from PySide6.QtWidgets import QTabBar
+        for bar in window.findChildren(QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly):
+            bar.installEventFilter(self)
         window.progress_dock.dockLocationChanged.connect(self._orient_progress)
 
     def fit(self, width: int, height: int) -> None:
@@ -128,19 +131,41 @@ class ScreenLayout(QObject):
                 w.tabifyDockWidget(controls, data)
             else:
                 w.splitDockWidget(lesson, data, Qt.Orientation.Vertical)
+        network = getattr(w, "network_dock", None)
+        if network is not None:
+            self._place_network(plan, network)
         if plan.fold_lesson:
-            controls.raise_()
+            if network is None or network.isHidden():
+                controls.raise_()
             w.resizeDocks([controls], [SIDE_WIDTH], Qt.Orientation.Horizontal)
         self._orient_progress(w.dockWidgetArea(progress))
+        hide_stray_tab_bars(w)
         w.rhythm.setMinimumHeight(plan.rhythm_height)
         sizes = w.centre_split.sizes()
         if len(sizes) == 2 and sum(sizes) > plan.rhythm_height:
             w.centre_split.setSizes([sum(sizes) - plan.rhythm_height, plan.rhythm_height])
 
+    def _place_network(self, plan: ScreenPlan, dock) -> None:
+        """The real network's dock: a third column beside the canvas on a wide window; on a
+        folded one, a tab of the one side column, in front (the canvas keeps its share and the
+        network its whole height; the controls are one tab away)."""
+        w = self.window
+        if plan.fold_lesson:
+            if dock not in w.tabifiedDockWidgets(w.controls_dock):
+                w.tabifyDockWidget(w.controls_dock, dock)
+            if not dock.isHidden():
+                dock.raise_()
+        elif w.dockWidgetArea(dock) != Qt.DockWidgetArea.RightDockWidgetArea or \
+                dock in w.tabifiedDockWidgets(w.controls_dock):
+            w.tabifyDockWidget(w.lesson_dock, dock)
+
     def widen_network(self, dock) -> None:
         """The Network dock, when it first shows beside the canvas: wide enough for its decision
         boundaries to be read (a quarter of a wide window; a folded column stays as it is)."""
-        if self.plan is None or self.plan.fold_lesson:
+        if self.plan is not None and self.plan.fold_lesson:
+            self._place_network(self.plan, dock)
+            return
+        if self.plan is None:
             return
         width = int(self.window.width() * NETWORK_SHARE)
         self.window.resizeDocks([dock], [width], Qt.Orientation.Horizontal)
@@ -155,7 +180,53 @@ class ScreenLayout(QObject):
                              else QBoxLayout.Direction.LeftToRight)
 
     def eventFilter(self, obj, event) -> bool:
-        if obj is self.window and event.type() == QEvent.Type.Resize and not self._busy:
+        kind = event.type()
+        if kind == QEvent.Type.ChildAdded and obj is self.window:
+            child = event.child()
+            if child.inherits("QTabBar"):
+                child.installEventFilter(self)      # see hide_stray_tab_bars
+            return False
+        if kind == QEvent.Type.Show and obj is not self.window and obj.inherits("QTabBar"):
+            if obj.count() < 2:
+                QTimer.singleShot(0, lambda bar=obj: hide_stray_tab_bars(self.window))
+            return False
+        if obj is self.window and kind == QEvent.Type.Resize and not self._busy:
             size = event.size()
             self.apply(size.width(), size.height())
         return False
+
+
+def present_network(window) -> None:
+    """Presentation mode with the real network: the Network dock gets the whole side column,
+    the lesson one tab away behind it (side by side, both were too short to read at large type)."""
+    dock = window.network_dock
+    if dock is None or dock.isHidden():
+        return
+    lesson = window.lesson_dock
+    if window.dockWidgetArea(dock) != Qt.DockWidgetArea.RightDockWidgetArea:
+        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+    if lesson not in window.tabifiedDockWidgets(dock):
+        window.tabifyDockWidget(dock, lesson)
+    dock.raise_()
+    hide_stray_tab_bars(window)
+
+
+def hide_stray_tab_bars(window) -> None:
+    """Hide the dock tab bars Qt leaves shown with a single tab after a dock left its group
+    (one was drawn over the presentation bar's ▶ at the window's top-left corner)."""
+    from PySide6.QtWidgets import QTabBar
+    for bar in window.findChildren(QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly):
+        if bar.count() < 2 and bar.isVisible():
+            bar.hide()
+
+
+def dock_tabs(window) -> list[list[QDockWidget]]:
+    """The groups of docks that share one place as tabs (for tests)."""
+    seen, groups = set(), []
+    for dock in window.findChildren(QDockWidget):
+        if dock in seen or dock.isHidden():
+            continue
+        group = [dock, *window.tabifiedDockWidgets(dock)]
+        seen.update(group)
+        groups.append(group)
+    return groups

@@ -62,6 +62,8 @@ class MainWindow(QMainWindow):
         self.worker = None
         self.worker_thread = None
         self.lab_window = None   # the batch-size lab, made when first opened
+        # exports and screenshots: formulas typeset at once, never in the background thread
+        self.synchronous_formulas = False
         self.classroom = None
         self.window_settings = None
         self.note_wanted = True
@@ -122,6 +124,10 @@ class MainWindow(QMainWindow):
         self.losses.setMinimumHeight(120)
         self.log_check = QCheckBox("log scale")
         self.log_check.toggled.connect(self.losses.set_log_y)
+        # the loss starts in log scale where it spans more than a decade, until the user
+        # chooses a scale (a click on the box)
+        self.auto_log = True
+        self.log_check.clicked.connect(lambda _on: setattr(self, "auto_log", False))
 
         centre = QWidget()
         col = QVBoxLayout(centre)
@@ -338,6 +344,8 @@ class MainWindow(QMainWindow):
         self.losses.show_snapshot(snap)
         if self.data_dock.isVisible():
             self.data_view.show_snapshot(snap)
+        if self.auto_log and not self.log_check.isChecked() and self.losses.spans_decades(snap):
+            self.log_check.setChecked(True)
         self._update_banner(snap)
         self._update_live()
         # the network's panel (three decision boundaries, six curves: ~10 ms) at most
@@ -367,6 +375,9 @@ class MainWindow(QMainWindow):
             dock.raise_()
             if self.screen_layout is not None:
                 self.screen_layout.widen_network(dock)
+            if self.presentation is not None and self.presentation.active:
+                from gdviz.ui.layout import present_network
+                present_network(self)
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -601,6 +612,8 @@ class MainWindow(QMainWindow):
                      self.network_panel, self.data_view):
             if view is not None:
                 view.apply_theme(theme)
+        if self.lab_window is not None:
+            self.lab_window.apply_theme(theme)
         self.overlays.redraw()
         # the app's palette for the window people use; a worker-less copy (export) keeps its own
         if self.worker is not None:
@@ -671,7 +684,7 @@ class MainWindow(QMainWindow):
             return
         self._live_key, self._live_time = key, now
         # playing: formulas are typeset off the GUI thread (no frame waits for ziamath)
-        with typeset_in_background(self.state.playing):
+        with typeset_in_background(self.state.playing and not self.synchronous_formulas):
             self.lesson.update_live(values)
 
     # shutting down --------------------------------------------------------------------------

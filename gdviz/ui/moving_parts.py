@@ -144,9 +144,10 @@ class TailsAndArrows(_Layer):
         self.update()        # (all of it: what was shown may be anywhere)
 
     def set_arrow_style(self, colors: dict, foreground: str, outline_pen, true_pen, base_pen,
-                        base_brush) -> None:
+                        base_brush, shaft_width: float = 3.5) -> None:
         self.colors, self.foreground = dict(colors), foreground
-        self._shaft_pens = {k: pg.mkPen(c, width=3.5) for k, c in colors.items()}
+        self.shaft_width = shaft_width
+        self._shaft_pens = {k: pg.mkPen(c, width=shaft_width) for k, c in colors.items()}
         self.outline_pen, self.true_pen = outline_pen, true_pen
         self.base_pen, self.base_brush = base_pen, base_brush
         self.update()
@@ -188,7 +189,8 @@ class TailsAndArrows(_Layer):
                 painter.drawLine(base, taken)
         for a, base, taken, _i in px:
             if taken is not None:
-                painter.setPen(self._shaft_pens.get(a.key) or pg.mkPen(self.foreground, width=3.5))
+                painter.setPen(self._shaft_pens.get(a.key)
+                               or pg.mkPen(self.foreground, width=getattr(self, "shaft_width", 3.5)))
                 painter.drawLine(base, taken)
         painter.setPen(self.true_pen)
         for _a, base, _t, instead in px:

@@ -218,6 +218,9 @@ class Presentation:
         w.resizeDocks([w.lesson_dock], [lesson_width], Qt.Orientation.Horizontal)
         total = sum(w.centre_split.sizes()) or height
         w.centre_split.setSizes([max(total - rhythm, 1), rhythm])
+        from gdviz.ui.layout import hide_stray_tab_bars, present_network
+        present_network(w)
+        hide_stray_tab_bars(w)
 
     def _leave(self) -> None:
         w = self.window
@@ -244,6 +247,8 @@ class Presentation:
             w.show()
         if normal.get("split"):
             w.centre_split.setSizes(normal["split"])
+        from gdviz.ui.layout import hide_stray_tab_bars
+        hide_stray_tab_bars(w)
         self.scale = 1.0
         self._normal = None
         screen_layout = w.screen_layout

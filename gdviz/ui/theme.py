@@ -53,12 +53,12 @@ class Theme:
 
 LIGHT = Theme("light", background="#FFFFFF", foreground="#111111", colormap="slate-light",
               contour_pen="#1E2A3A66", method_colors=METHOD_COLORS, marker_outline="#FFFFFF",
-              minimum_color="#CC3311", label="Light (projector)",
+              minimum_color="#111111", label="Light (projector)",
               colormap_stops=((0.0, "#FFFFFF"), (0.5, "#E1E6EC"), (1.0, "#A9B4C2")),
               trail_width=4.0, halo="#1A1A1A99", halo_extra=2.0)
 DARK = Theme("dark", background="#14161A", foreground="#E8E8E8", colormap="slate-dark",
              contour_pen="#FFFFFF55", method_colors=METHOD_COLORS_DARK, marker_outline="#000000",
-             minimum_color="#FF6F61", label="Dark (screen)",
+             minimum_color="#FFFFFF", label="Dark (screen)",
              colormap_stops=((0.0, "#0B0D11"), (0.5, "#232A35"), (1.0, "#4A5566")),
              trail_width=3.5, halo="#000000CC", halo_extra=2.5)
 THEMES = {"light": LIGHT, "dark": DARK}

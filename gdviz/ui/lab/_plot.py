@@ -1,8 +1,10 @@
-"""What the lab's plots share: a titled log-log plot and the colours of the lab."""
+"""What the lab's plots share: a titled log-log plot, the colours of the lab and its themes, the
+legend under the data, and labels placed where they collide with nothing."""
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QRectF
 
 from gdviz.palette import METHOD_COLORS
 
@@ -14,22 +16,243 @@ REGIME_LABELS = {"perfect scaling": "perfect\nscaling", "diminishing returns": "
                  "no further benefit": "no further\nbenefit"}
 REGIME_COLORS = {"perfect scaling": (0, 114, 178, 28), "diminishing returns": (230, 159, 0, 28),
                  "no further benefit": (120, 120, 120, 28)}
+INK = "#222222"          # titles, axis text, labels (light theme; the dark theme maps these)
+MUTED = "#555555"
+# the neutral colours of the light theme and what they become on a dark background
+DARK_INKS = {"#222222": "#E8E8E8", "#333333": "#DDDDDD", "#444444": "#B8B8B8",
+             "#555555": "#B0B0B0", "#777777": "#9A9A9A"}
+LEGEND_BRUSH = {"light": (255, 255, 255, 0), "dark": (0, 0, 0, 0)}
+PAD = 3                  # px kept free around every placed label
 
 
 def make_plot(title: str, x_label: str, y_label: str, log_x=True, log_y=True) -> pg.PlotWidget:
     plot = pg.PlotWidget(background="w")
     plot.setMinimumSize(360, 260)
     item = plot.getPlotItem()
-    item.setTitle(title, color="#222", size="11pt")
-    item.setLabel("bottom", x_label, color="#222")
-    item.setLabel("left", y_label, color="#222")
+    item.setTitle(title, color=INK, size="11pt")
+    item.setLabel("bottom", x_label, color=INK)
+    item.setLabel("left", y_label, color=INK)
     item.setLogMode(x=log_x, y=log_y)
     item.showGrid(x=True, y=True, alpha=0.15)
+    item.setMenuEnabled(False)
+    item.setContentsMargins(2, 2, 14, 2)     # room for the last tick label at the right
     for axis in ("bottom", "left"):
-        item.getAxis(axis).setPen("#444")
-        item.getAxis(axis).setTextPen("#222")
+        item.getAxis(axis).setPen("#444444")
+        item.getAxis(axis).setTextPen(INK)
         item.getAxis(axis).enableAutoSIPrefix(False)   # seconds stay seconds
+    plot.lab_title = (title, "11pt")
     return plot
+
+
+def add_legend(item: pg.PlotItem, columns: int = 1) -> pg.LegendItem:
+    """A legend under the plot, in the plot's own layout: it never covers a curve. Items added
+    later with a ``name`` join it (pyqtgraph's ``PlotItem.legend``)."""
+    legend = pg.LegendItem(offset=None, verSpacing=-6, colCount=columns, labelTextColor=INK)
+    item.layout.addItem(legend, 4, 1)
+    item.legend = legend
+    return legend
+
+
+# themes ------------------------------------------------------------------------------------
+def _ink(color: str, dark: bool) -> str:
+    return DARK_INKS.get(color.upper() if color.startswith("#") else color, color) if dark \
+        else color
+
+
+def _hex(color) -> str:
+    return pg.mkColor(color).name().upper().replace("#", "#")
+
+
+def apply_plot_theme(plot, theme) -> None:
+    """Colour one lab plot for *theme* (None or light: white; dark: the theme's background and
+    light text). Neutral inks of labels, axes and reference lines follow; data colours stay."""
+    dark = theme is not None and getattr(theme, "name", "light") == "dark"
+    widget = plot.widget
+    item = widget.getPlotItem()
+    widget.setBackground(theme.background if dark else "w")
+    title, size = getattr(widget, "lab_title", (item.titleLabel.text, "11pt"))
+    item.setTitle(title, color=_ink(INK, dark), size=size)
+    for name in ("bottom", "left", "right", "top"):
+        axis = item.getAxis(name)
+        axis.setPen(_ink("#444444", dark))
+        axis.setTextPen(_ink(INK, dark))
+        if axis.labelText:
+            axis.labelStyle["color"] = _ink(INK, dark)
+            axis._updateLabel()
+    legend = getattr(item, "legend", None)
+    if legend is not None:
+        legend.setLabelTextColor(_ink(INK, dark))
+        for _, label in legend.items:
+            label.setText(label.text, color=_ink(INK, dark))
+    for it in item.scene().items() if item.scene() is not None else item.items:
+        if isinstance(it, pg.TextItem):
+            base = getattr(it, "_lab_ink", None)
+            if base is None:
+                base = it._lab_ink = _hex(it.color)
+            it.setColor(_ink(base, dark))
+        elif isinstance(it, (pg.PlotDataItem, pg.InfiniteLine)):
+            pen = it.opts.get("pen") if isinstance(it, pg.PlotDataItem) else it.pen
+            if pen is None or isinstance(pen, (str, tuple)):
+                continue
+            pen = pg.mkPen(pen)
+            base = getattr(it, "_lab_pen", None)
+            if base is None:
+                base = it._lab_pen = _hex(pen.color())
+            if base in DARK_INKS:
+                pen.setColor(pg.mkColor(_ink(base, dark)))
+                it.setPen(pen)
+    sub = getattr(plot, "apply_theme", None)
+    if callable(sub):
+        sub(theme)
+
+
+# label placement ------------------------------------------------------------------------------
+class LabelPlacer:
+    """Places a plot's labels where they collide with nothing: each label has candidate spots
+    (view coordinates and a text anchor) tried in order; the first that keeps the label inside
+    the plot and off every data point, curve, line and label already placed wins. A label with
+    no free spot is hidden. Re-run whenever the view's range or size changes."""
+
+    def __init__(self, item: pg.PlotItem):
+        self.item = item
+        self.labels: list = []      # (TextItem, candidates(view_rect) -> [(x, y, (ax, ay))])
+        self.lines: list = []       # (InfiniteLine)
+        item.vb.sigRangeChanged.connect(self.place)
+        item.vb.sigResized.connect(self.place)
+
+    def clear(self) -> None:
+        for label, _ in self.labels:
+            self.item.removeItem(label)
+        self.labels = []
+
+    def add(self, label: pg.TextItem, candidates, gap: float = 3.0) -> pg.TextItem:
+        """Add *label* (a TextItem not yet in the plot) with its *candidates*; *gap*: px between
+        the spot and the label's anchored side."""
+        label.setZValue(50)
+        label.lab_gap = gap
+        self.item.addItem(label, ignoreBounds=True)
+        self.labels.append((label, candidates))
+        return label
+
+    def add_line(self, line: pg.InfiniteLine) -> None:
+        """An InfiniteLine whose run the labels keep off."""
+        self.lines.append(line)
+
+    def obstacles(self) -> list[QRectF]:
+        vb = self.item.vb
+        rects: list[QRectF] = []
+        for data in self.item.listDataItems():
+            if not data.isVisible():
+                continue
+            x, y = data.getData()
+            if x is None or not len(x):
+                continue
+            pts = np.array([[p.x(), p.y()] for p in
+                            (vb.mapViewToScene(pg.Point(float(a), float(b)))
+                             for a, b in zip(x, y) if np.isfinite(a) and np.isfinite(b))])
+            if not len(pts):
+                continue
+            opts = getattr(data, "opts", {})
+            if opts.get("symbol") is not None:
+                half = opts.get("symbolSize", 8) / 2 + 1
+                rects += [QRectF(px - half, py - half, 2 * half, 2 * half) for px, py in pts]
+            if opts.get("pen", 1) is not None and len(pts) > 1:
+                for (x0, y0), (x1, y1) in zip(pts[:-1], pts[1:]):
+                    n = int(max(abs(x1 - x0), abs(y1 - y0)) // 4) + 1
+                    for t in np.linspace(0, 1, n + 1):
+                        px, py = x0 + t * (x1 - x0), y0 + t * (y1 - y0)
+                        rects.append(QRectF(px - 2, py - 2, 4, 4))
+        box = vb.sceneBoundingRect()
+        for line in self.lines:
+            if not line.isVisible():
+                continue
+            p = vb.mapViewToScene(pg.Point(line.value(), line.value()))
+            if line.angle % 180 == 0:
+                rects.append(QRectF(box.left(), p.y() - 2, box.width(), 4))
+            else:
+                rects.append(QRectF(p.x() - 2, box.top(), 4, box.height()))
+        return rects
+
+    def place(self, *_) -> None:
+        vb = self.item.vb
+        box = vb.sceneBoundingRect()
+        if box.width() < 10 or box.height() < 10:
+            return
+        taken = self.obstacles()
+        placed: list[QRectF] = []
+        view = vb.viewRect()
+        for label, candidates in self.labels:
+            if not label.textItem.toPlainText():
+                label.hide()
+                continue
+            size = label.textItem.boundingRect()
+            w, h = size.width(), size.height()
+            best = None
+            for spot in candidates(view):
+                x, y, anchor = spot[:3]
+                if len(spot) > 3 and spot[3] != label.textItem.toPlainText():
+                    label.setText(spot[3])
+                    size = label.textItem.boundingRect()
+                    w, h = size.width(), size.height()
+                gap = label.lab_gap
+                p = vb.mapViewToScene(pg.Point(x, y))
+                p = pg.Point(p.x() + (0.5 - anchor[0]) * 2 * gap,
+                             p.y() + (0.5 - anchor[1]) * 2 * gap)
+                r = QRectF(p.x() - anchor[0] * w, p.y() - anchor[1] * h, w, h)
+                if not box.contains(r):
+                    continue
+                grown = r.adjusted(-PAD, -PAD, PAD, PAD)
+                if any(grown.intersects(o) for o in placed) or \
+                        any(r.intersects(o) for o in taken):
+                    continue
+                best = (p, anchor, r)
+                break
+            if best is None:
+                label.hide()
+                continue
+            p, anchor, r = best
+            label.setAnchor(anchor)
+            label.setPos(vb.mapSceneToView(p))
+            label.show()
+            placed.append(r)
+        self.placed = placed
+
+
+def near_point(x: float, y: float):
+    """Candidates around a data point: above right, below right, above left, below left,
+    above, below, right, left (place it with a gap of the marker's half size)."""
+    return lambda view: [(x, y, (0, 1)), (x, y, (0, 0)), (x, y, (1, 1)), (x, y, (1, 0)),
+                         (x, y, (0.5, 1)), (x, y, (0.5, 0)), (x, y, (0, 0.5)), (x, y, (1, 0.5))]
+
+
+def along_hline(y: float, fractions=(0.97, 0.8, 0.6, 0.4, 0.2, 0.03)):
+    """Candidates just above, then just below, a horizontal line at view height *y*."""
+    def spots(view):
+        xs = [view.left() + f * view.width() for f in fractions]
+        return [(x, y, (f, 1)) for x, f in zip(xs, fractions)] + \
+               [(x, y, (f, 0)) for x, f in zip(xs, fractions)]
+    return spots
+
+
+def along_vline(x: float, fractions=(0.97, 0.85, 0.6, 0.3, 0.05)):
+    """Candidates right, then left, of a vertical line at view position *x* (top first)."""
+    def spots(view):
+        ys = [view.top() + f * view.height() for f in fractions]   # view.top() is the low end
+        return [(x, y, (0, 1 - f)) for y, f in zip(ys, fractions)] + \
+               [(x, y, (1, 1 - f)) for y, f in zip(ys, fractions)]
+    return spots
+
+
+def corners(view_fractions=((0.02, 0.98), (0.98, 0.98), (0.02, 0.02), (0.98, 0.02))):
+    """Candidates at the corners of the view (fractions of its width and height)."""
+    def spots(view):
+        out = []
+        for fx, fy in view_fractions:
+            x = view.left() + fx * view.width()
+            y = view.top() + fy * view.height()
+            out.append((x, y, (fx > 0.5, fy < 0.5)))
+        return out
+    return spots
 
 
 def best_points(result):

@@ -50,6 +50,27 @@ class CloudInset(QWidget):
         layout.addWidget(self.text)
         self.cloud = None
 
+    def apply_theme(self, theme) -> None:
+        """The lab's theme (None or light: white; dark: the theme's background)."""
+        from gdviz.ui.lab._plot import _ink
+        dark = theme is not None and theme.name == "dark"
+        self.widget.setBackground(theme.background if dark else "w")
+        item = self.widget.getPlotItem()
+        item.setTitle("Gradient cloud (live)", color=_ink("#222222", dark), size="11pt")
+        for name in ("bottom", "left"):
+            axis = item.getAxis(name)
+            axis.setPen(_ink("#444444", dark))
+            axis.setTextPen(_ink("#222222", dark))
+            axis.labelStyle["color"] = _ink("#222222", dark)
+            axis._updateLabel()
+        ink = _ink("#000000", dark) if not dark else "#E8E8E8"
+        self.full.setPen(pg.mkPen(ink, width=3))
+        self.full.setBrush(pg.mkBrush(ink))
+        self.mean.setPen(pg.mkPen(ink, width=1.5))
+        self.members.setPen(pg.mkPen(ink, width=0.6))
+        grey = (90, 90, 90, 110) if not dark else (190, 190, 190, 110)
+        self.points.setBrush(pg.mkBrush(*grey))
+
     def show_cloud(self, cloud) -> None:
         self.cloud = cloud
         if cloud is None:

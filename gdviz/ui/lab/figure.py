@@ -1,10 +1,17 @@
-"""The lab's six plots and summary as one widget, and its export to PNG or SVG."""
+"""The lab's plots and summary as one widget, and its export to PNG or SVG.
+
+The plots are a list laid out in a grid whose number of columns follows the width (one plot needs
+``PLOT_MIN`` px); in the lab window the grid scrolls, so any number of plots fits any screen down
+to 1024×768. Add a plot by appending it to ``LabFigure.plots`` (``make_plots``): nothing here
+counts them."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QFrame, QGridLayout, QLabel, QScrollArea, QSizePolicy,
+                               QVBoxLayout, QWidget)
 
 from gdviz.core.lab import noise_disagreement
+from gdviz.ui.lab._plot import apply_plot_theme
 from gdviz.ui.lab.examples_plot import ExamplesPlot
 from gdviz.ui.lab.heatmap_plot import HeatmapPlot
 from gdviz.ui.lab.noise_plot import NoisePlot
@@ -12,7 +19,29 @@ from gdviz.ui.lab.steps_plot import StepsPlot
 from gdviz.ui.lab.time_plot import TimePlot
 from gdviz.ui.lab.tradeoff_plot import TradeoffPlot
 
-FIGURE_SIZE = (1280, 1000)
+PLOT_MIN = (480, 340)          # px one plot needs to show its titles, ticks and legend
+MAX_COLUMNS = 3
+EXPORT_COLUMNS = 2
+EXPORT_CELL = (640, 430)       # px per plot in the exported figure
+
+
+def make_plots() -> list:
+    """The lab's plots, in the order they are numbered."""
+    return [StepsPlot(), ExamplesPlot(), TradeoffPlot(), NoisePlot(), HeatmapPlot(), TimePlot()]
+
+
+def columns_for(width: int, count: int) -> int:
+    """How many plots side by side fit *width* px (at least one, at most ``MAX_COLUMNS``)."""
+    return max(1, min(MAX_COLUMNS, count, width // PLOT_MIN[0]))
+
+
+def figure_size(count: int) -> tuple[int, int]:
+    """The exported figure's size for *count* plots (two columns, the summary under them)."""
+    rows = -(-count // EXPORT_COLUMNS)
+    return EXPORT_COLUMNS * EXPORT_CELL[0], rows * EXPORT_CELL[1] + 120
+
+
+FIGURE_SIZE = figure_size(6)
 
 
 def summary_text(result) -> str:
@@ -54,103 +83,127 @@ def summary_text(result) -> str:
     return "\n".join(lines)
 
 
-PLOT_KINDS = (StepsPlot, ExamplesPlot, TradeoffPlot, NoisePlot, HeatmapPlot, TimePlot)
-HEATMAP = 4     # the plot whose cells load a run (``pick_handler``)
-STAGE_MS = 15   # between two staged steps: the event loop paints what the last one changed
+HEATMAP = 4     # the plot whose cells load a run (``set_pick_handler``)
+STAGE_MS = 15   # between two staged updates: the event loop paints what the last one changed
+
+
+class _Grid(QWidget):
+    """The plots' grid; re-flows its columns when its width crosses a multiple of PLOT_MIN."""
+
+    def __init__(self, plots, columns: int | None):
+        super().__init__()
+        self.plots = plots
+        self.fixed_columns = columns
+        self.columns = 0
+        self.grid = QGridLayout(self)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.grid.setSpacing(6)
+        for plot in plots:
+            plot.widget.setMinimumSize(*PLOT_MIN)
+            plot.widget.setSizePolicy(QSizePolicy.Policy.Expanding,
+                                      QSizePolicy.Policy.Expanding)
+        self.reflow(columns or EXPORT_COLUMNS)
+
+    def reflow(self, columns: int) -> None:
+        if columns == self.columns:
+            return
+        self.columns = columns
+        for plot in self.plots:
+            self.grid.removeWidget(plot.widget)
+        for i in range(self.grid.columnCount()):
+            self.grid.setColumnStretch(i, 0)
+        for i in range(self.grid.rowCount()):
+            self.grid.setRowStretch(i, 0)
+        for i, plot in enumerate(self.plots):
+            self.grid.addWidget(plot.widget, i // columns, i % columns)
+        for c in range(columns):
+            self.grid.setColumnStretch(c, 1)
+        for r in range(-(-len(self.plots) // columns)):
+            self.grid.setRowStretch(r, 1)
+
+    def resizeEvent(self, event) -> None:
+        if self.fixed_columns is None:
+            self.reflow(columns_for(event.size().width(), len(self.plots)))
+        super().resizeEvent(event)
+
+
+class _Scroll(QScrollArea):
+    """Scrolls the grid vertically; the grid always takes the viewport's width."""
+
+    def resizeEvent(self, event) -> None:
+        grid = self.widget()
+        if grid is not None and grid.fixed_columns is None:
+            grid.reflow(columns_for(self.viewport().width(), len(grid.plots)))
+        super().resizeEvent(event)
 
 
 class LabFigure(QWidget):
-    """Plots 1–6 in a 3 × 2 grid with the summary lines under them.
+    """The lab's plots in a grid with the summary lines under them.
 
-    ``staged``: the window's figure builds one plot per turn of the event loop, each in the cell
-    a placeholder kept (so the others are not laid out and painted again): built at once, the six
-    plots held the GUI thread 0.8–2.7 s when the lab opened (key B). ``plots`` fills up in order;
-    ``ensure_built()`` builds what is left at once (exports need every plot)."""
+    *scroll*: the grid scrolls (the lab window); otherwise it has *columns* columns (exports).
+    *staged*: each new result is shown a plot per turn of the event loop (the window: the six
+    plots at once held the GUI thread up to 2 s every time a batch size finished); ``flush()``
+    brings them all up to date now (exports, tests)."""
 
-    def __init__(self, parent=None, staged: bool = False):
+    def __init__(self, parent=None, scroll: bool = False, columns: int | None = None,
+                 staged: bool = False, extra=()):
         super().__init__(parent)
-        self.plots: list = []
+        self.plots = make_plots() + list(extra)   # extra: plots of the scenario, after the six
         self._staged = staged
         self._pending: list[int] = []    # plots still to show the latest result
-        self.pick_handler = None
-        self._result = None
-        self._holders: list[QLabel] = []
-        self.grid = QGridLayout()
+        self.result = None
+        self.theme = None
+        self.grid = _Grid(self.plots, None if scroll else (columns or EXPORT_COLUMNS))
         self.summary = QLabel("")
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(self.grid, 1)
-        layout.addWidget(self.summary)
-        if not staged:
-            self.ensure_built()
-            return
-        for i in range(len(PLOT_KINDS)):
-            holder = QLabel(f"Drawing plot {i + 1} of {len(PLOT_KINDS)}…")
-            holder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            holder.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-            self.grid.addWidget(holder, i // 2, i % 2)
-            self._holders.append(holder)
-        QTimer.singleShot(STAGE_MS, self._build_next)
-
-    @property
-    def built(self) -> bool:
-        return len(self.plots) == len(PLOT_KINDS)
-
-    def _build_one(self) -> None:
-        i = len(self.plots)
-        plot = PLOT_KINDS[i]()
-        self.plots.append(plot)
-        if i < len(self._holders):
-            holder = self._holders[i]
-            self.grid.replaceWidget(holder, plot.widget)
-            holder.deleteLater()
+        if scroll:
+            self.scroll = _Scroll()
+            self.scroll.setWidgetResizable(True)
+            self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+            self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            self.scroll.setWidget(self.grid)
+            layout.addWidget(self.scroll, 1)
         else:
-            self.grid.addWidget(plot.widget, i // 2, i % 2)
-        if i == HEATMAP and self.pick_handler is not None:
-            plot.on_pick = self.pick_handler
-        if self._result is not None:
-            plot.update(self._result)
+            self.scroll = None
+            layout.addWidget(self.grid, 1)
+        layout.addWidget(self.summary)
 
-    def _build_next(self) -> None:
-        if not self.built:
-            self._build_one()
-        if not self.built:
-            QTimer.singleShot(STAGE_MS, self._build_next)
-
-    def ensure_built(self) -> None:
-        while not self.built:
-            self._build_one()
+    def apply_theme(self, theme) -> None:
+        """Follow the main window's theme (``gdviz.ui.theme.Theme``; None: light)."""
+        self.theme = theme
+        for plot in self.plots:
+            apply_plot_theme(plot, theme)
 
     def set_pick_handler(self, handler) -> None:
-        self.pick_handler = handler
-        if len(self.plots) > HEATMAP:
-            self.plots[HEATMAP].on_pick = handler
+        """What a click on a heat-map cell does (load that run)."""
+        self.plots[HEATMAP].on_pick = handler
 
     def update_result(self, result) -> None:
-        """Show *result*: at once when not staged; in the window a plot per event-loop turn
-        (each update repaints its plot: six at once held the GUI thread up to 2 s, every time a
-        batch size finished)."""
-        self._result = result
+        self.result = result
         self.summary.setText(summary_text(result))
         if not self._staged:
             for plot in self.plots:
-                plot.update(result)
+                self._show(plot)
             return
         first = not self._pending
         self._pending = list(range(len(self.plots)))
         if first:
             QTimer.singleShot(STAGE_MS, self._update_next)
 
+    def _show(self, plot) -> None:
+        plot.update(self.result)
+        apply_plot_theme(plot, self.theme)     # labels made by update take the theme
+
     def _update_next(self) -> None:
         if self._pending:
-            self.plots[self._pending.pop(0)].update(self._result)
+            self._show(self.plots[self._pending.pop(0)])
         if self._pending:
             QTimer.singleShot(STAGE_MS, self._update_next)
 
     def flush(self) -> None:
-        """Every plot built and showing the latest result, now (exports, tests)."""
-        self.ensure_built()
+        """Every plot showing the latest result, now."""
         while self._pending:
-            self.plots[self._pending.pop(0)].update(self._result)
+            self._show(self.plots[self._pending.pop(0)])

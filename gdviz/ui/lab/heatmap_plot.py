@@ -6,7 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from gdviz.core.lab import DIVERGED, REACHED
-from gdviz.ui.lab._plot import FIT, REFERENCE, make_plot
+from gdviz.ui.lab._plot import FIT, REFERENCE, add_legend, make_plot
 
 UNREACHED_RGBA = (235, 235, 235, 255)
 
@@ -75,20 +75,29 @@ def _inside(x, rows, l):
 
 class HeatmapPlot:
     def __init__(self):
-        self.widget = make_plot("5 · Steps to target over η × B (median of seeds; bright: fewer)",
+        self.widget = make_plot("5 · Steps to target over η × B",
                                 "batch size B", "learning rate η", log_x=False, log_y=False)
         self.item = self.widget.getPlotItem()
         self.item.showGrid(x=False, y=False)
-        self.item.getAxis("left").setWidth(64)   # room for "0.00137" even before a first layout
+        # room for "0.00137" and the axis title beside it, even before a first layout
+        self.item.getAxis("left").setWidth(78)
         # every cell is data: the legend goes under the map, in the plot's own layout
-        legend = pg.LegendItem(offset=None, verSpacing=-6, colCount=3, labelTextColor="#333")
-        self.item.layout.addItem(legend, 4, 1)
+        legend = add_legend(self.item, columns=2)
+        # the colour bar: steps to target, numbered on a log scale (bright: fewer steps)
+        self.colormap = pg.colormap.get("viridis")
+        bright_is_few = pg.colormap.get("viridis")
+        bright_is_few.reverse()
+        self.bar = pg.ColorBarItem(values=(0, 1), colorMap=bright_is_few,
+                                   interactive=False, width=14, label="steps to target (median of seeds)")
+        self.bar.axis.enableAutoSIPrefix(False)
+        self.item.layout.addItem(self.bar, 2, 3)
+        self.item.layout.setColumnFixedWidth(3, 66)
         self.image = pg.ImageItem(axisOrder="col-major")   # image[B index, η index]
         self.item.addItem(self.image)
         self.diverged = pg.ScatterPlotItem(symbol="x", size=9, pen=pg.mkPen("#B00", width=1.5),
                                            brush=None, name="diverged")
         self.unreached = pg.ScatterPlotItem(symbol="o", size=6, pen=pg.mkPen("#777"),
-                                            brush=None, name="not reached in the budget")
+                                            brush=None, name="not reached (budget)")
         self.best = pg.PlotDataItem(pen=pg.mkPen("#000", width=2.5), symbol="o", symbolSize=7,
                                     symbolBrush="#fff", name="best η per B")
         self.linear = pg.PlotDataItem(pen=pg.mkPen(FIT, width=2, style=pg.QtCore.Qt.DashLine),
@@ -98,10 +107,8 @@ class HeatmapPlot:
                                     name="√B rule")
         self.edge = pg.PlotDataItem(pen=pg.mkPen(REFERENCE, width=2), name="stability limit")
         for it in (self.diverged, self.unreached, self.best, self.linear, self.sqrt, self.edge):
-            self.item.addItem(it)
-            legend.addItem(it, it.name())
+            self.item.addItem(it)        # named: it joins the legend
         self.legend = legend
-        self.colormap = pg.colormap.get("viridis")
         self.result = None
         self.on_pick = None          # called with (batch_size, lr, seed) when a cell is clicked
         scene = self.widget.scene()
@@ -133,6 +140,22 @@ class HeatmapPlot:
             seed, _, _ = median_run(self.result, i, j)
             self.on_pick(int(self.result.batch_sizes[i]), float(self.result.lrs[j]), seed)
 
+    def set_bar(self, lo: float, hi: float) -> None:
+        """Number the colour bar from 10**lo to 10**hi steps (log scale, 1-2-5 ticks)."""
+        if hi <= lo:
+            hi = lo + 1e-9
+        self.bar.setLevels((lo, hi))
+        ticks = []
+        for k in range(int(np.floor(lo)), int(np.ceil(hi)) + 1):
+            for m in (1, 2, 5):
+                v = np.log10(m) + k
+                if lo - 1e-9 <= v <= hi + 1e-9:
+                    ticks.append((v, f"{m * 10.0**k:g}"))
+        ends = [(lo, f"{10**lo:.3g}"), (hi, f"{10**hi:.3g}")]
+        if len(ticks) < 2:
+            ticks = ends
+        self.bar.axis.setTicks([ticks])
+
     def update(self, result) -> None:
         self.result = result
         sizes, lrs = result.batch_sizes, result.lrs
@@ -146,6 +169,7 @@ class HeatmapPlot:
             lo, hi = logs.min(), logs.max()
             scaled = (logs - lo) / (hi - lo) if hi > lo else np.zeros_like(logs)
             rgba[finite] = self.colormap.map(1.0 - scaled, mode="byte")   # few steps: bright
+            self.set_bar(lo, hi)
         self.image.setImage(rgba, autoLevels=False)
         self.image.setRect(-0.5, -0.5, k, l)
         ii, jj = np.nonzero(div)

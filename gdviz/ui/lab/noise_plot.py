@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
-from gdviz.ui.lab._plot import FIT, REFERENCE, make_plot, set_decade_ticks
+from gdviz.ui.lab._plot import (FIT, REFERENCE, LabelPlacer, add_legend, along_hline,
+                                along_vline, make_plot, set_decade_ticks)
 
 
 class NoisePlot:
@@ -13,24 +14,23 @@ class NoisePlot:
         self.widget = make_plot("4 · Noise scale along the full-batch path",
                                 "J(θ) − J* (the path runs right to left)", "batch size")
         self.item = self.widget.getPlotItem()
-        legend = self.item.addLegend(offset=(10, -30))
-        legend.setBrush((255, 255, 255, 220))
+        add_legend(self.item, columns=1)
         self.simple = pg.PlotDataItem(pen=pg.mkPen("#0072B2", width=2.5),
                                       name="B_simple = tr Σ / |∇J|²")
         self.noise = pg.PlotDataItem(pen=pg.mkPen("#CC79A7", width=2.5),
                                      name="B_noise = tr(HΣ) / ∇Jᵀ H ∇J")
         self.crit = pg.InfiniteLine(angle=0, pen=pg.mkPen(FIT, width=2,
-                                                          style=pg.QtCore.Qt.DashLine),
-                                    label="B_crit (fit)", labelOpts={"color": FIT,
-                                                                     "position": 0.9})
+                                                          style=pg.QtCore.Qt.DashLine))
         self.target = pg.InfiniteLine(angle=90, pen=pg.mkPen(REFERENCE, width=1.5,
-                                                             style=pg.QtCore.Qt.DotLine),
-                                      label="target", labelOpts={"color": "#333",
-                                                                 "position": 0.95})
+                                                             style=pg.QtCore.Qt.DotLine))
         for it in (self.simple, self.noise, self.crit, self.target):
             self.item.addItem(it)
+        self.placer = LabelPlacer(self.item)
+        self.placer.add_line(self.crit)
+        self.placer.add_line(self.target)
 
     def update(self, result) -> None:
+        self.placer.clear()
         path = result.noise
         t0 = result.targets[0]
         if path is None or not len(path.losses):
@@ -44,14 +44,19 @@ class NoisePlot:
         x = excess[ok]
         self.simple.setData(x, path.b_simple[ok])
         self.noise.setData(x, path.b_noise[ok])
-        self.target.setPos(np.log10(max(t0.loss - t0.j_star, 1e-300)))
+        at = np.log10(max(t0.loss - t0.j_star, 1e-300))
+        self.target.setPos(at)
         self.target.show()
+        self.placer.add(pg.TextItem("target", color="#333333"), along_vline(at))
         b_crit = result.fit.b_crit if result.fit is not None else None
         if b_crit is not None:
             self.crit.setPos(np.log10(b_crit))
             self.crit.show()
+            self.placer.add(pg.TextItem("B_crit (fit)", color=FIT),
+                            along_hline(np.log10(b_crit)))
         else:
             self.crit.hide()
         ys = [path.b_simple[ok], path.b_noise[ok]] + ([[b_crit]] if b_crit else [])
         set_decade_ticks(self.item.getAxis("bottom"), x, [t0.loss - t0.j_star])
         set_decade_ticks(self.item.getAxis("left"), *ys)
+        self.placer.place()

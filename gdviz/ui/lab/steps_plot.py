@@ -6,7 +6,24 @@ import pyqtgraph as pg
 
 from gdviz.core.lab_copies import copies_band, theory_points
 from gdviz.ui.lab._plot import (BAND, FIT, MEDIAN, REFERENCE, REGIME_COLORS, REGIME_LABELS,
-                                best_points, make_plot, regime_spans, set_decade_ticks)
+                                LabelPlacer, add_legend, best_points, make_plot, regime_spans,
+                                set_decade_ticks)
+
+HEADROOM = 0.6      # decades above the data, for the regime names
+IDEAL_FLOOR = 0.5   # the perfect-scaling line stops at this fraction of the lowest data
+
+
+def perfect_scaling(b, med, floor):
+    """The perfect-scaling line S(B₀)·B₀/B over the batch sizes, stopped where it falls below
+    *floor* (ended exactly on it), so it does not stretch the axis decades below the data."""
+    b = np.asarray(b, float)
+    ideal = med[0] * b[0] / b
+    keep = ideal >= floor
+    if keep.all() or keep.sum() < 1:
+        return b[keep], ideal[keep]
+    i = int(np.argmin(keep))                 # first batch size under the floor
+    b_end = med[0] * b[0] / floor            # where the line meets the floor
+    return np.append(b[:i], b_end), np.append(ideal[:i], floor)
 
 OTHER_COLORS = ("#CC79A7", "#0072B2", "#E69F00", "#56B4E9")   # Okabe–Ito, not the green
 
@@ -21,8 +38,7 @@ class StepsPlot:
         self.widget = make_plot("1 · Steps to target vs B (best η per B)", "batch size B",
                                 "steps to target")
         self.item = self.widget.getPlotItem()
-        legend = self.item.addLegend(offset=(10, -10))
-        legend.setBrush((255, 255, 255, 220))
+        add_legend(self.item)
         # the band's edges are drawn in log10 units: PlotCurveItem takes no part in log mode
         self.q1 = pg.PlotCurveItem(pen=pg.mkPen(BAND[:3], width=1))
         self.q3 = pg.PlotCurveItem(pen=pg.mkPen(BAND[:3], width=1))
@@ -37,6 +53,7 @@ class StepsPlot:
                                       name="theory: expected loss (moment recursion)")
         for it in (self.q1, self.q3, self.band, self.median, self.ideal, self.theory):
             self.item.addItem(it)
+        self.placer = LabelPlacer(self.item)
         self.regions: list = []
         self.others: list = []           # the same lab with other optimizers, overlaid
 
@@ -46,6 +63,7 @@ class StepsPlot:
             if isinstance(r, pg.PlotDataItem) and self.item.legend is not None:
                 self.item.legend.removeItem(r)
         self.regions, self.others = [], []
+        self.placer.clear()
         pts = best_points(result)
         if pts is None:
             for it in (self.q1, self.q3, self.median, self.ideal, self.theory):
@@ -60,6 +78,7 @@ class StepsPlot:
             q3 = np.where(keep, np.interp(b, bb, np.where(np.isfinite(hi), hi, lo)), q3)
             q1 = np.maximum(q1, 1.0)
         q3 = np.where(np.isfinite(q3), q3, med)
+        q1 = np.where(np.isfinite(q1), q1, med)
         self.q1.setData(np.log10(b), np.log10(q1))
         self.q3.setData(np.log10(b), np.log10(q3))
         self.median.setData(b, med)
@@ -80,16 +99,38 @@ class StepsPlot:
                                          f"{_crit(other)})")
             self.item.addItem(curve)
             self.others.append(curve)
-        self.ideal.setData(b, med[0] * b[0] / b)
+        low, high = float(np.nanmin(q1)), float(np.nanmax(q3))
+        if theory is not None and len(theory[1]):
+            low, high = min(low, float(np.min(theory[1]))), max(high, float(np.max(theory[1])))
+        self.ideal.setData(*perfect_scaling(b, med, IDEAL_FLOOR * low))
         set_decade_ticks(self.item.getAxis("bottom"), result.batch_sizes)
-        set_decade_ticks(self.item.getAxis("left"), q1, q3, med[0] * b[0] / b)
+        set_decade_ticks(self.item.getAxis("left"), IDEAL_FLOOR * low, high * 10**HEADROOM)
+        self.item.setYRange(np.log10(IDEAL_FLOOR * low), np.log10(high) + HEADROOM,
+                            padding=0.02)
         # regimes over the batch sizes that reached the target only
         for name, lo, hi in regime_spans(b, result.fit and result.fit.b_crit):
             region = pg.LinearRegionItem((np.log10(lo), np.log10(hi)), movable=False,
                                          brush=REGIME_COLORS[name], pen=pg.mkPen(None))
             region.setZValue(-10)
-            label = pg.TextItem(REGIME_LABELS[name], color="#333", anchor=(0, 0))
-            label.setPos(np.log10(lo), np.log10(np.nanmax(q3)))
             self.item.addItem(region)
-            self.item.addItem(label)
-            self.regions += [region, label]
+            self.regions.append(region)
+            a, z = np.log10(lo), np.log10(hi)
+            self.placer.add(pg.TextItem(name, color="#333333"),
+                            self._regime_spots(a, z, name, REGIME_LABELS[name]))
+        self.placer.place()
+
+    @staticmethod
+    def _regime_spots(a, z, one_line, two_lines):
+        """In the headroom at the top of the regime's span, on one line then on two; then at
+        its bottom."""
+        def spots(view):
+            top = view.bottom() - 0.01 * view.height()
+            bottom = view.top() + 0.01 * view.height()
+            mid = (a + z) / 2
+            out = []
+            for y, ay in ((top, 0), (bottom, 1)):
+                for text in (one_line, two_lines):
+                    out += [(a, y, (0, ay), text), (mid, y, (0.5, ay), text),
+                            (z, y, (1, ay), text)]
+            return out
+        return spots

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
-from gdviz.ui.lab._plot import FIT, MEDIAN, make_plot, set_decade_ticks
+from gdviz.ui.lab._plot import FIT, MEDIAN, add_legend, make_plot, set_decade_ticks
 
 
 class TimePlot:
@@ -13,8 +13,7 @@ class TimePlot:
         self.widget = make_plot("6 · Hardware time to target vs B", "batch size B",
                                 "simulated time to target (s)")
         self.item = self.widget.getPlotItem()
-        legend = self.item.addLegend(offset=(-10, -10))
-        legend.setBrush((255, 255, 255, 220))
+        add_legend(self.item)
         self.median = pg.PlotDataItem(pen=pg.mkPen(MEDIAN, width=3), symbol="d", symbolSize=9,
                                       symbolBrush=MEDIAN, name="median, best η per B")
         self.fastest = pg.PlotDataItem(pen=None, symbol="star", symbolSize=18, symbolBrush=FIT,

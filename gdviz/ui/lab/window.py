@@ -19,6 +19,9 @@ from gdviz.ui.lab.runner import LabRunner
 NOT_SWEPT = frozenset({"batch_size", "lr", "name", "title", "description", "note", "speed",
                        "source"})
 RERUN_POLL_MS = 500
+PREFERRED_SIZE = (1580, 1000)   # px, on a screen that has room for it
+CLOUD_WIDTH = 300               # px of the gradient cloud beside the plots
+CLOUD_MIN_WIDTH = 1300          # px: narrower windows open with the cloud folded
 EXPORT_KINDS = {"csv": "Runs as CSV", "json": "Runs as JSON (as gdviz sweep --json)",
                 "figure-png": "All six plots as PNG", "figure-svg": "All six plots as SVG"}
 
@@ -56,11 +59,13 @@ class LabWindow(QWidget):
 
         self.header = QLabel("")
         self.header.setWordWrap(True)
-        self.figure = LabFigure(staged=True)    # a plot per event-loop turn: B stalls nothing
-        from gdviz.ui.lab.memory_plot import MemoryPlot
         from gdviz.ui.lab.generalization_plot import GeneralizationPlot
+        from gdviz.ui.lab.memory_plot import MemoryPlot
         self.memory_plot = MemoryPlot()       # of the scenario itself, beside the sweep's plots
         self.generalization_plot = GeneralizationPlot()
+        # staged: a plot per event-loop turn, so a finished batch size stalls nothing
+        self.figure = LabFigure(scroll=True, staged=True,
+                                extra=(self.memory_plot, self.generalization_plot))
         self.summary = self.figure.summary
         self.figure.set_pick_handler(self.load_run)
         self.bar = QProgressBar()
@@ -78,24 +83,22 @@ class LabWindow(QWidget):
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.rerun_bar = self._rerun_bar()
+        self.inset = CloudInset()
+        self.inset.setFixedWidth(CLOUD_WIDTH)
+        self.cloud_button = QToolButton()
+        self.cloud_button.setText("Gradient cloud")
+        self.cloud_button.setCheckable(True)
+        self.cloud_button.setToolTip("Show or fold the live gradient cloud beside the plots")
+        self.cloud_button.toggled.connect(self.set_cloud_shown)
         row = QHBoxLayout()
         row.addWidget(self.bar, 1)
+        row.addWidget(self.cloud_button)
         row.addWidget(self.cancel_button)
         row.addWidget(self.run_button)
         row.addWidget(self.export_button)
-        self.inset = CloudInset()
-        self.inset.setFixedWidth(300)
         middle = QHBoxLayout()
         middle.addWidget(self.figure, 1)
-        side = QVBoxLayout()
-        side.addWidget(self.inset)
-        self.memory_plot.widget.setMinimumSize(300, 240)
-        self.memory_plot.widget.setMaximumWidth(340)
-        side.addWidget(self.memory_plot.widget, 1)
-        self.generalization_plot.widget.setMinimumSize(300, 240)
-        self.generalization_plot.widget.setMaximumWidth(340)
-        side.addWidget(self.generalization_plot.widget, 1)
-        middle.addLayout(side)
+        middle.addWidget(self.inset)
         layout = QVBoxLayout(self)
         layout.addWidget(self.header)
         layout.addWidget(self.rerun_bar)
@@ -107,7 +110,34 @@ class LabWindow(QWidget):
         self._poll.setInterval(RERUN_POLL_MS)
         self._poll.timeout.connect(self.check_scenario)
         self._poll.start()
-        self.resize(1580, 1000)
+        self.theme = None
+        theme = getattr(main_window, "theme", None)
+        if theme is not None:
+            self.apply_theme(theme)
+        self.fit_screen()
+
+    def fit_screen(self, width: int | None = None, height: int | None = None) -> None:
+        """Open at ``PREFERRED_SIZE`` or the screen's available size, whichever is smaller
+        (*width* × *height*: a screen of that size); the cloud folds on narrow screens."""
+        if width is None or height is None:
+            from gdviz.ui.layout import available_size
+            near = self.main_window if hasattr(self.main_window, "screen") else self
+            width, height = available_size(near)
+        w, h = min(PREFERRED_SIZE[0], width), min(PREFERRED_SIZE[1], height)
+        self.set_cloud_shown(w >= CLOUD_MIN_WIDTH)
+        self.resize(w, h)
+
+    def set_cloud_shown(self, shown: bool) -> None:
+        """Show or fold the gradient cloud (the button beside the progress bar)."""
+        self.inset.setVisible(shown)
+        if self.cloud_button.isChecked() != shown:
+            self.cloud_button.setChecked(shown)
+
+    def apply_theme(self, theme) -> None:
+        """Follow the main window's theme: the plots' colours and the window's own."""
+        self.theme = theme
+        self.figure.apply_theme(theme)
+        self.inset.apply_theme(theme)
 
     def _export_menu(self) -> QMenu:
         menu = QMenu(self)
@@ -138,7 +168,7 @@ class LabWindow(QWidget):
         """The sweep's six plots (built and up to date now if the staged steps have not
         finished), then the memory and generalization plots of the scenario itself."""
         self.figure.flush()
-        return [*self.figure.plots, self.memory_plot, self.generalization_plot]
+        return self.figure.plots
 
     def _rerun_bar(self) -> QFrame:
         bar = QFrame()

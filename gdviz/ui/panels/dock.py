@@ -90,6 +90,11 @@ class LessonDock(FontScaled, QWidget):
         while True:
             font.setPointSizeF(size)
             bar.setFont(font)
-            if bar.sizeHint().width() <= available or size <= floor:
+            fits = bar.sizeHint().width() <= available
+            if fits or size <= floor:
+                # too narrow even so (presentation at 1024x768): whole titles and the bar's
+                # scroll arrows, not "For… M… Ex… Le…"
+                self.tabs.setElideMode(Qt.TextElideMode.ElideRight if fits
+                                       else Qt.TextElideMode.ElideNone)
                 return
             size = max(floor, size - 0.5)

@@ -55,6 +55,21 @@ class LossCurves(pg.PlotWidget):
         if self._snapshot is not None:       # (paused: the curves in the new scale at once)
             self.show_snapshot(self._snapshot)
 
+    def spans_decades(self, snap=None) -> bool:
+        """Whether the shown losses span more than a decade above the landscape's minimum (the
+        first drop then flattens the rest against the axis on a linear scale)."""
+        snap = snap or self._snapshot
+        if snap is None:
+            return False
+        floor = self._min_loss if self._min_loss is not None else 0.0
+        ys = [m.loss_curve[:, 1] for m in snap.methods if len(m.loss_curve) > 1
+              and self.curves[m.key].isVisible()]
+        if not ys:
+            return False
+        excess = np.concatenate(ys) - floor
+        excess = excess[np.isfinite(excess) & (excess > 0)]
+        return len(excess) > 1 and float(excess.max()) > 10.0 * float(np.median(excess))
+
     def set_method_visible(self, key: str, visible: bool) -> None:
         self.curves[key].setVisible(visible)
         self.ranges.fit(self.ranges.x_end or 0.0, self.curves.values(), self._log)

@@ -27,6 +27,9 @@ MAX_POINTS = 600   # points drawn per plot: enough to see the data, cheap to red
 BIG_MIN, SMALL_MIN = 220, 110   # px: the selected method's plot, the others'
 
 
+LOSS_MIN_HEIGHT, DISTANCE_MIN_HEIGHT = 140, 100    # px at normal type
+
+
 def probability_map(theme: Theme) -> pg.ColorMap:
     """P(class 1) from 0 to 1 as a pyqtgraph ColorMap for *theme*."""
     return pg.ColorMap([0.0, 0.5, 1.0], list(PROBABILITY_STOPS.get(theme.name,
@@ -212,7 +215,7 @@ class MlpPanel(QWidget):
         self.boundaries.setSpacing(6)
 
         self.loss = _plot()
-        self.loss.setMinimumHeight(140)
+        self.loss.setMinimumHeight(LOSS_MIN_HEIGHT)
         self.loss_lines, self.val_lines = {}, {}
         for k in METHOD_KEYS:
             # no antialiasing (as in the main loss panel): a long, noisy curve stroked 2 px wide
@@ -222,7 +225,7 @@ class MlpPanel(QWidget):
         self.loss_ranges = RoundRanges(self.loss.getPlotItem())   # axes in round steps
         self.loss_title = QLabel("Loss: training (solid), validation (dashed)")
         self.distance = _plot()
-        self.distance.setMinimumHeight(100)
+        self.distance.setMinimumHeight(DISTANCE_MIN_HEIGHT)
         self.distance_title = QLabel("Distance of the weights from the plane")
         self.bars = pg.BarGraphItem(x=[0, 1, 2], height=[0, 0, 0], width=0.6)
         self.distance.addItem(self.bars)
@@ -298,6 +301,7 @@ class MlpPanel(QWidget):
         # that tick's label, which the widget's top edge cut off
         tick_height = QFontMetrics(QFont("DejaVu Sans", max(8, round(9 * f)))).height()
         self.distance.getPlotItem().layout.setContentsMargins(1, tick_height // 2 + 2, 1, 1)
+        self._fit_distance_axis()
         for k in METHOD_KEYS:
             c = theme.color(k)
             self.loss_lines[k].setPen(pg.mkPen(c, width=2.5))
@@ -313,6 +317,9 @@ class MlpPanel(QWidget):
         if font.pointSizeF() > 0:
             font.setPointSizeF(font.pointSizeF() * f)
         self.setFont(font)
+        # the plots grow with their type, or their tick labels pile up (presentation mode)
+        self.loss.setMinimumHeight(round(LOSS_MIN_HEIGHT * min(max(1.0, f), 1.6)))
+        self.distance.setMinimumHeight(round(DISTANCE_MIN_HEIGHT * min(max(1.0, f), 1.4)))
         self.apply_theme(self.theme)
 
     def update_snapshot(self, snap) -> None:
@@ -378,6 +385,22 @@ class MlpPanel(QWidget):
         if shown is None or top > shown or top < shown / 3:
             shown = self._shown["bars top"] = _nice_ceiling(1.15 * top)
             self.distance.setYRange(0, shown, padding=0)
+            # three labelled ticks: readable however short the plot (presentation type), in
+            # an axis wide enough for them from the first paint (pyqtgraph widens an axis only
+            # after a paint found its labels too wide: a one-frame export showed none)
+            ticks = [(v, f"{v:g}") for v in (0.0, shown / 2, shown)]
+            axis = self.distance.getPlotItem().getAxis("left")
+            axis.setTicks([ticks])
+            self._fit_distance_axis()
+
+    def _fit_distance_axis(self) -> None:
+        axis = self.distance.getPlotItem().getAxis("left")
+        top = self._shown.get("bars top")
+        if top is None:
+            return
+        metrics = QFontMetrics(QFont("DejaVu Sans", max(8, round(9 * self.scale))))
+        widest = max(metrics.horizontalAdvance(f"{v:g}") for v in (0.0, top / 2, top))
+        axis.setWidth(widest + 14)
 
     def _curve(self, item, xy: np.ndarray, width: int) -> bool:
         """One loss curve, at most ~two points per pixel column; False when it already shows
