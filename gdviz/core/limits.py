@@ -120,7 +120,7 @@ def check_copies_lab(n, batch_sizes, lr_count, copies, max_epochs, drop_last, di
         shape = (f"{k} batch size{'s' * (k != 1)} × {lr_count} η × {copies} copies, "
                  f"{max_epochs:g} epochs of N = {n:,}, {dims} parameters, no run stopping early")
         raise LimitError(_lab_line("sweep", seconds, nbytes, shape,
-                                   "lower --max-epochs, --copies, N or the batch sizes"))
+                                   "lower the epochs, the copies, N or the batch sizes"))
 
 
 def mlp_lab_estimate(n: int, n_val: int, batch_sizes, lr_count: int, seed_count: int,
