@@ -18,8 +18,8 @@ class GeneralizationPlot:
                                 "final loss", log_x=False, log_y=False)
         self.widget.setMinimumSize(300, 240)
         self.item = self.widget.getPlotItem()
-        self.legend = legend = self.item.addLegend(offset=(-10, -10))
-        legend.setBrush((255, 255, 255, 220))
+        from gdviz.ui.lab._plot import add_legend
+        self.legend = add_legend(self.item)      # under the plot, off the data
         self.lo = pg.PlotCurveItem(pen=pg.mkPen(None))
         self.hi = pg.PlotCurveItem(pen=pg.mkPen(None))
         self.band = pg.FillBetweenItem(self.lo, self.hi, brush=BAND)
