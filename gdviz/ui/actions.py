@@ -53,8 +53,8 @@ ACTIONS: tuple[Row, ...] = (
     Row("progress", "View", "Counters and loss", ("G",), "Show / hide counters and loss",
         dock=True),
     Row("lesson", "View", "Lesson", ("L",), "Show / hide lesson", dock=True),
-    Row("data_view", "View", "Data view", ("D",), "Show / hide the data view (the examples "
-        "each step used)", dock=True),
+    Row("data_view", "View", "Data view", ("D",), "Show / hide the data view",
+        dock=True),
     Row("theme_light", "View/&Theme", "Light (projector)", checkable=True, group="theme",
         separator=True),
     Row("theme_dark", "View/&Theme", "Dark (screen)", checkable=True, group="theme"),
@@ -77,7 +77,7 @@ ACTIONS: tuple[Row, ...] = (
     Row("lab", "Lab", "Batch-size lab…", ("B",), "Open the batch-size lab"),
     Row("export", "File", "Export video or image…", ("Ctrl+E",)),
     Row("copy_script", "File", "Copy as PyTorch script", ("Ctrl+Shift+C",),
-        "Copy the mini-batch run as a plain PyTorch (NumPy) script"),
+        "Copy the run as a PyTorch script"),
     Row("quit", "File", "Quit", (QKeySequence.StandardKey.Quit,)),
     Row("cheat_sheet", "Help", "Keyboard shortcuts", ("?", "F1")),
 )
