@@ -219,7 +219,8 @@ def memory_label(scenario, batch_size: int) -> tuple[str, str]:
         m = step_memory(sizes, batch_size, scenario.optimizer)
         return (format_bytes(m.peak),
                 f"One step at B = {batch_size:,} needs {format_bytes(m.peak)} at its peak "
-                f"(peak during a step, in the {m.peak_at}). It keeps parameters, gradients and "
+                f"(peak during a step, in the {m.peak_at}"
+                f"{' pass' if m.peak_at in ('forward', 'backward') else ''}). It keeps parameters, gradients and "
                 f"{scenario.optimizer} state {format_bytes(m.fixed)} (fixed) + the batch and the "
                 f"activations kept for the backward pass {format_bytes(m.per_batch)} (grows with "
                 f"B); the backward pass adds activation gradients on top. Float32, plain PyTorch.")
