@@ -13,9 +13,17 @@ float32, from the layer widths alone:
   layer's weight gradient needs) and the network's output (B × 1, what the loss's gradient
   needs), plus the loss itself.
 
-The first three do not depend on B; the last two grow linearly with it. The count is checked
-against torch's CPU memory profiler in tests/test_memory.py; benchmarks/gpu_memory.py measures
-the CUDA allocator's peak around one step.
+The first three do not depend on B; the last two grow linearly with it. That is what is KEPT.
+What a step NEEDS is its peak (``step_peak``), reached during the backward pass (or, at tiny B,
+the optimizer step), where more than the kept tensors coexist: walking back through hidden layer
+k, its saved output h_k and the gradient arriving for it (B x w_k) are joined by the activation's
+backward result (B x w_k, tanh or ReLU backward) before the first two are freed; the weight
+gradients of the layers already passed exist; the batch and the loss are still referenced. The
+peak is computed by replaying, from the widths, every allocation and free torch makes in one
+steady-state step (``optimizer.zero_grad()`` sets the gradients to None, as the exported script
+does; the parameters and the optimizer state are held throughout), including the loss's and the
+optimizer's small temporaries. tests/test_memory.py checks both counts against torch's CPU memory
+profiler to the byte; benchmarks/gpu_memory.py measures the CUDA allocator's peak around one step.
 """
 from __future__ import annotations
 
@@ -36,6 +44,8 @@ class StepMemory:
     optimizer_state: int
     batch: int
     activations: int
+    _sizes: tuple = ()
+    _optimizer: str = "sgd"
 
     @property
     def fixed(self) -> int:
@@ -49,7 +59,24 @@ class StepMemory:
 
     @property
     def total(self) -> int:
+        """Everything kept: parameters, gradients, state, the batch, the saved activations."""
         return self.fixed + self.per_batch
+
+    @property
+    def peak(self) -> int:
+        """The most bytes alive at once during one step: what the step needs."""
+        return step_peak(self._sizes, self.batch_size, self._optimizer)[0]
+
+    @property
+    def peak_at(self) -> str:
+        """Where in the step the peak is reached."""
+        return step_peak(self._sizes, self.batch_size, self._optimizer)[1]
+
+    @property
+    def transient(self) -> int:
+        """Peak minus everything kept (negative when the kept parts never coexist: the
+        gradients only exist once the activations are being freed)."""
+        return self.peak - self.total
 
 
 def n_params(sizes) -> int:
@@ -66,17 +93,101 @@ def step_memory(sizes, batch_size: int, optimizer: str = "sgd") -> StepMemory:
     state = STATE_COPIES[optimizer] * p + STEP_COUNTERS[optimizer] * tensors
     kept = b * (sum(sizes[1:-1]) + sizes[-1]) + 1     # hidden outputs, network output, loss
     return StepMemory(b, FLOAT_BYTES * p, FLOAT_BYTES * p, FLOAT_BYTES * state,
-                      FLOAT_BYTES * b * (sizes[0] + sizes[-1]), FLOAT_BYTES * kept)
+                      FLOAT_BYTES * b * (sizes[0] + sizes[-1]), FLOAT_BYTES * kept,
+                      sizes, optimizer)
+
+
+def _param_bytes(sizes) -> list[int]:
+    """Bytes of each parameter tensor in ``model.parameters()`` order: W1, b1, W2, b2, ..."""
+    out = []
+    for a, b in zip(sizes[:-1], sizes[1:]):
+        out += [FLOAT_BYTES * a * b, FLOAT_BYTES * b]
+    return out
+
+
+def _optimizer_transient(optimizer: str, tensors: list[int]) -> int:
+    """The most bytes the (single-tensor, CPU) optimizer step allocates at once on top of what
+    it starts with: per-step 0-d temporaries (an 8-byte double and its 4-byte float copy) and
+    per-parameter temporaries, the previous one still referenced by a loop variable."""
+    scalar = 12
+    if optimizer == "sgd":
+        return 0
+    if optimizer == "momentum":
+        return scalar                                   # buf.mul_(momentum): 0-d temporaries
+    if optimizer == "nesterov":
+        return max(scalar, max(tensors))                # grad.add(buf): freed at once
+    prev = [0] + tensors[:-1]
+    if optimizer == "rmsprop":                          # avg = sqrt(v) (+eps in place)
+        return max(max(p + t, t + scalar) for p, t in zip(prev, tensors))
+    # adam: denom = sqrt(v) / bias_correction (two tensors) while the last denom lives
+    return max(p + 2 * t + scalar for p, t in zip(prev, tensors))
+
+
+def step_events(sizes, batch_size: int, optimizer: str = "sgd"):
+    """The allocations (+bytes) and frees (-bytes) torch makes in one steady-state step, in
+    order, with a label per phase: what ``step_peak`` replays."""
+    sizes = tuple(int(s) for s in sizes)
+    b, f, o = int(batch_size), FLOAT_BYTES, sizes[-1]
+    ev = [("batch", f * b * sizes[0]), ("batch", f * b * o)]          # xb, yb
+    for w in sizes[1:-1]:                     # Linear's output, the activation's output (kept)
+        ev += [("forward", f * b * w), ("forward", f * b * w), ("forward", -f * b * w)]
+    ev.append(("forward", f * b * o))                                    # the logits (kept)
+    # BCEWithLogitsLoss: log_sigmoid's output and buffer, the elementwise loss, the mean (4 B)
+    # and its 0-d divisor (8 B double, 4 B float copy); all but the mean freed
+    ev += [("loss", f * b * o), ("loss", f * b * o), ("loss", -f * b * o), ("loss", f * b * o),
+           ("loss", 4), ("loss", 8), ("loss", 4), ("loss", -4), ("loss", -8),
+           ("loss", -f * b * o), ("loss", -f * b * o)]
+    # backward: d loss (4 B), the logits' gradient (then the logits are freed)
+    ev += [("backward", 4), ("backward", f * b * o), ("backward", 8), ("backward", 4),
+           ("backward", -4), ("backward", -8), ("backward", -f * b * o)]
+    layers = len(sizes) - 1
+    for k in range(layers, 0, -1):
+        w_in, w_out = sizes[k - 1], sizes[k]
+        if k > 1:
+            ev.append(("backward", f * b * w_in))          # gradient for the layer's input
+        ev += [("backward", f * w_in * w_out), ("backward", f * w_out)]   # .grad of W, b
+        ev.append(("backward", -f * b * w_out))            # the arriving gradient is freed
+        if k > 1:                                          # tanh/ReLU backward of h_{k-1}
+            ev += [("backward", f * b * w_in), ("backward", -f * b * w_in),
+                   ("backward", -f * b * w_in)]            # its input gradient and h_{k-1}
+    ev.append(("backward", -4))
+    t = _optimizer_transient(optimizer, _param_bytes(sizes))
+    ev += [("optimizer step", t), ("optimizer step", -t)]
+    return ev
+
+
+def step_peak(sizes, batch_size: int, optimizer: str = "sgd") -> tuple[int, str]:
+    """(the peak bytes of one steady-state step, the phase where it is reached): the parameters
+    and the optimizer state, plus the largest running sum of ``step_events``."""
+    sizes = tuple(int(s) for s in sizes)
+    p = n_params(sizes)
+    tensors = 2 * (len(sizes) - 1)
+    held = FLOAT_BYTES * (p + STATE_COPIES[optimizer] * p + STEP_COUNTERS[optimizer] * tensors)
+    top, where = held, "start"
+    for phase, delta in step_events(sizes, batch_size, optimizer):
+        held += delta
+        if held > top:
+            top, where = held, phase
+    return top, where
 
 
 def largest_batch(sizes, optimizer: str, limit_bytes: float, n: int | None = None) -> int:
-    """The largest B whose step fits in ``limit_bytes`` (0: not even B = 1), at most ``n``."""
-    one = step_memory(sizes, 1, optimizer)
-    per = step_memory(sizes, 2, optimizer).total - one.total      # bytes per extra example
-    if one.total > limit_bytes:
+    """The largest B whose step's peak fits in ``limit_bytes`` (0: not even B = 1), at most
+    ``n``. The peak grows with B without ever falling, so a bisection finds it."""
+    if step_peak(sizes, 1, optimizer)[0] > limit_bytes:
         return 0
-    b = 1 + int((limit_bytes - one.total) // per)
-    return min(b, n) if n is not None else b
+    lo, hi = 1, 2
+    while step_peak(sizes, hi, optimizer)[0] <= limit_bytes and (n is None or hi < n):
+        lo, hi = hi, 2 * hi
+    while hi - lo > 1:                       # peak(lo) fits, peak(hi) does not (or hi >= n)
+        mid = (lo + hi) // 2
+        if step_peak(sizes, mid, optimizer)[0] <= limit_bytes:
+            lo = mid
+        else:
+            hi = mid
+    if n is not None and step_peak(sizes, hi, optimizer)[0] <= limit_bytes:
+        lo = hi
+    return min(lo, n) if n is not None else lo
 
 
 def format_bytes(n: float) -> str:
@@ -106,9 +217,11 @@ def memory_label(scenario, batch_size: int) -> tuple[str, str]:
     if scenario.is_mlp:
         sizes = network_sizes(scenario)
         m = step_memory(sizes, batch_size, scenario.optimizer)
-        return (format_bytes(m.total),
-                f"One step at B = {batch_size:,} holds {format_bytes(m.total)}: parameters, "
-                f"gradients and {scenario.optimizer} state {format_bytes(m.fixed)} (fixed) + the "
-                f"batch and the activations kept for the backward pass "
-                f"{format_bytes(m.per_batch)} (grows with B), float32, plain PyTorch.")
+        return (format_bytes(m.peak),
+                f"One step at B = {batch_size:,} needs {format_bytes(m.peak)} at its peak "
+                f"(peak during a step, in the {m.peak_at}"
+                f"{' pass' if m.peak_at in ('forward', 'backward') else ''}). It keeps parameters, gradients and "
+                f"{scenario.optimizer} state {format_bytes(m.fixed)} (fixed) + the batch and the "
+                f"activations kept for the backward pass {format_bytes(m.per_batch)} (grows with "
+                f"B); the backward pass adds activation gradients on top. Float32, plain PyTorch.")
     return format_bytes(16 * batch_size), analytic_step_text(batch_size)

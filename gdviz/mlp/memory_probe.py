@@ -59,10 +59,66 @@ def profiled_step(sizes, batch_size: int, optimizer: str = "sgd", activation: st
     return after_forward, held
 
 
-def cuda_step_peak(sizes, batch_size: int, optimizer: str = "sgd", n: int = 4096) -> int:
-    """Bytes the CUDA allocator holds at its peak during one steady-state step (after a warm-up
-    step, so gradients and optimizer state exist), counting parameters, gradients and state:
-    ``torch.cuda.max_memory_allocated`` around the step, the data set itself left out."""
+def profiled_peak(sizes, batch_size: int, optimizer: str = "sgd", activation: str = "tanh",
+                  n: int = 512) -> tuple[int, int]:
+    """(the peak bytes, the bytes held after the step) of one steady-state step (a warm-up step
+    first, so the optimizer state exists; ``zero_grad()`` sets the gradients to None, as the
+    exported script does), from torch's CPU memory profiler: the parameters and the optimizer
+    state held before, plus the largest running sum of every allocation and free the profiler
+    records during ``xb, yb = x[idx], y[idx]``, the forward pass, the loss, ``backward()`` and
+    ``step()``."""
+    import torch
+    from torch._C._profiler import _EventType
+    from torch.profiler import ProfilerActivity, profile
+
+    n = max(n, batch_size)
+    gen = torch.Generator().manual_seed(0)
+    model = _model(sizes, activation)
+    x = torch.randn(n, sizes[0], generator=gen)
+    y = (torch.rand(n, sizes[-1], generator=gen) > 0.5).float()
+    idx = torch.randperm(n, generator=gen)[:batch_size]
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+    opt = _optimizer(optimizer, model.parameters())
+
+    def step():
+        xb, yb = x[idx], y[idx]
+        loss = loss_fn(model(xb), yb)
+        loss.backward()
+        opt.step()
+
+    opt.zero_grad()
+    step()                                   # the optimizer state now exists
+    opt.zero_grad()
+    gc.collect()
+    held = sum(p.nbytes for p in model.parameters())
+    held += sum(t.nbytes for st in opt.state.values() for t in st.values()
+                if isinstance(t, torch.Tensor))
+    with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
+        step()
+    allocs = []
+
+    def walk(node):
+        if node.tag == _EventType.Allocation:
+            allocs.append((node.start_time_ns, node.extra_fields.alloc_size))
+        for child in node.children:
+            walk(child)
+
+    for root in prof.profiler.kineto_results.experimental_event_tree():
+        walk(root)
+    top = held
+    for _, size in sorted(allocs, key=lambda a: a[0]):
+        held += size
+        top = max(top, held)
+    return top, held
+
+
+def cuda_step_peak(sizes, batch_size: int, optimizer: str = "sgd",
+                   n: int = 4096) -> tuple[int, int]:
+    """(the CUDA allocator's peak during one steady-state step, what it held just before the
+    step), both without the data set: ``torch.cuda.max_memory_allocated`` around the step,
+    after a warm-up step (so the optimizer state and cuBLAS's workspace exist) and
+    ``zero_grad()`` (gradients None, as the exported script does). What is held before minus
+    the parameters and the optimizer state is the fixed overhead (cuBLAS workspace)."""
     import torch
     dev = torch.device("cuda")
     model = _model(sizes).to(dev)
@@ -70,20 +126,21 @@ def cuda_step_peak(sizes, batch_size: int, optimizer: str = "sgd", n: int = 4096
     y = (torch.rand(n, sizes[-1], device=dev) > 0.5).float()
     loss_fn = torch.nn.BCEWithLogitsLoss()
     opt = _optimizer(optimizer, model.parameters())
+    idx = torch.randint(0, n, (batch_size,), device=dev)
 
     def step():
-        idx = torch.randint(0, n, (batch_size,), device=dev)
         xb, yb = x[idx], y[idx]
-        del idx
-        opt.zero_grad(set_to_none=False)
         loss = loss_fn(model(xb), yb)
         loss.backward()
         opt.step()
 
-    step()                                   # gradients and optimizer state now exist
+    opt.zero_grad()
+    step()
+    opt.zero_grad()
     torch.cuda.synchronize()
-    data = x.nbytes + y.nbytes
+    data = x.nbytes + y.nbytes + idx.element_size() * idx.numel()
     torch.cuda.reset_peak_memory_stats()
+    before = torch.cuda.memory_allocated() - data
     step()
     torch.cuda.synchronize()
-    return torch.cuda.max_memory_allocated() - data
+    return torch.cuda.max_memory_allocated() - data, before

@@ -1,4 +1,4 @@
-"""Memory per step against B: what one training step holds (gdviz.mlp.memory), a limit line the
+"""Memory per step against B: the peak during one training step (gdviz.mlp.memory), a limit line the
 user drags (4 GB to start) and the largest B that fits under it."""
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ DEFAULT_LIMIT = 4 * 2**30     # bytes: a small GPU's memory
 
 class MemoryPlot:
     def __init__(self):
-        self.widget = make_plot("Memory per step vs B", "batch size B", "bytes one step holds")
+        self.widget = make_plot("Memory per step vs B", "batch size B", "peak bytes during a step")
         self.widget.setMinimumSize(300, 240)
         self.item = self.widget.getPlotItem()
         self.curve = pg.PlotDataItem(pen=pg.mkPen(MEDIAN, width=3))
@@ -69,7 +69,7 @@ class MemoryPlot:
         bs = np.unique(np.geomspace(1, top, 200).astype(np.int64))
         if s.is_mlp:
             sizes = network_sizes(s)
-            ys = [step_memory(sizes, int(b), s.optimizer).total for b in bs]
+            ys = [step_memory(sizes, int(b), s.optimizer).peak for b in bs]
             title = f"Memory per step · {'-'.join(map(str, sizes))}, {s.optimizer}"
         else:
             ys = 16.0 * bs           # B per-example gradients of two float64 numbers
@@ -78,7 +78,7 @@ class MemoryPlot:
         self.curve.setData(np.log10(bs), np.log10(ys))
         self.item.setLogMode(False, False)      # (the data are already log10)
         self.item.getAxis("bottom").setLabel("batch size B (log₁₀)")
-        self.item.getAxis("left").setLabel("bytes per step (log₁₀)")
+        self.item.getAxis("left").setLabel("peak bytes during a step (log₁₀)")
         self.set_limit(self.limit)
 
     def _label(self) -> None:
