@@ -378,3 +378,16 @@ def test_heatmap_cell_says_what_was_counted(tmp_path):
                                       copies=4, max_epochs=1)
     text = describe_cell(result, 0, 0)
     assert "the mean of 4 shuffle-copies" in text and f"seed {scenario.seed}" in text
+
+
+def test_the_window_runner_summarizes_partial_results_of_the_copies_lab():
+    """The lab window shows each partial result through core's summarize(); on the copies lab
+    (lesson 7, 100 parameters) that raised a shape error in the worker, so the window's lab of
+    lesson 7 showed nothing."""
+    from gdviz.core.lab import Lab, LabSettings, summarize
+    lab = Lab(sc.load("lesson-7-critical-batch"), LabSettings(batch_sizes=(256, 1024)))
+    partial = []
+    final = lab.run(progress=partial.append)
+    shown = summarize(lab, partial[-1])
+    assert [p.steps_median for p in shown.best] == [p.steps_median for p in final.best]
+    assert shown.noise is not None and shown.noise.b_simple_start > 0

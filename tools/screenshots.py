@@ -169,7 +169,11 @@ def lab(app, path: Path) -> None:
     window = open_window(app, "lesson-7-critical-batch", "light", size=(1280, 800))
     window.actions_["lab"].trigger()
     wait_for(app, lambda: window.lab_window.inset.cloud is not None)
-    wait_for(app, lambda: not window.lab_window.running, timeout_s=120)
+    lab_window = window.lab_window
+    # the sweep starts a moment after the window: wait for its finished result
+    wait_for(app, lambda: lab_window.result is not None and not lab_window.running
+             and lab_window.bar.value() == 100, timeout_s=300)
+    lab_window.figure.flush()
     window.lab_window.fit_screen(1920, 1080)   # a 1080p screen: the cloud and three columns
     window.lab_window.resize(1920, 1080)
     settle(app, 20)
