@@ -106,3 +106,14 @@ def test_cuda_peak_around_one_step():
         grown, computed = peak - peak1, step_peak(sizes, b, opt)[0] - computed1
         print(f"B = {b:,}: measured growth {grown:,} B, computed {computed:,} B")
         assert abs(grown - computed) <= 0.05 * computed + 64 * 1024
+
+
+def test_an_analytic_step_counts_its_own_parameters():
+    """Lesson 7's least squares has 100 parameters: its step holds B × 800 bytes, not the
+    two-parameter figure the memory row and lab plot showed for every analytic landscape."""
+    from gdviz.mlp.memory import analytic_dims, analytic_step_bytes
+    from gdviz.scenario import load
+    assert analytic_dims(load("lesson-7-critical-batch")) == 100
+    assert analytic_dims(load("default")) == 2
+    assert analytic_step_bytes(32, 100) == 32 * 100 * 8
+    assert "100 numbers" in analytic_step_text(32, 100)

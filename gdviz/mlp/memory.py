@@ -198,12 +198,26 @@ def format_bytes(n: float) -> str:
     return f"{n:,.0f} B"
 
 
-def analytic_step_text(batch_size: int) -> str:
-    """What a step on a two-parameter landscape holds, and why it is tiny."""
+def analytic_dims(scenario) -> int:
+    """How many parameters an analytic scenario's θ has (2, or the least-squares d)."""
+    if scenario.landscape == "least_squares":
+        from gdviz.core.landscapes import LeastSquares
+        return int(scenario.dims or LeastSquares.DEFAULT_DIMS)
+    return 2
+
+
+def analytic_step_bytes(batch_size: int, dims: int = 2) -> int:
+    """B per-example gradients of *dims* float64 numbers."""
+    return 8 * dims * int(batch_size)
+
+
+def analytic_step_text(batch_size: int, dims: int = 2) -> str:
+    """What a step on an analytic landscape holds, and why it is small."""
     b = int(batch_size)
-    return (f"{b:,} per-example gradients of 2 numbers ({format_bytes(16 * b)} in float64), "
-            f"then their mean: 2 numbers. Two parameters make any B tiny; a network with "
-            f"millions of weights and wide layers is where B decides the memory.")
+    return (f"{b:,} per-example gradients of {dims} numbers "
+            f"({format_bytes(analytic_step_bytes(b, dims))} in float64), then their mean: "
+            f"{dims} numbers. {dims} parameters keep any B small; a network with millions of "
+            f"weights and wide layers is where B decides the memory.")
 
 
 def network_sizes(scenario) -> tuple[int, ...]:
@@ -224,4 +238,6 @@ def memory_label(scenario, batch_size: int) -> tuple[str, str]:
                 f"{scenario.optimizer} state {format_bytes(m.fixed)} (fixed) + the batch and the "
                 f"activations kept for the backward pass {format_bytes(m.per_batch)} (grows with "
                 f"B); the backward pass adds activation gradients on top. Float32, plain PyTorch.")
-    return format_bytes(16 * batch_size), analytic_step_text(batch_size)
+    dims = analytic_dims(scenario)
+    return (format_bytes(analytic_step_bytes(batch_size, dims)),
+            analytic_step_text(batch_size, dims))

@@ -52,7 +52,7 @@ class GeneralizationPlot:
             item.setData([], [])
         self.legend.setVisible(False)
         if not scenario.is_mlp:
-            self._say("For the real network only:\na two-parameter landscape has no\n"
+            self._say("For the real network only:\nan analytic landscape has no\n"
                       "validation set to generalize to.")
             return
         from concurrent.futures import ThreadPoolExecutor

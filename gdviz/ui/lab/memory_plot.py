@@ -7,7 +7,8 @@ import math
 import numpy as np
 import pyqtgraph as pg
 
-from gdviz.mlp.memory import format_bytes, largest_batch, network_sizes, step_memory
+from gdviz.mlp.memory import (analytic_dims, analytic_step_bytes, format_bytes, largest_batch,
+                               network_sizes, step_memory)
 from gdviz.ui.lab._plot import MEDIAN, REFERENCE, make_plot
 
 DEFAULT_LIMIT = 4 * 2**30     # bytes: a small GPU's memory
@@ -72,8 +73,9 @@ class MemoryPlot:
             ys = [step_memory(sizes, int(b), s.optimizer).peak for b in bs]
             title = f"Memory per step · {'-'.join(map(str, sizes))}, {s.optimizer}"
         else:
-            ys = 16.0 * bs           # B per-example gradients of two float64 numbers
-            title = "Memory per step · 2 parameters"
+            dims = analytic_dims(s)
+            ys = analytic_step_bytes(1, dims) * bs.astype(float)   # B gradients of d float64s
+            title = f"Memory per step · {dims} parameters"
         self.item.setTitle(title, color="#222", size="11pt")
         self.curve.setData(np.log10(bs), np.log10(ys))
         self.item.setLogMode(False, False)      # (the data are already log10)
@@ -87,8 +89,10 @@ class MemoryPlot:
             return
         fit = self.largest_fit()
         if fit is None:
-            text = (f"limit {format_bytes(self.limit)} (drag)\na step holds B × 16 bytes:\n"
-                    f"with two parameters no B comes near it")
+            dims = analytic_dims(s)
+            text = (f"limit {format_bytes(self.limit)} (drag)\na step holds B × "
+                    f"{analytic_step_bytes(1, dims)} bytes:\nwith {dims} parameters no B "
+                    f"comes near it")
             self.fit_line.hide()
         elif fit == 0:
             text = f"limit {format_bytes(self.limit)} (drag)\nnot even B = 1 fits"
