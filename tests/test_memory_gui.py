@@ -18,7 +18,7 @@ def test_the_lab_plots_memory_against_b_with_the_limit_and_the_largest_fit(qtbot
     plot.set_limit(step_memory(sizes, 1000, scenario.optimizer).peak)
     assert plot.largest_fit() == 1000 and "1,000" in plot.limit_line.label.format
     plot.set_scenario(load("default"))                 # two parameters: says why it is tiny
-    assert plot.largest_fit() is None and "two parameters" in plot.limit_line.label.format
+    assert plot.largest_fit() is None and "with 2 parameters" in plot.limit_line.label.format
 
 
 def test_the_counters_and_the_lesson_table_show_the_memory(qtbot):
