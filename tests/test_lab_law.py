@@ -391,3 +391,12 @@ def test_the_window_runner_summarizes_partial_results_of_the_copies_lab():
     shown = summarize(lab, partial[-1])
     assert [p.steps_median for p in shown.best] == [p.steps_median for p in final.best]
     assert shown.noise is not None and shown.noise.b_simple_start > 0
+
+
+def test_the_lab_window_names_the_command_each_copy_is():
+    """The header says each copy is a --shuffle-seed run (it said --seed, the data seed)."""
+    from gdviz.core.lab import LabSettings
+    from gdviz.ui.lab.window import lab_header
+    text = lab_header(sc.load("lesson-7-critical-batch"), LabSettings())
+    assert "--shuffle-seed" in text and "16 shuffle-copies" in text
+    assert "--seed s" in lab_header(sc.load("default"), LabSettings(criterion="single_run"))

@@ -204,10 +204,7 @@ class LabWindow(QWidget):
         self.running = True
         self.bar.setValue(0)
         self.cancel_button.setEnabled(True)
-        self.header.setText(f"<b>{html.escape(scenario.title or scenario.name)}</b> — the mini-batch "
-                            "method over batch sizes, learning rates and seeds; each run is "
-                            f"<code>gdviz simulate {html.escape(scenario.name)} --batch-size B --lr η "
-                            "--seed s</code>. Running…")
+        self.header.setText(lab_header(scenario, settings or LabSettings()) + " Running…")
         for plot in self.plots:
             if hasattr(plot, "set_scenario"):     # plots of the scenario itself (memory)
                 plot.set_scenario(scenario)
@@ -339,3 +336,16 @@ class LabWindow(QWidget):
         self.runner.cancel()
         self.generalization_plot.cancel()
         super().closeEvent(event)
+
+
+def lab_header(scenario, settings) -> str:
+    """What the lab sweeps and which `gdviz simulate` command each of its runs is."""
+    name = html.escape(scenario.name)
+    title = f"<b>{html.escape(scenario.title or scenario.name)}</b>"
+    if scenario.is_mlp or settings.criterion == "single_run":
+        return (f"{title} — the mini-batch method over batch sizes, learning rates and seeds; "
+                f"each run is <code>gdviz simulate {name} --batch-size B --lr η --seed s</code>.")
+    return (f"{title} — the mini-batch method over batch sizes and learning rates, "
+            f"{settings.copies} shuffle-copies each, steps counted on their mean loss; copy k is "
+            f"<code>gdviz simulate {name} --batch-size B --lr η --shuffle-seed {{seed + k}}"
+            f"</code>.")
