@@ -7,20 +7,7 @@ from gdviz.cli import main
 from gdviz.scenario import MAX_SEED, TEXT_LIMITS, ScenarioError, load, load_file
 
 
-def run_cli(capsys, *args):
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def refused(capsys, *args, words=()):
-    code, out, err = run_cli(capsys, *args)
-    assert code == 2, (args, err)
-    assert err.count("\n") == 1 and err.startswith("gdviz: error: "), err
-    assert "Traceback" not in err and len(err) < 400, err
-    for w in words:
-        assert w in err, (w, err)
-    return err
+from cli_helpers import refused, run_cli  # noqa: E402
 
 
 # A. scenario content that crashed the window ---------------------------------------------------

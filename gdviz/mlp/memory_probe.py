@@ -16,6 +16,17 @@ def _model(sizes, activation: str = "tanh"):
     return nn.Sequential(*layers)
 
 
+def _problem(sizes, batch_size: int, optimizer: str, activation: str, n: int):
+    """(model, x, y, the batch's indices, the loss, the optimizer) of a probe, seeded."""
+    import torch
+    gen = torch.Generator().manual_seed(0)
+    model = _model(sizes, activation)
+    x = torch.randn(n, sizes[0], generator=gen)
+    y = (torch.rand(n, sizes[-1], generator=gen) > 0.5).float()
+    idx = torch.randperm(n, generator=gen)[:batch_size]
+    return model, x, y, idx, torch.nn.BCEWithLogitsLoss(), _optimizer(optimizer, model.parameters())
+
+
 def _optimizer(name: str, params):
     import torch
     if name in ("sgd", "momentum", "nesterov"):
@@ -34,13 +45,7 @@ def profiled_step(sizes, batch_size: int, optimizer: str = "sgd", activation: st
     import torch
     from torch.profiler import ProfilerActivity, profile, record_function
 
-    gen = torch.Generator().manual_seed(0)
-    model = _model(sizes, activation)
-    x = torch.randn(n, sizes[0], generator=gen)
-    y = (torch.rand(n, sizes[-1], generator=gen) > 0.5).float()
-    idx = torch.randperm(n, generator=gen)[:batch_size]
-    loss_fn = torch.nn.BCEWithLogitsLoss()
-    opt = _optimizer(optimizer, model.parameters())
+    model, x, y, idx, loss_fn, opt = _problem(sizes, batch_size, optimizer, activation, n)
     gc.collect()
     with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
         xb, yb = x[idx], y[idx]
@@ -72,13 +77,7 @@ def profiled_peak(sizes, batch_size: int, optimizer: str = "sgd", activation: st
     from torch.profiler import ProfilerActivity, profile
 
     n = max(n, batch_size)
-    gen = torch.Generator().manual_seed(0)
-    model = _model(sizes, activation)
-    x = torch.randn(n, sizes[0], generator=gen)
-    y = (torch.rand(n, sizes[-1], generator=gen) > 0.5).float()
-    idx = torch.randperm(n, generator=gen)[:batch_size]
-    loss_fn = torch.nn.BCEWithLogitsLoss()
-    opt = _optimizer(optimizer, model.parameters())
+    model, x, y, idx, loss_fn, opt = _problem(sizes, batch_size, optimizer, activation, n)
 
     def step():
         xb, yb = x[idx], y[idx]
