@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 
 from gdviz import cli
-from gdviz.cli import main
 from gdviz.core.expression import ARITY, ExpressionError, compile_expression
 from gdviz.core.landscapes import GridCancelled
 from gdviz.scenario import MAX_FILE_BYTES, load, load_file
