@@ -304,7 +304,4 @@ def _completed(base: Scenario, changes: dict) -> dict:
             changes.setdefault("mlp", None)
         if landscape != "custom":
             changes.setdefault("function", None)
-    n = changes.get("n_examples", base.n_examples)
-    if isinstance(n, int) and "batch_size" not in changes and base.batch_size > n >= 1:
-        changes["batch_size"] = n
-    return changes
+    return sc.fit_batch_to_n(base, changes)

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QCheckBox, QDockWidget, QHBoxLayout, QLabel, QMai
 from gdviz.core import (CLOCK_LABELS, COMMON_BATCH_SIZES, MAX_SPEED, METHOD_KEYS, METHOD_LABELS,
                         MIN_SPEED)
 from gdviz.experiment import Experiment, NoiseInfo
-from gdviz.scenario import Scenario, ScenarioError
+from gdviz.scenario import Scenario, ScenarioError, lowered_batch_note
 from gdviz.lesson.live import LiveValues
 from gdviz.ui.canvas import ContourCanvas
 from gdviz.ui.formula import typeset_in_background
@@ -501,11 +501,14 @@ class MainWindow(QMainWindow):
     def apply_changes(self, changes: dict) -> bool:
         """A user's change of some settings: accepted whole (the engine follows from its next
         update, or starts again) or refused with the reason shown; False when refused."""
+        before = self.scenario
         try:
             scenario = self.experiment.apply(changes)
         except ScenarioError as exc:
             self._refused(exc)
             return False
+        if scenario.batch_size < before.batch_size and "batch_size" not in changes:
+            self.show_notice(lowered_batch_note(before, scenario))
         self.controls.set_scenario(scenario)
         self._show_note(scenario)
         if scenario.is_mlp:
