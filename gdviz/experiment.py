@@ -84,15 +84,18 @@ class Experiment:
         """The scenario in force: what was last accepted."""
         return self._scenario
 
-    def apply(self, changes: dict) -> Scenario:
+    def apply(self, changes: dict, restart: bool = False) -> Scenario:
         """Accept *changes* (Scenario field -> value) on top of the scenario in force.
 
         Validated once; raises ScenarioError and changes nothing when refused. A new landscape
         comes with its own bounds and start points, and a smaller N takes B down with it.
+        *restart*: the run starts again from its start points (as Reset does), also where the
+        changes alone would reach the running engine from its next update on (a run loaded
+        from the lab).
         """
-        return self._apply(changes)
+        return self._apply(changes, restart=restart)
 
-    def _apply(self, changes: dict, moved_start: bool = False) -> Scenario:
+    def _apply(self, changes: dict, moved_start: bool = False, restart: bool = False) -> Scenario:
         with self._lock:
             base = self._scenario
             # the one validation of this change (called through the module: tests count it)
@@ -103,6 +106,7 @@ class Experiment:
                 raise sc.ScenarioError(CHANGE_SOURCE, exc.field, exc.value, exc.reason) from None
             self._scenario = candidate
             self._dirty = True
+            self._reset_asked = self._reset_asked or restart
             self._moved_start = self._moved_start or moved_start
             return candidate
 
@@ -277,6 +281,13 @@ class Experiment:
 
 
 CHANGE_SOURCE = "your change"   # what a refusal of a change made in the window names
+
+
+def changes_between(current: Scenario, target: Scenario) -> dict:
+    """The fields in which *target* differs from *current*: what ``apply`` takes to put
+    *target* in force (a run the lab hands back to the window)."""
+    return {name: getattr(target, name) for name in sc.FIELDS
+            if name != "source" and getattr(target, name) != getattr(current, name)}
 
 
 def _data(s: Scenario) -> tuple:
