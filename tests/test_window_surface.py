@@ -197,3 +197,12 @@ def test_n_below_b_in_the_window_lowers_b_and_says_so(make_window):
     assert w.scenario.n_examples == 10 and w.scenario.batch_size == 10
     assert w.controls.batch_spin.value() == 10
     assert "B lowered from 16 to N = 10" in w.statusBar().currentMessage()
+
+
+def test_the_presentation_bar_follows_the_view_state_at_once(make_window):
+    w = make_window("default")
+    w.set_presentation(True, (1280, 720))
+    bar = w.presentation.bar
+    w.actions_["select_stochastic"].trigger()
+    assert "Stochastic selected" in bar.text()          # no wait for the bar's timer
+    w.set_presentation(False)

@@ -76,7 +76,15 @@ class PresentationBar(QFrame):
         self._timer = QTimer(self)          # paused runs send no snapshots: poll a few times a second
         self._timer.setInterval(250)
         self._timer.timeout.connect(self.refresh)
+        # what the state line shows changes: at once (the timer catches the snapshots' B and η)
+        for signal in (view.scenario_changed, view.selected_changed, view.theme_changed,
+                       view.worker_state_changed):
+            signal.connect(self._refresh_if_shown)
         self.hide()
+
+    def _refresh_if_shown(self, _value=None) -> None:
+        if self.isVisible():
+            self.refresh()
 
     def _button(self, text: str, tip: str, slot) -> QToolButton:
         b = QToolButton()
