@@ -295,6 +295,10 @@ def validate(s: Scenario) -> Scenario:
         except ExpressionError as exc:
             _fail(s, "function", str(exc))
     _integer(s, "n_examples", 1, MAX_EXAMPLES)
+    if s.landscape == "regression" and s.n_examples < 2:
+        # one point leaves the least-squares line undetermined (its landscape has no minimum)
+        _fail(s, "n_examples", "must be at least 2 for linear regression: one example does not "
+                               "determine a line")
     _integer(s, "batch_size", 1, s.n_examples)
     _integer(s, "seed", 0, MAX_SEED)
     if s.shuffle_seed is not None:
