@@ -206,3 +206,23 @@ def test_the_presentation_bar_follows_the_view_state_at_once(make_window):
     w.actions_["select_stochastic"].trigger()
     assert "Stochastic selected" in bar.text()          # no wait for the bar's timer
     w.set_presentation(False)
+
+
+def test_a_field_set_to_what_it_holds_tells_nobody(qtbot):
+    from gdviz.scenario import load
+    from gdviz.ui.theme import DARK, LIGHT
+    from gdviz.ui.view_state import ViewState
+    scenario = load("default")
+    view = ViewState(scenario, LIGHT, None)
+    heard = []
+    for field in ("scenario", "selected", "theme", "presentation"):
+        getattr(view, f"{field}_changed").connect(lambda v, f=field: heard.append((f, v)))
+    view.scenario = scenario
+    view.selected = "mini" + "_batch"          # equal, not the same object
+    view.theme = LIGHT
+    view.presentation = False
+    assert heard == []
+    view.theme = DARK
+    view.selected = "stochastic"
+    assert heard == [("theme", DARK), ("selected", "stochastic")]
+    assert view.theme is DARK and view.selected == "stochastic"

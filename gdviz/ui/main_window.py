@@ -529,18 +529,11 @@ class MainWindow(QMainWindow):
         """The scenario in force (the experiment's; the window keeps no copy)."""
         return self.experiment.scenario
 
-    # the view state's fields, as the window reads and writes them
-    @property
-    def theme(self):
-        return self.view.theme
-
-    @property
-    def selected(self) -> str:
-        return self.view.selected
-
-    @property
-    def snapshot(self):
-        return self.view.snapshot
+    # the view state's fields, as the window reads them (tests and benchmarks read them too)
+    theme = property(lambda self: self.view.theme)
+    selected = property(lambda self: self.view.selected)
+    snapshot = property(lambda self: self.view.snapshot)
+    note_wanted = property(lambda self: self.view.note_wanted)
 
     @property
     def state(self) -> WorkerState:
@@ -549,10 +542,6 @@ class MainWindow(QMainWindow):
     @state.setter
     def state(self, value: WorkerState) -> None:
         self.view.worker_state = value
-
-    @property
-    def note_wanted(self) -> bool:
-        return self.view.note_wanted
 
     def apply_changes(self, changes: dict, restart: bool = False) -> bool:
         """A user's change of some settings (a control, a key, the lab): accepted whole (the

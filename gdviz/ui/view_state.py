@@ -20,6 +20,28 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 
+class _Field:
+    """A field of the view state: read as an attribute, and set, it emits ``<name>_changed``
+    with the new value when that differs (the same object again is no change: a scenario, a
+    snapshot and a theme are immutable; a name or a flag that compares equal is none either)."""
+
+    def __init__(self, doc: str):
+        self.__doc__ = doc
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj, owner=None):
+        return self if obj is None else obj._values[self.name]
+
+    def __set__(self, obj, value) -> None:
+        old = obj._values[self.name]
+        if old is value or (isinstance(value, (str, bool)) and old == value):
+            return
+        obj._values[self.name] = value
+        getattr(obj, self.name + "_changed").emit(value)
+
+
 class ViewState(QObject):
     """The window's view state; ``<field>_changed`` is emitted with the new value."""
 
@@ -31,87 +53,19 @@ class ViewState(QObject):
     presentation_changed = Signal(bool)
     note_wanted_changed = Signal(bool)
 
+    scenario = _Field("The scenario in force (the experiment's, as last accepted).")
+    snapshot = _Field("The latest snapshot drawn (None before the first).")
+    selected = _Field("The method the lesson and the formulas follow.")
+    theme = _Field("The theme in force (gdviz.ui.theme LIGHT or DARK).")
+    worker_state = _Field("Playing or paused, at which speed (gdviz.ui.worker.WorkerState).")
+    presentation = _Field("Presentation mode on (F11).")
+    note_wanted = _Field("The scenario's note above the canvas is wanted (View ▸ Note).")
+
     def __init__(self, scenario, theme, worker_state, selected: str = "mini_batch", parent=None):
         super().__init__(parent)
-        self._scenario = scenario
-        self._snapshot = None
-        self._selected = selected
-        self._theme = theme
-        self._worker_state = worker_state
-        self._presentation = False
-        self._note_wanted = True
-
-    def _set(self, name: str, value: Any) -> None:
-        # the same object again is no change (a scenario, a snapshot and a theme are immutable)
-        if getattr(self, "_" + name) is value:
-            return
-        setattr(self, "_" + name, value)
-        getattr(self, name + "_changed").emit(value)
-
-    @property
-    def scenario(self):
-        """The scenario in force (the experiment's, as last accepted)."""
-        return self._scenario
-
-    @scenario.setter
-    def scenario(self, value) -> None:
-        self._set("scenario", value)
-
-    @property
-    def snapshot(self):
-        """The latest snapshot drawn (None before the first)."""
-        return self._snapshot
-
-    @snapshot.setter
-    def snapshot(self, value) -> None:
-        self._set("snapshot", value)
-
-    @property
-    def selected(self) -> str:
-        """The method the lesson and the formulas follow."""
-        return self._selected
-
-    @selected.setter
-    def selected(self, value: str) -> None:
-        if value != self._selected:
-            self._set("selected", value)
-
-    @property
-    def theme(self):
-        return self._theme
-
-    @theme.setter
-    def theme(self, value) -> None:
-        self._set("theme", value)
-
-    @property
-    def worker_state(self):
-        """Playing or paused, at which speed (``gdviz.ui.worker.WorkerState``)."""
-        return self._worker_state
-
-    @worker_state.setter
-    def worker_state(self, value) -> None:
-        self._set("worker_state", value)
-
-    @property
-    def presentation(self) -> bool:
-        """Presentation mode on (F11)."""
-        return self._presentation
-
-    @presentation.setter
-    def presentation(self, on: bool) -> None:
-        if bool(on) != self._presentation:
-            self._set("presentation", bool(on))
-
-    @property
-    def note_wanted(self) -> bool:
-        """The scenario's note above the canvas is wanted (View ▸ Note)."""
-        return self._note_wanted
-
-    @note_wanted.setter
-    def note_wanted(self, on: bool) -> None:
-        if bool(on) != self._note_wanted:
-            self._set("note_wanted", bool(on))
+        self._values = {"scenario": scenario, "snapshot": None, "selected": selected,
+                        "theme": theme, "worker_state": worker_state, "presentation": False,
+                        "note_wanted": True}
 
 
 @dataclass
