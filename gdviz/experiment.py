@@ -5,8 +5,8 @@ to the scenario in force, the result is validated once and then accepted whole, 
 a ScenarioError and nothing changes. Nobody else keeps a copy, so a later change (a new seed, a
 reset) always starts from what was last accepted.
 
-Threads: the window calls ``apply``, ``load``, ``reset`` and ``set_start`` (validation and
-bookkeeping only, quick); the simulation thread calls :meth:`sync` before it steps, which brings
+Threads: the window calls ``apply`` (``load`` goes through it too), ``reset`` and ``set_start``
+(validation and bookkeeping only, quick); the simulation thread calls :meth:`sync` before it steps, which brings
 the engine in line with the accepted scenario: B and the optimizer's settings from the next
 update on, anything else by building a new run. An engine that cannot be built (torch missing)
 rolls the accepted scenario back to the one that runs, and ``sync`` says why.
@@ -111,12 +111,9 @@ class Experiment:
             return candidate
 
     def load(self, scenario: Scenario) -> Scenario:
-        """Put a whole scenario in force (a file or a preset, validated by its loader)."""
-        with self._lock:
-            self._scenario = scenario
-            self._dirty = True
-            self._reset_asked = True
-            return scenario
+        """Put a whole scenario in force (a file, a preset, a lesson): a change of every field,
+        through :meth:`apply` like any other, and the run starts again."""
+        return self.apply({name: getattr(scenario, name) for name in sc.FIELDS}, restart=True)
 
     def reset(self) -> None:
         """Start the run again from the start points, with the settings in force."""

@@ -146,11 +146,7 @@ def _record_applies(monkeypatch, experiment):
         calls.append((dict(changes), restart))
         return real(changes, restart=restart)
 
-    def load(_scenario):
-        raise AssertionError("a change of settings went around Experiment.apply")
-
     monkeypatch.setattr(experiment, "apply", apply)
-    monkeypatch.setattr(experiment, "load", load)
     return calls
 
 
@@ -226,3 +222,16 @@ def test_a_field_set_to_what_it_holds_tells_nobody(qtbot):
     view.selected = "stochastic"
     assert heard == [("theme", DARK), ("selected", "stochastic")]
     assert view.theme is DARK and view.selected == "stochastic"
+
+
+def test_a_preset_and_a_lesson_are_changes_through_experiment_apply(make_window, monkeypatch):
+    """Menus and presets put a whole scenario in force: every field through Experiment.apply,
+    and the run starts again (as File ▸ Reopen does)."""
+    from gdviz.scenario import FIELDS, load
+    w = make_window("default")
+    calls = _record_applies(monkeypatch, w.experiment)
+    w.load_preset("ravine")
+    assert len(calls) == 1 and calls[0][1] is True and set(calls[0][0]) == set(FIELDS)
+    assert w.scenario == load("ravine") == w.view.scenario
+    w.lessons_menu.step(+1)
+    assert len(calls) == 2 and calls[1][1] is True and w.view.scenario is w.scenario

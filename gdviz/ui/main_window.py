@@ -601,8 +601,13 @@ class MainWindow(QMainWindow):
         self.load_scenario(scenario)
 
     def load_scenario(self, scenario: Scenario) -> None:
-        """Open another scenario in this window (menus, presets)."""
-        self.experiment.load(scenario)
+        """Open another scenario in this window (menus, presets, File ▸ Reopen): a change of
+        every setting through ``Experiment.apply``, the run started again."""
+        try:
+            self.experiment.load(scenario)
+        except ScenarioError as exc:     # validated by its loader: only a hand-made one
+            self.show_error(str(exc))
+            return
         self.show_scenario()
         self.cmd_sync.emit()
         if scenario.speed:
