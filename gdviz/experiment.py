@@ -5,8 +5,8 @@ to the scenario in force, the result is validated once and then accepted whole, 
 a ScenarioError and nothing changes. Nobody else keeps a copy, so a later change (a new seed, a
 reset) always starts from what was last accepted.
 
-Threads: the window calls ``apply``, ``load``, ``reset`` and ``set_start`` (validation and
-bookkeeping only, quick); the simulation thread calls :meth:`sync` before it steps, which brings
+Threads: the window calls ``apply`` (``load`` goes through it too), ``reset`` and ``set_start``
+(validation and bookkeeping only, quick); the simulation thread calls :meth:`sync` before it steps, which brings
 the engine in line with the accepted scenario: B and the optimizer's settings from the next
 update on, anything else by building a new run. An engine that cannot be built (torch missing)
 rolls the accepted scenario back to the one that runs, and ``sync`` says why.
@@ -84,15 +84,18 @@ class Experiment:
         """The scenario in force: what was last accepted."""
         return self._scenario
 
-    def apply(self, changes: dict) -> Scenario:
+    def apply(self, changes: dict, restart: bool = False) -> Scenario:
         """Accept *changes* (Scenario field -> value) on top of the scenario in force.
 
         Validated once; raises ScenarioError and changes nothing when refused. A new landscape
         comes with its own bounds and start points, and a smaller N takes B down with it.
+        *restart*: the run starts again from its start points (as Reset does), also where the
+        changes alone would reach the running engine from its next update on (a run loaded
+        from the lab).
         """
-        return self._apply(changes)
+        return self._apply(changes, restart=restart)
 
-    def _apply(self, changes: dict, moved_start: bool = False) -> Scenario:
+    def _apply(self, changes: dict, moved_start: bool = False, restart: bool = False) -> Scenario:
         with self._lock:
             base = self._scenario
             # the one validation of this change (called through the module: tests count it)
@@ -103,16 +106,14 @@ class Experiment:
                 raise sc.ScenarioError(CHANGE_SOURCE, exc.field, exc.value, exc.reason) from None
             self._scenario = candidate
             self._dirty = True
+            self._reset_asked = self._reset_asked or restart
             self._moved_start = self._moved_start or moved_start
             return candidate
 
     def load(self, scenario: Scenario) -> Scenario:
-        """Put a whole scenario in force (a file or a preset, validated by its loader)."""
-        with self._lock:
-            self._scenario = scenario
-            self._dirty = True
-            self._reset_asked = True
-            return scenario
+        """Put a whole scenario in force (a file, a preset, a lesson): a change of every field,
+        through :meth:`apply` like any other, and the run starts again."""
+        return self.apply({name: getattr(scenario, name) for name in sc.FIELDS}, restart=True)
 
     def reset(self) -> None:
         """Start the run again from the start points, with the settings in force."""
@@ -279,6 +280,13 @@ class Experiment:
 CHANGE_SOURCE = "your change"   # what a refusal of a change made in the window names
 
 
+def changes_between(current: Scenario, target: Scenario) -> dict:
+    """The fields in which *target* differs from *current*: what ``apply`` takes to put
+    *target* in force (a run the lab hands back to the window)."""
+    return {name: getattr(target, name) for name in sc.FIELDS
+            if name != "source" and getattr(target, name) != getattr(current, name)}
+
+
 def _data(s: Scenario) -> tuple:
     return tuple(getattr(s, name) for name in sorted(DATA_FIELDS))
 
@@ -304,7 +312,4 @@ def _completed(base: Scenario, changes: dict) -> dict:
             changes.setdefault("mlp", None)
         if landscape != "custom":
             changes.setdefault("function", None)
-    n = changes.get("n_examples", base.n_examples)
-    if isinstance(n, int) and "batch_size" not in changes and base.batch_size > n >= 1:
-        changes["batch_size"] = n
-    return changes
+    return sc.fit_batch_to_n(base, changes)

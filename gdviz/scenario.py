@@ -158,20 +158,15 @@ class Scenario:
                           trail_capacity, shuffle_seed=self.shuffle_seed)
 
     def with_changes(self, source: str | None = None, **changes) -> "Scenario":
-        """A validated copy with some fields replaced (None values are ignored).
+        """A validated copy with some fields replaced (None values are ignored); a smaller N takes
+        B down with it (:func:`fit_batch_to_n`, the rule the window's changes follow too).
 
         ``source`` names where the changes came from, for error messages.
         """
         changes = {k: v for k, v in changes.items() if v is not None}
         if isinstance(changes.get("function"), str) and "landscape" not in changes:
             changes["landscape"] = "custom"
-        n = changes.get("n_examples")
-        if (isinstance(n, int) and "batch_size" not in changes
-                and isinstance(self.batch_size, int) and 1 <= n < self.batch_size):
-            # the batch size was fine; the new N is what makes it too large
-            raise ScenarioError(source or self.source, "n_examples", n,
-                                f"is smaller than the batch size B = {self.batch_size}; "
-                                f"choose a batch size of at most {n} as well")
+        changes = fit_batch_to_n(self, changes)
         changed = dataclasses.replace(self, **changes)
         return validate(dataclasses.replace(changed, source=source or self.source))
 
@@ -187,6 +182,24 @@ class Scenario:
             out["mlp"]["hidden"] = list(self.mlp.hidden)
         out["starts"] = {k: [float(v) for v in self.starts[k]] for k in self.starts}
         return out
+
+
+def fit_batch_to_n(base: "Scenario", changes: dict) -> dict:
+    """The one rule for an N that shrinks below B: a change that makes N smaller than the batch
+    size in force, and names no batch size of its own, takes B down to N (a batch holds at most
+    N examples). *changes* with ``batch_size`` added where the rule applies; the window says so
+    (``MainWindow.apply_changes``), the command line too (``cli.options.resolve_scenario``)."""
+    n = changes.get("n_examples")
+    if (isinstance(n, int) and not isinstance(n, bool) and changes.get("batch_size") is None
+            and isinstance(base.batch_size, int) and 1 <= n < base.batch_size):
+        return dict(changes, batch_size=n)
+    return changes
+
+
+def lowered_batch_note(before: "Scenario", after: "Scenario") -> str:
+    """What :func:`fit_batch_to_n` did, in one line, for the window and the command line."""
+    return (f"B lowered from {before.batch_size} to N = {after.n_examples}: a batch holds at most "
+            "N examples.")
 
 
 # validation -------------------------------------------------------------------------------
@@ -282,6 +295,10 @@ def validate(s: Scenario) -> Scenario:
         except ExpressionError as exc:
             _fail(s, "function", str(exc))
     _integer(s, "n_examples", 1, MAX_EXAMPLES)
+    if s.landscape == "regression" and s.n_examples < 2:
+        # one point leaves the least-squares line undetermined (its landscape has no minimum)
+        _fail(s, "n_examples", "must be at least 2 for linear regression: one example does not "
+                               "determine a line")
     _integer(s, "batch_size", 1, s.n_examples)
     _integer(s, "seed", 0, MAX_SEED)
     if s.shuffle_seed is not None:

@@ -5,7 +5,7 @@ import pytest
 from PySide6.QtCore import QPointF, QRectF
 
 from gdviz.scenario import load
-from gdviz.ui.canvas import best_corner, last_finite
+from gdviz.ui.legend_corners import last_finite
 from gdviz.ui.contours import landscape_view
 from gdviz.ui.theme import DARK, LIGHT
 
@@ -65,20 +65,6 @@ def test_the_minimum_is_an_outline_above_every_marker(canvas):
     assert canvas.minima.opts["pen"].color().name() == DARK.minimum_color.lower()
 
 
-def test_legend_corner_avoids_key_points_first_then_trails():
-    view, box, legend = (0, 10, 0, 10), (1000, 1000), (200, 100)
-    # a start in the bottom left: the legend goes to the bottom right
-    key = np.array([[0.5, 0.5]])
-    assert best_corner(key, np.zeros((0, 2)), view, box, legend, 10, (False, True)) == (True, True)
-    # trails everywhere but the top right
-    trail = np.array([[1, 1], [9, 1], [1, 9]], float)
-    assert best_corner(np.zeros((0, 2)), trail, view, box, legend, 10, (False, True)) == \
-        (True, False)
-    # the arrow note's corner is never chosen
-    assert best_corner(key, trail, view, box, legend, 10, (False, True),
-                       taken=[(True, False), (True, True)]) == (False, False)
-
-
 def test_lesson_texts_use_the_method_hues_of_the_theme_in_force(qtbot):
     from PySide6.QtWidgets import QLabel
 
@@ -101,20 +87,6 @@ def test_lesson_texts_use_the_method_hues_of_the_theme_in_force(qtbot):
     assert METHOD_COLORS["full_batch"].lower() not in texts()
     dock.setPalette(qt_palette(LIGHT))
     assert not any(c.lower() in texts() for c in METHOD_COLORS_DARK.values())
-
-
-def test_the_arrow_note_and_the_legend_never_overlap_on_a_narrow_plot():
-    """At 1024x768 in presentation mode the note (~430 px) and the legend (~240 px) do not fit
-    side by side in a 660 px plot: they must take different rows, not two bottom corners."""
-    from gdviz.ui.canvas import CORNERS, best_two_corners, corner_rect
-    view, box, legend, note = (0, 1, 0, 1), (660.0, 460.0), (240.0, 110.0), (430.0, 70.0)
-    empty = np.zeros((0, 2))
-    for legend_now in CORNERS:
-        for note_now in CORNERS:
-            note_c, legend_c = best_two_corners(empty, empty, view, box, legend, note, 10,
-                                                legend_now, note_now)
-            a, b = corner_rect(note_c, note, box, 10), corner_rect(legend_c, legend, box, 10)
-            assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3])
 
 
 # colour-vision deficiencies: Machado, Oliveira & Fernandes 2009 (severity 1), on linear RGB

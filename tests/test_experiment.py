@@ -139,3 +139,45 @@ def test_a_refused_change_blames_the_change_not_the_builtin_file():
     message = str(refused.value)
     assert message.startswith("your change: field 'lr'") and ".toml" not in message
     assert experiment.scenario == load("default")
+
+
+@pytest.mark.parametrize("n", [2, 5, 15, 16, 200])
+def test_a_smaller_n_has_one_rule_in_the_window_and_in_with_changes(n):
+    """N dragged below B in the window and N given below B to ``with_changes`` (the command
+    line, the API) end in the same scenario: B comes down to N (it used to be refused there)."""
+    base = load("default")                           # B = 16
+    ex = Experiment(base)
+    applied = ex.apply({"n_examples": n})
+    changed = base.with_changes(n_examples=n)
+    assert applied.batch_size == changed.batch_size == min(16, n)
+    assert applied.n_examples == changed.n_examples == n
+    # a batch size named with the change is the user's own: too large, it is refused, both ways
+    if n < 16:
+        with pytest.raises(ScenarioError):
+            ex.apply({"n_examples": n, "batch_size": 16})
+        with pytest.raises(ScenarioError):
+            base.with_changes(n_examples=n, batch_size=16)
+
+
+def test_the_command_line_says_when_a_smaller_n_lowers_b(capsys):
+    import json
+
+    from tests.cli_helpers import run_cli
+    code, out, err = run_cli(capsys, "simulate", "default", "--n-examples", "10", "--epochs", "1",
+                             "--json")
+    assert code == 0, err
+    assert "B lowered from 16 to N = 10" in err and err.count("\n") == 1
+    assert json.loads(out)["scenario"]["batch_size"] == 10
+
+
+def test_one_example_of_linear_regression_is_refused_not_a_traceback(capsys):
+    """N = 1 leaves the least-squares line undetermined: its landscape could not be built (a
+    traceback from the command line before), now a refusal naming N, before B comes into it."""
+    from tests.cli_helpers import refused
+    for extra in ((), ("--batch-size", "1")):
+        refused(capsys, "simulate", "default", "--n-examples", "1", *extra,
+                words=["'n_examples' = 1", "at least 2"])
+    ex = Experiment(load("default"))
+    with pytest.raises(ScenarioError, match="at least 2"):
+        ex.apply({"n_examples": 1})
+    assert ex.scenario.n_examples == 256

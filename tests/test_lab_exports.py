@@ -77,18 +77,35 @@ def test_an_unfinished_sweep_exports_no_runs(qtbot, lab, tmp_path):
 
 
 class _Main:
-    """The two things the lab asks of the main window."""
+    """What the lab asks of the main window (its public surface): the view state, a change of
+    settings through an Experiment, and a notice."""
 
     def __init__(self, scenario):
-        self.scenario = scenario
+        from types import SimpleNamespace
 
-    def load_scenario(self, scenario):
-        self.scenario = scenario
+        from gdviz.experiment import Experiment
+        self.experiment = Experiment(scenario)
+        self.view = SimpleNamespace(scenario=scenario, theme=None)
+        self.notices = []
 
-    def statusBar(self):
-        from PySide6.QtWidgets import QStatusBar
-        self._bar = QStatusBar()
-        return self._bar
+    @property
+    def scenario(self):
+        return self.view.scenario
+
+    @scenario.setter
+    def scenario(self, scenario):       # the user changed it in the main window
+        self.experiment.load(scenario)
+        self.view.scenario = scenario
+
+    def apply_changes(self, changes, restart=False):
+        self.view.scenario = self.experiment.apply(changes, restart=restart)
+        return True
+
+    def show_notice(self, message):
+        self.notices.append(message)
+
+    def set_lab_wants_cloud(self, on):
+        pass
 
 
 def test_a_changed_scenario_offers_a_rerun_in_a_bar(qtbot):

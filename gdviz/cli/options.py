@@ -76,7 +76,10 @@ def resolve_scenario(args: argparse.Namespace):
         if not base.is_mlp and changes.get("landscape") != sc.MLP:
             raise UsageError("--device applies only to MLP scenarios (landscape mlp)")
         changes["mlp"] = sc.dataclasses.replace(base.mlp or sc.MlpSettings(), device=device)
-    return base.with_changes(source=f"{base.name} with command-line options", **changes)
+    scenario = base.with_changes(source=f"{base.name} with command-line options", **changes)
+    if scenario.batch_size < base.batch_size and changes.get("batch_size") is None:
+        say(sc.lowered_batch_note(base, scenario))
+    return scenario
 
 
 def say(message: str) -> None:

@@ -231,15 +231,14 @@ def scenario_for_export(window) -> Scenario:
     return window.experiment.scenario_with_starts()
 
 
-def open_export_dialog(window) -> ExportDialog:
-    """Show (or raise) the window's export dialog."""
-    dialog = getattr(window, "_export_dialog", None)
+def open_export_dialog(window, dialog: ExportDialog | None = None) -> ExportDialog:
+    """Show (or raise) the window's export dialog: *dialog*, the one it opened before (the
+    window keeps it), or a new one."""
     if dialog is None:
-        dialog = ExportDialog(scenario_for_export(window), window, window.theme.name,
-                              window.state.speed)
+        dialog = ExportDialog(scenario_for_export(window), window, window.view.theme.name,
+                              window.view.worker_state.speed)
         dialog.finished_export.connect(
             lambda path: window.statusBar().showMessage(f"Exported {path}", 8_000))
-        window._export_dialog = dialog
     elif not dialog.running:
         dialog.scenario = scenario_for_export(window)
     dialog.show()

@@ -107,8 +107,9 @@ class FrameRenderer:
         else:
             from gdviz.ui.main_window import MainWindow
             from gdviz.ui.worker import WorkerState
-            self.window = self.widget = MainWindow(scenario, start_worker=False)
-            self.window.synchronous_formulas = True   # a frame never waits for a thread
+            # formulas typeset at once: a frame never waits for a thread
+            self.window = self.widget = MainWindow(scenario, start_worker=False,
+                                                   synchronous_formulas=True)
             self.canvas = self.window.canvas
             self._silence_shortcuts()
             self._apply_window_theme()

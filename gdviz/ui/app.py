@@ -8,20 +8,26 @@ import sys
 from gdviz.scenario import Scenario
 
 
+_first_frame_filters: list = []     # held here until they fire (nothing is attached to a window)
+
+
 def _after_first_frame(window, callback) -> None:
     """Call *callback* once the canvas has painted its first snapshot (after that paint)."""
     from PySide6.QtCore import QEvent, QObject, QTimer
 
+    view = window.view
+
     class FirstFrame(QObject):
         def eventFilter(self, obj, event):
-            if event.type() == QEvent.Type.Paint and window.snapshot is not None:
+            if event.type() == QEvent.Type.Paint and view.snapshot is not None:
                 obj.removeEventFilter(self)
+                if self in _first_frame_filters:
+                    _first_frame_filters.remove(self)
                 QTimer.singleShot(0, callback)  # runs once this paint has finished
             return False
 
-    window._first_frame_filters = getattr(window, "_first_frame_filters", [])
-    window._first_frame_filters.append(FirstFrame(window))
-    window.canvas.viewport().installEventFilter(window._first_frame_filters[-1])
+    _first_frame_filters.append(FirstFrame(window))
+    window.canvas.viewport().installEventFilter(_first_frame_filters[-1])
 
 
 def _exit_after_first_frame(app, window) -> None:
@@ -75,7 +81,7 @@ def run_app(scenario: Scenario | None, present: bool = False, exporter=None,
     formula.defer_typesetting()     # the lesson's formulas: after the first frame
     window = MainWindow(scenario, exporter=exporter, lab_exporter=lab_exporter)
     _after_first_frame(window, formula.resume_typesetting)
-    window.screen_layout.fit_screen(1440, 900)   # never larger than the screen
+    window.fit_screen(1440, 900)   # never larger than the screen
     window.restore_settings()  # geometry, docks, theme; saved again on close
     if present:
         window.set_presentation(True)

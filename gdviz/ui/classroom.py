@@ -19,9 +19,14 @@ PANELS = ("controls", "progress", "lesson", "rhythm", "note")
 
 
 class Classroom(QObject):
-    def __init__(self, window, presentation, cheat_sheet, restore_defaults: Callable[[], None]):
+    def __init__(self, window, view, parts, presentation, cheat_sheet,
+                 restore_defaults: Callable[[], None]):
+        """*window*: its public surface (``apply_theme``, ``set_presentation``); *view*: its
+        ViewState (theme, note); *parts*: its WindowParts (the docks and views shown/hidden)."""
         super().__init__(window)
         self.window_ = window
+        self.view = view
+        self.parts = parts
         self.presentation = presentation
         self.cheat_sheet = cheat_sheet
         self._restore_defaults = restore_defaults
@@ -57,19 +62,19 @@ class Classroom(QObject):
         self.presentation_action = actions["presentation"]
         self.escape_action = actions["escape"]
         for key in METHOD_KEYS:
-            self.window_.controls.visibility[key].toggled.connect(
+            self.parts.controls.visibility[key].toggled.connect(
                 lambda on, k=key: self._method_visibility_changed(k, on))
         self.sync()
 
     # themes -----------------------------------------------------------------------------------
     def set_theme(self, name: str) -> None:
         theme = THEMES.get(name, LIGHT)
-        if theme is not self.window_.theme:
+        if theme is not self.view.theme:
             self.window_.apply_theme(theme)
         self.sync()
 
     def toggle_theme(self) -> None:
-        self.set_theme("light" if self.window_.theme.name == "dark" else "dark")
+        self.set_theme("light" if self.view.theme.name == "dark" else "dark")
 
     # presentation and the cheat sheet ---------------------------------------------------------
     def escape(self) -> None:
@@ -80,39 +85,39 @@ class Classroom(QObject):
 
     # panels and methods -----------------------------------------------------------------------
     def _set_rhythm(self, on: bool) -> None:
-        self.window_.rhythm.setVisible(on)
+        self.parts.rhythm.setVisible(on)
 
     def _set_note(self, on: bool) -> None:
-        w = self.window_
-        w.note_wanted = on
-        w.note_label.setVisible(on and bool(w.note_label.text()))
+        p = self.parts
+        self.view.note_wanted = on
+        p.note_label.setVisible(on and bool(p.note_label.text()))
 
     def set_method_shown(self, key: str, on: bool) -> None:
-        check = self.window_.controls.visibility[key]
+        check = self.parts.controls.visibility[key]
         if check.isChecked() != on:
             check.setChecked(on)      # the control panel tells the canvas and the other views
 
     def _method_visibility_changed(self, key: str, on: bool) -> None:
         # the canvas hears the control panel directly; the other views that can hide a method
-        w = self.window_
-        for view in (w.rhythm, w.losses):
+        p = self.parts
+        for view in (p.rhythm, p.losses):
             view.set_method_visible(key, on)
         self.sync()
 
     def show_everything(self) -> None:
         """Undo every 'hide': all panels (bar the controls while presenting) and all methods."""
-        w = self.window_
+        p = self.parts
         presenting = self.presentation.active
-        for name, dock in (("controls", w.controls_dock), ("progress", w.progress_dock),
-                           ("lesson", w.lesson_dock)):
+        for name, dock in (("controls", p.controls_dock), ("progress", p.progress_dock),
+                           ("lesson", p.lesson_dock)):
             if name == "controls" and presenting:
                 continue
             dock.show()
-        w.rhythm.show()
+        p.rhythm.show()
         self._set_note(True)
         for key in METHOD_KEYS:
             self.set_method_shown(key, True)
-        w.controls.arrows_check.setChecked(True)
+        p.controls.arrows_check.setChecked(True)
         self.sync()
 
     def restore_defaults(self) -> None:
@@ -122,13 +127,13 @@ class Classroom(QObject):
         """Check marks follow the window (theme, presentation, panels, methods)."""
         if self.presentation_action is None:
             return                      # not attached yet
-        w = self.window_
+        p, view = self.parts, self.view
         for name, a in self.theme_actions.items():
-            set_checked(a, w.theme.name == name)
+            set_checked(a, view.theme.name == name)
         for key, a in self.method_actions.items():
-            set_checked(a, w.controls.visibility[key].isChecked())
-        set_checked(self.panel_actions["rhythm"], not w.rhythm.isHidden())
-        set_checked(self.panel_actions["note"], w.note_wanted)
+            set_checked(a, p.controls.visibility[key].isChecked())
+        set_checked(self.panel_actions["rhythm"], not p.rhythm.isHidden())
+        set_checked(self.panel_actions["note"], view.note_wanted)
         set_checked(self.presentation_action, self.presentation.active)
         # Esc is only taken while there is something to leave (a popup or a field keeps it)
         self.escape_action.setEnabled(self.presentation.active or self.cheat_sheet.isVisible())

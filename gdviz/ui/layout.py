@@ -62,9 +62,13 @@ def available_size(window) -> tuple[int, int]:
 class ScreenLayout(QObject):
     """Keeps a MainWindow's docks in the plan for its size; ``fit(w, h)`` sizes the window."""
 
-    def __init__(self, window):
+    def __init__(self, window, view, parts):
+        """*window*: the QMainWindow whose docks are arranged; *view*: its ViewState (nothing
+        moves while presenting); *parts*: its WindowParts (the docks, the rhythm's split)."""
         super().__init__(window)
         self.window = window
+        self.view = view
+        self.parts = parts
         self.plan: ScreenPlan | None = None
         self._busy = False
         self._hid_progress = False
@@ -72,7 +76,7 @@ class ScreenLayout(QObject):
         from PySide6.QtWidgets import QTabBar
         for bar in window.findChildren(QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly):
             bar.installEventFilter(self)
-        window.progress_dock.dockLocationChanged.connect(self._orient_progress)
+        parts.progress_dock.dockLocationChanged.connect(self._orient_progress)
 
     def fit(self, width: int, height: int) -> None:
         """Lay the docks out for *width* × *height*, then give the window that size (it can
@@ -81,7 +85,7 @@ class ScreenLayout(QObject):
         self.window.resize(int(width), int(height))
         self.apply(self.window.width(), self.window.height())
         if self.plan is not None and self.plan.fold_lesson:
-            self.window.resizeDocks([self.window.controls_dock], [SIDE_WIDTH],
+            self.window.resizeDocks([self.parts.controls_dock], [SIDE_WIDTH],
                                     Qt.Orientation.Horizontal)
 
     def fit_screen(self, width: int = 1440, height: int = 900) -> None:
@@ -90,8 +94,7 @@ class ScreenLayout(QObject):
         self.fit(min(width, avail_w), min(height, avail_h))
 
     def apply(self, width: int, height: int, force: bool = False) -> None:
-        presentation = self.window.presentation
-        if self._busy or (presentation is not None and presentation.active):
+        if self._busy or self.view.presentation:
             return
         plan = plan_for(width, height)
         if plan == self.plan and not force:
@@ -104,8 +107,8 @@ class ScreenLayout(QObject):
         self.plan = plan
 
     def _apply(self, plan: ScreenPlan) -> None:
-        w = self.window
-        controls, lesson, progress = w.controls_dock, w.lesson_dock, w.progress_dock
+        w, p = self.window, self.parts
+        controls, lesson, progress = p.controls_dock, p.lesson_dock, p.progress_dock
         if plan.fold_lesson:
             lesson.setMinimumWidth(SIDE_WIDTH)
             w.tabifyDockWidget(controls, lesson)
@@ -125,13 +128,13 @@ class ScreenLayout(QObject):
                 progress.show()
                 self._hid_progress = False
             w.resizeDocks([progress], [175], Qt.Orientation.Vertical)
-        data = getattr(w, "data_dock", None)   # the data view: beside the lesson, or a tab
+        data = p.data_dock   # the data view: beside the lesson, or a tab
         if data is not None:
             if plan.fold_lesson:
                 w.tabifyDockWidget(controls, data)
             else:
                 w.splitDockWidget(lesson, data, Qt.Orientation.Vertical)
-        network = getattr(w, "network_dock", None)
+        network = p.network_dock
         if network is not None:
             self._place_network(plan, network)
         if plan.fold_lesson:
@@ -140,24 +143,24 @@ class ScreenLayout(QObject):
             w.resizeDocks([controls], [SIDE_WIDTH], Qt.Orientation.Horizontal)
         self._orient_progress(w.dockWidgetArea(progress))
         hide_stray_tab_bars(w)
-        w.rhythm.setMinimumHeight(plan.rhythm_height)
-        sizes = w.centre_split.sizes()
+        p.rhythm.setMinimumHeight(plan.rhythm_height)
+        sizes = p.centre_split.sizes()
         if len(sizes) == 2 and sum(sizes) > plan.rhythm_height:
-            w.centre_split.setSizes([sum(sizes) - plan.rhythm_height, plan.rhythm_height])
+            p.centre_split.setSizes([sum(sizes) - plan.rhythm_height, plan.rhythm_height])
 
     def _place_network(self, plan: ScreenPlan, dock) -> None:
         """The real network's dock: a third column beside the canvas on a wide window; on a
         folded one, a tab of the one side column, in front (the canvas keeps its share and the
         network its whole height; the controls are one tab away)."""
-        w = self.window
+        w, p = self.window, self.parts
         if plan.fold_lesson:
-            if dock not in w.tabifiedDockWidgets(w.controls_dock):
-                w.tabifyDockWidget(w.controls_dock, dock)
+            if dock not in w.tabifiedDockWidgets(p.controls_dock):
+                w.tabifyDockWidget(p.controls_dock, dock)
             if not dock.isHidden():
                 dock.raise_()
         elif w.dockWidgetArea(dock) != Qt.DockWidgetArea.RightDockWidgetArea or \
-                dock in w.tabifiedDockWidgets(w.controls_dock):
-            w.tabifyDockWidget(w.lesson_dock, dock)
+                dock in w.tabifiedDockWidgets(p.controls_dock):
+            w.tabifyDockWidget(p.lesson_dock, dock)
 
     def widen_network(self, dock) -> None:
         """The Network dock, when it first shows beside the canvas: wide enough for its decision
@@ -172,7 +175,7 @@ class ScreenLayout(QObject):
 
     def _orient_progress(self, area) -> None:
         """Counters beside the loss curves in a wide dock, above them in a side column."""
-        box = self.window.progress_dock.widget().layout()
+        box = self.parts.progress_dock.widget().layout()
         if isinstance(box, QBoxLayout):
             side = area in (Qt.DockWidgetArea.LeftDockWidgetArea,
                             Qt.DockWidgetArea.RightDockWidgetArea)
@@ -196,13 +199,13 @@ class ScreenLayout(QObject):
         return False
 
 
-def present_network(window) -> None:
+def present_network(window, parts) -> None:
     """Presentation mode with the real network: the Network dock gets the whole side column,
     the lesson one tab away behind it (side by side, both were too short to read at large type)."""
-    dock = window.network_dock
+    dock = parts.network_dock
     if dock is None or dock.isHidden():
         return
-    lesson = window.lesson_dock
+    lesson = parts.lesson_dock
     if window.dockWidgetArea(dock) != Qt.DockWidgetArea.RightDockWidgetArea:
         window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
     if lesson not in window.tabifiedDockWidgets(dock):

@@ -104,7 +104,7 @@ class LessonsMenu(QObject):
 
     # stepping -----------------------------------------------------------------------------
     def current_index(self) -> int | None:
-        name = self.window_.scenario.name
+        name = self.window_.view.scenario.name
         return next((i for i, e in enumerate(self.entries) if e.name == name), None)
 
     def go(self, index: int) -> bool:

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QCheckBox, QDockWidget, QHBoxLayout, QLabel, QMai
 from gdviz.core import (CLOCK_LABELS, COMMON_BATCH_SIZES, MAX_SPEED, METHOD_KEYS, METHOD_LABELS,
                         MIN_SPEED)
 from gdviz.experiment import Experiment, NoiseInfo
-from gdviz.scenario import Scenario, ScenarioError
+from gdviz.scenario import Scenario, ScenarioError, lowered_batch_note
 from gdviz.lesson.live import LiveValues
 from gdviz.ui.canvas import ContourCanvas
 from gdviz.ui.formula import typeset_in_background
@@ -25,11 +25,24 @@ from gdviz.ui.panels.counters import CounterCards
 from gdviz.ui.panels.losses import LossCurves
 from gdviz.ui.panels.rhythm import RhythmStrip
 from gdviz.ui.theme import LIGHT
+from gdviz.ui.view_state import ViewState, WindowParts
 from gdviz.ui.worker import SimulationWorker, WorkerState, WorkerThread
 
 PANEL_HZ = 4.0      # panel redraws per second while playing (the canvas draws every snapshot)
 PANEL_CATCH_UP_S = 0.1   # a snapshot that no other follows gets its panels this much later
 NETWORK_HZ = 1.5         # the network panel's redraws per second while playing
+
+
+# What other modules may use of a MainWindow besides Qt's own QMainWindow API: the view state
+# (gdviz.ui.view_state), the experiment, the canvas (pictures, the first paint) and these
+# methods. Helpers get the widgets they arrange as WindowParts when they are made; none reads
+# another attribute of the window or sets one (tests/test_window_surface.py).
+PUBLIC_SURFACE = frozenset({
+    "view", "experiment", "canvas",
+    "apply_changes", "load_scenario", "show_notice", "show_error", "apply_theme",
+    "set_presentation", "fit_screen", "restore_settings", "shutdown", "set_lab_wants_cloud",
+    "on_landscape", "on_state", "on_snapshot",    # an export's worker-less copy is fed these
+})
 
 
 def _panel_key(snap) -> tuple:
@@ -52,28 +65,31 @@ class MainWindow(QMainWindow):
     cmd_ensemble = Signal(int)      # run this many seed copies of the mini-batch run (0: none)
 
     def __init__(self, scenario: Scenario, parent=None, start_worker: bool = True,
-                 exporter=None, lab_exporter=None):
+                 exporter=None, lab_exporter=None, synchronous_formulas: bool = False):
         """*exporter*: a callable that opens File ▸ Export for this window (the export
-        package's ``open_export_dialog``; the package sits above the window, so it is handed in)."""
+        package's ``open_export_dialog``; the package sits above the window, so it is handed in).
+        *synchronous_formulas*: formulas typeset at once, never in the background thread (an
+        export's or a screenshot's copy: a frame never waits for a thread)."""
         super().__init__(parent)
         self.experiment = Experiment(scenario)
+        # what the window shows, observed by its panels and helpers (gdviz.ui.view_state)
+        self.view = ViewState(scenario, LIGHT, WorkerState(False, scenario.speed or 20.0, 0),
+                              parent=self)
+        self.view.note_wanted_changed.connect(lambda _on: self._show_note(self.scenario))
         self.exporter = exporter
         self.lab_exporter = lab_exporter    # the lab window's Export menu (export_lab)
         self.worker = None
         self.worker_thread = None
         self.lab_window = None   # the batch-size lab, made when first opened
+        self._export_dialog = None   # File ▸ Export's dialog, made when first opened
         # exports and screenshots: formulas typeset at once, never in the background thread
-        self.synchronous_formulas = False
+        self.synchronous_formulas = synchronous_formulas
         self.classroom = None
         self.window_settings = None
-        self.note_wanted = True
         self.network_dock = None
         self.network_panel = None
         self.presentation = None
         self.screen_layout = None
-        self.theme = LIGHT
-        self.selected = "mini_batch"
-        self.snapshot = None
         self.landscape_view = None
         self.noise: NoiseInfo | None = None
         self._live_key, self._live_time = None, 0.0
@@ -85,11 +101,13 @@ class MainWindow(QMainWindow):
         self._panel_timer = QTimer(self)
         self._panel_timer.setSingleShot(True)
         self._panel_timer.timeout.connect(self._draw_panels)
-        self.state = WorkerState(False, scenario.speed or 20.0, 0)
         self.setWindowTitle(f"gdviz — {scenario.title or scenario.name}")
         self._build_views(scenario)
         from gdviz.ui.overlays import CanvasOverlays
-        self.overlays = CanvasOverlays(self)
+        self.overlays = CanvasOverlays(
+            self, self.canvas, self.view, ask_cloud=self.cmd_cloud.emit,
+            ask_ensemble=self.cmd_ensemble.emit, notice=self.show_notice,
+            lab_cloud=self._lab_cloud)
         self.alert_label = QLabel()
         self.alert_label.setStyleSheet("color: #C0392B; font-weight: bold; padding: 0 6px;")
         self.alert_label.hide()
@@ -199,6 +217,13 @@ class MainWindow(QMainWindow):
         c.set_speed(self.state.speed)
         self._show_note(scenario)
         self.select_method(self.selected)
+        # the widgets the helpers arrange, handed to them (none reads the window's attributes)
+        self.parts = WindowParts(
+            canvas=self.canvas, rhythm=self.rhythm, losses=self.losses, controls=self.controls,
+            lesson=self.lesson, data_view=self.data_view, note_label=self.note_label,
+            clock_banner=self.clock_banner, centre_split=self.centre_split,
+            controls_dock=self.controls_dock, progress_dock=self.progress_dock,
+            lesson_dock=self.lesson_dock, data_dock=self.data_dock)
 
     def _dock(self, title: str, widget: QWidget, area) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -229,7 +254,10 @@ class MainWindow(QMainWindow):
 
     def open_export_dialog(self):
         """File ▸ Export: a still or a clip of the scenario as it runs now, rendered offline."""
-        return self.exporter(self) if self.exporter is not None else None
+        if self.exporter is None:
+            return None
+        self._export_dialog = self.exporter(self, self._export_dialog)
+        return self._export_dialog
 
     def _start_worker(self) -> None:
         self.worker = SimulationWorker(self.experiment, speed=self.state.speed)
@@ -306,7 +334,7 @@ class MainWindow(QMainWindow):
                 QTimer.singleShot(0, self.worker.frame_drawn)
 
     def _draw_snapshot(self, snap) -> None:
-        self.snapshot = snap
+        self.view.snapshot = snap
         self.canvas.show_snapshot(snap)
         # While playing, the panels (counters, loss curves, rhythm, formulas, the network's)
         # redraw at most PANEL_HZ times a second, the canvas every frame: the panels' text
@@ -377,7 +405,7 @@ class MainWindow(QMainWindow):
                 self.screen_layout.widen_network(dock)
             if self.presentation is not None and self.presentation.active:
                 from gdviz.ui.layout import present_network
-                present_network(self)
+                present_network(self, self.parts)
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -404,6 +432,7 @@ class MainWindow(QMainWindow):
         dock.setObjectName("network")
         dock.setWidget(self.network_panel)
         dock.hide()
+        self.parts.network_dock, self.parts.network_panel = dock, self.network_panel
         self.tabifyDockWidget(self.lesson_dock, dock)
         self.view_menu.addAction(dock.toggleViewAction())
         return dock
@@ -439,7 +468,7 @@ class MainWindow(QMainWindow):
     @Slot()
     def show_scenario(self) -> None:
         """The controls, the note and the title show the scenario in force."""
-        scenario = self.scenario
+        scenario = self.view.scenario = self.scenario
         self.controls.set_scenario(scenario)
         self._show_note(scenario)
         self.setWindowTitle(f"gdviz — {scenario.title or scenario.name}")
@@ -465,7 +494,7 @@ class MainWindow(QMainWindow):
 
     # user actions ---------------------------------------------------------------------------
     def select_method(self, key: str) -> None:
-        self.selected = key
+        self.view.selected = key
         self.canvas.set_selected(key)
         self.counters.set_selected(key)
         self.lesson.set_method(key)
@@ -491,21 +520,42 @@ class MainWindow(QMainWindow):
             b = next((s for s in sizes if s > b), sizes[-1])
         else:
             b = next((s for s in reversed(sizes) if s < b), sizes[0])
-        self.controls.set_batch_size(b)
+        # one path, as every change: the experiment accepts it and the controls show it
+        if b != self.scenario.batch_size:
+            self.apply_changes({"batch_size": b})
 
     @property
     def scenario(self) -> Scenario:
         """The scenario in force (the experiment's; the window keeps no copy)."""
         return self.experiment.scenario
 
-    def apply_changes(self, changes: dict) -> bool:
-        """A user's change of some settings: accepted whole (the engine follows from its next
-        update, or starts again) or refused with the reason shown; False when refused."""
+    # the view state's fields, as the window reads them (tests and benchmarks read them too)
+    theme = property(lambda self: self.view.theme)
+    selected = property(lambda self: self.view.selected)
+    snapshot = property(lambda self: self.view.snapshot)
+    note_wanted = property(lambda self: self.view.note_wanted)
+
+    @property
+    def state(self) -> WorkerState:
+        return self.view.worker_state
+
+    @state.setter
+    def state(self, value: WorkerState) -> None:
+        self.view.worker_state = value
+
+    def apply_changes(self, changes: dict, restart: bool = False) -> bool:
+        """A user's change of some settings (a control, a key, the lab): accepted whole (the
+        engine follows from its next update, or starts again; always again with *restart*) or
+        refused with the reason shown; False when refused."""
+        before = self.scenario
         try:
-            scenario = self.experiment.apply(changes)
+            scenario = self.experiment.apply(changes, restart=restart)
         except ScenarioError as exc:
             self._refused(exc)
             return False
+        self.view.scenario = scenario
+        if scenario.batch_size < before.batch_size and "batch_size" not in changes:
+            self.show_notice(lowered_batch_note(before, scenario))
         self.controls.set_scenario(scenario)
         self._show_note(scenario)
         if scenario.is_mlp:
@@ -537,6 +587,7 @@ class MainWindow(QMainWindow):
         except ValueError as exc:       # the real network: one common start
             self.show_notice(str(exc))
             return
+        self.view.scenario = self.scenario
         self.cmd_sync.emit()
 
     def load_preset(self, name: str) -> None:
@@ -550,8 +601,13 @@ class MainWindow(QMainWindow):
         self.load_scenario(scenario)
 
     def load_scenario(self, scenario: Scenario) -> None:
-        """Open another scenario in this window (menus, presets)."""
-        self.experiment.load(scenario)
+        """Open another scenario in this window (menus, presets, File ▸ Reopen): a change of
+        every setting through ``Experiment.apply``, the run started again."""
+        try:
+            self.experiment.load(scenario)
+        except ScenarioError as exc:     # validated by its loader: only a hand-made one
+            self.show_error(str(exc))
+            return
         self.show_scenario()
         self.cmd_sync.emit()
         if scenario.speed:
@@ -563,10 +619,13 @@ class MainWindow(QMainWindow):
         from gdviz.ui import actions, cheatsheet, classroom, keyfilter, lessons_menu, settings
         from gdviz.ui.presentation import Presentation
         self.cheat_sheet = cheatsheet.CheatSheet(self, scale=lambda: self.presentation.scale)
-        self.presentation = Presentation(self, show_cheat_sheet=self.cheat_sheet.toggle,
-                                         on_change=lambda: self.classroom.sync())
+        self.presentation = Presentation(
+            self, self.view, self.parts,
+            {"toggle": self.cmd_toggle.emit, "step": self.cmd_step.emit, "reset": self.reset},
+            show_cheat_sheet=self.cheat_sheet.toggle, on_change=lambda: self.classroom.sync(),
+            relayout=self._relayout)
         self.classroom = classroom.Classroom(
-            self, self.presentation, self.cheat_sheet,
+            self, self.view, self.parts, self.presentation, self.cheat_sheet,
             restore_defaults=lambda: self.window_settings.restore_defaults())
         commands = self._commands() | self.classroom.commands()
         docks = {"controls": self.controls_dock, "progress": self.progress_dock,
@@ -579,10 +638,10 @@ class MainWindow(QMainWindow):
         self.classroom.attach(self.actions_)
         self.cheat_sheet.shown_or_hidden.connect(self.classroom.sync)
         self.window_settings = settings.WindowSettings(
-            self, self.presentation, self.file_menu, self.classroom)
+            self, self.view, self.parts, self.presentation, self.file_menu, self.classroom)
         self.key_filter = keyfilter.install(self, home=self.canvas)
         from gdviz.ui.layout import ScreenLayout
-        self.screen_layout = ScreenLayout(self)   # docks fold on small screens
+        self.screen_layout = ScreenLayout(self, self.view, self.parts)   # docks fold on small screens
         self.apply_theme(self.theme)
 
     def _commands(self) -> dict:
@@ -607,14 +666,13 @@ class MainWindow(QMainWindow):
     def apply_theme(self, theme) -> None:
         """A theme (gdviz.ui.theme LIGHT or DARK) for every view and the Qt palette."""
         from gdviz.ui.palette import apply_palette
-        self.theme = theme
+        self.view.theme = theme
         for view in (self.canvas, self.rhythm, self.counters, self.losses,
                      self.network_panel, self.data_view):
             if view is not None:
                 view.apply_theme(theme)
         if self.lab_window is not None:
             self.lab_window.apply_theme(theme)
-        self.overlays.redraw()
         # the app's palette for the window people use; a worker-less copy (export) keeps its own
         if self.worker is not None:
             apply_palette(theme, restyle=self)
@@ -626,6 +684,15 @@ class MainWindow(QMainWindow):
     def set_presentation(self, on: bool, size=None) -> None:
         """Presentation mode: full screen (or *size*, e.g. (1920, 1080)), large type, slim bar."""
         self.presentation.set_active(on, size)
+
+    def _relayout(self) -> None:
+        """The docks laid out again for the window's size (after presentation mode)."""
+        if self.screen_layout is not None:
+            self.screen_layout.apply(self.width(), self.height(), force=True)
+
+    def fit_screen(self, width: int, height: int) -> None:
+        """Open at *width* × *height* or the screen's available size, whichever is smaller."""
+        self.screen_layout.fit_screen(width, height)
 
     def restore_settings(self) -> None:
         """Apply the user's saved settings, and save them when the window closes."""
@@ -699,12 +766,22 @@ class MainWindow(QMainWindow):
     def open_lab(self):
         """Lab ▸ Batch-size lab (B): sweeps of B, η and seeds on the scenario in force."""
         from gdviz.ui import lab
-        return lab.open_lab(self)
+        if self.lab_window is None:
+            self.lab_window = lab.make_lab(self, exporter=self.lab_exporter)
+        return lab.show_lab(self.lab_window, self.scenario)
+
+    def _lab_cloud(self, cloud) -> None:
+        if self.lab_window is not None and self.lab_window.isVisible():
+            self.lab_window.show_cloud(cloud)
+
+    def set_lab_wants_cloud(self, on: bool) -> None:
+        """The lab's inset shows the gradient cloud while the lab is open."""
+        self.overlays.set_lab_wants_cloud(on)
 
     def shutdown(self) -> None:
         """Stop and join the worker thread and the lab's (idempotent)."""
         from gdviz.ui import lab
-        lab.close_lab(self)
+        lab.close_lab(self.lab_window)
         if self.worker_thread is not None:
             self.worker_thread.stop()
             self.worker_thread = None

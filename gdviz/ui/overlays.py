@@ -159,15 +159,22 @@ class EnsembleLayer:
 class CanvasOverlays(QObject):
     """The window's live layers: toggles, the worker's data in, items on the canvas out."""
 
-    def __init__(self, window):
-        super().__init__(window)
-        self.window = window
-        plot = window.canvas.getPlotItem()
+    def __init__(self, parent, canvas, view, *, ask_cloud, ask_ensemble, notice, lab_cloud):
+        """*canvas*: the contour canvas drawn on; *view*: the window's ViewState (theme and
+        scenario; a new theme redraws); *ask_cloud(bool)*, *ask_ensemble(int)*: the worker's
+        commands; *notice(str)*: a line in the status bar; *lab_cloud(cloud)*: the lab's inset."""
+        super().__init__(parent)
+        self.canvas = canvas
+        self.view = view
+        self._ask_cloud, self._ask_ensemble = ask_cloud, ask_ensemble
+        self._notice, self._lab_cloud = notice, lab_cloud
+        view.theme_changed.connect(lambda _theme: self.redraw())
+        plot = canvas.getPlotItem()
         self.cloud_layer = GradientCloudLayer(plot)
         self.ensemble_layer = EnsembleLayer(plot)
         self.ensemble_shown = False
         self.ensemble = None
-        self.note = pg.TextItem("", anchor=(1, 0), color=window.theme.foreground)
+        self.note = pg.TextItem("", anchor=(1, 0), color=view.theme.foreground)
         self.note.setParentItem(plot.getViewBox())
         self.note.setZValue(60)
         self.note.hide()
@@ -184,8 +191,8 @@ class CanvasOverlays(QObject):
             self.cloud_layer.hide()
         self._ask_worker()
         self._update_note()
-        if on and self.window.scenario.is_mlp:
-            self.window.show_notice("The gradient cloud needs the per-example gradients of an "
+        if on and self.view.scenario.is_mlp:
+            self._notice("The gradient cloud needs the per-example gradients of an "
                                     "analytic landscape: not drawn for the real network.")
 
     def set_ensemble_shown(self, on: bool) -> None:
@@ -194,17 +201,17 @@ class CanvasOverlays(QObject):
         if not on:
             self.ensemble_layer.hide()
             self.ensemble = None
-        self.window.cmd_ensemble.emit(ENSEMBLE_COPIES if on else 0)
+        self._ask_ensemble(ENSEMBLE_COPIES if on else 0)
         self._update_note()
-        if on and self.window.scenario.is_mlp:
-            self.window.show_notice("The seed ensemble runs on the analytic landscapes: not "
+        if on and self.view.scenario.is_mlp:
+            self._notice("The seed ensemble runs on the analytic landscapes: not "
                                     "drawn for the real network.")
 
     def on_ensemble(self, ensemble) -> None:
         if not self.ensemble_shown:
             return
         self.ensemble = ensemble
-        self.ensemble_layer.show(ensemble, self.window.theme, self.window.scenario)
+        self.ensemble_layer.show(ensemble, self.view.theme, self.view.scenario)
         self._update_note()
 
     def set_lab_wants_cloud(self, on: bool) -> None:
@@ -212,24 +219,22 @@ class CanvasOverlays(QObject):
         self._ask_worker()
 
     def _ask_worker(self) -> None:
-        self.window.cmd_cloud.emit(self.cloud_shown or self.lab_wants_cloud)
+        self._ask_cloud(self.cloud_shown or self.lab_wants_cloud)
 
     # data from the worker (GUI thread: draw only) ---------------------------------------------
     def on_cloud(self, cloud) -> None:
         self.cloud = cloud
         if self.cloud_shown:
-            self.cloud_layer.show(cloud, self.window.theme)
+            self.cloud_layer.show(cloud, self.view.theme)
             self._update_note()
-        lab = self.window.lab_window
-        if lab is not None and lab.isVisible():
-            lab.show_cloud(cloud)
+        self._lab_cloud(cloud)
 
     def redraw(self) -> None:
         """Draw the last cloud and ensemble again (a new theme)."""
         if self.cloud_shown:
-            self.cloud_layer.show(self.cloud, self.window.theme)
+            self.cloud_layer.show(self.cloud, self.view.theme)
         if self.ensemble_shown and self.ensemble is not None:
-            self.ensemble_layer.show(self.ensemble, self.window.theme, self.window.scenario)
+            self.ensemble_layer.show(self.ensemble, self.view.theme, self.view.scenario)
         self._update_note()
 
     def _update_note(self) -> None:
@@ -238,12 +243,12 @@ class CanvasOverlays(QObject):
             lines.append(self.ensemble_layer.note)
         text = "\n".join(lines)
         self.note.setText(text)
-        self.note.setColor(self.window.theme.foreground)
-        self.note.fill = pg.mkBrush(self.window.theme.background + "D8")
+        self.note.setColor(self.view.theme.foreground)
+        self.note.fill = pg.mkBrush(self.view.theme.background + "D8")
         self.note.setVisible(bool(text))
         self._place_note()
 
     def _place_note(self, *_args) -> None:
-        box = self.window.canvas.getPlotItem().getViewBox().boundingRect()
+        box = self.canvas.getPlotItem().getViewBox().boundingRect()
         self.note.setPos(box.width() - 6, 4)
         self.note.setTextWidth(min(520.0, max(200.0, box.width() * 0.55)))

@@ -38,17 +38,20 @@ def font_scale_for(height: int, base_px: int | None = None) -> float:
 class PresentationBar(QFrame):
     """The controls, collapsed: the run state in words and a few buttons that never take focus."""
 
-    def __init__(self, window, show_cheat_sheet):
+    def __init__(self, window, view, commands, show_cheat_sheet):
+        """*window*: the QMainWindow (its menu bar); *view*: its ViewState, which the state
+        line shows; *commands*: ``toggle``, ``step`` and ``reset`` for the buttons."""
         super().__init__()
         self.main_window = window
+        self.view = view
         self.setObjectName("presentationBar")
         self.setFrameShape(QFrame.Shape.NoFrame)
         row = QHBoxLayout(self)
         row.setContentsMargins(6, 2, 6, 2)
         row.setSpacing(10)
-        self.play_button = self._button("▶", "Play / pause (Space)", window.cmd_toggle.emit)
-        self.step_button = self._button("Step", "One step (→)", window.cmd_step.emit)
-        self.reset_button = self._button("Reset", "Reset (R)", window.cmd_reset.emit)
+        self.play_button = self._button("▶", "Play / pause (Space)", commands["toggle"])
+        self.step_button = self._button("Step", "One step (→)", commands["step"])
+        self.reset_button = self._button("Reset", "Reset (R)", commands["reset"])
         for b in (self.play_button, self.step_button, self.reset_button):
             row.addWidget(b)
         self.state_label = QLabel()
@@ -73,7 +76,15 @@ class PresentationBar(QFrame):
         self._timer = QTimer(self)          # paused runs send no snapshots: poll a few times a second
         self._timer.setInterval(250)
         self._timer.timeout.connect(self.refresh)
+        # what the state line shows changes: at once (the timer catches the snapshots' B and η)
+        for signal in (view.scenario_changed, view.selected_changed, view.theme_changed,
+                       view.worker_state_changed):
+            signal.connect(self._refresh_if_shown)
         self.hide()
+
+    def _refresh_if_shown(self, _value=None) -> None:
+        if self.isVisible():
+            self.refresh()
 
     def _button(self, text: str, tip: str, slot) -> QToolButton:
         b = QToolButton()
@@ -105,8 +116,8 @@ class PresentationBar(QFrame):
         return _plain(self.state_label.text())
 
     def refresh(self) -> None:
-        w = self.main_window
-        state = w.state
+        w = self.view
+        state = w.worker_state
         scenario = w.scenario
         playing = bool(state.playing)
         self.play_button.setText("❚❚" if playing else "▶")
@@ -139,19 +150,33 @@ class PresentationBar(QFrame):
 class Presentation:
     """Enters and leaves presentation mode for one MainWindow."""
 
-    def __init__(self, window, show_cheat_sheet, on_change):
-        """*show_cheat_sheet*: the bar's ? button; *on_change*: called after entering or leaving
-        (the check marks follow)."""
+    def __init__(self, window, view, parts, commands, show_cheat_sheet, on_change, relayout):
+        """*window*: the QMainWindow (geometry, docks, menu bar); *view*: its ViewState (the
+        mode is its ``presentation`` field); *parts*: its WindowParts; *commands*: the bar's
+        ``toggle``, ``step`` and ``reset``; *show_cheat_sheet*: the bar's ? button;
+        *on_change*: called after entering or leaving (the check marks follow); *relayout*:
+        lays the normal window's docks out again for its size, after leaving."""
         self.window = window
-        self.active = False
+        self.view = view
+        self.parts = parts
         self.scale = 1.0
         self._on_change = on_change
-        self.bar = PresentationBar(window, show_cheat_sheet)
+        self._relayout = relayout
+        self.bar = PresentationBar(window, view, commands, show_cheat_sheet)
         layout = window.centralWidget().layout()
         layout.insertWidget(0, self.bar)
         self._normal: dict | None = None
         self.presentation_state: QByteArray | None = None   # the dock layout while presenting
         self._fonts: dict[int, tuple[QWidget, QFont]] = {}
+
+    @property
+    def active(self) -> bool:
+        """Presenting now (the view state's ``presentation``, which others observe)."""
+        return self.view.presentation
+
+    @active.setter
+    def active(self, on: bool) -> None:
+        self.view.presentation = on
 
     # public -------------------------------------------------------------------------------
     def set_active(self, on: bool, size: QSize | tuple[int, int] | None = None) -> None:
@@ -184,15 +209,16 @@ class Presentation:
     # entering and leaving -------------------------------------------------------------------
     def _enter(self, size) -> None:
         w = self.window
+        p = self.parts
         self._normal = {
             "state": w.saveState(),
             "geometry": w.saveGeometry(),
             "maximized": w.isMaximized(),
             "shown": w.isVisible(),
             "menubar": w.menuBar().isVisible(),
-            "banner": not w.clock_banner.isHidden(),
-            "rhythm_min": w.rhythm.minimumHeight(),
-            "split": w.centre_split.sizes(),
+            "banner": not p.clock_banner.isHidden(),
+            "rhythm_min": p.rhythm.minimumHeight(),
+            "split": p.centre_split.sizes(),
         }
         self.active = True
         height = self._target_height(size)
@@ -200,12 +226,12 @@ class Presentation:
         restored = self.presentation_state is not None and w.restoreState(self.presentation_state)
         if not restored:
             # first time: the canvas large, the lesson beside it, counters one key away (G)
-            w.progress_dock.hide()
-            w.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, w.lesson_dock)  # (unfolded)
-            w.lesson_dock.show()
-        w.controls_dock.hide()
+            p.progress_dock.hide()
+            w.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, p.lesson_dock)  # (unfolded)
+            p.lesson_dock.show()
+        p.controls_dock.hide()
         w.menuBar().hide()
-        w.clock_banner.hide()
+        p.clock_banner.hide()
         for dock in w.findChildren(QDockWidget):
             dock.setTitleBarWidget(QWidget())
         self._scale_fonts(self.scale)
@@ -213,17 +239,18 @@ class Presentation:
         self._place(size)
         from gdviz.ui.layout import presentation_sizes
         lesson_width, rhythm = presentation_sizes(self._target_width(size), height, self.scale)
-        w.lesson_dock.setMinimumWidth(min(w.lesson_dock.minimumWidth(), lesson_width))
+        p.lesson_dock.setMinimumWidth(min(p.lesson_dock.minimumWidth(), lesson_width))
         # (also after a restore: a layout saved on another screen would keep its pixel widths)
-        w.resizeDocks([w.lesson_dock], [lesson_width], Qt.Orientation.Horizontal)
-        total = sum(w.centre_split.sizes()) or height
-        w.centre_split.setSizes([max(total - rhythm, 1), rhythm])
+        w.resizeDocks([p.lesson_dock], [lesson_width], Qt.Orientation.Horizontal)
+        total = sum(p.centre_split.sizes()) or height
+        p.centre_split.setSizes([max(total - rhythm, 1), rhythm])
         from gdviz.ui.layout import hide_stray_tab_bars, present_network
-        present_network(w)
+        present_network(w, self.parts)
         hide_stray_tab_bars(w)
 
     def _leave(self) -> None:
         w = self.window
+        p = self.parts
         normal = self._normal or {}
         self.presentation_state = w.saveState()
         self.active = False
@@ -232,8 +259,8 @@ class Presentation:
         for dock in w.findChildren(QDockWidget):
             dock.setTitleBarWidget(None)
         w.menuBar().setVisible(normal.get("menubar", True))
-        w.clock_banner.setVisible(normal.get("banner", True))
-        w.rhythm.setMinimumHeight(normal.get("rhythm_min", w.rhythm.minimumHeight()))
+        p.clock_banner.setVisible(normal.get("banner", True))
+        p.rhythm.setMinimumHeight(normal.get("rhythm_min", p.rhythm.minimumHeight()))
         if "state" in normal:
             w.restoreState(normal["state"])
         if w.isFullScreen():
@@ -246,14 +273,12 @@ class Presentation:
         else:
             w.show()
         if normal.get("split"):
-            w.centre_split.setSizes(normal["split"])
+            p.centre_split.setSizes(normal["split"])
         from gdviz.ui.layout import hide_stray_tab_bars
         hide_stray_tab_bars(w)
         self.scale = 1.0
         self._normal = None
-        screen_layout = w.screen_layout
-        if screen_layout is not None:   # the window may have changed size while presenting
-            screen_layout.apply(w.width(), w.height(), force=True)
+        self._relayout()    # the window may have changed size while presenting
 
     def _place(self, size) -> None:
         w = self.window
@@ -282,21 +307,22 @@ class Presentation:
     # type -----------------------------------------------------------------------------------
     def _scale_fonts(self, f: float) -> None:
         w = self.window
-        for view in (w.lesson, w.canvas, w.rhythm, w.network_panel, w.data_view):
+        p = self.parts
+        for view in (p.lesson, p.canvas, p.rhythm, p.network_panel, p.data_view):
             if hasattr(view, "set_font_scale"):
                 view.set_font_scale(f)
         # (the progress dock's font reaches the counters and the log-scale box inside it)
-        for widget in (w.note_label, w.progress_dock, w.statusBar()):
+        for widget in (p.note_label, p.progress_dock, w.statusBar()):
             self._scale_widget_font(widget, f)
         # the bar is a status line, not body text: a little smaller, so the whole state fits
         self._scale_widget_font(self.bar, max(1.0, f * BAR_SHARE))
-        if hasattr(w.losses, "set_font_scale"):
-            w.losses.set_font_scale(f)
+        if hasattr(p.losses, "set_font_scale"):
+            p.losses.set_font_scale(f)
         else:
-            _scale_plot_axes(w.losses, f)
+            _scale_plot_axes(p.losses, f)
         from gdviz.ui.layout import presentation_sizes
-        w.rhythm.setMinimumHeight(presentation_sizes(1, 1, f)[1] if f > 1 else
-                                  (self._normal or {}).get("rhythm_min", w.rhythm.minimumHeight()))
+        p.rhythm.setMinimumHeight(presentation_sizes(1, 1, f)[1] if f > 1 else
+                                  (self._normal or {}).get("rhythm_min", p.rhythm.minimumHeight()))
 
     def _scale_widget_font(self, widget: QWidget, f: float) -> None:
         key = id(widget)

@@ -155,17 +155,21 @@ def startup_scenario(default: str = "default"):
 class WindowSettings:
     """Saves and restores one MainWindow's settings."""
 
-    def __init__(self, window, presentation, file_menu, classroom):
-        """*presentation*: the window's Presentation (its layouts are saved too); *file_menu*:
-        where Reopen goes; *classroom*: shows everything again and keeps the check marks."""
+    def __init__(self, window, view, parts, presentation, file_menu, classroom):
+        """*window*: the QMainWindow (geometry, dock state) and its ``load_scenario``; *view*:
+        its ViewState (theme, note, scenario); *parts*: its WindowParts; *presentation*: the
+        window's Presentation (its layouts are saved too); *file_menu*: where Reopen goes;
+        *classroom*: shows everything again and keeps the check marks."""
         self.window = window
+        self.view = view
+        self.parts = parts
         self.presentation = presentation
         self.file_menu = file_menu
         self.classroom = classroom
         self.enabled = False
         # what "restore defaults" goes back to: the layout the window was built with
         self.default_state = window.saveState()
-        self.default_split = window.centre_split.sizes()
+        self.default_split = parts.centre_split.sizes()
 
     # reading ----------------------------------------------------------------------------------
     def restore(self) -> None:
@@ -175,10 +179,10 @@ class WindowSettings:
             return
         self.enabled = True
         s = open_settings()
-        w = self.window
+        w, p = self.window, self.parts
         from gdviz.ui.theme import theme_named
-        theme = theme_named(s.value("view/theme"), w.theme)
-        if theme is not w.theme:
+        theme = theme_named(s.value("view/theme"), self.view.theme)
+        if theme is not self.view.theme:
             w.apply_theme(theme)
         geometry = _bytes(s.value("window/geometry"))
         if geometry is not None:
@@ -186,10 +190,10 @@ class WindowSettings:
         state = _bytes(s.value("window/state"))
         if state is not None:
             w.restoreState(state)
-        w.rhythm.setVisible(_bool(s.value("window/rhythm_visible"), True))
-        w.note_label.setVisible(_bool(s.value("window/note_visible"), True)
-                                and bool(w.note_label.text()))
-        w.note_wanted = _bool(s.value("window/note_visible"), True)
+        p.rhythm.setVisible(_bool(s.value("window/rhythm_visible"), True))
+        p.note_label.setVisible(_bool(s.value("window/note_visible"), True)
+                                and bool(p.note_label.text()))
+        self.view.note_wanted = _bool(s.value("window/note_visible"), True)
         presenting = _bytes(s.value("presentation/state"))
         if presenting is not None:
             self.presentation.presentation_state = presenting
@@ -200,7 +204,7 @@ class WindowSettings:
         """File ▸ Reopen: the scenario used last time (plain `gdviz` opens 'default')."""
         ref = last_scenario_reference()
         menu = self.file_menu
-        if ref and ref != scenario_reference(self.window.scenario):
+        if ref and ref != scenario_reference(self.view.scenario):
             scenario = load_last_scenario()
         else:
             scenario = None
@@ -233,7 +237,7 @@ class WindowSettings:
     def save(self) -> None:
         if not self.enabled:
             return
-        w = self.window
+        p, view = self.parts, self.view
         try:
             settings_dir().mkdir(parents=True, exist_ok=True)
         except OSError:         # made unwritable since start-up: said once, nothing saved
@@ -241,16 +245,16 @@ class WindowSettings:
             return
         s = open_settings()
         s.setValue("version", VERSION)
-        s.setValue("view/theme", w.theme.name)
+        s.setValue("view/theme", view.theme.name)
         presentation = self.presentation
         s.setValue("window/geometry", presentation.normal_geometry())
         s.setValue("window/state", presentation.normal_state())
         current = presentation.current_state()
         if current is not None:
             s.setValue("presentation/state", current)
-        s.setValue("window/rhythm_visible", not w.rhythm.isHidden())
-        s.setValue("window/note_visible", w.note_wanted)
-        ref = scenario_reference(w.scenario)
+        s.setValue("window/rhythm_visible", not p.rhythm.isHidden())
+        s.setValue("window/note_visible", view.note_wanted)
+        ref = scenario_reference(view.scenario)
         if ref:
             s.setValue("scenario/last", ref)
         s.sync()
@@ -268,11 +272,12 @@ class WindowSettings:
         from gdviz.ui.theme import LIGHT
         w.apply_theme(LIGHT)
         w.restoreState(self.default_state)
-        for dock in (w.controls_dock, w.progress_dock, w.lesson_dock):
+        p = self.parts
+        for dock in (p.controls_dock, p.progress_dock, p.lesson_dock):
             dock.setFloating(False)
             dock.show()
         if w.isFullScreen() or w.isMaximized():
             w.showNormal()
         w.resize(DEFAULT_SIZE)
-        w.centre_split.setSizes(self.default_split)
+        p.centre_split.setSizes(self.default_split)
         self.classroom.show_everything()

@@ -2,24 +2,25 @@
 from __future__ import annotations
 
 
-def open_lab(window):
-    """Show the lab for the window's scenario; run it if it has not run on this scenario."""
+def make_lab(window, exporter=None):
+    """The lab of *window* (made once by the window, when first opened)."""
     from gdviz.ui.lab.window import LabWindow
-    if window.lab_window is None:
-        window.lab_window = LabWindow(window)
-    lab = window.lab_window
+    return LabWindow(window, exporter=exporter)
+
+
+def show_lab(lab, scenario):
+    """Show *lab* for *scenario*; run it if it has not run on this scenario."""
     lab.show()
     lab.raise_()
     if lab.scenario is None:
-        lab.start(window.scenario)
-    elif lab.scenario != window.scenario:
-        lab.offer_rerun(window.scenario)
+        lab.start(scenario)
+    elif lab.scenario != scenario:
+        lab.offer_rerun(scenario)
     return lab
 
 
-def close_lab(window) -> None:
+def close_lab(lab) -> None:
     """Close the lab with the main window and join its worker thread (idempotent)."""
-    lab = window.lab_window
     if lab is not None:
         lab.close()
         lab.shutdown()

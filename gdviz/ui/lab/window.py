@@ -41,11 +41,15 @@ class LabWindow(QWidget):
     """The batch-size lab for the main window's scenario; the sweep runs in a worker thread."""
 
     def __init__(self, main_window=None, exporter=None):
-        """*exporter*: ``gdviz.export.lab_export.export_lab`` (export sits above ui), or the
-        main window's ``lab_exporter``; without one the Export button is disabled."""
+        """*main_window*: the window whose scenario the lab sweeps, through its public surface
+        only: ``view`` (the scenario in force and the theme, ``gdviz.ui.view_state``),
+        ``apply_changes`` (a run loaded from the lab is a change of settings like any other),
+        ``show_notice`` and ``set_lab_wants_cloud``. *exporter*:
+        ``gdviz.export.lab_export.export_lab`` (export sits above ui); without one the Export
+        button is disabled."""
         super().__init__(None, Qt.WindowType.Window)
         self.main_window = main_window
-        self.exporter = exporter or getattr(main_window, "lab_exporter", None)
+        self.exporter = exporter
         self.setWindowTitle("gdviz — batch-size lab")
         self.scenario = None
         self.result = None
@@ -111,7 +115,7 @@ class LabWindow(QWidget):
         self._poll.timeout.connect(self.check_scenario)
         self._poll.start()
         self.theme = None
-        theme = getattr(main_window, "theme", None)
+        theme = self._host_view().theme if main_window is not None else None
         if theme is not None:
             self.apply_theme(theme)
         self.fit_screen()
@@ -121,7 +125,7 @@ class LabWindow(QWidget):
         (*width* × *height*: a screen of that size); the cloud folds on narrow screens."""
         if width is None or height is None:
             from gdviz.ui.layout import available_size
-            near = self.main_window if hasattr(self.main_window, "screen") else self
+            near = self.main_window if isinstance(self.main_window, QWidget) else self
             width, height = available_size(near)
         w, h = min(PREFERRED_SIZE[0], width), min(PREFERRED_SIZE[1], height)
         self.set_cloud_shown(w >= CLOUD_MIN_WIDTH)
@@ -214,7 +218,7 @@ class LabWindow(QWidget):
         self.runner.cancel()
 
     def rerun(self) -> None:
-        scenario = getattr(self.main_window, "scenario", None) or self.scenario
+        scenario = self._host_scenario() or self.scenario
         if scenario is not None:
             self.start(scenario, self.settings)
 
@@ -229,14 +233,21 @@ class LabWindow(QWidget):
         self.rerun_bar.show()
 
     def dismiss_rerun(self) -> None:
-        scenario = getattr(self.main_window, "scenario", None)
+        scenario = self._host_scenario()
         if scenario is not None:
             self._known.add(sweep_key(scenario))
         self.rerun_bar.hide()
 
+    def _host_view(self):
+        return self.main_window.view
+
+    def _host_scenario(self):
+        """The main window's scenario in force (None without a main window)."""
+        return self._host_view().scenario if self.main_window is not None else None
+
     def check_scenario(self) -> None:
         """Polled while the lab is shown: offer a rerun when the main window's scenario moved."""
-        scenario = getattr(self.main_window, "scenario", None)
+        scenario = self._host_scenario()
         if scenario is not None and self.isVisible() and not self.rerun_bar.isVisible():
             self.offer_rerun(scenario)
 
@@ -280,13 +291,16 @@ class LabWindow(QWidget):
         learning rate and seed, and the lab's budget as its epochs."""
         if self.main_window is None or self.scenario is None or self.result is None:
             return
+        from gdviz.experiment import changes_between
         scenario = self.scenario.with_changes(batch_size=batch_size, lr=lr, seed=seed,
                                               epochs=self.result.max_epochs)
         self._known.add(sweep_key(scenario))
-        self.main_window.load_scenario(scenario)
-        self.main_window.statusBar().showMessage(
-            f"Loaded the lab's run B = {batch_size}, η = {lr:g}, seed {seed}: the green "
-            "mini-batch path is that run.")
+        # a change of settings like any other (Experiment.apply), from the run's start
+        if self.main_window.apply_changes(changes_between(self._host_scenario(), scenario),
+                                          restart=True):
+            self.main_window.show_notice(
+                f"Loaded the lab's run B = {batch_size}, η = {lr:g}, seed {seed}: the green "
+                "mini-batch path is that run.")
 
     def _on_progress(self, result, fraction) -> None:
         self.result = result
@@ -321,9 +335,8 @@ class LabWindow(QWidget):
         self.inset.show_cloud(cloud)
 
     def _want_cloud(self, on: bool) -> None:
-        overlays = getattr(self.main_window, "overlays", None)
-        if overlays is not None:
-            overlays.set_lab_wants_cloud(on)
+        if self.main_window is not None:
+            self.main_window.set_lab_wants_cloud(on)
 
     def showEvent(self, event) -> None:
         self._poll.start()

@@ -295,10 +295,6 @@ class ControlPanel(QWidget):
             self.batch_slider.setValue(log_position(b, 1, max(self.shown.n_examples, 2)))
         self._apply_batch(b)
 
-    def set_batch_size(self, b: int) -> None:
-        """Set B from outside (keyboard), as if the user had typed it."""
-        self.batch_spin.setValue(min(max(int(b), 1), self.shown.n_examples))
-
     def _apply_batch(self, b: int) -> None:
         if b != self.shown.batch_size:
             self._request(batch_size=b)
