@@ -100,7 +100,7 @@ def test_b_simple_comes_from_per_example_gradients_as_a_plain_loop_computes_them
     lab = MlpLab(SCENARIO, LabSettings(batch_sizes=(100,), lrs=(1.0,), seeds=1, max_epochs=1),
                  device="cpu")
     w, x, y = lab.w0[0], lab.x[0], lab.y[0]
-    fast = per_example_grads(lab.loss_of, w, x, y)
+    fast = per_example_grads(lab.spec, w, x, y)
     from gdviz.mlp.model import to_module
     model = to_module(lab.spec, w)
     rows = []

@@ -18,7 +18,8 @@ the training loss is computed only where that bound passes the engine's). Every 
 validation loss is evaluated.
 
 Noise scale: B_simple = tr Σ / |∇J|² along the full-batch path (B = N at its best η, the first
-seed), from the N per-example gradients ``vmap(grad(loss))`` gives over the examples; there is
+seed), from the N per-example gradients (each example a batch of one, the backward written out:
+what ``vmap(grad(loss))`` gives, without its 2–4 s first call); there is
 no Hessian here, so no B_noise.
 
 The default grid starts at B = 1 (powers of four, and N) and the default budget is
@@ -43,7 +44,7 @@ from gdviz.core.schedules import scaled_lr, scheduled_lr
 from gdviz.core.simulation import DIVERGENCE_FACTOR
 from gdviz.mlp import require_torch
 from gdviz.mlp.datasets import make_dataset
-from gdviz.mlp.model import MlpSpec, _act_, example_losses, init_weights, mean_loss, to_module
+from gdviz.mlp.model import MlpSpec, _act_, example_losses, init_weights
 
 torch = require_torch()
 
@@ -306,11 +307,14 @@ class _StackedRule:
                                       + self.eps), out=out)
 
 
-def per_example_grads(loss_of, w, x, y):
-    """Every example's gradient (n, P) at weights w (P,): ``vmap(grad(loss))`` over the
-    examples, each a batch of one."""
-    from torch.func import grad, vmap
-    return vmap(grad(loss_of), in_dims=(None, 0, 0))(w, x[:, None], y[:, None])
+def per_example_grads(spec: MlpSpec, w, x, y):
+    """Every example's gradient (n, P) at weights w (P,): each a batch of one, from the
+    written-out backward (``gdviz.mlp.noise``: dℓ_i/dW = δ_i h_iᵀ, dℓ_i/db = δ_i). It gives
+    what ``vmap(grad(loss))`` gives, to rounding (tested against a plain autograd loop),
+    without torch.func's first call, which imports torch._dynamo: 2–4 s here."""
+    from gdviz.mlp.noise import per_example_grads as grads
+    with torch.no_grad():
+        return grads(spec, w, x, y)
 
 
 def simple_noise_scale(grads) -> float:
@@ -495,8 +499,6 @@ class MlpLab:
                  reference: ReferenceRun = REFERENCE):
         """*device*: "cpu", "cuda" or None for the scenario's own choice (auto: CUDA when
         present)."""
-        from torch.func import functional_call
-
         from gdviz.mlp.device import prefer_one_thread, resolve_device
         m = scenario.mlp
         n = scenario.n_examples
@@ -529,17 +531,6 @@ class MlpLab:
         self.y_val = as_t([d.y_val for d in sets])
         self.spec = MlpSpec((sets[0].n_inputs, *m.hidden, 1), m.activation, m.loss)
         self.w0 = torch.stack([init_weights(self.spec, s) for s in self.seeds]).to(self.device)
-        module = to_module(self.spec, self.w0[0].cpu()).to(self.device)
-        names = [name for name, _ in module.named_parameters()]
-        shapes = [p.shape for _, p in module.named_parameters()]
-        sizes = [p.numel() for _, p in module.named_parameters()]
-        loss_name = self.spec.loss
-
-        def loss_of(w, x, y):
-            params = {k: t.view(s) for k, t, s in zip(names, torch.split(w, sizes), shapes)}
-            return mean_loss(functional_call(module, params, (x,)), y, loss_name)
-
-        self.loss_of = loss_of
         with torch.no_grad():
             start = _Stack(self.spec, self.w0.clone())
             train0 = start.losses(self.x, self.y)
@@ -549,6 +540,10 @@ class MlpLab:
         self.bound = DIVERGENCE_FACTOR * (1.0 + np.abs(self.start_loss))
         self.targets = self._reference_targets()
         self.lam, self.edge = float("nan"), None
+        # fixed chunks (CUDA graphs on CUDA): None = on CUDA only; True also runs them
+        # eagerly on the CPU (how the tests check that path)
+        self.static_chunks: bool | None = None
+        self.graphed: list[int] = []       # the batch sizes whose chunks replayed a CUDA graph
 
     # the target -----------------------------------------------------------------------------
     def _reference_targets(self) -> tuple:
@@ -594,6 +589,8 @@ class MlpLab:
         steps = np.full(runs, budget, np.int64)
         status = np.full(runs, NOT_REACHED, np.int8)
         live = _Live(self, seed_index, lr_index, b, budget)
+        if self._static_chunks(b):
+            return self._block_static(live, b, budget, gens, steps, status, cancelled)
         ring = live.ring
         rule = _StackedRule(h.optimizer, ring.w.shape, h.momentum, dev)
         live.rule = rule
@@ -632,7 +629,101 @@ class MlpLab:
                         ring = live.ring
         return steps, status
 
-    def _judge(self, live: "_Live", snaps, first: int, steps, status):
+    def _static_chunks(self, b: int) -> bool:
+        """Whether B's runs step in fixed chunks over fixed buffers (``_block_static``): on
+        CUDA (where a chunk is then one CUDA graph), unless ``static_chunks`` says otherwise,
+        and only where every batch is a full B slice of one epoch's order (B divides N, B < N)
+        and the rule's arithmetic does not depend on the update count (not Adam)."""
+        wanted = self.device.type == "cuda" if self.static_chunks is None else self.static_chunks
+        return (wanted and b < self.n and self.n % b == 0
+                and self.hyper.optimizer in ("sgd", "momentum", "nesterov", "rmsprop"))
+
+    def _block_static(self, live: "_Live", b: int, budget: int, gens, steps, status,
+                      cancelled):
+        """``_block`` with every run kept to the end of B (a run that stopped steps on and is
+        no longer judged) and the updates in chunks of ``CHECK_EVERY`` over fixed buffers: a
+        chunk's batches and learning rates are copied into them, then its updates run. On
+        CUDA the first chunk runs eagerly (warming cuBLAS up) and is then captured as one
+        CUDA graph that every later chunk replays: a chunk's hundreds of tiny kernels become
+        one launch. The kernels, so the numbers, are ``_block``'s; only the batches are
+        gathered a chunk at a time (B divides N: update k's batch is positions kB … kB + B − 1
+        of the epochs' orders laid end to end)."""
+        n, h, dev, spec = self.n, self.hyper, self.device, self.spec
+        ring, d_in = live.ring, self.x.shape[-1]
+        c, r = ring.c, len(live.rows)
+        rule = live.rule = _StackedRule(h.optimizer, ring.w.shape, h.momentum, dev)
+        epochs = -(-budget * b // n)
+        orders = torch.stack([torch.cat([torch.randperm(n, generator=g) for _ in range(epochs)])
+                              for g in gens]).to(dev)[live.sidx]        # (R, epochs · N)
+        xin = torch.empty((c, r, b, d_in), device=dev)
+        yin = torch.empty((c, r, b, 1), device=dev)
+        lrin = torch.empty((c, r, 1), device=dev)
+        lrin[:] = live.lr_t
+        constant = h.schedule == "constant"
+        active = torch.ones(r, dtype=torch.bool, device=dev)
+        graph = stream = None
+        use_graph = dev.type == "cuda"
+
+        def fill(k0: int, m: int) -> None:
+            idx = orders[:, k0 * b:(k0 + m) * b]
+            xs = torch.gather(live.x, 1, idx[..., None].expand(-1, -1, d_in))
+            ys = torch.gather(live.y, 1, idx[..., None])
+            xin[:m].copy_(xs.view(r, m, b, d_in).transpose(0, 1))
+            yin[:m].copy_(ys.view(r, m, b, 1).transpose(0, 1))
+            if not constant:
+                u = n // b                     # as _block: epoch + position / N
+                rates = [scheduled_lr(live.base_lr, h.schedule,
+                                      (k0 + i) // u + (k0 + i) % u * b / n, h.epochs)
+                         for i in range(m)]
+                lrin[:m].copy_(torch.as_tensor(np.asarray(rates, np.float32))[..., None])
+
+        def updates(m: int) -> None:
+            for i in range(m):
+                ring.step(xin[i], yin[i], lrin[i], rule, i)
+
+        with torch.no_grad():
+            for k0 in range(0, budget, c):
+                if cancelled is not None and cancelled():
+                    return None
+                m = min(c, budget - k0)
+                fill(k0, m)
+                if graph is not None and m == c:
+                    graph.replay()
+                elif use_graph and m == c:
+                    stream = torch.cuda.Stream(dev)
+                    stream.wait_stream(torch.cuda.current_stream(dev))
+                    with torch.cuda.stream(stream):
+                        updates(m)                     # real updates: the warm-up
+                    torch.cuda.current_stream(dev).wait_stream(stream)
+                    graph, use_graph = self._capture(lambda: updates(c), stream, rule), False
+                    if graph is not None:
+                        self.graphed.append(b)
+                else:
+                    updates(m)
+                stopped = self._judge(live, ring.slots[:m], k0, steps, status, active)
+                if stopped is not None:
+                    active &= ~torch.as_tensor(stopped, device=dev)
+                    if not bool(active.any()):
+                        break
+        return steps, status
+
+    @staticmethod
+    def _capture(updates, stream, rule):
+        """A chunk's updates as a CUDA graph (recorded, not run), or None where capture
+        fails (the chunks then run eagerly)."""
+        t = rule.t
+        try:
+            torch.cuda.synchronize()
+            graph = torch.cuda.CUDAGraph()
+            with torch.cuda.graph(graph, stream=stream):
+                updates()
+        except Exception:
+            return None
+        finally:
+            rule.t = t
+        return graph
+
+    def _judge(self, live: "_Live", snaps, first: int, steps, status, active=None):
         """The kept updates first+1 … first+c of the live runs, in order, as simulate judges
         each: diverged (weights not finite, training loss past the bound), else reached
         (validation loss ≤ target). Writes the stopped runs' steps and status; their mask
@@ -648,6 +739,8 @@ class MlpLab:
             train = live.judged_losses(flat, c, train=True).view(c, r)
             suspect = ~torch.isfinite(total) | ~(train.abs() <= live.bound)
         any_stop = (hit | suspect).any(dim=0)
+        if active is not None:           # runs that stopped before: no longer judged
+            any_stop &= active
         if not bool(any_stop.any()):
             return None
         hit_np, suspect_np = hit.cpu().numpy(), suspect.cpu().numpy()
@@ -714,7 +807,7 @@ class MlpLab:
         x, y = self.x[0], self.y[0]
         t0 = self.targets[0]
         w = self.w0[0].clone()
-        start = simple_noise_scale(per_example_grads(self.loss_of, w, x, y))
+        start = simple_noise_scale(per_example_grads(self.spec, w, x, y))
         full = [p for p in result.best if p.batch_size == self.n and p.lr is not None]
         empty = np.zeros(0)
         if not full:
@@ -741,7 +834,7 @@ class MlpLab:
                                      min(len(path), NOISE_PATH_POINTS)).astype(int))
         if at_target is not None and at_target not in pick:
             pick = np.append(pick, at_target)
-        scales = {int(i): simple_noise_scale(per_example_grads(self.loss_of, path[i], x, y))
+        scales = {int(i): simple_noise_scale(per_example_grads(self.spec, path[i], x, y))
                   for i in pick}
         b_simple = np.array([scales[int(i)] for i in pick])
         # against the lowest validation loss so far: it falls monotonically to the target
