@@ -256,3 +256,19 @@ def test_a_sweep_does_not_import_torch_dynamo():
                          timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
+
+
+def test_rules_that_a_cuda_graph_replays_keep_their_state_in_place():
+    """A CUDA graph replays into the tensors it captured: a rule on the fixed-chunk path must
+    update its state in place (a new tensor each step would freeze the state on replay)."""
+    import torch
+
+    from gdviz.mlp.lab import _StackedRule
+    for name in ("sgd", "momentum", "nesterov", "rmsprop"):
+        rule = _StackedRule(name, (3, 5), 0.9, torch.device("cpu"))
+        state = (rule.m.data_ptr(), rule.v.data_ptr())
+        w, lr = torch.zeros(3, 5), torch.full((3, 1), 0.1)
+        for _ in range(2):
+            rule.step(w, torch.ones(3, 5), lr)
+        assert (rule.m.data_ptr(), rule.v.data_ptr()) == state, name
+        assert float(w.abs().sum()) > 0

@@ -297,7 +297,8 @@ class _StackedRule:
             torch.sub(w, torch.mul(lr, d, out=self.tmp), out=out)
             return
         if name == "rmsprop":
-            self.v = self.v * self.alpha + (1 - self.alpha) * g * g
+            # in place (as momentum's m): a CUDA graph replays into the state it captured
+            self.v.mul_(self.alpha).add_((1 - self.alpha) * g * g)
             torch.sub(w, lr * g / (self.v.sqrt() + self.eps), out=out)
             return
         self.m = torch.lerp(self.m, g, 1 - self.b1)
