@@ -154,8 +154,8 @@ class _StepBuffers:
 
     Each kernel is the one the lab always used (``out=`` only): the numbers are the same bit
     for bit. For n = 1 a product over one term is an elementwise product (dᵀh, and d W for a
-    layer with one output), and db = d: each layer's δ is computed in the bias slot of g.
-    An update is then about 17 kernels and no other tensor operation."""
+    layer with one output), and db = d: a layer's δ is computed in the bias slot of g (or
+    copied there). An update is then about 17 kernels and no other tensor operation."""
 
     def __init__(self, spec: MlpSpec, r: int, n: int, device, g):
         self.spec, self.n, self.g = spec, n, g
@@ -167,10 +167,13 @@ class _StepBuffers:
                              and device.type != "cuda" for _, n_out, _, _ in layers]
         self.g_w = [g[:, o:b].view(-1, n_out, n_in) for o, n_out, n_in, b in layers]
         self.g_b = [g[:, b:b + n_out] for _, n_out, _, b in layers]
-        if n == 1:       # δ of layer k lives in its bias slot of g, as (R, 1, out), unless
-            # a matrix product reads it (one that reads a strided δ may sum another way)
-            self.d = [e(r, 1, n_out) if k and n_in > 1 and n_out > 1 else gb.unsqueeze(1)
-                      for k, ((_, n_out, n_in, _), gb) in enumerate(zip(layers, self.g_b))]
+        # n = 1: δ of layer k lives in its bias slot of g, as (R, 1, out), unless a matrix
+        # product reads it (k ≥ 1 with more than one output: one that reads a strided δ may
+        # sum another way); such a δ has its own buffer and is copied there
+        self.own_d = [n > 1 or (k > 0 and n_out > 1) for k, (_, n_out, _, _) in enumerate(layers)]
+        if n == 1:
+            self.d = [e(r, 1, n_out) if own else gb.unsqueeze(1)
+                      for own, (_, n_out, _, _), gb in zip(self.own_d, layers, self.g_b)]
             self.gw = None
         else:
             # layer k's δ; the last layer's in place of its output
@@ -207,7 +210,7 @@ class _StepBuffers:
             # dW = dᵀ h, (out, in) row-major; db = Σ d (a batch of one: d itself, in place)
             if n == 1:
                 torch.mul(self.d_t[k], h_in, out=self.g_w[k])
-                if d.is_contiguous():
+                if self.own_d[k]:
                     self.g_b[k].copy_(d[:, 0])
             else:     # into a whole buffer: bmm into a strided view may sum another way
                 self.g_w[k].copy_(torch.bmm(self.d_t[k], h_in, out=self.gw[k]))
