@@ -699,7 +699,9 @@ class MlpLab:
                     with torch.cuda.stream(stream):
                         updates(m)                     # real updates: the warm-up
                     torch.cuda.current_stream(dev).wait_stream(stream)
+                    latest = ring.latest           # recording moves it round the ring
                     graph, use_graph = self._capture(lambda: updates(c), stream, rule), False
+                    ring.latest = latest           # (back where it started, unless it failed)
                     if graph is not None:
                         self.graphed.append(b)
                 else:
@@ -719,7 +721,9 @@ class MlpLab:
         try:
             torch.cuda.synchronize()
             graph = torch.cuda.CUDAGraph()
-            with torch.cuda.graph(graph, stream=stream):
+            # thread_local: the window's lab runs in a worker thread; CUDA work elsewhere
+            # in the process must not break the capture
+            with torch.cuda.graph(graph, stream=stream, capture_error_mode="thread_local"):
                 updates()
         except Exception:
             return None
