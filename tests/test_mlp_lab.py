@@ -241,6 +241,32 @@ def test_fixed_chunks_the_cuda_graph_path_step_the_same_runs_as_the_shrinking_st
         assert {"reached", "diverged"} <= {STATUS_NAMES[s] for s in want.status.ravel()}
 
 
+def test_chunks_replayed_as_a_graph_is_replayed_step_the_same_runs():
+    """The CUDA-graph path's bookkeeping on the CPU: the first chunk runs (the warm-up), the
+    graph is recorded (a stand-in that keeps the updates and runs them on each replay), and
+    every later full chunk is its batches copied into the fixed buffers, then a replay."""
+    settings = LabSettings(batch_sizes=(1, 4, 25), lrs=(0.5, 2.0, 1e6), seeds=2,
+                           max_epochs=4, target_fraction=0.4)
+    plain = MlpLab(SCENARIO, settings, device="cpu").run()
+    lab = MlpLab(SCENARIO, settings, device="cpu")
+    lab.static_chunks = lab.graphs_on_cpu = True
+    replays = []
+
+    class Recorded:
+        def __init__(self, updates):
+            self.updates = updates
+
+        def replay(self):
+            replays.append(1)
+            self.updates()
+
+    lab._capture = lambda updates, stream, rule: Recorded(updates)
+    got = lab.run()
+    assert lab.graphed == [25, 4, 1] and len(replays) > 10
+    np.testing.assert_array_equal(got.steps, plain.steps)
+    np.testing.assert_array_equal(got.status, plain.status)
+
+
 def test_a_sweep_does_not_import_torch_dynamo():
     """torch.func's first vmap imported torch._dynamo (2-4 s of every sweep); B_simple's
     per-example gradients come from the written-out backward instead."""

@@ -548,6 +548,7 @@ class MlpLab:
         # eagerly on the CPU (how the tests check that path)
         self.static_chunks: bool | None = None
         self.graphed: list[int] = []       # the batch sizes whose chunks replayed a CUDA graph
+        self.graphs_on_cpu = False         # the tests: _capture's stand-in replays on the CPU
 
     # the target -----------------------------------------------------------------------------
     def _reference_targets(self) -> tuple:
@@ -666,7 +667,7 @@ class MlpLab:
         constant = h.schedule == "constant"
         active = torch.ones(r, dtype=torch.bool, device=dev)
         graph = stream = None
-        use_graph = dev.type == "cuda"
+        use_graph = dev.type == "cuda" or self.graphs_on_cpu
 
         def fill(k0: int, m: int) -> None:
             idx = orders[:, k0 * b:(k0 + m) * b]
@@ -694,11 +695,14 @@ class MlpLab:
                 if graph is not None and m == c:
                     graph.replay()
                 elif use_graph and m == c:
-                    stream = torch.cuda.Stream(dev)
-                    stream.wait_stream(torch.cuda.current_stream(dev))
-                    with torch.cuda.stream(stream):
-                        updates(m)                     # real updates: the warm-up
-                    torch.cuda.current_stream(dev).wait_stream(stream)
+                    if dev.type == "cuda":
+                        stream = torch.cuda.Stream(dev)
+                        stream.wait_stream(torch.cuda.current_stream(dev))
+                        with torch.cuda.stream(stream):
+                            updates(m)                 # real updates: the warm-up
+                        torch.cuda.current_stream(dev).wait_stream(stream)
+                    else:
+                        updates(m)
                     latest = ring.latest           # recording moves it round the ring
                     graph, use_graph = self._capture(lambda: updates(c), stream, rule), False
                     ring.latest = latest           # (back where it started, unless it failed)
