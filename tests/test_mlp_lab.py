@@ -100,7 +100,7 @@ def test_b_simple_comes_from_per_example_gradients_as_a_plain_loop_computes_them
     lab = MlpLab(SCENARIO, LabSettings(batch_sizes=(100,), lrs=(1.0,), seeds=1, max_epochs=1),
                  device="cpu")
     w, x, y = lab.w0[0], lab.x[0], lab.y[0]
-    fast = per_example_grads(lab.loss_of, w, x, y)
+    fast = per_example_grads(lab.spec, w, x, y)
     from gdviz.mlp.model import to_module
     model = to_module(lab.spec, w)
     rows = []
@@ -216,3 +216,85 @@ def test_the_steps_plot_shades_regimes_only_over_batch_sizes_that_reached(result
     plot.update(shown)
     spans = [r.getRegion() for r in plot.regions if hasattr(r, "getRegion")]
     assert spans and max(hi for _, hi in spans) <= np.log10(best[-2].batch_size) + 1e-9
+
+
+def test_fixed_chunks_the_cuda_graph_path_step_the_same_runs_as_the_shrinking_stack():
+    """On CUDA a B that divides N runs in fixed 32-update chunks (one CUDA graph each); here
+    the same chunks run eagerly on the CPU: every run's steps and status are the default
+    path's (the same kernels), for a constant and a scheduled learning rate, with momentum."""
+    from gdviz.mlp import lab as mlp_lab
+    settings = LabSettings(batch_sizes=(1, 4, 25, 30, 100), lrs=(0.5, 2.0, 1e6), seeds=2,
+                           max_epochs=4, target_fraction=0.4)
+    for changes in ({}, {"optimizer": "momentum", "schedule": "cosine"}):
+        scenario = SCENARIO.with_changes(**changes)
+        plain = MlpLab(scenario, settings, device="cpu")
+        chunked = MlpLab(scenario, settings, device="cpu")
+        chunked.static_chunks = True
+        calls = []
+        original = mlp_lab.MlpLab._block_static
+        chunked._block_static = lambda live, b, *a: calls.append(b) or original(
+            chunked, live, b, *a)
+        want, got = plain.run(), chunked.run()
+        assert calls == [25, 4, 1] and not plain.graphed and not chunked.graphed
+        np.testing.assert_array_equal(got.steps, want.steps)
+        np.testing.assert_array_equal(got.status, want.status)
+        assert {"reached", "diverged"} <= {STATUS_NAMES[s] for s in want.status.ravel()}
+
+
+def test_chunks_replayed_as_a_graph_is_replayed_step_the_same_runs():
+    """The CUDA-graph path's bookkeeping on the CPU: the first chunk runs (the warm-up), the
+    graph is recorded (a stand-in that keeps the updates and runs them on each replay), and
+    every later full chunk is its batches copied into the fixed buffers, then a replay."""
+    settings = LabSettings(batch_sizes=(1, 4, 25), lrs=(0.5, 2.0, 1e6), seeds=2,
+                           max_epochs=4, target_fraction=0.4)
+    plain = MlpLab(SCENARIO, settings, device="cpu").run()
+    lab = MlpLab(SCENARIO, settings, device="cpu")
+    lab.static_chunks = lab.graphs_on_cpu = True
+    replays = []
+
+    class Recorded:
+        def __init__(self, updates):
+            self.updates = updates
+
+        def replay(self):
+            replays.append(1)
+            self.updates()
+
+    lab._capture = lambda updates, stream, rule: Recorded(updates)
+    got = lab.run()
+    assert lab.graphed == [25, 4, 1] and len(replays) > 10
+    np.testing.assert_array_equal(got.steps, plain.steps)
+    np.testing.assert_array_equal(got.status, plain.status)
+
+
+def test_a_sweep_does_not_import_torch_dynamo():
+    """torch.func's first vmap imported torch._dynamo (2-4 s of every sweep); B_simple's
+    per-example gradients come from the written-out backward instead."""
+    import subprocess
+    import sys
+    code = ("import sys; from gdviz import scenario as sc; from gdviz.core.lab import "
+            "LabSettings; from gdviz.mlp.lab import MlpLab; "
+            "r = MlpLab(sc.load('mlp-moons').with_changes(n_examples=100), LabSettings("
+            "batch_sizes=(25, 100), lrs=(2.0,), seeds=1, max_epochs=4), device='cpu').run(); "
+            "assert r.noise.b_simple_start > 0; "
+            "print('torch._dynamo' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
+
+
+def test_rules_that_a_cuda_graph_replays_keep_their_state_in_place():
+    """A CUDA graph replays into the tensors it captured: a rule on the fixed-chunk path must
+    update its state in place (a new tensor each step would freeze the state on replay)."""
+    import torch
+
+    from gdviz.mlp.lab import _StackedRule
+    for name in ("sgd", "momentum", "nesterov", "rmsprop"):
+        rule = _StackedRule(name, (3, 5), 0.9, torch.device("cpu"))
+        state = (rule.m.data_ptr(), rule.v.data_ptr())
+        w, lr = torch.zeros(3, 5), torch.full((3, 1), 0.1)
+        for _ in range(2):
+            rule.step(w, torch.ones(3, 5), lr)
+        assert (rule.m.data_ptr(), rule.v.data_ptr()) == state, name
+        assert float(w.abs().sum()) > 0

@@ -18,7 +18,8 @@ the training loss is computed only where that bound passes the engine's). Every 
 validation loss is evaluated.
 
 Noise scale: B_simple = tr Σ / |∇J|² along the full-batch path (B = N at its best η, the first
-seed), from the N per-example gradients ``vmap(grad(loss))`` gives over the examples; there is
+seed), from the N per-example gradients (each example a batch of one, the backward written out:
+what ``vmap(grad(loss))`` gives, without its 2–4 s first call); there is
 no Hessian here, so no B_noise.
 
 The default grid starts at B = 1 (powers of four, and N) and the default budget is
@@ -43,7 +44,7 @@ from gdviz.core.schedules import scaled_lr, scheduled_lr
 from gdviz.core.simulation import DIVERGENCE_FACTOR
 from gdviz.mlp import require_torch
 from gdviz.mlp.datasets import make_dataset
-from gdviz.mlp.model import MlpSpec, _act_, example_losses, init_weights, mean_loss, to_module
+from gdviz.mlp.model import MlpSpec, _act_, example_losses, init_weights
 
 torch = require_torch()
 
@@ -132,23 +133,100 @@ def stacked_losses(spec: MlpSpec, views: StackViews, x, y):
 
 def stacked_grads(spec: MlpSpec, views: StackViews, x, y):
     """Gradient of each row's mean loss on its own batch: (R, P), nn.Linear's flat layout."""
-    hs, out = _forward(spec, views, x)
-    n = x.shape[1]
-    if spec.loss == "bce":
-        d = torch.sigmoid(out) - y
-        d = d / n if n > 1 else d          # a division by 1 changes nothing: skipped
-    else:
-        d = (out - y) * (2.0 / n)
-    parts = [None] * len(views.layers)
-    for k in range(len(views.layers) - 1, -1, -1):
-        # dW = dᵀ h, (out, in) row-major; db = Σ d (a batch of one: d itself)
-        parts[k] = (torch.bmm(d.transpose(1, 2), hs[k]).flatten(1),
-                    d.sum(dim=1) if n > 1 else d[:, 0])
-        if k:
-            dh = torch.bmm(d, views.layers[k][0].transpose(1, 2))
-            d = (torch.ops.aten.tanh_backward(dh, hs[k]) if spec.activation == "tanh"
-                 else torch.ops.aten.threshold_backward(dh, hs[k], 0))
-    return torch.cat([t for pair in parts for t in pair], dim=1)
+    r, n = x.shape[0], x.shape[1]
+    g = torch.empty((r, spec.n_params), dtype=x.dtype, device=x.device)
+    _StepBuffers(spec, r, n, x.device, g).grads(_Weights(spec, views), x, y)
+    return g
+
+
+class _Weights:
+    """A stack of weight vectors (R, P) with its layer views made once: (Wᵀ, b) and W."""
+
+    def __init__(self, spec: MlpSpec, w):
+        self.views = w if isinstance(w, StackViews) else StackViews(spec, w)
+        self.w = None if isinstance(w, StackViews) else w
+        self.w_t = [wt.transpose(1, 2) for wt, _ in self.views.layers]
+
+
+class _StepBuffers:
+    """The forward and the written-out backward of a stack of R runs on batches of n examples,
+    into buffers and views made once, the gradient written straight into g (R, P).
+
+    Each kernel is the one the lab always used (``out=`` only): the numbers are the same bit
+    for bit. For n = 1 a product over one term is an elementwise product (dᵀh, and d W for a
+    layer with one output), and db = d: a layer's δ is computed in the bias slot of g (or
+    copied there). An update is then about 17 kernels and no other tensor operation."""
+
+    def __init__(self, spec: MlpSpec, r: int, n: int, device, g):
+        self.spec, self.n, self.g = spec, n, g
+        e = lambda *shape: torch.empty(shape, device=device)  # noqa: E731
+        layers = spec.layers
+        self.last = len(layers) - 1
+        self.z = [e(r, n, n_out) for _, n_out, _, _ in layers]
+        self.sigmoid_form = [spec.activation == "tanh" and r * n * n_out >= SMALL_ACTIVATIONS
+                             and device.type != "cuda" for _, n_out, _, _ in layers]
+        self.g_w = [g[:, o:b].view(-1, n_out, n_in) for o, n_out, n_in, b in layers]
+        self.g_b = [g[:, b:b + n_out] for _, n_out, _, b in layers]
+        # n = 1: δ of layer k lives in its bias slot of g, as (R, 1, out), unless a matrix
+        # product reads it (k ≥ 1 with more than one output: one that reads a strided δ may
+        # sum another way); such a δ has its own buffer and is copied there
+        self.own_d = [n > 1 or (k > 0 and n_out > 1) for k, (_, n_out, _, _) in enumerate(layers)]
+        if n == 1:
+            self.d = [e(r, 1, n_out) if own else gb.unsqueeze(1)
+                      for own, (_, n_out, _, _), gb in zip(self.own_d, layers, self.g_b)]
+            self.gw = None
+        else:
+            # layer k's δ; the last layer's in place of its output
+            self.d = [e(r, n, n_out) for _, n_out, _, _ in layers[:-1]] + [self.z[-1]]
+            self.gw = [e(r, n_out, n_in) for _, n_out, n_in, _ in layers]
+        self.d_t = [d.transpose(1, 2) for d in self.d]
+        self.dh = [e(r, n, n_in) for _, _, n_in, _ in layers]
+        self.h = [None] + self.z[:-1]           # the input of layer k (k ≥ 1)
+
+    def grads(self, weights: _Weights, x, y):
+        """The gradient of each row's mean loss on (x, y) into g; returns g."""
+        spec, n, last, g = self.spec, self.n, self.last, self.g
+        tanh = spec.activation == "tanh"
+        h = x
+        for k, (wt, b) in enumerate(weights.views.layers):
+            z = torch.baddbmm(b, h, wt, out=self.z[k])
+            if k < last:
+                if not tanh:
+                    h = z.relu_()
+                elif self.sigmoid_form[k]:
+                    h = _act_(z, "tanh")
+                else:
+                    h = torch.tanh(z, out=z)
+        out, d = self.z[last], self.d[last]
+        if spec.loss == "bce":      # σ into a whole buffer (a strided one may take torch's
+            torch.sub(torch.sigmoid(out, out=out), y, out=d)     # scalar σ: other rounding)
+            if n > 1:                       # a division by 1 changes nothing: skipped
+                d.div_(n)
+        else:
+            torch.sub(out, y, out=d).mul_(2.0 / n)
+        for k in range(last, -1, -1):
+            d = self.d[k]
+            h_in = x if k == 0 else self.h[k]
+            # dW = dᵀ h, (out, in) row-major; db = Σ d (a batch of one: d itself, in place)
+            if n == 1:
+                torch.mul(self.d_t[k], h_in, out=self.g_w[k])
+                if self.own_d[k]:
+                    self.g_b[k].copy_(d[:, 0])
+            else:     # into a whole buffer: bmm into a strided view may sum another way
+                self.g_w[k].copy_(torch.bmm(self.d_t[k], h_in, out=self.gw[k]))
+                torch.sum(d, dim=1, out=self.g_b[k])
+            if k:
+                w = weights.w_t[k]
+                if n == 1 and w.shape[1] == 1:
+                    dh = torch.mul(d, w, out=self.dh[k])       # one output: a product
+                else:
+                    dh = torch.bmm(d, w, out=self.dh[k])
+                if tanh:
+                    torch.ops.aten.tanh_backward.grad_input(dh, self.h[k], grad_input=self.d[k - 1])
+                else:
+                    torch.ops.aten.threshold_backward.grad_input(dh, self.h[k], 0,
+                                                                  grad_input=self.d[k - 1])
+        return g
 
 
 def loss_bound_of_weights(spec: MlpSpec, views: StackViews):
@@ -166,14 +244,28 @@ class _Stack:
     def __init__(self, spec: MlpSpec, w):
         self.spec = spec
         self.w = w.contiguous()
-        self.views = StackViews(spec, self.w)
+        self._made()
+
+    def _made(self) -> None:
+        self.weights = _Weights(self.spec, self.w)
+        self.views = self.weights.views
+        self.g = torch.empty_like(self.w)
+        self._buffers: dict[int, _StepBuffers] = {}     # per batch length
 
     def keep(self, rows) -> None:
         self.w = self.w[rows].contiguous()
-        self.views = StackViews(self.spec, self.w)
+        self._made()
+
+    def buffers(self, n: int) -> _StepBuffers:
+        buffers = self._buffers.get(n)
+        if buffers is None:
+            buffers = self._buffers[n] = _StepBuffers(self.spec, len(self.w), n,
+                                                      self.w.device, self.g)
+        return buffers
 
     def grads(self, x, y):
-        return stacked_grads(self.spec, self.views, x, y)
+        """The gradients (R, P) into a buffer that the next call overwrites."""
+        return self.buffers(x.shape[1]).grads(self.weights, x, y)
 
     def losses(self, x, y):
         return stacked_losses(self.spec, self.views, x, y)
@@ -187,38 +279,46 @@ class _StackedRule:
         self.m = torch.zeros(shape, device=device)
         self.v = torch.zeros(shape, device=device)
         self.b1, self.b2, self.alpha, self.eps = 0.9, 0.999, 0.99, 1e-8
+        self.tmp = torch.empty(shape, device=device)
 
     def keep(self, rows) -> None:
         self.m, self.v = self.m[rows], self.v[rows]
+        self.tmp = torch.empty_like(self.m)
 
-    def step(self, w, g, lr) -> None:
-        """Update the stack w (R, P) in place (the same arithmetic as w − step); ``lr`` is
-        (R, 1)."""
+    def step(self, w, g, lr, out=None) -> None:
+        """Update the stack w (R, P) in place, or into *out* (the same arithmetic as
+        w − step); ``lr`` is (R, 1)."""
         self.t += 1
         name = self.name
+        out = w if out is None else out
         if name == "sgd":
-            w.sub_(lr * g)
+            torch.sub(w, torch.mul(lr, g, out=self.tmp), out=out)
             return
         if name in ("momentum", "nesterov"):
-            self.m = self.m * self.momentum + g
+            self.m.mul_(self.momentum).add_(g)
             d = g + self.momentum * self.m if name == "nesterov" else self.m
-            w.sub_(lr * d)
+            torch.sub(w, torch.mul(lr, d, out=self.tmp), out=out)
             return
         if name == "rmsprop":
-            self.v = self.v * self.alpha + (1 - self.alpha) * g * g
-            w.sub_(lr * g / (self.v.sqrt() + self.eps))
+            # in place (as momentum's m): a CUDA graph replays into the state it captured
+            self.v.mul_(self.alpha).add_((1 - self.alpha) * g * g)
+            torch.sub(w, lr * g / (self.v.sqrt() + self.eps), out=out)
             return
         self.m = torch.lerp(self.m, g, 1 - self.b1)
         self.v = self.v * self.b2 + (1 - self.b2) * g * g
         step = lr / (1 - self.b1 ** self.t)
-        w.sub_(step * self.m / (self.v.sqrt() / math.sqrt(1 - self.b2 ** self.t) + self.eps))
+        torch.sub(w, step * self.m / (self.v.sqrt() / math.sqrt(1 - self.b2 ** self.t)
+                                      + self.eps), out=out)
 
 
-def per_example_grads(loss_of, w, x, y):
-    """Every example's gradient (n, P) at weights w (P,): ``vmap(grad(loss))`` over the
-    examples, each a batch of one."""
-    from torch.func import grad, vmap
-    return vmap(grad(loss_of), in_dims=(None, 0, 0))(w, x[:, None], y[:, None])
+def per_example_grads(spec: MlpSpec, w, x, y):
+    """Every example's gradient (n, P) at weights w (P,): each a batch of one, from the
+    written-out backward (``gdviz.mlp.noise``: dℓ_i/dW = δ_i h_iᵀ, dℓ_i/db = δ_i). It gives
+    what ``vmap(grad(loss))`` gives, to rounding (tested against a plain autograd loop),
+    without torch.func's first call, which imports torch._dynamo: 2–4 s here."""
+    from gdviz.mlp.noise import per_example_grads as grads
+    with torch.no_grad():
+        return grads(spec, w, x, y)
 
 
 def simple_noise_scale(grads) -> float:
@@ -232,16 +332,96 @@ def simple_noise_scale(grads) -> float:
 
 
 CHECK_EVERY = 32            # updates kept before their validation losses are judged at once
+JUDGE_ELEMENTS = 1 << 18    # activations per piece of the judge's evaluation (a CPU piece
+                            # stays in cache: about twice as fast as the whole at once)
+
+
+class _Judge:
+    """Mean loss of many weight vectors (M, P), each on its own data x (M, n, d), y (M, n, 1),
+    in pieces whose activations stay in cache, into buffers made once, with the examples
+    along the last axis (activations (M, out, n): W h is then a matrix product with W in
+    its stored order, two to seven times faster here than h Wᵀ). The arithmetic is
+    ``stacked_losses``' but for the order of each product's sum (rounding: it decides a
+    step only where a loss lies within rounding of the target; the tests compare step counts
+    with ``simulate``); the activation as ``_tanh`` chooses it for the whole stack."""
+
+    def __init__(self, spec: MlpSpec, x, y):
+        self.spec = spec
+        self.x = x.transpose(1, 2).contiguous()          # (M, d, n)
+        self.y = y.transpose(1, 2).contiguous()          # (M, 1, n)
+        m, n = x.shape[0], x.shape[1]
+        width = max(spec.sizes[1:])
+        cuda = x.is_cuda
+        self.piece = m if cuda else max(1, min(m, JUDGE_ELEMENTS // max(1, n * width)))
+        self.bufs = [torch.empty((self.piece, n_out, n), device=x.device)
+                     for _, n_out, _, _ in spec.layers]
+        self.sigmoid_form = [spec.activation == "tanh" and not cuda
+                             and m * n * n_out >= SMALL_ACTIVATIONS
+                             for _, n_out, _, _ in spec.layers]
+        self.out = torch.empty(m, device=x.device)
+
+    def losses(self, flat):
+        spec, last = self.spec, len(self.spec.layers) - 1
+        m = flat.shape[0]
+        for s in range(0, m, self.piece):
+            e = min(m, s + self.piece)
+            w, h = flat[s:e], self.x[s:e]
+            for k, (o, n_out, n_in, b_off) in enumerate(spec.layers):
+                z = self.bufs[k][:e - s]
+                weight = w[:, o:b_off].view(-1, n_out, n_in)
+                bias = w[:, b_off:b_off + n_out].unsqueeze(2)
+                if k == last:
+                    h = torch.baddbmm(bias, weight, h, out=z)
+                elif self.sigmoid_form[k]:   # tanh z = 2 sigmoid(2z) − 1, 2z from the product
+                    torch.baddbmm(bias, weight, h, beta=2.0, alpha=2.0, out=z)
+                    h = torch.sigmoid(z, out=z).mul_(2.0).sub_(1.0)
+                else:
+                    torch.baddbmm(bias, weight, h, out=z)
+                    h = torch.tanh(z, out=z) if spec.activation == "tanh" else z.relu_()
+            self.out[s:e] = example_losses(h, self.y[s:e], spec.loss).mean(dim=(1, 2))
+        return self.out[:m]
+
+
+class _Ring:
+    """The live runs' weights after each of the last c updates, in c slots (R, P) with their
+    views made once: update i of a chunk reads the slot of the update before it and writes
+    slot i, so the chunk's weights are kept for the judge without a copy."""
+
+    def __init__(self, spec: MlpSpec, w, c: int):
+        self.spec, self.c = spec, c
+        self.slots = torch.empty((c, *w.shape), device=w.device)
+        self.slots[c - 1] = w
+        self.latest = c - 1
+        self.weights = [_Weights(spec, self.slots[i]) for i in range(c)]
+        self.g = torch.empty_like(w)
+        self._buffers: dict[int, _StepBuffers] = {}
+
+    @property
+    def w(self):
+        return self.slots[self.latest]
+
+    def step(self, x, y, lr, rule, slot: int) -> None:
+        n = x.shape[1]
+        buffers = self._buffers.get(n)
+        if buffers is None:
+            buffers = self._buffers[n] = _StepBuffers(self.spec, self.g.shape[0], n,
+                                                      self.g.device, self.g)
+        g = buffers.grads(self.weights[self.latest], x, y)
+        rule.step(self.slots[self.latest], g, lr, out=self.slots[slot])
+        self.latest = slot
+
+    def keep(self, rows) -> "_Ring":
+        return _Ring(self.spec, self.w[rows], self.c)
 
 
 class _Live:
     """The runs of one batch size still going: their rows, weights, data and settings."""
 
-    def __init__(self, lab, seed_index, lr_index, b: int):
+    def __init__(self, lab, seed_index, lr_index, b: int, budget: int):
         dev, h = lab.device, lab.hyper
         self.rows = np.arange(len(seed_index))
         self.sidx = torch.as_tensor(seed_index, device=dev)
-        self.stack = _Stack(lab.spec, lab.w0[self.sidx].clone())
+        self.ring = _Ring(lab.spec, lab.w0[self.sidx], min(CHECK_EVERY, budget))
         self.x, self.y = lab.x[self.sidx], lab.y[self.sidx]
         self.xv, self.yv = lab.x_val[self.sidx], lab.y_val[self.sidx]
         self.target = torch.tensor([lab.targets[s].loss for s in seed_index],
@@ -251,13 +431,21 @@ class _Live:
         self.lr_t = torch.as_tensor(np.asarray(self.base_lr, np.float32), device=dev)[:, None]
         self.perm_rows = self.xs_epoch = self.ys_epoch = None
         self.rule = None
+        self.spec, self.b = lab.spec, b
         self._reps: dict = {}
+        self._judges: dict = {}
 
     def new_epoch(self, perm, d_in: int) -> None:
         """This epoch's order, and every run's examples in it (so a batch is a slice)."""
         self.perm_rows = perm[self.sidx]
         self.xs_epoch = torch.gather(self.x, 1, self.perm_rows[..., None].expand(-1, -1, d_in))
         self.ys_epoch = torch.gather(self.y, 1, self.perm_rows[..., None])
+        self._split()
+
+    def _split(self) -> None:
+        """The epoch's batches as views, made at once."""
+        self.x_batches = self.xs_epoch.split(self.b, dim=1)
+        self.y_batches = self.ys_epoch.split(self.b, dim=1)
 
     def _rep(self, name: str, c: int):
         key = (name, c)
@@ -285,15 +473,27 @@ class _Live:
             return False
         t = torch.as_tensor(keep, device=self.sidx.device)
         self.rows, self.sidx = self.rows[keep], self.sidx[t]
-        self.stack.keep(t)
+        self.ring = self.ring.keep(t)
         self.rule.keep(t)
         self.x, self.y, self.xv, self.yv = self.x[t], self.y[t], self.xv[t], self.yv[t]
         self.target, self.bound, self.lr_t = self.target[t], self.bound[t], self.lr_t[t]
         self.base_lr = self.base_lr[keep]
         self.perm_rows, self.xs_epoch, self.ys_epoch = (self.perm_rows[t], self.xs_epoch[t],
                                                         self.ys_epoch[t])
+        self._split()
         self._reps = {}
+        self._judges = {}
         return True
+
+    def judged_losses(self, flat, c: int, train: bool = False):
+        """The mean validation (or training) loss of each row of flat (c·R, P), the live runs'
+        weights after c updates."""
+        key = (c, train)
+        judge = self._judges.get(key)
+        if judge is None:
+            x, y = (self.x_rep(c), self.y_rep(c)) if train else (self.xv_rep(c), self.yv_rep(c))
+            judge = self._judges[key] = _Judge(self.spec, x, y)
+        return judge.losses(flat)
 
 
 class MlpLab:
@@ -303,8 +503,6 @@ class MlpLab:
                  reference: ReferenceRun = REFERENCE):
         """*device*: "cpu", "cuda" or None for the scenario's own choice (auto: CUDA when
         present)."""
-        from torch.func import functional_call
-
         from gdviz.mlp.device import prefer_one_thread, resolve_device
         m = scenario.mlp
         n = scenario.n_examples
@@ -337,17 +535,6 @@ class MlpLab:
         self.y_val = as_t([d.y_val for d in sets])
         self.spec = MlpSpec((sets[0].n_inputs, *m.hidden, 1), m.activation, m.loss)
         self.w0 = torch.stack([init_weights(self.spec, s) for s in self.seeds]).to(self.device)
-        module = to_module(self.spec, self.w0[0].cpu()).to(self.device)
-        names = [name for name, _ in module.named_parameters()]
-        shapes = [p.shape for _, p in module.named_parameters()]
-        sizes = [p.numel() for _, p in module.named_parameters()]
-        loss_name = self.spec.loss
-
-        def loss_of(w, x, y):
-            params = {k: t.view(s) for k, t, s in zip(names, torch.split(w, sizes), shapes)}
-            return mean_loss(functional_call(module, params, (x,)), y, loss_name)
-
-        self.loss_of = loss_of
         with torch.no_grad():
             start = _Stack(self.spec, self.w0.clone())
             train0 = start.losses(self.x, self.y)
@@ -357,6 +544,11 @@ class MlpLab:
         self.bound = DIVERGENCE_FACTOR * (1.0 + np.abs(self.start_loss))
         self.targets = self._reference_targets()
         self.lam, self.edge = float("nan"), None
+        # fixed chunks (CUDA graphs on CUDA): None = on CUDA only; True also runs them
+        # eagerly on the CPU (how the tests check that path)
+        self.static_chunks: bool | None = None
+        self.graphed: list[int] = []       # the batch sizes whose chunks replayed a CUDA graph
+        self.graphs_on_cpu = False         # the tests: _capture's stand-in replays on the CPU
 
     # the target -----------------------------------------------------------------------------
     def _reference_targets(self) -> tuple:
@@ -401,14 +593,16 @@ class MlpLab:
         gens = [torch.Generator().manual_seed(mini_batch_seed(s)) for s in self.seeds]
         steps = np.full(runs, budget, np.int64)
         status = np.full(runs, NOT_REACHED, np.int8)
-        live = _Live(self, seed_index, lr_index, b)
-        rule = _StackedRule(h.optimizer, live.stack.w.shape, h.momentum, dev)
+        live = _Live(self, seed_index, lr_index, b, budget)
+        if self._static_chunks(b):
+            return self._block_static(live, b, budget, gens, steps, status, cancelled)
+        ring = live.ring
+        rule = _StackedRule(h.optimizer, ring.w.shape, h.momentum, dev)
         live.rule = rule
         d_in = self.x.shape[-1]
         constant = h.schedule == "constant"
-        check = min(CHECK_EVERY, budget)
-        snaps = torch.empty((check, *live.stack.w.shape), device=dev)
-        pending = 0                      # updates kept in snaps, not judged yet
+        check = ring.c
+        pending = 0                      # updates kept in the ring, not judged yet
         e = j = 0
         with torch.no_grad():
             for k in range(budget):
@@ -421,42 +615,144 @@ class MlpLab:
                 if hi - lo == n:
                     xb, yb = live.x, live.y   # the whole data set in index order, as simulate
                 else:
-                    xb, yb = live.xs_epoch[:, lo:hi], live.ys_epoch[:, lo:hi]
+                    xb, yb = live.x_batches[j], live.y_batches[j]
                 if not constant:
                     lr = scheduled_lr(live.base_lr, h.schedule, e + lo / n, h.epochs)
                     live.lr_t = torch.as_tensor(np.asarray(lr, np.float32), device=dev)[:, None]
-                rule.step(live.stack.w, live.stack.grads(xb, yb), live.lr_t)
-                snaps[pending].copy_(live.stack.w)
+                ring.step(xb, yb, live.lr_t, rule, pending)
                 pending += 1
                 j += 1
                 if j == u:
                     e, j = e + 1, 0
                 if pending == check or k == budget - 1:
-                    stopped = self._judge(live, snaps[:pending], k + 1 - pending, steps, status)
+                    stopped = self._judge(live, ring.slots[:pending], k + 1 - pending, steps,
+                                          status)
                     pending = 0
                     if stopped is not None:
                         if not live.keep(~stopped):
                             break
-                        snaps = torch.empty((check, *live.stack.w.shape), device=dev)
+                        ring = live.ring
         return steps, status
 
-    def _judge(self, live: "_Live", snaps, first: int, steps, status):
+    def _static_chunks(self, b: int) -> bool:
+        """Whether B's runs step in fixed chunks over fixed buffers (``_block_static``): on
+        CUDA (where a chunk is then one CUDA graph), unless ``static_chunks`` says otherwise,
+        and only where every batch is a full B slice of one epoch's order (B divides N, B < N)
+        and the rule's arithmetic does not depend on the update count (not Adam)."""
+        wanted = self.device.type == "cuda" if self.static_chunks is None else self.static_chunks
+        return (wanted and b < self.n and self.n % b == 0
+                and self.hyper.optimizer in ("sgd", "momentum", "nesterov", "rmsprop"))
+
+    def _block_static(self, live: "_Live", b: int, budget: int, gens, steps, status,
+                      cancelled):
+        """``_block`` with every run kept to the end of B (a run that stopped steps on and is
+        no longer judged) and the updates in chunks of ``CHECK_EVERY`` over fixed buffers: a
+        chunk's batches and learning rates are copied into them, then its updates run. On
+        CUDA the first chunk runs eagerly (warming cuBLAS up) and is then captured as one
+        CUDA graph that every later chunk replays: a chunk's hundreds of tiny kernels become
+        one launch. The kernels, so the numbers, are ``_block``'s; only the batches are
+        gathered a chunk at a time (B divides N: update k's batch is positions kB … kB + B − 1
+        of the epochs' orders laid end to end)."""
+        n, h, dev, spec = self.n, self.hyper, self.device, self.spec
+        ring, d_in = live.ring, self.x.shape[-1]
+        c, r = ring.c, len(live.rows)
+        rule = live.rule = _StackedRule(h.optimizer, ring.w.shape, h.momentum, dev)
+        epochs = -(-budget * b // n)
+        orders = torch.stack([torch.cat([torch.randperm(n, generator=g) for _ in range(epochs)])
+                              for g in gens]).to(dev)[live.sidx]        # (R, epochs · N)
+        xin = torch.empty((c, r, b, d_in), device=dev)
+        yin = torch.empty((c, r, b, 1), device=dev)
+        lrin = torch.empty((c, r, 1), device=dev)
+        lrin[:] = live.lr_t
+        constant = h.schedule == "constant"
+        active = torch.ones(r, dtype=torch.bool, device=dev)
+        graph = stream = None
+        use_graph = dev.type == "cuda" or self.graphs_on_cpu
+
+        def fill(k0: int, m: int) -> None:
+            idx = orders[:, k0 * b:(k0 + m) * b]
+            xs = torch.gather(live.x, 1, idx[..., None].expand(-1, -1, d_in))
+            ys = torch.gather(live.y, 1, idx[..., None])
+            xin[:m].copy_(xs.view(r, m, b, d_in).transpose(0, 1))
+            yin[:m].copy_(ys.view(r, m, b, 1).transpose(0, 1))
+            if not constant:
+                u = n // b                     # as _block: epoch + position / N
+                rates = [scheduled_lr(live.base_lr, h.schedule,
+                                      (k0 + i) // u + (k0 + i) % u * b / n, h.epochs)
+                         for i in range(m)]
+                lrin[:m].copy_(torch.as_tensor(np.asarray(rates, np.float32))[..., None])
+
+        def updates(m: int) -> None:
+            for i in range(m):
+                ring.step(xin[i], yin[i], lrin[i], rule, i)
+
+        with torch.no_grad():
+            for k0 in range(0, budget, c):
+                if cancelled is not None and cancelled():
+                    return None
+                m = min(c, budget - k0)
+                fill(k0, m)
+                if graph is not None and m == c:
+                    graph.replay()
+                elif use_graph and m == c:
+                    if dev.type == "cuda":
+                        stream = torch.cuda.Stream(dev)
+                        stream.wait_stream(torch.cuda.current_stream(dev))
+                        with torch.cuda.stream(stream):
+                            updates(m)                 # real updates: the warm-up
+                        torch.cuda.current_stream(dev).wait_stream(stream)
+                    else:
+                        updates(m)
+                    latest = ring.latest           # recording moves it round the ring
+                    graph, use_graph = self._capture(lambda: updates(c), stream, rule), False
+                    ring.latest = latest           # (back where it started, unless it failed)
+                    if graph is not None:
+                        self.graphed.append(b)
+                else:
+                    updates(m)
+                stopped = self._judge(live, ring.slots[:m], k0, steps, status, active)
+                if stopped is not None:
+                    active &= ~torch.as_tensor(stopped, device=dev)
+                    if not bool(active.any()):
+                        break
+        return steps, status
+
+    @staticmethod
+    def _capture(updates, stream, rule):
+        """A chunk's updates as a CUDA graph (recorded, not run), or None where capture
+        fails (the chunks then run eagerly)."""
+        t = rule.t
+        try:
+            torch.cuda.synchronize()
+            graph = torch.cuda.CUDAGraph()
+            # thread_local: the window's lab runs in a worker thread; CUDA work elsewhere
+            # in the process must not break the capture
+            with torch.cuda.graph(graph, stream=stream, capture_error_mode="thread_local"):
+                updates()
+        except Exception:
+            return None
+        finally:
+            rule.t = t
+        return graph
+
+    def _judge(self, live: "_Live", snaps, first: int, steps, status, active=None):
         """The kept updates first+1 … first+c of the live runs, in order, as simulate judges
         each: diverged (weights not finite, training loss past the bound), else reached
         (validation loss ≤ target). Writes the stopped runs' steps and status; their mask
         over the live runs, or None when none stopped."""
         c, r, p = snaps.shape
         flat = snaps.reshape(c * r, p)
-        views = StackViews(self.spec, flat)
-        val = stacked_losses(self.spec, views, live.xv_rep(c), live.yv_rep(c)).view(c, r)
+        val = live.judged_losses(flat, c).view(c, r)
         hit = val <= live.target
         total = flat.abs().sum(dim=1).view(c, r)     # ≥ Σ|last layer|; not finite with any w
-        if loss_bound_of_weights(self.spec, views) is not None:
+        if loss_bound_of_weights(self.spec, StackViews(self.spec, flat[:1])) is not None:
             suspect = ~(total + math.log(2.0) <= live.bound)
         else:                            # no bound from the weights: the training loss itself
-            train = stacked_losses(self.spec, views, live.x_rep(c), live.y_rep(c)).view(c, r)
+            train = live.judged_losses(flat, c, train=True).view(c, r)
             suspect = ~torch.isfinite(total) | ~(train.abs() <= live.bound)
         any_stop = (hit | suspect).any(dim=0)
+        if active is not None:           # runs that stopped before: no longer judged
+            any_stop &= active
         if not bool(any_stop.any()):
             return None
         hit_np, suspect_np = hit.cpu().numpy(), suspect.cpu().numpy()
@@ -523,7 +819,7 @@ class MlpLab:
         x, y = self.x[0], self.y[0]
         t0 = self.targets[0]
         w = self.w0[0].clone()
-        start = simple_noise_scale(per_example_grads(self.loss_of, w, x, y))
+        start = simple_noise_scale(per_example_grads(self.spec, w, x, y))
         full = [p for p in result.best if p.batch_size == self.n and p.lr is not None]
         empty = np.zeros(0)
         if not full:
@@ -550,7 +846,7 @@ class MlpLab:
                                      min(len(path), NOISE_PATH_POINTS)).astype(int))
         if at_target is not None and at_target not in pick:
             pick = np.append(pick, at_target)
-        scales = {int(i): simple_noise_scale(per_example_grads(self.loss_of, path[i], x, y))
+        scales = {int(i): simple_noise_scale(per_example_grads(self.spec, path[i], x, y))
                   for i in pick}
         b_simple = np.array([scales[int(i)] for i in pick])
         # against the lowest validation loss so far: it falls monotonically to the target
