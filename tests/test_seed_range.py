@@ -62,9 +62,9 @@ def test_single_run_seeds_at_the_edge_are_simulate_runs(tmp_path):
 
 
 @pytest.mark.parametrize("extra, args, words", [
-    ("", ("--copies", "3"), ("seed = 2147483646", "shuffle-copies", "--copies", "2147483645")),
-    (f"shuffle_seed = {MAX_SEED}\n", ("--copies", "2"), ("shuffle_seed", "--copies")),
-    ("", ("--criterion", "single_run", "--seeds", "3"), ("seed", "3 seeds", "--seeds")),
+    ("", ("--copies", "3"), ("seed = 2147483646", "shuffle-copies", "2147483645")),
+    (f"shuffle_seed = {MAX_SEED}\n", ("--copies", "2"), ("shuffle_seed", "number of shuffle-copies")),
+    ("", ("--criterion", "single_run", "--seeds", "3"), ("seed", "3 seeds", "number of seeds")),
 ])
 def test_a_sweep_past_the_largest_seed_is_refused_up_front(tmp_path, capsys, extra, args, words):
     path = _file(tmp_path, MAX_SEED - 1, extra)
@@ -80,6 +80,6 @@ def test_the_window_lab_says_why_it_cannot_run(qtbot, tmp_path):
     lab.show()
     lab.start(load(str(_file(tmp_path, MAX_SEED))))      # 16 copies from the largest seed
     qtbot.waitUntil(lambda: not lab.running, timeout=20_000)
-    assert "cannot run" in lab.header.text() and "--copies" in lab.header.text()
+    assert "cannot run" in lab.header.text() and "shuffle-copies" in lab.header.text()
     lab.close()
     lab.shutdown()

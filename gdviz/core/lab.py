@@ -74,7 +74,7 @@ class Lab:
                   self.drop_last, not issubclass(LANDSCAPES[scenario.landscape],
                                                  (TiltedLandscape, LinearRegression)))
         seed0 = self.scenario.seed
-        check_seed_range(seed0, settings.seeds, "seed", "seeds", "--seeds")
+        check_seed_range(seed0, settings.seeds, "seed", "seeds")
         self.seeds = tuple(seed0 + i for i in range(settings.seeds))
         self.fraction = (DEFAULT_FRACTION if settings.target_fraction is None
                          else settings.target_fraction)

@@ -104,7 +104,7 @@ class CopiesLab:
         # with shuffle seed seed + k: the seed ensemble's copies (gdviz.core.ensemble)
         first = scenario.shuffle_seed if scenario.shuffle_seed is not None else scenario.seed
         check_seed_range(first, self.copies, "shuffle_seed" if scenario.shuffle_seed is not None
-                         else "seed", "shuffle-copies", "--copies")
+                         else "seed", "shuffle-copies")
         self.shuffle_seeds = tuple(first + k for k in range(self.copies))
         landscape = self.scenario.make_landscape()
         self.landscape = landscape

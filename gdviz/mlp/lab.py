@@ -320,7 +320,7 @@ class MlpLab:
         self.device, self.notice = resolve_device(device or m.device)
         if self.device.type == "cpu":
             prefer_one_thread()
-        check_seed_range(scenario.seed, settings.seeds, "seed", "seeds", "--seeds")
+        check_seed_range(scenario.seed, settings.seeds, "seed", "seeds")
         self.seeds = tuple(scenario.seed + i for i in range(settings.seeds))
         self.fraction = (MLP_TARGET_FRACTION if settings.target_fraction is None
                          else settings.target_fraction)
