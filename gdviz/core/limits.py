@@ -22,6 +22,11 @@ MLP_ELEMENT_S = 0.3e-9
 LAB_PER_EXAMPLE_BYTES = 96       # a seed's data: per-example arrays, kept twice (own + stacked)
 
 
+# One seed range everywhere (gdviz.scenario.MAX_SEED is this): the window's seed box is a 32-bit
+# spin box; a sweep's derived seeds (seed + k) must stay in it too (``check_seed_range``).
+MAX_SEED = 2**31 - 1
+
+
 class LimitError(ValueError):
     """Work or memory beyond a documented limit, refused before it starts (one line)."""
 
@@ -31,7 +36,6 @@ def check_seed_range(first: int, count: int, field: str, what: str) -> None:
     a scenario accepts (``gdviz.scenario.MAX_SEED``): every run the sweep counts must be one that
     ``gdviz simulate … --seed/--shuffle-seed`` reproduces, so none may wrap or be refused there.
     *field*: the scenario field the seeds start from; *what*: the runs counted (seeds, copies)."""
-    from gdviz.scenario import MAX_SEED
     last = int(first) + int(count) - 1
     if last > MAX_SEED:
         raise LimitError(
