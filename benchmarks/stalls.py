@@ -59,7 +59,8 @@ def main() -> None:
         probe.start()
         for name, key in ACTIONS:
             if name == EAGER:       # the baseline of the fix: six plots built and updated at once
-                lab_window.LabFigure = lambda staged=True: staged_figure(staged=False)
+                lab_window.LabFigure = (lambda *a, staged=True, **k:
+                                        staged_figure(*a, staged=False, **k))
             elif name == "B (the lab)":   # a new window: its lab is made anew, staged
                 lab_window.LabFigure = staged_figure
                 w.close()

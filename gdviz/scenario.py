@@ -36,7 +36,8 @@ DEFAULT_VIEW = ((-5.0, 5.0), (-5.0, 5.0))   # the custom landscape's view withou
 
 # One seed range everywhere: the window's seed box is a 32-bit spin box, so the CLI, the files and
 # the window all accept 0 … 2³¹ − 1 (a larger seed was accepted by simulate and crashed the window).
-MAX_SEED = 2**31 - 1
+# (defined in gdviz.core.limits: the labs check their derived seeds, seed + k, against it too)
+from gdviz.core.limits import MAX_SEED  # noqa: E402
 # Text fields are shown as plain text (never Qt rich text) and capped: the built-ins use a fifth.
 TEXT_LIMITS = {"name": 255, "title": 200, "description": 1000, "note": 2000}
 

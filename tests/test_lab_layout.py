@@ -33,6 +33,7 @@ def _lab(qtbot, result, size, theme=None):
     lab.fit_screen(*size)
     lab.show()
     qtbot.waitExposed(lab)
+    qtbot.waitUntil(lambda: lab.figure.complete, timeout=20_000)   # built a plot per turn
     for _ in range(5):
         qtbot.wait(1)
     return lab
@@ -179,11 +180,11 @@ def test_the_lab_follows_the_dark_theme(qtbot, result):
 
 
 def test_any_number_of_plots_flows_into_the_grid(qtbot, monkeypatch, result):
-    extra = lab_figure.make_plots
+    extra = lab_figure.plot_makers
 
     def more():
         return extra() + extra()[:3]
-    monkeypatch.setattr(lab_figure, "make_plots", more)
+    monkeypatch.setattr(lab_figure, "plot_makers", more)
     lab = _lab(qtbot, result, (1024, 768))
     try:
         assert len(lab.plots) == 9 + 2      # and the scenario's memory and generalization

@@ -34,7 +34,7 @@ from gdviz.core.lab_grid import (CRITERIA, DEFAULT_FRACTION,
                                  lab_result, lr_top, seed_targets)
 from gdviz.core.lab_copies import CopiesLab
 from gdviz.core.landscapes import LANDSCAPES, CustomFunction, LinearRegression, TiltedLandscape
-from gdviz.core.limits import check_lab
+from gdviz.core.limits import check_lab, check_seed_range
 from gdviz.core.simulation import DIVERGENCE_FACTOR
 
 # what other modules import from here (the parts' names, and the lab itself)
@@ -74,6 +74,7 @@ class Lab:
                   self.drop_last, not issubclass(LANDSCAPES[scenario.landscape],
                                                  (TiltedLandscape, LinearRegression)))
         seed0 = self.scenario.seed
+        check_seed_range(seed0, settings.seeds, "seed", "seeds")
         self.seeds = tuple(seed0 + i for i in range(settings.seeds))
         self.fraction = (DEFAULT_FRACTION if settings.target_fraction is None
                          else settings.target_fraction)

@@ -45,7 +45,7 @@ from gdviz.core.lab_grid import (CRITERIA, DEFAULT_FRACTION,
                                  _three_digits, auto_batch_sizes, auto_lrs, lab_result, lr_top,
                                  seed_targets)
 from gdviz.core.landscapes import LeastSquares
-from gdviz.core.limits import check_copies_lab
+from gdviz.core.limits import check_copies_lab, check_seed_range
 from gdviz.core.moments import QuadraticTheory
 from gdviz.core.optimizers import Optimizer
 from gdviz.core.rules import budget_steps, examples_after, lr_at
@@ -103,6 +103,8 @@ class CopiesLab:
         # copy 0 is the scenario's own run (its shuffles come from its seed), copy k the run
         # with shuffle seed seed + k: the seed ensemble's copies (gdviz.core.ensemble)
         first = scenario.shuffle_seed if scenario.shuffle_seed is not None else scenario.seed
+        check_seed_range(first, self.copies, "shuffle_seed" if scenario.shuffle_seed is not None
+                         else "seed", "shuffle-copies")
         self.shuffle_seeds = tuple(first + k for k in range(self.copies))
         landscape = self.scenario.make_landscape()
         self.landscape = landscape

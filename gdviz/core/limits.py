@@ -22,8 +22,26 @@ MLP_ELEMENT_S = 0.3e-9
 LAB_PER_EXAMPLE_BYTES = 96       # a seed's data: per-example arrays, kept twice (own + stacked)
 
 
+# One seed range everywhere (gdviz.scenario.MAX_SEED is this): the window's seed box is a 32-bit
+# spin box; a sweep's derived seeds (seed + k) must stay in it too (``check_seed_range``).
+MAX_SEED = 2**31 - 1
+
+
 class LimitError(ValueError):
     """Work or memory beyond a documented limit, refused before it starts (one line)."""
+
+
+def check_seed_range(first: int, count: int, field: str, what: str) -> None:
+    """Refuse a sweep whose derived seeds (*first* + k, k < *count*) would pass the largest seed
+    a scenario accepts (``gdviz.scenario.MAX_SEED``): every run the sweep counts must be one that
+    ``gdviz simulate … --seed/--shuffle-seed`` reproduces, so none may wrap or be refused there.
+    *field*: the scenario field the seeds start from; *what*: the runs counted (seeds, copies)."""
+    last = int(first) + int(count) - 1
+    if last > MAX_SEED:
+        raise LimitError(
+            f"{field} = {first} with {count} {what}: the last would be {field} {last}, past "
+            f"{MAX_SEED} (the largest seed); lower the {field} to at most "
+            f"{max(MAX_SEED - count + 1, 0)} or the number of {what}")
 
 
 def _lab_line(what: str, seconds: float, nbytes: float, shape: str, advice: str) -> str:

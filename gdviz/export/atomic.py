@@ -180,3 +180,7 @@ class AtomicFile:
 
     def __exit__(self, exc_type, exc, tb) -> None:
         self.discard()
+        if isinstance(exc, OSError):     # a write in the block failed (a full disk): name the
+            why = "the disk is full" if exc.errno == errno.ENOSPC else exc.strerror or exc
+            raise ExportError(f"{clip(str(self.target))}: could not write: {why}; nothing "
+                              "was written") from exc      # target, not the temporary file

@@ -38,7 +38,7 @@ from gdviz.core import METHOD_KEYS
 from gdviz.core.batching import updates_per_epoch
 from gdviz.core.lab import (DIVERGED, NOT_REACHED, REACHED, Fit, LabResult, LabSettings,
                             NoisePath, SeedTarget, best_per_batch, fit_tradeoff, lab_result)
-from gdviz.core.limits import check_mlp_lab, mlp_params
+from gdviz.core.limits import check_mlp_lab, check_seed_range, mlp_params
 from gdviz.core.rules import budget_steps
 from gdviz.core.schedules import scaled_lr, scheduled_lr
 from gdviz.core.simulation import DIVERGENCE_FACTOR
@@ -518,6 +518,7 @@ class MlpLab:
         self.device, self.notice = resolve_device(device or m.device)
         if self.device.type == "cpu":
             prefer_one_thread()
+        check_seed_range(scenario.seed, settings.seeds, "seed", "seeds")
         self.seeds = tuple(scenario.seed + i for i in range(settings.seeds))
         self.fraction = (MLP_TARGET_FRACTION if settings.target_fraction is None
                          else settings.target_fraction)

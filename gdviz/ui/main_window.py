@@ -683,6 +683,9 @@ class MainWindow(QMainWindow):
 
     def set_presentation(self, on: bool, size=None) -> None:
         """Presentation mode: full screen (or *size*, e.g. (1920, 1080)), large type, slim bar."""
+        if on != self.presentation.active:     # the plots repaint a turn each (issue 25 F)
+            from gdviz.ui.staged import stagger_paints
+            stagger_paints(self, first=self.canvas)
         self.presentation.set_active(on, size)
 
     def _relayout(self) -> None:

@@ -25,9 +25,14 @@ EXPORT_COLUMNS = 2
 EXPORT_CELL = (640, 430)       # px per plot in the exported figure
 
 
+def plot_makers() -> list:
+    """What makes each of the lab's plots, in the order they are numbered."""
+    return [StepsPlot, ExamplesPlot, TradeoffPlot, NoisePlot, HeatmapPlot, TimePlot]
+
+
 def make_plots() -> list:
     """The lab's plots, in the order they are numbered."""
-    return [StepsPlot(), ExamplesPlot(), TradeoffPlot(), NoisePlot(), HeatmapPlot(), TimePlot()]
+    return [make() for make in plot_makers()]
 
 
 def columns_for(width: int, count: int) -> int:
@@ -84,46 +89,73 @@ def summary_text(result) -> str:
 
 
 HEATMAP = 4     # the plot whose cells load a run (``set_pick_handler``)
-STAGE_MS = 15   # between two staged updates: the event loop paints what the last one changed
+STAGE_MS = 15   # between two staged steps: the event loop paints what the last one changed
+
+
+def placeholder() -> QLabel:
+    """What holds a plot's cell until the plot is built (a staged figure)."""
+    label = QLabel("Drawing…")
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    label.setFrameShape(QFrame.Shape.StyledPanel)
+    label.setStyleSheet("color: #888;")
+    return label
 
 
 class _Grid(QWidget):
-    """The plots' grid; re-flows its columns when its width crosses a multiple of PLOT_MIN."""
+    """The plots' grid; re-flows its columns when its width crosses a multiple of PLOT_MIN.
+    ``cells`` holds each plot's widget, or its placeholder until ``put`` swaps the plot in."""
 
-    def __init__(self, plots, columns: int | None):
+    def __init__(self, cells, columns: int | None):
         super().__init__()
-        self.plots = plots
+        self.cells = list(cells)
         self.fixed_columns = columns
         self.columns = 0
         self.grid = QGridLayout(self)
         self.grid.setContentsMargins(0, 0, 0, 0)
         self.grid.setSpacing(6)
-        for plot in plots:
-            plot.widget.setMinimumSize(*PLOT_MIN)
-            plot.widget.setSizePolicy(QSizePolicy.Policy.Expanding,
-                                      QSizePolicy.Policy.Expanding)
+        for widget in self.cells:
+            self._size(widget)
         self.reflow(columns or EXPORT_COLUMNS)
+
+    @property
+    def plots(self) -> list:       # (how many cells: the reflow counts these)
+        return self.cells
+
+    @staticmethod
+    def _size(widget) -> None:
+        widget.setMinimumSize(*PLOT_MIN)
+        widget.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def put(self, index: int, widget) -> None:
+        """Cell *index* shows *widget* (a built plot) instead of what it held."""
+        old = self.cells[index]
+        self._size(widget)
+        self.cells[index] = widget
+        if self.columns:
+            self.grid.replaceWidget(old, widget)
+        old.hide()
+        old.deleteLater()
 
     def reflow(self, columns: int) -> None:
         if columns == self.columns:
             return
         self.columns = columns
-        for plot in self.plots:
-            self.grid.removeWidget(plot.widget)
+        for widget in self.cells:
+            self.grid.removeWidget(widget)
         for i in range(self.grid.columnCount()):
             self.grid.setColumnStretch(i, 0)
         for i in range(self.grid.rowCount()):
             self.grid.setRowStretch(i, 0)
-        for i, plot in enumerate(self.plots):
-            self.grid.addWidget(plot.widget, i // columns, i % columns)
+        for i, widget in enumerate(self.cells):
+            self.grid.addWidget(widget, i // columns, i % columns)
         for c in range(columns):
             self.grid.setColumnStretch(c, 1)
-        for r in range(-(-len(self.plots) // columns)):
+        for r in range(-(-len(self.cells) // columns)):
             self.grid.setRowStretch(r, 1)
 
     def resizeEvent(self, event) -> None:
         if self.fixed_columns is None:
-            self.reflow(columns_for(event.size().width(), len(self.plots)))
+            self.reflow(columns_for(event.size().width(), len(self.cells)))
         super().resizeEvent(event)
 
 
@@ -141,19 +173,31 @@ class LabFigure(QWidget):
     """The lab's plots in a grid with the summary lines under them.
 
     *scroll*: the grid scrolls (the lab window); otherwise it has *columns* columns (exports).
-    *staged*: each new result is shown a plot per turn of the event loop (the window: the six
-    plots at once held the GUI thread up to 2 s every time a batch size finished); ``flush()``
-    brings them all up to date now (exports, tests)."""
+    *staged*: the plots are built a plot per turn of the event loop, each into the cell a
+    placeholder kept (building the six at once held the GUI thread 0.4–1 s when B was pressed),
+    and each new result is shown a plot per turn (the six at once held it up to 2 s every time
+    a batch size finished); ``flush()`` builds them all and brings them up to date now
+    (``plots`` does, for exports and tests). *extra*: what makes plots of the scenario itself,
+    after the six (they get ``set_scenario``)."""
 
     def __init__(self, parent=None, scroll: bool = False, columns: int | None = None,
                  staged: bool = False, extra=()):
         super().__init__(parent)
-        self.plots = make_plots() + list(extra)   # extra: plots of the scenario, after the six
+        self._makers = plot_makers() + list(extra)
+        self._built: list = [None] * len(self._makers)
         self._staged = staged
-        self._pending: list[int] = []    # plots still to show the latest result
+        self._pending: list[int] = []    # built plots still to show the latest result
+        self._scheduled = False
+        self._when_built: list = []      # called once every plot is built
+        self._pick = None
+        self.scenario = None
         self.result = None
         self.theme = None
-        self.grid = _Grid(self.plots, None if scroll else (columns or EXPORT_COLUMNS))
+        if staged:
+            cells = [placeholder() for _ in self._makers]
+        else:
+            cells = [self._build(i).widget for i in range(len(self._makers))]
+        self.grid = _Grid(cells, None if scroll else (columns or EXPORT_COLUMNS))
         self.summary = QLabel("")
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -171,39 +215,107 @@ class LabFigure(QWidget):
             layout.addWidget(self.grid, 1)
         layout.addWidget(self.summary)
 
+    # building ------------------------------------------------------------------------------
+    @property
+    def plots(self) -> list:
+        """All the plots, built and showing the latest result now (``flush``)."""
+        self.flush()
+        return list(self._built)
+
+    def built_plots(self) -> list:
+        """The plots built so far (builds nothing)."""
+        return [plot for plot in self._built if plot is not None]
+
+    @property
+    def complete(self) -> bool:
+        """Every plot built and showing the latest result."""
+        return None not in self._built and not self._pending
+
+    def _build(self, index: int):
+        plot = self._makers[index]()
+        self._built[index] = plot
+        if index == HEATMAP and self._pick is not None:
+            plot.on_pick = self._pick
+        if self.scenario is not None and hasattr(plot, "set_scenario"):
+            plot.set_scenario(self.scenario)
+        apply_plot_theme(plot, self.theme)
+        if self.result is not None:
+            self._pending.append(index)
+        return plot
+
+    def _build_into_cell(self, index: int) -> None:
+        self.grid.put(index, self._build(index).widget)
+        if None not in self._built:
+            calls, self._when_built = self._when_built, []
+            for call in calls:
+                call()
+
+    def when_built(self, call) -> None:
+        """Call *call* once every plot is built: now if they are, else after the last staged
+        build (or a ``flush``)."""
+        if None not in self._built:
+            call()
+            return
+        self._when_built.append(call)
+        self._schedule()
+
+    def _schedule(self) -> None:
+        if self._staged and not self._scheduled and not self.complete:
+            self._scheduled = True
+            QTimer.singleShot(STAGE_MS, self._step)
+
+    def _step(self) -> None:
+        """One staged step: build the next plot, else show the latest result on the next."""
+        self._scheduled = False
+        if None in self._built:
+            self._build_into_cell(self._built.index(None))
+        elif self._pending:
+            self._show(self._built[self._pending.pop(0)])
+        self._schedule()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self._schedule()        # placeholders first; the plots follow a turn each
+
+    def flush(self) -> None:
+        """Every plot built and showing the latest result, now."""
+        missing = [index for index, plot in enumerate(self._built) if plot is None]
+        for index in missing:
+            self._build_into_cell(index)
+        if missing:
+            self.grid.grid.activate()      # the new plots take their cells' geometry now
+        while self._pending:
+            self._show(self._built[self._pending.pop(0)])
+
+    # what the plots show ---------------------------------------------------------------------
     def apply_theme(self, theme) -> None:
         """Follow the main window's theme (``gdviz.ui.theme.Theme``; None: light)."""
         self.theme = theme
-        for plot in self.plots:
+        for plot in self.built_plots():
             apply_plot_theme(plot, theme)
 
     def set_pick_handler(self, handler) -> None:
         """What a click on a heat-map cell does (load that run)."""
-        self.plots[HEATMAP].on_pick = handler
+        self._pick = handler
+        if self._built[HEATMAP] is not None:
+            self._built[HEATMAP].on_pick = handler
+
+    def set_scenario(self, scenario) -> None:
+        """The scenario itself, for the plots of it (memory, generalization), now or when built."""
+        self.scenario = scenario
+        for plot in self.built_plots():
+            if hasattr(plot, "set_scenario"):
+                plot.set_scenario(scenario)
 
     def update_result(self, result) -> None:
         self.result = result
         self.summary.setText(summary_text(result))
+        self._pending = [i for i, plot in enumerate(self._built) if plot is not None]
         if not self._staged:
-            for plot in self.plots:
-                self._show(plot)
+            self.flush()
             return
-        first = not self._pending
-        self._pending = list(range(len(self.plots)))
-        if first:
-            QTimer.singleShot(STAGE_MS, self._update_next)
+        self._schedule()
 
     def _show(self, plot) -> None:
         plot.update(self.result)
         apply_plot_theme(plot, self.theme)     # labels made by update take the theme
-
-    def _update_next(self) -> None:
-        if self._pending:
-            self._show(self.plots[self._pending.pop(0)])
-        if self._pending:
-            QTimer.singleShot(STAGE_MS, self._update_next)
-
-    def flush(self) -> None:
-        """Every plot showing the latest result, now."""
-        while self._pending:
-            self._show(self.plots[self._pending.pop(0)])

@@ -2,6 +2,8 @@
 stability limit."""
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pyqtgraph as pg
 
@@ -84,8 +86,10 @@ class HeatmapPlot:
         # every cell is data: the legend goes under the map, in the plot's own layout
         legend = add_legend(self.item, columns=2)
         # the colour bar: steps to target, numbered on a log scale (bright: fewer steps)
-        self.colormap = pg.colormap.get("viridis")
-        bright_is_few = pg.colormap.get("viridis")
+        # copies: pg.colormap.get hands out one cached map, which reverse() turned in place, so
+        # every heat map built (a second lab, a figure export) flipped the colours of the others
+        self.colormap = copy.deepcopy(pg.colormap.get("viridis"))
+        bright_is_few = copy.deepcopy(pg.colormap.get("viridis"))
         bright_is_few.reverse()
         self.bar = pg.ColorBarItem(values=(0, 1), colorMap=bright_is_few,
                                    interactive=False, width=14, label="steps to target (median of seeds)")

@@ -55,6 +55,7 @@ class LabWindow(QWidget):
         self.result = None
         self.settings = None
         self.running = False
+        self._start_token = None     # a sweep asked for, waiting for the plots to be built
         self.runner = LabRunner()
         self.runner.progress.connect(self._on_progress)
         self.runner.finished.connect(self._on_finished)
@@ -65,11 +66,10 @@ class LabWindow(QWidget):
         self.header.setWordWrap(True)
         from gdviz.ui.lab.generalization_plot import GeneralizationPlot
         from gdviz.ui.lab.memory_plot import MemoryPlot
-        self.memory_plot = MemoryPlot()       # of the scenario itself, beside the sweep's plots
-        self.generalization_plot = GeneralizationPlot()
-        # staged: a plot per event-loop turn, so a finished batch size stalls nothing
-        self.figure = LabFigure(scroll=True, staged=True,
-                                extra=(self.memory_plot, self.generalization_plot))
+        # staged: the plots built, and each result shown, a plot per event-loop turn, so
+        # neither pressing B nor a finished batch size holds the GUI thread; the memory and
+        # generalization plots are of the scenario itself, after the sweep's six
+        self.figure = LabFigure(scroll=True, staged=True, extra=(MemoryPlot, GeneralizationPlot))
         self.summary = self.figure.summary
         self.figure.set_pick_handler(self.load_run)
         self.bar = QProgressBar()
@@ -168,6 +168,21 @@ class LabWindow(QWidget):
             sub.addAction(action)
 
     @property
+    def memory_plot(self):
+        return self.figure.plots[-2]
+
+    @property
+    def generalization_plot(self):
+        return self.figure.plots[-1]
+
+    def _stop_studies(self, close: bool) -> None:
+        """The generalization study's thread, if its plot was built (building it to stop it
+        would start nothing)."""
+        for plot in self.figure.built_plots():
+            if hasattr(plot, "cancel"):
+                plot.close() if close else plot.cancel()
+
+    @property
     def plots(self) -> list:
         """The sweep's six plots (built and up to date now if the staged steps have not
         finished), then the memory and generalization plots of the scenario itself."""
@@ -199,6 +214,7 @@ class LabWindow(QWidget):
         from gdviz.core.lab import LabSettings
         if self.running:
             self.runner.cancel()
+        self._start_token = None
         self.scenario = scenario
         self.settings = settings
         self.result = None
@@ -209,12 +225,23 @@ class LabWindow(QWidget):
         self.bar.setValue(0)
         self.cancel_button.setEnabled(True)
         self.header.setText(lab_header(scenario, settings or LabSettings()) + " Running…")
-        for plot in self.plots:
-            if hasattr(plot, "set_scenario"):     # plots of the scenario itself (memory)
-                plot.set_scenario(scenario)
-        self.runner.start(scenario, settings or LabSettings())
+        self.figure.set_scenario(scenario)    # plots of the scenario itself (now or when built)
+        # the sweep starts once the plots are built: its thread competing for the GIL made
+        # each staged build turn several times longer
+        self._start_token = token = object()
+        self.figure.when_built(lambda: self._start_runner(token, scenario, settings))
+
+    def _start_runner(self, token, scenario, settings) -> None:
+        from gdviz.core.lab import LabSettings
+        if token is self._start_token:     # not cancelled or restarted since
+            self._start_token = None
+            self.runner.start(scenario, settings or LabSettings())
 
     def cancel(self) -> None:
+        if self._start_token is not None:     # the sweep had not started: it never will
+            self._start_token = None
+            self._on_cancelled()
+            return
         self.runner.cancel()
 
     def rerun(self) -> None:
@@ -328,7 +355,7 @@ class LabWindow(QWidget):
     def shutdown(self) -> None:
         self._poll.stop()
         self.runner.stop()
-        self.generalization_plot.close()
+        self._stop_studies(close=True)
 
     def show_cloud(self, cloud) -> None:
         """The main window's gradient cloud, for the inset (sent at most 10 times a second)."""
@@ -346,8 +373,10 @@ class LabWindow(QWidget):
     def closeEvent(self, event) -> None:
         self._poll.stop()
         self._want_cloud(False)
+        if self._start_token is not None:
+            self.cancel()
         self.runner.cancel()
-        self.generalization_plot.cancel()
+        self._stop_studies(close=False)
         super().closeEvent(event)
 
 

@@ -1,0 +1,155 @@
+"""Issue 25 F: no key holds the GUI thread long. Timing is benchmarks/stalls.py's; these check the
+structure that keeps it short: B returns before the lab's plots are built (they follow a turn
+each, then the sweep starts), the final state is the one the synchronous path gives, F5 lets the
+plots repaint a turn each, and a preset's contours are computed off the GUI thread."""
+import threading
+
+import numpy as np
+import pyqtgraph as pg
+import pytest
+
+from gdviz import scenario as sc
+from gdviz.ui.main_window import MainWindow
+
+WAIT_MS = 30_000
+
+
+@pytest.fixture
+def window(qtbot):
+    made = []
+
+    def make(scenario):
+        w = MainWindow(scenario)
+        made.append(w)
+        w.resize(1280, 860)
+        w.show()
+        qtbot.waitExposed(w)
+        qtbot.waitUntil(lambda: w.snapshot is not None, timeout=WAIT_MS)
+        return w
+
+    yield make
+    for w in made:
+        w.close()
+
+
+def _small():
+    return sc.load("ravine").with_changes(n_examples=64, epochs=20.0)
+
+
+def _curves(plot):
+    """What a plot draws: every data item's arrays and every image."""
+    out = []
+    for item in plot.widget.getPlotItem().items:
+        if isinstance(item, (pg.PlotDataItem, pg.PlotCurveItem, pg.ScatterPlotItem)):
+            x, y = item.getData()[:2]
+            out.append((type(item).__name__, None if x is None else np.asarray(x).tolist(),
+                        None if y is None else np.asarray(y).tolist()))
+        elif isinstance(item, pg.ImageItem) and item.image is not None:
+            out.append(("image", np.asarray(item.image).tolist()))
+    return out
+
+
+def test_key_b_returns_before_the_plots_are_built_and_they_follow(qtbot, window):
+    w = window(_small())
+    w.actions_["lab"].trigger()
+    lab = w.lab_window
+    figure = lab.figure
+    # the key's own turn made the window and its placeholders: no plot, no sweep yet
+    assert figure.built_plots() == [] and not figure.complete
+    assert lab.running and lab.result is None and lab._start_token is not None
+    built = []
+    qtbot.waitUntil(lambda: built.append(len(figure.built_plots())) or figure.complete,
+                    timeout=WAIT_MS)
+    assert len(set(built)) > 2            # built over several turns, not all in one
+    qtbot.waitUntil(lambda: not lab.running, timeout=WAIT_MS)
+    assert "Done." in lab.header.text()
+    qtbot.waitUntil(lambda: figure.complete, timeout=WAIT_MS)
+    # the staged path ends where the synchronous one (built and updated at once) does
+    from gdviz.ui.lab.figure import LabFigure
+    from gdviz.ui.lab.generalization_plot import GeneralizationPlot
+    from gdviz.ui.lab.memory_plot import MemoryPlot
+    eager = LabFigure(extra=(MemoryPlot, GeneralizationPlot))
+    qtbot.addWidget(eager)
+    eager.apply_theme(lab.theme)
+    eager.set_scenario(lab.scenario)
+    eager.update_result(lab.result)
+    assert eager.complete
+    staged = lab.plots
+    assert [type(p) for p in staged] == [type(p) for p in eager.plots]
+    for a, b in zip(staged, eager.plots):
+        assert _curves(a) == _curves(b), type(a).__name__
+    assert figure.summary.text() == eager.summary.text()
+    eager.built_plots()[-1].close()        # the generalization study's thread
+
+
+def test_cancel_before_the_plots_are_built_starts_no_sweep(qtbot, window):
+    w = window(_small())
+    started = []
+    w.actions_["lab"].trigger()
+    lab = w.lab_window
+    lab.runner.start = lambda *a: started.append(a)
+    lab.cancel()
+    assert not lab.running and "Cancelled" in lab.header.text()
+    qtbot.waitUntil(lambda: lab.figure.complete, timeout=WAIT_MS)
+    qtbot.wait(50)
+    assert started == []
+    lab.start(lab.scenario)                # Run again: the plots are built, so it starts now
+    assert len(started) == 1
+
+
+def test_plots_asked_for_are_built_now(qtbot):
+    """Exports and tests read ``plots``: built and up to date at once, in their cells."""
+    from gdviz.ui.lab.window import LabWindow
+    lab = LabWindow()
+    qtbot.addWidget(lab)
+    assert lab.figure.built_plots() == []
+    plots = lab.plots
+    assert None not in plots and lab.figure.complete
+    assert [c for c in lab.figure.grid.cells] == [p.widget for p in plots]
+    lab.shutdown()
+
+
+def test_f5_lets_the_plots_repaint_a_turn_each(qtbot, window):
+    from PySide6.QtWidgets import QGraphicsView
+    w = window(_small())
+    views = [v for v in w.findChildren(QGraphicsView) if v.isVisible()]
+    assert len(views) > 2
+    w.set_presentation(True, (1280, 800))
+    held = [v for v in views if not v.updatesEnabled()]
+    assert len(held) >= len(views) - 1       # all held back in the key's turn
+    qtbot.waitUntil(lambda: w.canvas.updatesEnabled(), timeout=5_000)
+    assert any(not v.updatesEnabled() for v in views)   # the canvas first, the others later
+    qtbot.waitUntil(lambda: all(v.updatesEnabled() for v in views), timeout=5_000)
+    w.set_presentation(False)
+    assert not w.canvas.updatesEnabled()
+    qtbot.waitUntil(lambda: all(v.updatesEnabled() for v in views), timeout=5_000)
+
+
+def test_a_presets_contours_are_computed_off_the_gui_thread(qtbot, window, monkeypatch):
+    import gdviz.ui.contours as contours
+    threads = []
+    original = contours.contour_lines
+
+    def spy(*args, **kwargs):
+        threads.append(threading.current_thread())
+        return original(*args, **kwargs)
+    monkeypatch.setattr(contours, "contour_lines", spy)
+    w = window(_small())
+    threads.clear()
+    w.lessons_menu.step(+1)                 # Page Down: the first lesson
+    qtbot.waitUntil(lambda: len(threads) > 0, timeout=WAIT_MS)
+    assert threading.main_thread() not in threads
+
+
+def test_a_second_heat_map_leaves_the_first_ones_colours(qtbot):
+    """pg.colormap.get hands out one cached map: reversing it in place flipped the colours of
+    every heat map already built (found by the staged-vs-eager comparison above)."""
+    from gdviz.core.lab import Lab, LabSettings
+    from gdviz.ui.lab.heatmap_plot import HeatmapPlot
+    result = Lab(_small(), LabSettings(batch_sizes=(1, 8, 64), copies=2)).run()
+    first = HeatmapPlot()
+    first.update(result)
+    before = first.image.image.copy()
+    HeatmapPlot()
+    first.update(result)
+    np.testing.assert_array_equal(first.image.image, before)
