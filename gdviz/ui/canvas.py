@@ -297,6 +297,9 @@ class ContourCanvas(pg.PlotWidget):
             self.minima.setData([], [])
             self.minima_halo.setData([], [])
         plot = self.getPlotItem()
+        # the plane's two axes are lengths in one weight space: equal scale, or a step along
+        # axis 2 looked 1000x longer than the same step along axis 1
+        plot.setAspectLocked(view.equal_scale, ratio=1.0)
         plot.setLabel("bottom", view.param_names[0])
         plot.setLabel("left", view.param_names[1])
         # (the title, the plane note, is left to the snapshot that follows: set here and
