@@ -236,6 +236,7 @@ class Presentation:
         w.rhythm.setMinimumHeight(normal.get("rhythm_min", w.rhythm.minimumHeight()))
         if "state" in normal:
             w.restoreState(normal["state"])
+        _settle_layouts()   # the minimum of the normal type, before the old geometry returns
         if w.isFullScreen():
             w.showNormal()
         w.setWindowFlag(Qt.WindowType.FramelessWindowHint, False)
@@ -321,6 +322,14 @@ def _scale_plot_axes(plot_widget, f: float) -> None:
         axis = plot.getAxis(name)
         axis.setStyle(tickFont=QFont("DejaVu Sans", max(8, round(9 * f))))
         axis.label.setFont(QFont("DejaVu Sans", max(9, round(9 * f))))
+
+
+def _settle_layouts() -> None:
+    # a window's minimum size is its layout's, recomputed on a posted LayoutRequest: restored
+    # before that, the geometry met the presentation's minimum (1666 px wide after a 4K one)
+    from PySide6.QtCore import QCoreApplication, QEvent
+    for _ in range(4):
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
 
 
 def _plain(rich: str) -> str:
