@@ -50,3 +50,69 @@ def test_leaving_presentation_gives_back_the_minimum_size(qtbot, window, size):
     window.screen_layout.fit(1024, 768)       # and it still shrinks to a laptop's screen
     _settle(app)
     assert (window.width(), window.height()) == (1024, 768)
+
+
+def clipped_controls(window) -> list[str]:
+    """Texts of the controls column that do not show whole: a label whose text is wider (or,
+    wrapped, taller) than its rectangle, a combo box or button whose text is wider than where it
+    is drawn, anything reaching past the column's visible width (it has no horizontal scroll)."""
+    from PySide6.QtWidgets import (QAbstractButton, QComboBox, QLabel, QStyle,
+                                   QStyleOptionComboBox, QWidget)
+    panel = window.controls
+    viewport = panel.parentWidget()
+    out = []
+    if panel.width() > viewport.width():
+        out.append(f"panel {panel.width()} px wide in a column of {viewport.width()}")
+    for w in panel.findChildren(QWidget):
+        if not w.isVisible():
+            continue
+        right = w.mapTo(viewport, w.rect().topRight()).x()
+        if right > viewport.width():
+            out.append(f"{type(w).__name__} {getattr(w, 'text', lambda: '')()!r} ends at "
+                       f"{right}, the column at {viewport.width()}")
+    for label in panel.findChildren(QLabel):
+        if not label.isVisible() or not label.text():
+            continue
+        rect = label.contentsRect()
+        if label.wordWrap():
+            if label.heightForWidth(rect.width()) > rect.height() + 1:
+                out.append(f"label {label.text()!r}: wrapped, {rect.height()} px high")
+        elif label.fontMetrics().horizontalAdvance(label.text()) > rect.width():
+            out.append(f"label {label.text()!r}: {rect.width()} px wide")
+    for combo in panel.findChildren(QComboBox):
+        if not combo.isVisible():
+            continue
+        opt = QStyleOptionComboBox()
+        combo.initStyleOption(opt)
+        field = combo.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, opt,
+                                             QStyle.SubControl.SC_ComboBoxEditField, combo)
+        if combo.fontMetrics().horizontalAdvance(combo.currentText()) > field.width():
+            out.append(f"combo {combo.currentText()!r}: {field.width()} px for its text")
+    for button in panel.findChildren(QAbstractButton):
+        if button.isVisible() and button.text() and not button.inherits("QCheckBox"):
+            if button.fontMetrics().horizontalAdvance(button.text()) > button.width() - 8:
+                out.append(f"button {button.text()!r}: {button.width()} px wide")
+    return out
+
+
+def test_the_controls_column_shows_every_text_whole_in_every_lesson_on_a_laptop(qtbot):
+    from gdviz.scenario import builtin_names, load
+    window = fed("lesson-7-critical-batch")
+    app = QCoreApplication.instance()
+    try:
+        window.show()
+        names = builtin_names()
+        assert "lesson-7-critical-batch" in names
+        for size in [(1024, 768), (1280, 720), (1366, 768)]:
+            window.screen_layout.fit(*size)
+            for name in names:
+                scenario = load(name)
+                window.controls.set_scenario(scenario)
+                window.controls.set_speed(scenario.speed or 20.0)
+                window.controls_dock.raise_()
+                _settle(app)
+                app.processEvents()
+                assert clipped_controls(window) == [], (size, name)
+    finally:
+        window.shutdown()
+        window.close()
