@@ -116,3 +116,29 @@ def test_the_controls_column_shows_every_text_whole_in_every_lesson_on_a_laptop(
     finally:
         window.shutdown()
         window.close()
+
+
+@pytest.mark.parametrize("size", [(1024, 768), (1280, 720), (1366, 768)])
+def test_presentation_on_a_small_screen_keeps_the_lesson_and_the_state_line_readable(
+        qtbot, window, size):
+    app = QCoreApplication.instance()
+    window.show()
+    window.screen_layout.fit(*size)
+    window.set_presentation(True, size)
+    _settle(app)
+    app.processEvents()
+    lesson = window.lesson
+    # a line of the lesson holds some thirty characters (at 1024x768 it held three words)
+    chars = lesson.tabs.currentWidget().width() / lesson.fontMetrics().averageCharWidth()
+    assert chars >= 28, chars
+    bar = window.presentation.bar
+    label = bar.state_label
+    # the state line is one line; what gives way is in its tool tip
+    assert label.height() < 1.6 * label.fontMetrics().lineSpacing()
+    assert label.heightForWidth(label.contentsRect().width()) < 1.6 * label.fontMetrics().lineSpacing() \
+        or not label.wordWrap()
+    from tests.test_screens import _label_need
+    assert _label_need(label, label.contentsRect().width())[0] <= label.contentsRect().width()
+    assert "selected" in label.toolTip() and "ticks/s" in bar.text()
+    assert "paused" in bar.text() and "B = " in bar.text()
+    window.set_presentation(False)

@@ -50,6 +50,18 @@ def presentation_sizes(width: int, height: int, font_scale: float) -> tuple[int,
     return int(width * share), int(RHYTHM_PER_SCALE * max(font_scale, 1.0))
 
 
+LESSON_CHARS = 28           # presentation: the lesson column holds a line of this many characters
+LESSON_MAX_SHARE = 0.30     # ... but never more than this share of the width
+
+
+def readable_lesson_width(width: int, lesson_width: int, char_px: float) -> int:
+    """The presentation lesson's width on a *width* px screen: its share (*lesson_width*), or
+    wide enough for a line of ``LESSON_CHARS`` characters of *char_px* where the share is less
+    (at 1024x768 the share held three words a line), up to ``LESSON_MAX_SHARE`` of the width."""
+    readable = int(LESSON_CHARS * char_px) + 48      # + the margins and the scroll bar
+    return max(lesson_width, min(readable, int(width * LESSON_MAX_SHARE)))
+
+
 def available_size(window) -> tuple[int, int]:
     """The usable size of the screen the window is on (the offscreen platform: 1920×1080)."""
     screen = window.screen() or QApplication.primaryScreen()

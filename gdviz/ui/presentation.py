@@ -57,7 +57,11 @@ class PresentationBar(QFrame):
         # never wider than the window: a long state line is cut, it does not widen the window
         self.state_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.state_label.setMinimumWidth(40)
-        self.state_label.setWordWrap(True)   # a narrow screen: two lines, nothing cut off
+        # one line: on a narrow screen the least needed parts give way (the whole line is the
+        # tool tip); wrapped, it took two lines and the canvas's room
+        self.state_label.setWordWrap(False)
+        self._parts: list[tuple[int, str]] = []    # (rank: lower gives way last, html)
+        self.state_label.installEventFilter(self)
         row.addWidget(self.state_label, 1)
         self.help_button = self._button("?", "Keyboard shortcuts (? or F1)", show_cheat_sheet)
         row.addWidget(self.help_button)
@@ -101,8 +105,35 @@ class PresentationBar(QFrame):
         super().hideEvent(event)
 
     def text(self) -> str:
-        """The state line as plain text (for tests)."""
+        """The state line as shown, plain text (for tests)."""
         return _plain(self.state_label.text())
+
+    def eventFilter(self, obj, event) -> bool:
+        if obj is self.state_label and event.type() == event.Type.Resize:
+            self._show_parts()
+        return False
+
+    def _show_parts(self) -> None:
+        """The state line with as many parts as fit the label in one line, least needed
+        dropped first (the order on screen kept); "…" says something is left out."""
+        from PySide6.QtGui import QTextDocument
+        parts = self._parts
+        if not parts:
+            return
+        room = self.state_label.contentsRect().width()
+        doc = QTextDocument()
+        doc.setDefaultFont(self.state_label.font())
+        doc.setDocumentMargin(0)
+        kept = list(range(len(parts)))
+        while True:
+            text = "  ·  ".join(parts[i][1] for i in kept) + ("  ·  …" if len(kept) < len(parts)
+                                                            else "")
+            doc.setHtml(text)
+            if doc.idealWidth() <= room or len(kept) == 1:
+                break
+            kept.remove(max(kept, key=lambda i: (parts[i][0], i)))
+        if text != self.state_label.text():
+            self.state_label.setText(text)
 
     def refresh(self) -> None:
         w = self.main_window
@@ -131,9 +162,13 @@ class PresentationBar(QFrame):
         sel = w.selected
         parts.append(f'<span style="color:{w.theme.color(sel)}"><b>'
                      f"{html.escape(METHOD_LABELS.get(sel, sel))}</b></span> selected")
-        text = "  ·  ".join(parts)
-        if text != self.state_label.text():
-            self.state_label.setText(text)
+        # which give way first on a narrow screen: the selection, then the clock, then η
+        ranks = (0, 0, 3, 4, 1, 5)
+        new = list(zip(ranks, parts))
+        if new != self._parts:
+            self._parts = new
+            self.state_label.setToolTip(_plain("  ·  ".join(parts)))
+            self._show_parts()
 
 
 class Presentation:
@@ -203,6 +238,11 @@ class Presentation:
             w.progress_dock.hide()
             w.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, w.lesson_dock)  # (unfolded)
             w.lesson_dock.show()
+            data = getattr(w, "data_dock", None)
+            if data is not None and not data.isHidden():
+                # beside the lesson, not left alone in the hidden controls' column (from a
+                # folded laptop layout it took a third of the width at the left)
+                w.splitDockWidget(w.lesson_dock, data, Qt.Orientation.Vertical)
         w.controls_dock.hide()
         w.menuBar().hide()
         w.clock_banner.hide()
@@ -211,8 +251,10 @@ class Presentation:
         self._scale_fonts(self.scale)
         self.bar.show()
         self._place(size)
-        from gdviz.ui.layout import presentation_sizes
+        from gdviz.ui.layout import presentation_sizes, readable_lesson_width
         lesson_width, rhythm = presentation_sizes(self._target_width(size), height, self.scale)
+        lesson_width = readable_lesson_width(self._target_width(size), lesson_width,
+                                             w.lesson.fontMetrics().averageCharWidth())
         w.lesson_dock.setMinimumWidth(min(w.lesson_dock.minimumWidth(), lesson_width))
         # (also after a restore: a layout saved on another screen would keep its pixel widths)
         w.resizeDocks([w.lesson_dock], [lesson_width], Qt.Orientation.Horizontal)
