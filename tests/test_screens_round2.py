@@ -142,3 +142,79 @@ def test_presentation_on_a_small_screen_keeps_the_lesson_and_the_state_line_read
     assert "selected" in label.toolTip() and "ticks/s" in bar.text()
     assert "paused" in bar.text() and "B = " in bar.text()
     window.set_presentation(False)
+
+
+def test_a_presentation_layout_restored_leaves_no_stray_tab_bar(qtbot, window):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QTabBar
+    app = QCoreApplication.instance()
+    window.show()
+    for size in [(1024, 768), (1280, 720)]:       # the second restores the first's layout
+        window.screen_layout.fit(*size)
+        window.set_presentation(True, size)
+        _settle(app)
+        app.processEvents()
+        bars = [b for b in window.findChildren(QTabBar,
+                                               options=Qt.FindChildOption.FindDirectChildrenOnly)
+                if b.isVisible() and b.count()]
+        # the controls are hidden while presenting: no bar may still offer them
+        assert all("Controls" not in [b.tabText(i) for i in range(b.count())] for b in bars)
+        window.set_presentation(False)
+        _settle(app)
+
+
+def test_lesson_7_in_presentation_on_a_laptop_cuts_no_text(qtbot):
+    from tests.test_screens import cut_off_texts
+    app = QCoreApplication.instance()
+    w = fed("lesson-7-critical-batch")
+    try:
+        w.show()
+        w.screen_layout.fit(1024, 768)
+        w.set_presentation(True, (1024, 768))
+        _settle(app)
+        app.processEvents()
+        assert cut_off_texts(w) == []
+        for label in w.rhythm.labels.values():     # each head on its one line
+            assert label.height() >= label.heightForWidth(label.contentsRect().width()) - 2 \
+                or label.sizeHint().height() <= label.height()
+            head = label.text().split("<br>")[0]
+            from PySide6.QtGui import QTextDocument
+            doc = QTextDocument()
+            doc.setDefaultFont(label.font())
+            doc.setDocumentMargin(0)
+            doc.setHtml(head)
+            assert doc.idealWidth() <= label.contentsRect().width() + 1, head
+        w.set_presentation(False)
+    finally:
+        w.shutdown()
+        w.close()
+
+
+def test_the_real_network_in_presentation_fits_a_768_pixel_screen(qtbot):
+    pytest.importorskip("torch")
+    import dataclasses
+
+    from gdviz.scenario import load
+    from gdviz.ui.contours import landscape_view
+    from gdviz.ui.main_window import MainWindow
+    app = QCoreApplication.instance()
+    s = load("mlp-moons").with_changes(n_examples=120, batch_size=16)
+    s = s.with_changes(mlp=dataclasses.replace(s.mlp, device="cpu", hidden=(8, 8)))
+    sim = s.build()
+    sim.advance_to(5 * sim.tick_size())
+    w = MainWindow(s, start_worker=False)
+    try:
+        w.on_landscape(landscape_view(sim.landscape, 24, sim.plane_version))
+        w.on_snapshot(sim.snapshot())
+        w.show()
+        w.screen_layout.fit(1280, 720)
+        w.set_presentation(True, (1280, 720))
+        _settle(app)
+        app.processEvents()
+        assert w.height() == 720, w.minimumSizeHint()   # (the Network dock scrolls)
+        panel = w.network_panel
+        assert panel.width() <= panel.parentWidget().width()    # nothing cut at its right
+        w.set_presentation(False)
+    finally:
+        w.shutdown()
+        w.close()

@@ -227,8 +227,15 @@ def hide_stray_tab_bars(window) -> None:
     """Hide the dock tab bars Qt leaves shown with a single tab after a dock left its group
     (one was drawn over the presentation bar's ▶ at the window's top-left corner)."""
     from PySide6.QtWidgets import QTabBar
+    # (and those whose tabs are no group now: after a saved layout was restored, the laptop
+    # layout's "Controls | Lesson | Data" stayed drawn under the presentation's rhythm strip)
+    groups = {frozenset(d.windowTitle() for d in group)
+              for group in dock_tabs(window) if len(group) > 1}
     for bar in window.findChildren(QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly):
-        if bar.count() < 2 and bar.isVisible():
+        if not bar.isVisible():
+            continue
+        titles = frozenset(bar.tabText(i).replace("&", "") for i in range(bar.count()))
+        if bar.count() < 2 or titles not in groups:
             bar.hide()
 
 

@@ -402,7 +402,8 @@ class MainWindow(QMainWindow):
         # tabified with the lesson before it is ever shown, so the window keeps its width
         self.network_dock = dock = QDockWidget("Network", self)
         dock.setObjectName("network")
-        dock.setWidget(self.network_panel)
+        from gdviz.ui.panels.mlp_view import NetworkScroll
+        dock.setWidget(NetworkScroll(self.network_panel))
         dock.hide()
         self.tabifyDockWidget(self.lesson_dock, dock)
         self.view_menu.addAction(dock.toggleViewAction())

@@ -258,6 +258,14 @@ class Presentation:
         w.lesson_dock.setMinimumWidth(min(w.lesson_dock.minimumWidth(), lesson_width))
         # (also after a restore: a layout saved on another screen would keep its pixel widths)
         w.resizeDocks([w.lesson_dock], [lesson_width], Qt.Orientation.Horizontal)
+        data = getattr(w, "data_dock", None)
+        if data is not None and not data.isHidden() and data.isVisible() and \
+                w.dockWidgetArea(data) == w.dockWidgetArea(w.lesson_dock) and \
+                data not in w.tabifiedDockWidgets(w.lesson_dock):
+            # the lesson is what is read: most of the column's height (the data view under it
+            # took two thirds and left the lesson a few lines)
+            w.resizeDocks([w.lesson_dock, data], [int(height * 0.58), int(height * 0.42)],
+                          Qt.Orientation.Vertical)
         total = sum(w.centre_split.sizes()) or height
         w.centre_split.setSizes([max(total - rhythm, 1), rhythm])
         from gdviz.ui.layout import hide_stray_tab_bars, present_network
