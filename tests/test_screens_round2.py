@@ -207,6 +207,32 @@ def test_the_real_network_in_presentation_fits_a_768_pixel_screen(qtbot):
         w.on_landscape(landscape_view(sim.landscape, 24, sim.plane_version))
         w.on_snapshot(sim.snapshot())
         w.show()
+        w.screen_layout.fit(1440, 900)           # folded, then unfolded: the network a third
+        w.screen_layout.fit(1920, 1080)          # column, then presented
+        w.set_presentation(True, (1920, 1080))
+        _settle(app)
+        app.processEvents()
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QTabBar
+        bars = [frozenset(b.tabText(i) for i in range(b.count()))
+                for b in w.findChildren(QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly)
+                if b.isVisible() and b.count()]
+        assert len(bars) == len(set(bars)), bars      # no old "Lesson | Network" beside the new
+        # Qt can leave the normal layout's bar of the same two docks drawn where it was (seen
+        # at 4K, 200 %): a bar that does not lie along its docks is hidden
+        from gdviz.ui.layout import hide_stray_tab_bars
+        real = [b for b in w.findChildren(QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly)
+                if b.isVisible() and b.count() == 2]
+        assert len(real) == 1
+        old = QTabBar(w)
+        for i in (1, 0):
+            old.addTab(real[0].tabText(i))
+        old.setGeometry(real[0].x() + 150, real[0].y() - 300, 200, 26)
+        old.show()
+        hide_stray_tab_bars(w)
+        assert not old.isVisible() and real[0].isVisible()
+        w.set_presentation(False)
+        _settle(app)
         w.screen_layout.fit(1280, 720)
         w.set_presentation(True, (1280, 720))
         _settle(app)

@@ -229,14 +229,25 @@ def hide_stray_tab_bars(window) -> None:
     from PySide6.QtWidgets import QTabBar
     # (and those whose tabs are no group now: after a saved layout was restored, the laptop
     # layout's "Controls | Lesson | Data" stayed drawn under the presentation's rhythm strip)
-    groups = {frozenset(d.windowTitle() for d in group)
+    groups = {frozenset(d.windowTitle() for d in group): group
               for group in dock_tabs(window) if len(group) > 1}
     for bar in window.findChildren(QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly):
         if not bar.isVisible():
             continue
         titles = frozenset(bar.tabText(i).replace("&", "") for i in range(bar.count()))
-        if bar.count() < 2 or titles not in groups:
+        group = groups.get(titles)
+        # a group's own bar lies along the edge of its docks; an old one of the same docks
+        # (the normal layout's "Lesson | Network") kept the place it had
+        if bar.count() < 2 or group is None or not any(_along(bar.geometry(), d.geometry())
+                                                       for d in group if d.isVisible()):
             bar.hide()
+
+
+def _along(bar, dock, slack: int = 4) -> bool:
+    """True when the rectangle *bar* lies under or over *dock*'s, within its width."""
+    touches = abs(bar.top() - dock.bottom() - 1) <= slack or \
+        abs(dock.top() - bar.bottom() - 1) <= slack
+    return touches and bar.left() >= dock.left() - slack and bar.right() <= dock.right() + slack
 
 
 def dock_tabs(window) -> list[list[QDockWidget]]:
