@@ -271,6 +271,11 @@ class Presentation:
         from gdviz.ui.layout import hide_stray_tab_bars, present_network
         present_network(w)
         hide_stray_tab_bars(w)
+        if size is not None and (w.width(), w.height()) != self._target_size(size):
+            # the docks' new places grew the window on the way (the real network: 1050 px
+            # wide for a 1024-pixel recording); its minimum fits, so the size is given again
+            _settle_layouts()
+            self._place(size)
 
     def _leave(self) -> None:
         w = self.window
@@ -317,6 +322,9 @@ class Presentation:
         w.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
         w.setGeometry(0, 0, int(width), int(height))
         w.show()
+
+    def _target_size(self, size) -> tuple[int, int]:
+        return self._target_width(size), self._target_height(size)
 
     def _target_height(self, size) -> int:
         if size is not None:
