@@ -198,3 +198,60 @@ def test_any_number_of_plots_flows_into_the_grid(qtbot, monkeypatch, result):
         _close(lab)
     assert lab_figure.columns_for(1000, 1) == 1
     assert lab_figure.figure_size(8)[1] > lab_figure.figure_size(6)[1]
+
+
+def _fifteen_sizes(result):
+    """The fixture's lab drawn on lesson 7's fifteen batch sizes (1 … 16384): each new size
+    repeats a neighbour's cells (only the drawing is tested)."""
+    import dataclasses
+    k = len(result.batch_sizes)
+    pick = np.minimum(np.arange(15) // 2, k - 1)
+    return dataclasses.replace(
+        result, batch_sizes=2 ** np.arange(15), steps=result.steps[pick],
+        examples=result.examples[pick], time=result.time[pick], status=result.status[pick],
+        done=np.ones(15, bool), best=tuple(result.best[i] for i in pick), curves=(), others=())
+
+
+def _tick_text_rects(axis):
+    from PySide6.QtGui import QImage, QPainter
+    image = QImage(10, 10, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        specs = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    return [(rect, text) for rect, _flags, text in specs[2]]
+
+
+@pytest.mark.parametrize("size", [(1024, 768), (1920, 1080)])
+def test_the_heatmap_tick_labels_do_not_overlap_with_fifteen_batch_sizes(qtbot, result, size):
+    many = _fifteen_sizes(result)
+    lab = _lab(qtbot, many, size)
+    try:
+        heat = lab.plots[4]
+        lab.grab()
+        for name in ("bottom", "left"):
+            rects = _tick_text_rects(heat.item.getAxis(name))
+            assert len(rects) >= 4, name
+            for (ra, a), (rb, b) in itertools.combinations(rects, 2):
+                assert not ra.adjusted(-2, 0, 2, 0).intersects(rb), (name, a, b)
+        shown = [t for _, t in _tick_text_rects(heat.item.getAxis("bottom"))]
+        assert "1" in shown and "16384" in shown          # the ends are always named
+    finally:
+        _close(lab)
+
+
+def test_every_heatmap_colours_its_cells_as_its_colour_bar_says(qtbot, result):
+    from gdviz.ui.lab.heatmap_plot import HeatmapPlot, cell_summary
+    med = cell_summary(result)[0]
+    fewest = np.unravel_index(np.nanargmin(med), med.shape)
+    most = np.unravel_index(np.nanargmax(med), med.shape)
+    for _ in range(3):               # a second and third lab window, as a user opens them
+        heat = HeatmapPlot()
+        heat.update(result)
+        bar = heat.bar.colorMap()
+        for cell, at in ((fewest, 0.0), (most, 1.0)):   # the bar's bottom is the fewest steps
+            drawn = heat.image.image[cell][:3].astype(int)
+            said = np.asarray(bar.map(np.array([at]), mode="byte"))[0][:3].astype(int)
+            assert np.abs(drawn - said).max() <= 2, (cell, drawn, said)
+        heat.widget.close()

@@ -192,6 +192,8 @@ class ExportJob:
                                            spec.speed)
             if self._renderer.note:
                 self.notes.append(self._renderer.note)
+            if self._mlp:
+                self._fill_view()
             self._part = AtomicFile(spec.out)
             if self.kind in VIDEO_KINDS:
                 self._open_encoder(view)
@@ -213,6 +215,17 @@ class ExportJob:
             self.notes.append(view.note)
         return view
 
+    def _fill_view(self) -> None:
+        """The plane is drawn at equal scale: its grid widened to the view's shape, so the
+        picture has no empty band beside it."""
+        from gdviz.export.render import fit_aspect
+        aspect = self._renderer.view_aspect(self._sim.snapshot())
+        frame = self._frame if self._frame is not None else self._sim.landscape.bounds
+        wider = fit_aspect(frame, aspect)
+        if wider != tuple(tuple(b) for b in frame):
+            self._frame = wider
+            self._renderer.set_landscape(self._landscape_view())
+
     def _follow_plane(self, snap, clip_seconds: float):
         """A clip of the real network follows the plane as the window does: laid anew by the
         window's rule (at most every RELAY_INTERVAL_S of clip time), and redrawn whenever the
@@ -226,6 +239,7 @@ class ExportJob:
             return snap
         self._frame = None
         self._renderer.set_landscape(self._landscape_view())
+        self._fill_view()
         return sim.snapshot()
 
     def _open_encoder(self, view) -> None:

@@ -73,6 +73,20 @@ def trail_frame(snap: SimSnapshot, bounds, margin: float = 0.12, min_share: floa
     return tuple(out)
 
 
+def fit_aspect(frame, aspect: float):
+    """*frame* ((x0, x1), (y0, y1)) widened about its centre along one axis so that its
+    width / height is *aspect*: drawn at equal scale in a view of that shape, it fills it."""
+    (x0, x1), (y0, y1) = frame
+    w, h = x1 - x0, y1 - y0
+    if not (aspect > 0 and w > 0 and h > 0):
+        return frame
+    if w / h < aspect:
+        pad = (h * aspect - w) / 2
+        return ((x0 - pad, x1 + pad), (y0, y1))
+    pad = (w / aspect - h) / 2
+    return ((x0, x1), (y0 - pad, y1 + pad))
+
+
 def byte_order_pix_fmt() -> str:
     """ffmpeg's name for the bytes of a ``QImage.Format_RGB32`` pixel (0xffRRGGBB words)."""
     return "bgra" if sys.byteorder == "little" else "argb"
@@ -156,6 +170,14 @@ class FrameRenderer:
         else:
             self.canvas.set_landscape(view)
         self.canvas.fit()
+
+    def view_aspect(self, snap: SimSnapshot | None = None) -> float:
+        """Width / height of the plot's view in pixels (after *snap*'s title, if given)."""
+        if snap is not None:
+            self.show(snap)
+        _settle_layouts()
+        rect = self.canvas.getPlotItem().getViewBox().sceneBoundingRect()
+        return rect.width() / rect.height() if rect.height() > 0 else 0.0
 
     # drawing ----------------------------------------------------------------------------------
     def show(self, snap: SimSnapshot) -> None:

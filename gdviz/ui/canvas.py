@@ -299,6 +299,9 @@ class ContourCanvas(pg.PlotWidget):
             self.minima.setData([], [])
             self.minima_halo.setData([], [])
         plot = self.getPlotItem()
+        # the plane's two axes are lengths in one weight space: equal scale, or a step along
+        # axis 2 looked 1000x longer than the same step along axis 1
+        plot.setAspectLocked(view.equal_scale, ratio=1.0)
         plot.setLabel("bottom", view.param_names[0])
         plot.setLabel("left", view.param_names[1])
         # (the title, the plane note, is left to the snapshot that follows: set here and
@@ -322,10 +325,14 @@ class ContourCanvas(pg.PlotWidget):
         rows = [m for m in snap.methods if hasattr(m.extra, "plane_loss")]
         note = ""
         if rows:
-            losses = "&nbsp;&nbsp;&nbsp;&nbsp;".join(
-                f'<b style="color:{self.theme.color(m.key)}">{METHOD_LABELS[m.key]}</b> '
-                f"{_loss_text(m.extra.true_loss)} | {_loss_text(m.extra.plane_loss)}"
-                for m in rows if m.key not in self._hidden)
+            parts = [f'<b style="color:{self.theme.color(m.key)}">{METHOD_LABELS[m.key]}</b> '
+                     f"{_loss_text(m.extra.true_loss)} | {_loss_text(m.extra.plane_loss)}"
+                     for m in rows if m.key not in self._hidden]
+            losses = "&nbsp;&nbsp;&nbsp;&nbsp;".join(parts)
+            if self._note_too_wide(losses, len(parts)):
+                # one method a line: the title's width is the plot's minimum, and a line wider
+                # than the canvas pushed its right side (legend, colour bar) out of sight
+                losses = "<br>".join(parts)
             head = getattr(rows[0].extra, "note_head", None) or (
                 "Weights off the plane are drawn at their projection onto it.<br>"
                 "Training loss of each network | of the plane under its marker:<br>")
@@ -352,6 +359,27 @@ class ContourCanvas(pg.PlotWidget):
             height = label.item.boundingRect().height() + 4
             label.setMaximumHeight(height)
             plot.layout.setRowFixedHeight(0, height)
+
+    def _note_too_wide(self, line: str, count: int) -> bool:
+        """Whether the losses' line (at the title's type) is wider than the canvas can show;
+        measured again only when the width, the type or the number of methods changes."""
+        if not self.isVisible():          # (no layout to measure against yet)
+            return False
+        size = getattr(self, "_title_size", "10pt")
+        key = (self.width(), size, count)
+        if key != getattr(self, "_note_key", None):
+            from PySide6.QtGui import QTextDocument
+            doc = QTextDocument()
+            doc.setDefaultFont(self.font())
+            doc.setDocumentMargin(0)
+            doc.setHtml(f"<span style='font-size: {size}'>{line}</span>")
+            # (a margin for the numbers' own changes of width)
+            # the title sits above the view only: the axis and the colour bar take the rest
+            plot = self.getPlotItem()
+            beside = plot.getAxis("left").width() + self.colorbar.sceneBoundingRect().width() + 24
+            self._note_wide = count > 1 and doc.idealWidth() * 1.1 > self.width() - beside
+            self._note_key = key
+        return self._note_wide
 
     def fit(self) -> None:
         if self._view is None:
@@ -576,6 +604,7 @@ class ContourCanvas(pg.PlotWidget):
         note overlap in the corners chosen for the old one: choose again."""
         self._place_arrow_note()
         if self._snapshot is not None:
+            self._show_plane_note(self._snapshot)   # (its losses may need one line each now)
             self._place_legend(self._snapshot)
 
     def _place_arrow_note(self, *_args) -> None:

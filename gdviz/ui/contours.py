@@ -27,6 +27,9 @@ class LandscapeView:
     version: int = 0
     note: str = ""           # how the picture was made, when it is not J over every example
     data: object = None      # gdviz.core.data_view.DataSpace (analytic landscapes), for the data view
+    # drawn at equal scale (a unit on one axis as long as on the other): the real network's
+    # plane, whose two axes are lengths in the same weight space
+    equal_scale: bool = False
 
 
 # A picture costs grid points × the per-example terms each one sums. Above this many terms
@@ -153,7 +156,8 @@ def landscape_view(landscape, resolution: int = 220, version: int = 0,
         data = data_space(landscape)
     return LandscapeView(landscape.title, tuple(landscape.param_names), xs, ys, Z, image,
                          log_scaled, levels, lx, ly, connect, np.asarray(landscape.minima, float),
-                         version, plan.note, data)
+                         version, plan.note, data,
+                         equal_scale=not hasattr(landscape, "grid_terms"))
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,18 @@ def presentation_sizes(width: int, height: int, font_scale: float) -> tuple[int,
     return int(width * share), int(RHYTHM_PER_SCALE * max(font_scale, 1.0))
 
 
+LESSON_CHARS = 28           # presentation: the lesson column holds a line of this many characters
+LESSON_MAX_SHARE = 0.30     # ... but never more than this share of the width
+
+
+def readable_lesson_width(width: int, lesson_width: int, char_px: float) -> int:
+    """The presentation lesson's width on a *width* px screen: its share (*lesson_width*), or
+    wide enough for a line of ``LESSON_CHARS`` characters of *char_px* where the share is less
+    (at 1024x768 the share held three words a line), up to ``LESSON_MAX_SHARE`` of the width."""
+    readable = int(LESSON_CHARS * char_px) + 48      # + the margins and the scroll bar
+    return max(lesson_width, min(readable, int(width * LESSON_MAX_SHARE)))
+
+
 def available_size(window) -> tuple[int, int]:
     """The usable size of the screen the window is on (the offscreen platform: 1920×1080)."""
     screen = window.screen() or QApplication.primaryScreen()
@@ -218,9 +230,27 @@ def hide_stray_tab_bars(window) -> None:
     """Hide the dock tab bars Qt leaves shown with a single tab after a dock left its group
     (one was drawn over the presentation bar's ▶ at the window's top-left corner)."""
     from PySide6.QtWidgets import QTabBar
+    # (and those whose tabs are no group now: after a saved layout was restored, the laptop
+    # layout's "Controls | Lesson | Data" stayed drawn under the presentation's rhythm strip)
+    groups = {frozenset(d.windowTitle() for d in group): group
+              for group in dock_tabs(window) if len(group) > 1}
     for bar in window.findChildren(QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly):
-        if bar.count() < 2 and bar.isVisible():
+        if not bar.isVisible():
+            continue
+        titles = frozenset(bar.tabText(i).replace("&", "") for i in range(bar.count()))
+        group = groups.get(titles)
+        # a group's own bar lies along the edge of its docks; an old one of the same docks
+        # (the normal layout's "Lesson | Network") kept the place it had
+        if bar.count() < 2 or group is None or not any(_along(bar.geometry(), d.geometry())
+                                                       for d in group if d.isVisible()):
             bar.hide()
+
+
+def _along(bar, dock, slack: int = 4) -> bool:
+    """True when the rectangle *bar* lies under or over *dock*'s, within its width."""
+    touches = abs(bar.top() - dock.bottom() - 1) <= slack or \
+        abs(dock.top() - bar.bottom() - 1) <= slack
+    return touches and bar.left() >= dock.left() - slack and bar.right() <= dock.right() + slack
 
 
 def dock_tabs(window) -> list[list[QDockWidget]]:

@@ -430,7 +430,8 @@ class MainWindow(QMainWindow):
         # tabified with the lesson before it is ever shown, so the window keeps its width
         self.network_dock = dock = QDockWidget("Network", self)
         dock.setObjectName("network")
-        dock.setWidget(self.network_panel)
+        from gdviz.ui.panels.mlp_view import NetworkScroll
+        dock.setWidget(NetworkScroll(self.network_panel))
         dock.hide()
         self.parts.network_dock, self.parts.network_panel = dock, self.network_panel
         self.tabifyDockWidget(self.lesson_dock, dock)

@@ -60,7 +60,11 @@ class PresentationBar(QFrame):
         # never wider than the window: a long state line is cut, it does not widen the window
         self.state_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.state_label.setMinimumWidth(40)
-        self.state_label.setWordWrap(True)   # a narrow screen: two lines, nothing cut off
+        # one line: on a narrow screen the least needed parts give way (the whole line is the
+        # tool tip); wrapped, it took two lines and the canvas's room
+        self.state_label.setWordWrap(False)
+        self._parts: list[tuple[int, str]] = []    # (rank: lower gives way last, html)
+        self.state_label.installEventFilter(self)
         row.addWidget(self.state_label, 1)
         self.help_button = self._button("?", "Keyboard shortcuts (? or F1)", show_cheat_sheet)
         row.addWidget(self.help_button)
@@ -112,8 +116,35 @@ class PresentationBar(QFrame):
         super().hideEvent(event)
 
     def text(self) -> str:
-        """The state line as plain text (for tests)."""
+        """The state line as shown, plain text (for tests)."""
         return _plain(self.state_label.text())
+
+    def eventFilter(self, obj, event) -> bool:
+        if obj is self.state_label and event.type() == event.Type.Resize:
+            self._show_parts()
+        return False
+
+    def _show_parts(self) -> None:
+        """The state line with as many parts as fit the label in one line, least needed
+        dropped first (the order on screen kept); "…" says something is left out."""
+        from PySide6.QtGui import QTextDocument
+        parts = self._parts
+        if not parts:
+            return
+        room = self.state_label.contentsRect().width()
+        doc = QTextDocument()
+        doc.setDefaultFont(self.state_label.font())
+        doc.setDocumentMargin(0)
+        kept = list(range(len(parts)))
+        while True:
+            text = "  ·  ".join(parts[i][1] for i in kept) + ("  ·  …" if len(kept) < len(parts)
+                                                            else "")
+            doc.setHtml(text)
+            if doc.idealWidth() <= room or len(kept) == 1:
+                break
+            kept.remove(max(kept, key=lambda i: (parts[i][0], i)))
+        if text != self.state_label.text():
+            self.state_label.setText(text)
 
     def refresh(self) -> None:
         w = self.view
@@ -142,9 +173,13 @@ class PresentationBar(QFrame):
         sel = w.selected
         parts.append(f'<span style="color:{w.theme.color(sel)}"><b>'
                      f"{html.escape(METHOD_LABELS.get(sel, sel))}</b></span> selected")
-        text = "  ·  ".join(parts)
-        if text != self.state_label.text():
-            self.state_label.setText(text)
+        # which give way first on a narrow screen: the selection, then the clock, then η
+        ranks = (0, 0, 3, 4, 1, 5)
+        new = list(zip(ranks, parts))
+        if new != self._parts:
+            self._parts = new
+            self.state_label.setToolTip(_plain("  ·  ".join(parts)))
+            self._show_parts()
 
 
 class Presentation:
@@ -229,6 +264,11 @@ class Presentation:
             p.progress_dock.hide()
             w.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, p.lesson_dock)  # (unfolded)
             p.lesson_dock.show()
+            data = p.data_dock
+            if data is not None and not data.isHidden():
+                # beside the lesson, not left alone in the hidden controls' column (from a
+                # folded laptop layout it took a third of the width at the left)
+                w.splitDockWidget(p.lesson_dock, data, Qt.Orientation.Vertical)
         p.controls_dock.hide()
         w.menuBar().hide()
         p.clock_banner.hide()
@@ -237,16 +277,31 @@ class Presentation:
         self._scale_fonts(self.scale)
         self.bar.show()
         self._place(size)
-        from gdviz.ui.layout import presentation_sizes
+        from gdviz.ui.layout import presentation_sizes, readable_lesson_width
         lesson_width, rhythm = presentation_sizes(self._target_width(size), height, self.scale)
+        lesson_width = readable_lesson_width(self._target_width(size), lesson_width,
+                                             p.lesson.fontMetrics().averageCharWidth())
         p.lesson_dock.setMinimumWidth(min(p.lesson_dock.minimumWidth(), lesson_width))
         # (also after a restore: a layout saved on another screen would keep its pixel widths)
         w.resizeDocks([p.lesson_dock], [lesson_width], Qt.Orientation.Horizontal)
+        data = p.data_dock
+        if data is not None and not data.isHidden() and data.isVisible() and \
+                w.dockWidgetArea(data) == w.dockWidgetArea(p.lesson_dock) and \
+                data not in w.tabifiedDockWidgets(p.lesson_dock):
+            # the lesson is what is read: most of the column's height (the data view under it
+            # took two thirds and left the lesson a few lines)
+            w.resizeDocks([p.lesson_dock, data], [int(height * 0.58), int(height * 0.42)],
+                          Qt.Orientation.Vertical)
         total = sum(p.centre_split.sizes()) or height
         p.centre_split.setSizes([max(total - rhythm, 1), rhythm])
         from gdviz.ui.layout import hide_stray_tab_bars, present_network
         present_network(w, self.parts)
         hide_stray_tab_bars(w)
+        if size is not None and (w.width(), w.height()) != self._target_size(size):
+            # the docks' new places grew the window on the way (the real network: 1050 px
+            # wide for a 1024-pixel recording); its minimum fits, so the size is given again
+            _settle_layouts()
+            self._place(size)
 
     def _leave(self) -> None:
         w = self.window
@@ -263,6 +318,7 @@ class Presentation:
         p.rhythm.setMinimumHeight(normal.get("rhythm_min", p.rhythm.minimumHeight()))
         if "state" in normal:
             w.restoreState(normal["state"])
+        _settle_layouts()   # the minimum of the normal type, before the old geometry returns
         if w.isFullScreen():
             w.showNormal()
         w.setWindowFlag(Qt.WindowType.FramelessWindowHint, False)
@@ -291,6 +347,9 @@ class Presentation:
         w.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
         w.setGeometry(0, 0, int(width), int(height))
         w.show()
+
+    def _target_size(self, size) -> tuple[int, int]:
+        return self._target_width(size), self._target_height(size)
 
     def _target_height(self, size) -> int:
         if size is not None:
@@ -347,6 +406,14 @@ def _scale_plot_axes(plot_widget, f: float) -> None:
         axis = plot.getAxis(name)
         axis.setStyle(tickFont=QFont("DejaVu Sans", max(8, round(9 * f))))
         axis.label.setFont(QFont("DejaVu Sans", max(9, round(9 * f))))
+
+
+def _settle_layouts() -> None:
+    # a window's minimum size is its layout's, recomputed on a posted LayoutRequest: restored
+    # before that, the geometry met the presentation's minimum (1666 px wide after a 4K one)
+    from PySide6.QtCore import QCoreApplication, QEvent
+    for _ in range(4):
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
 
 
 def _plain(rich: str) -> str:

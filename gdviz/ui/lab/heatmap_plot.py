@@ -86,10 +86,10 @@ class HeatmapPlot:
         # every cell is data: the legend goes under the map, in the plot's own layout
         legend = add_legend(self.item, columns=2)
         # the colour bar: steps to target, numbered on a log scale (bright: fewer steps)
-        # copies: pg.colormap.get hands out one cached map, which reverse() turned in place, so
-        # every heat map built (a second lab, a figure export) flipped the colours of the others
+        # (copies: pg.colormap.get hands out one shared object, and reversing it in place
+        # flipped the map of every heat map made before, against its own colour bar)
         self.colormap = copy.deepcopy(pg.colormap.get("viridis"))
-        bright_is_few = copy.deepcopy(pg.colormap.get("viridis"))
+        bright_is_few = copy.deepcopy(self.colormap)
         bright_is_few.reverse()
         self.bar = pg.ColorBarItem(values=(0, 1), colorMap=bright_is_few,
                                    interactive=False, width=14, label="steps to target (median of seeds)")
@@ -115,6 +115,10 @@ class HeatmapPlot:
         self.legend = legend
         self.result = None
         self.on_pick = None          # called with (batch_size, lr, seed) when a cell is clicked
+        self.item.vb.sigResized.connect(self._thin_b_ticks)
+        # the last size ("16384") centred on the last column runs a little past the axis's
+        # end: drawn into the corner under the colour bar, not hidden
+        self.item.getAxis("bottom").setStyle(hideOverlappingLabels=24)
         scene = self.widget.scene()
         scene.sigMouseMoved.connect(self._hover)
         scene.sigMouseClicked.connect(self._click)
@@ -160,6 +164,24 @@ class HeatmapPlot:
             ticks = ends
         self.bar.axis.setTicks([ticks])
 
+    def _thin_b_ticks(self, *_args) -> None:
+        """Name every batch size whose label fits beside its neighbours': every k-th column,
+        the last always (with 15 sizes at a laptop's width "64128256512" ran together)."""
+        if self.result is None:
+            return
+        from PySide6.QtGui import QFont, QFontMetricsF
+        sizes = [str(int(b)) for b in self.result.batch_sizes]
+        axis = self.item.getAxis("bottom")
+        metrics = QFontMetricsF(axis.style.get("tickFont") or QFont())
+        cell = self.item.vb.width() / max(len(sizes), 1)
+        need = max(metrics.horizontalAdvance(t) for t in sizes) + 6
+        every = max(1, int(np.ceil(need / cell))) if cell > 0 else 1
+        last = len(sizes) - 1
+        shown = [i for i in range(0, len(sizes), every) if last - i >= every or i == last]
+        if last not in shown:
+            shown.append(last)
+        axis.setTicks([[(i, sizes[i]) for i in shown]])
+
     def update(self, result) -> None:
         self.result = result
         sizes, lrs = result.batch_sizes, result.lrs
@@ -197,8 +219,8 @@ class HeatmapPlot:
             self.edge.setData([-0.5, k - 0.5], [row, row])
         else:
             self.edge.setData([], [])
-        bottom, left = self.item.getAxis("bottom"), self.item.getAxis("left")
-        bottom.setTicks([[(i, str(int(b))) for i, b in enumerate(sizes)]])
+        left = self.item.getAxis("left")
+        self._thin_b_ticks()
         left.setTicks([[(j, f"{v:.3g}") for j, v in enumerate(lrs) if j % 2 == 0 or l <= 10]])
         self.item.setXRange(-0.5, k - 0.5, padding=0.02)
         self.item.setYRange(-0.5, l - 0.5, padding=0.02)

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtCore import QSignalBlocker, QSize, Qt, Signal
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox,
                                QHBoxLayout, QLabel, QLineEdit, QPushButton, QSlider, QSpinBox,
-                               QVBoxLayout, QWidget)
+                               QStyle, QStyleOptionComboBox, QVBoxLayout, QWidget)
 
 from gdviz.core import (CLOCK_LABELS, COMMON_BATCH_SIZES, MAX_SPEED, METHOD_KEYS, METHOD_LABELS,
                         MIN_SPEED)
@@ -69,6 +69,31 @@ class _TickLabels(QWidget):
             last_right = left + w
 
 
+class _FittingCombo(QComboBox):
+    """A combo box at least as wide as its current text: in a form laid out with
+    ``WrapLongRows`` a long choice ("Least squares, d parameters") moves below its label and
+    shows whole, instead of being cut in the narrow side column."""
+
+    def __init__(self):
+        super().__init__()
+        self.currentIndexChanged.connect(self.updateGeometry)
+
+    def minimumSizeHint(self) -> QSize:
+        base = super().minimumSizeHint()
+        opt = QStyleOptionComboBox()
+        self.initStyleOption(opt)
+        text = self.fontMetrics().horizontalAdvance(self.currentText())
+        need = self.style().sizeFromContents(QStyle.ContentsType.CT_ComboBox, opt,
+                                             QSize(text + 4, base.height()), self)
+        return QSize(max(base.width(), need.width()), base.height())
+
+
+def _wrapping_form(box: QGroupBox) -> QFormLayout:
+    form = QFormLayout(box)
+    form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+    return form
+
+
 class ControlPanel(QWidget):
     play_toggled = Signal()
     step_requested = Signal()
@@ -107,7 +132,11 @@ class ControlPanel(QWidget):
         self.reset_button = QPushButton("Reset")
         self.reset_button.setToolTip("Start again from the start points (R)")
         self.reset_button.clicked.connect(self.reset_requested)
-        for b in (self.play_button, self.step_button, self.reset_button):
+        for b, longest in ((self.play_button, "❚❚ Pause"), (self.step_button, "Step"),
+                           (self.reset_button, "Reset")):
+            # as narrow as their words (the style asks 80 px of each, and the three widened
+            # the side column past its width: its right edge was cut)
+            b.setMinimumWidth(b.fontMetrics().horizontalAdvance(longest) + 18)
             row.addWidget(b)
         grid.addLayout(row)
         speed_row = QHBoxLayout()
@@ -139,12 +168,13 @@ class ControlPanel(QWidget):
         self.batch_ticks = _TickLabels(self.batch_slider)
         col.addWidget(self.batch_ticks)
         self.updates_label = QLabel()
+        self.updates_label.setWordWrap(True)   # ⌈16384/64⌉ ... widened the narrow column
         col.addWidget(self.updates_label)
         return box
 
     def _optim_box(self) -> QGroupBox:
         box = QGroupBox("Optimizer")
-        form = QFormLayout(box)
+        form = _wrapping_form(box)
         self.lr_spin = NumberBox()   # 0.12 is 0.12 under every locale
         self.lr_spin.setDecimals(5)
         self.lr_spin.setRange(0.0, 100.0)
@@ -170,7 +200,7 @@ class ControlPanel(QWidget):
 
     def _data_box(self) -> QGroupBox:
         box = QGroupBox("Landscape and clock")
-        form = QFormLayout(box)
+        form = _wrapping_form(box)
         titles = {k: cls.title for k, cls in LANDSCAPES.items()} | {MLP: "Real network (MLP)"}
         self.landscape_combo = self._combo((*LANDSCAPES, MLP), titles)
         self.landscape_combo.activated.connect(self._on_landscape)
@@ -225,7 +255,7 @@ class ControlPanel(QWidget):
 
     @staticmethod
     def _combo(keys, labels) -> QComboBox:
-        combo = QComboBox()
+        combo = _FittingCombo()
         # size to a dozen characters, not the longest item: the dock stays narrow
         combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         combo.setMinimumContentsLength(12)

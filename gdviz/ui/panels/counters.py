@@ -46,6 +46,10 @@ class StableLabel(QLabel):
         self._fit()
 
     def _fit(self, shrink: bool = False) -> None:
+        if shrink:
+            # QLabel's size hint is never below its minimum size: the fixed size of a larger
+            # font (presentation on a 4K screen) kept the window that wide after leaving it
+            self.setMinimumSize(0, 0)
         hint = self.sizeHint()
         width = hint.width() if shrink else max(hint.width(), self.minimumWidth())
         if width != self.minimumWidth() or width != self.maximumWidth() \

@@ -8,9 +8,9 @@ import html
 import contourpy
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QFont, QFontMetrics
-from PySide6.QtWidgets import (QCheckBox, QGraphicsItem, QGridLayout, QLabel, QVBoxLayout,
+from PySide6.QtWidgets import (QCheckBox, QGraphicsItem, QGridLayout, QLabel, QScrollArea, QVBoxLayout,
                                QWidget)
 
 from gdviz.core import CLOCK_LABELS, METHOD_KEYS, METHOD_LABELS
@@ -436,6 +436,29 @@ class MlpPanel(QWidget):
         big_height = int((width - axes) * aspect + axes) + title
         small_height = int((width / 2 - axes) * aspect + axes) + title
         box.setMaximumHeight(max(BIG_MIN, big_height + small_height + 6))
+
+
+class NetworkScroll(QScrollArea):
+    """The Network dock's panel, scrolling up and down only: at presentation type its plots'
+    minimum heights need more than a 768-pixel screen holds (the window grew past the screen),
+    while its width stays the panel's (its minimum follows the type)."""
+
+    def __init__(self, panel: QWidget):
+        super().__init__()
+        self.setWidget(panel)
+        self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setFrameShape(QScrollArea.Shape.NoFrame)
+
+    def minimumSizeHint(self) -> QSize:
+        inner = self.widget().minimumSizeHint()
+        bar = self.verticalScrollBar().sizeHint().width()
+        return QSize(inner.width() + bar, min(inner.height(), 120))
+
+    def event(self, ev) -> bool:
+        if ev.type() == ev.Type.LayoutRequest:
+            self.updateGeometry()       # the panel's minimum changed (its type grew)
+        return super().event(ev)
 
 
 def _network_space(extra, drawn: int):

@@ -66,6 +66,8 @@ class RhythmStrip(QWidget):
             self.cursors[key] = cursor
         self._layout_key = None
         self._texts: dict[str, tuple[str, str]] = {}
+        self._every: dict[str, str] = {}   # " (every 11th drawn)": only where it fits
+        self._with_every = True
         self.apply_theme(theme)
 
     def apply_theme(self, theme: Theme) -> None:
@@ -127,9 +129,10 @@ class RhythmStrip(QWidget):
             self.ticks[m.key].setData(x, y, connect="pairs")
             count = len(ends)
             every = f" (every {stride}th drawn)" if stride > 1 else ""
-            per_epoch = f"{count} update{'s' if count != 1 else ''}/epoch{every}"
+            per_epoch = f"{count} update{'s' if count != 1 else ''}/epoch"
             self._texts[m.key] = (f"{METHOD_LABELS[m.key]} (B = {m.batch_size}): {per_epoch}",
                                   self.captions.get(m.key, ""))
+            self._every[m.key] = every
         self._size_caption_column()
         self._render_labels()
 
@@ -141,6 +144,11 @@ class RhythmStrip(QWidget):
         two_lines = row_height >= 2 * label.fontMetrics().lineSpacing() + 2
         for key, (head, caption) in self._texts.items():
             color = self.theme.color(key)
+            every = self._every.get(key, "")
+            if every and self._with_every:
+                head += every
+            self.labels[key].setToolTip(f"Ticks: {every.strip(' ()')} of this epoch's updates"
+                                        if every else "")
             second = f"<br>{caption}" if two_lines and caption else ""
             self.labels[key].setText(f"<span style='color:{color}; font-weight:bold'>{head}</span>"
                                      f"{second}")
@@ -149,14 +157,23 @@ class RhythmStrip(QWidget):
         # at most half the strip: the ticks and the axis title keep room on a narrow screen
         width = getattr(self, "_caption_width", CAPTION_WIDTH)
         if self.width() > 0:
-            width = min(width, max(self.width() // 2, self._widest_head()))
+            # ... but never narrower than the widest head: a row has room for one line, and
+            # "Stochastic (B = 1): 16384 updates/epoch (every 11th drawn)" wrapped was cut;
+            # where that is more than half, "(every 11th drawn)" goes to the tool tip
+            half = self.width() // 2
+            with_every = self._widest_head(True) <= max(width, half)
+            if with_every != self._with_every:
+                self._with_every = with_every
+                self._render_labels()
+            width = max(min(width, half), self._widest_head(with_every))
         self.caption_column.setFixedWidth(width)
 
-    def _widest_head(self) -> int:
+    def _widest_head(self, with_every: bool = True) -> int:
         font = QFont(self.labels["full_batch"].font())
         font.setBold(True)
         metrics = QFontMetrics(font)
-        heads = [head for head, _caption in self._texts.values()]
+        heads = [head + (self._every.get(key, "") if with_every else "")
+                 for key, (head, _caption) in self._texts.items()]
         return max((metrics.horizontalAdvance(h) for h in heads), default=0) + 12
 
     def resizeEvent(self, event):
