@@ -45,7 +45,7 @@ from gdviz.core.lab_grid import (CRITERIA, DEFAULT_FRACTION,
                                  _three_digits, auto_batch_sizes, auto_lrs, lab_result, lr_top,
                                  seed_targets)
 from gdviz.core.landscapes import LeastSquares
-from gdviz.core.limits import check_copies_lab, check_seed_range
+from gdviz.core.limits import CopiesWork, check_copies_lab, check_seed_range, copies_kind
 from gdviz.core.moments import QuadraticTheory
 from gdviz.core.optimizers import Optimizer
 from gdviz.core.rules import budget_steps, examples_after, lr_at
@@ -97,9 +97,14 @@ class CopiesLab:
                          else settings.target_fraction)
         dims = (self.scenario.dims or LeastSquares.DEFAULT_DIMS
                 if self.scenario.landscape == "least_squares" else 2)
+        kind = copies_kind(self.scenario.landscape)
+        expression = len(self.scenario.function or "") if self.scenario.landscape == "custom" \
+            else 0
         check_copies_lab(self.n, sorted(set(settings.batch_sizes or auto_batch_sizes(self.n))),
-                         len(set(settings.lrs or ())) or DEFAULT_LR_COUNT, self.copies,
-                         max_epochs, self.drop_last, dims)     # before any data is made
+                         len(set(settings.lrs or ())) or self._auto_lr_count(), self.copies,
+                         max_epochs, self.drop_last, dims, kind, expression)  # before any data
+        # the work actually done, counted as the sweep runs: stopped at the limits
+        self.work = CopiesWork(kind, self.n, dims, self.copies, expression)
         # copy 0 is the scenario's own run (its shuffles come from its seed), copy k the run
         # with shuffle seed seed + k: the seed ensemble's copies (gdviz.core.ensemble)
         first = scenario.shuffle_seed if scenario.shuffle_seed is not None else scenario.seed
@@ -141,6 +146,13 @@ class CopiesLab:
         if runs > MAX_RUNS:
             raise ValueError(f"{runs} runs is too many for one lab (at most {MAX_RUNS})")
         self.logs: dict[int, np.ndarray] = {}       # per B: losses (updates + 1, copies, η)
+
+    def _auto_lr_count(self) -> int:
+        """At most this many η in the automatic grid (``_auto_lrs``), known before any data."""
+        if self.hyper.optimizer not in ("momentum", "nesterov"):
+            return DEFAULT_LR_COUNT
+        extra = math.log2(1.0 / max(1.0 - self.hyper.momentum, 1e-3))
+        return int(round(DEFAULT_LR_COUNT * (LR_SPAN_OCTAVES + extra) / LR_SPAN_OCTAVES))
 
     def _auto_lrs(self):
         """The lab's automatic grid, reaching (1 − β)× lower for heavy-ball and Nesterov
@@ -212,12 +224,18 @@ class CopiesLab:
         stop_at = budget
         order = None
         single = self.criterion == "single_run"
+        work, costs = self.work, {}
         with np.errstate(all="ignore"):
             for k in range(budget):
                 if k % 64 == 0 and cancelled is not None and cancelled():
                     return None
                 e, j = divmod(k, u)
                 lo, hi = spans[j]
+                if hi - lo not in costs:
+                    costs[hi - lo] = work.run_cost(hi - lo)
+                # this update's estimated work and the log it will hold: LimitError past the
+                # limits (a sweep whose runs do not stop early, the worst case allowed up front)
+                work.add(K * len(active), costs[hi - lo], k + 2, K * L, b)
                 if hi - lo == n:
                     g = self.landscape.grad(theta)
                 else:
@@ -268,6 +286,7 @@ class CopiesLab:
         else:
             steps[active, 0] = taken
         self.logs[b] = np.array(log)
+        work.keep(len(log), K * L)
         return steps, self._examples(steps, b), status
 
     # the sweep ---------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Enforced limits on work and memory (docs/limits.md), checked before any work starts.
 
 Every estimate here is an upper bound computed from the settings alone (no data built): a sweep
-whose runs stop early (reached or diverged) costs less. The figures were measured on a 2-core
+whose runs stop early (reached or diverged) costs less. The mean-of-copies lab also counts, with
+the same model, the work it actually does and stops at the limits (``CopiesWork``). The figures were measured on a 2-core
 laptop (benchmarks/limits.py prints them again): the lab's lockstep loop costs about
 ``LAB_STEP_S`` per update plus ``LAB_ELEMENT_S`` per run and example touched.
 """
@@ -105,40 +106,128 @@ def check_lab(n: int, batch_sizes, lr_count: int, seed_count: int, max_epochs: f
                                    "lower the seeds, the epochs, N or the batch sizes"))
 
 
-# the mean-of-copies lab, measured on the 2-core machine: 0.36 ms per update on `default`
-# (2 parameters, N = 256), 3.3–47 ms on lesson 7 (100 parameters, N = 16,384, 16–64 runs)
-COPIES_STEP_S = 0.35e-3          # per lockstep update
-COPIES_ELEMENT_S = 0.5e-9        # per run × (batch + examples of the loss) × parameter
-COPIES_CHECKED_EPOCHS = 20.0     # a budget up to this is the built-in lessons': not estimated
+# The mean-of-copies lab (issue 25), measured on the 2-core machine (benchmarks/limits.py prints
+# these beside fresh measurements): seconds per lockstep update =
+#     COPIES_STEP_S + runs × (COPIES_RUN_S + gradient terms × g + loss terms × l)
+# with (g, l) per kind of landscape (COPIES_COSTS). A least-squares loss is a quadratic form,
+# J* + ½ eᵀHe, d² terms per run whatever N (not N × d); its gradient a matmul over the batch. A
+# 2-D landscape's batch gradient is elementwise (far slower per term); logistic regression's loss
+# sums all N examples at every update; the others have a closed-form J.
+COPIES_STEP_S = 0.2e-3           # per lockstep update: the Python loop, the log's row
+COPIES_RUN_S = 1.2e-6            # per run: its optimizer step, loss and bookkeeping
+COPIES_COSTS = {                 # per run × (example × parameter) of the batch gradient, × loss term
+    "quadratic": (1.5e-9, 0.35e-9),      # least squares: terms B × d and d × d
+    "closed": (40e-9, 0.0),              # tilted landscapes, regression: B × 2 and none
+    "per_example": (200e-9, 20e-9),      # logistic regression: B × 2 and N × 2
+}
+COPIES_EXPRESSION_S = 0.1e-6     # custom function: per run × character of its expression
+COPIES_ROW_BYTES = 120           # per update: the log row's array header and list slot
+# Up front the worst case (no run stopping early) is refused past this many times the limits:
+# the lessons' runs stop at their target (lesson 7's worst case is about 1,100 s; its sweep
+# counts about 20 s); within it, the work the sweep actually does is counted as it runs and the
+# sweep stops at the limits themselves (CopiesWork).
+COPIES_WORST_FACTOR = 4
+
+
+def copies_kind(landscape: str) -> str:
+    """The cost kind (a key of COPIES_COSTS) of a scenario's landscape key."""
+    if landscape == "least_squares":
+        return "quadratic"
+    return "per_example" if landscape == "logistic" else "closed"
+
+
+def copies_run_cost(kind: str, batch: int, n: int, dims: int, expression: int = 0) -> float:
+    """Seconds per run of one lockstep update on a batch of *batch* examples (of *n*)."""
+    grad, loss = COPIES_COSTS[kind]
+    if kind == "quadratic":        # a full batch's gradient is θH − Xᵀy/N: d × d terms
+        terms = ((batch if batch < n else max(batch, dims)) * dims, dims * dims)
+    else:
+        terms = (batch * dims, n * dims if kind == "per_example" else 0)
+    return COPIES_RUN_S + terms[0] * grad + terms[1] * loss + expression * COPIES_EXPRESSION_S
+
+
+def copies_data_bytes(n: int, dims: int) -> float:
+    """The data a mean-of-copies lab keeps (features, targets, their products)."""
+    return 2.0 * n * (dims + 1) * 8 + 2.0 * dims * dims * 8
 
 
 def copies_lab_estimate(n: int, batch_sizes, lr_count: int, copies: int, max_epochs: float,
-                        drop_last: bool, dims: int) -> tuple[float, float]:
+                        drop_last: bool, dims: int, kind: str = "quadratic",
+                        expression: int = 0) -> tuple[float, float]:
     """(seconds, bytes) of the mean-of-copies lab if no run ever stopped early (its worst case:
     every run reaches or diverges long before, in practice): each update steps every copy on its
-    batch and evaluates its loss on all N examples; the losses are kept per update."""
+    batch and evaluates its loss (COPIES_COSTS); the losses are kept per update, every batch
+    size's, and the block running holds its rows once more while it builds its array. An upper
+    bound of what ``CopiesWork`` counts during the sweep (same model, fewer runs and updates)."""
     from gdviz.core.rules import budget_steps
     runs = lr_count * copies
-    seconds = nbytes = 0.0
+    seconds = kept = block = 0.0
     for b in batch_sizes:
         steps = budget_steps(n, int(b), drop_last, max_epochs)
-        seconds += steps * (COPIES_STEP_S + runs * (b + n) * dims * COPIES_ELEMENT_S)
-        nbytes = max(nbytes, (steps + 1) * runs * 8.0)
-    return seconds, nbytes + 2.0 * n * (dims + 1) * 8
+        seconds += steps * (COPIES_STEP_S + runs * copies_run_cost(kind, int(b), n, dims,
+                                                                    expression))
+        kept += (steps + 1) * runs * 8.0
+        block = max(block, (steps + 1) * (runs * 8.0 + COPIES_ROW_BYTES))
+    return seconds, copies_data_bytes(n, dims) + kept + block
 
 
-def check_copies_lab(n, batch_sizes, lr_count, copies, max_epochs, drop_last, dims) -> None:
-    """Refuse a mean-of-copies lab whose budget is longer than the lessons' (20 epochs) when its
-    worst case exceeds a limit; within 20 epochs its runs stop at the target (tested)."""
+def _copies_shape(n, batch_sizes, lr_count, copies, max_epochs, dims) -> str:
+    k = len(batch_sizes)
+    return (f"{k} batch size{'s' * (k != 1)} × {lr_count} η × {copies} copies, "
+            f"{max_epochs:g} epochs of N = {n:,}, {dims} parameters")
+
+
+def check_copies_lab(n, batch_sizes, lr_count, copies, max_epochs, drop_last, dims,
+                     kind: str = "quadratic", expression: int = 0) -> None:
+    """Refuse, before any data is made, a mean-of-copies lab whose worst case (no run stopping
+    early) is past COPIES_WORST_FACTOR × the limits, at every budget. Below that the sweep runs
+    and ``CopiesWork`` stops it at the limits themselves if its runs do not stop early."""
     seconds, nbytes = copies_lab_estimate(n, batch_sizes, lr_count, copies, max_epochs,
-                                          drop_last, dims)
-    if nbytes > MAX_LAB_BYTES or (max_epochs > COPIES_CHECKED_EPOCHS
-                                  and seconds > MAX_LAB_SECONDS):
-        k = len(batch_sizes)
-        shape = (f"{k} batch size{'s' * (k != 1)} × {lr_count} η × {copies} copies, "
-                 f"{max_epochs:g} epochs of N = {n:,}, {dims} parameters, no run stopping early")
-        raise LimitError(_lab_line("sweep", seconds, nbytes, shape,
-                                   "lower the epochs, the copies, N or the batch sizes"))
+                                          drop_last, dims, kind, expression)
+    f = COPIES_WORST_FACTOR
+    if seconds > f * MAX_LAB_SECONDS or nbytes > f * MAX_LAB_BYTES:
+        shape = _copies_shape(n, batch_sizes, lr_count, copies, max_epochs, dims)
+        raise LimitError(
+            f"this sweep would take about {_duration(seconds)} and {_size(nbytes)} of memory "
+            f"with no run stopping early ({shape}); the limits are {_duration(MAX_LAB_SECONDS)} "
+            f"and {_size(MAX_LAB_BYTES)}, and past {f} × them a sweep is refused before it "
+            f"starts (docs/limits.md): lower the epochs, the copies, N or the batch sizes")
+
+
+class CopiesWork:
+    """The work a mean-of-copies lab has done, counted update by update with the estimate's
+    model (deterministic: the same settings count the same, whatever the machine's load), and
+    the memory its loss logs hold. ``add`` raises LimitError, in one line, once either passes
+    the limits (MAX_LAB_SECONDS, MAX_LAB_BYTES)."""
+
+    def __init__(self, kind: str, n: int, dims: int, copies: int, expression: int = 0):
+        self.kind, self.n, self.dims, self.copies = kind, n, dims, copies
+        self.expression = expression
+        self.seconds = 0.0
+        self.kept = copies_data_bytes(n, dims)      # the data and the finished blocks' logs
+        self.nbytes = self.peak = self.kept
+
+    def run_cost(self, batch: int) -> float:
+        return copies_run_cost(self.kind, batch, self.n, self.dims, self.expression)
+
+    def add(self, runs: int, run_cost: float, rows: int, width: int, batch_size: int) -> None:
+        """One update of *runs* runs at *run_cost* seconds each; the block's log now holds
+        *rows* rows of *width* losses (held twice while its array is built)."""
+        self.seconds += COPIES_STEP_S + runs * run_cost
+        self.nbytes = self.kept + rows * (2 * width * 8.0 + COPIES_ROW_BYTES)
+        self.peak = max(self.peak, self.nbytes)
+        if self.seconds > MAX_LAB_SECONDS or self.nbytes > MAX_LAB_BYTES:
+            raise LimitError(
+                f"this sweep stopped at batch size {batch_size:,}: its runs had not stopped "
+                f"early and its work so far is estimated at {_duration(self.seconds)} and "
+                f"{_size(self.nbytes)} of memory; the limits are {_duration(MAX_LAB_SECONDS)} "
+                f"and {_size(MAX_LAB_BYTES)} (docs/limits.md): lower the epochs, the copies, "
+                f"N or the batch sizes")
+
+    def keep(self, rows: int, width: int) -> None:
+        """A block finished: its log (rows × width losses) is kept."""
+        self.kept += rows * width * 8.0
+        self.nbytes = self.kept
 
 
 def mlp_lab_estimate(n: int, n_val: int, batch_sizes, lr_count: int, seed_count: int,

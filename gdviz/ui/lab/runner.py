@@ -11,13 +11,15 @@ class LabRunner(QObject):
 
     ``progress(result, fraction)`` after each batch size (the result summarised: best η per B,
     fit, noise path), ``finished(result)`` at the end, ``cancelled()`` after Cancel,
-    ``failed(message)`` for a scenario the lab refuses.
+    ``failed(message)`` for a scenario the lab refuses, ``stopped(message)`` for a sweep stopped
+    at the documented limits on its work (one line; the batch sizes finished stay shown).
     """
 
     progress = Signal(object, float)
     finished = Signal(object)
     cancelled = Signal()
     failed = Signal(str)
+    stopped = Signal(str)
     _start = Signal(object, object)
 
     def __init__(self):
@@ -66,7 +68,12 @@ class LabRunner(QObject):
         def partial(result):
             self.progress.emit(summary(result), float(result.done.sum()) / count)
 
-        result = lab.run(progress=partial, cancelled=self._cancel.is_set)
+        from gdviz.core.limits import LimitError
+        try:
+            result = lab.run(progress=partial, cancelled=self._cancel.is_set)
+        except LimitError as exc:     # its runs did not stop early: stopped at the limits
+            self.stopped.emit(str(exc))
+            return
         if result is None:
             self.cancelled.emit()
         else:

@@ -61,6 +61,7 @@ class LabWindow(QWidget):
         self.runner.finished.connect(self._on_finished)
         self.runner.cancelled.connect(self._on_cancelled)
         self.runner.failed.connect(self._on_failed)
+        self.runner.stopped.connect(self._on_stopped)
 
         self.header = QLabel("")
         self.header.setWordWrap(True)
@@ -351,6 +352,12 @@ class LabWindow(QWidget):
         self.running = False
         self.cancel_button.setEnabled(False)
         self.header.setText(f"The lab cannot run this scenario: {message}")
+
+    def _on_stopped(self, message) -> None:
+        self.running = False
+        self.cancel_button.setEnabled(False)
+        self.header.setText(f"Stopped: {message}. The plots show the batch sizes finished "
+                            "so far.")
 
     def shutdown(self) -> None:
         self._poll.stop()
