@@ -118,7 +118,7 @@ COPIES_RUN_S = 1.2e-6            # per run: its optimizer step, loss and bookkee
 COPIES_COSTS = {                 # per run × (example × parameter) of the batch gradient, × loss term
     "quadratic": (1.5e-9, 0.35e-9),      # least squares: terms B × d and d × d
     "closed": (40e-9, 0.0),              # tilted landscapes, regression: B × 2 and none
-    "per_example": (200e-9, 20e-9),      # logistic regression: B × 2 and N × 2
+    "per_example": (200e-9, 30e-9),      # logistic regression: B × 2 and N × 2
 }
 COPIES_EXPRESSION_S = 0.1e-6     # custom function: per run × character of its expression
 COPIES_ROW_BYTES = 120           # per update: the log row's array header and list slot
