@@ -2,9 +2,10 @@
 
 Every estimate here is an upper bound computed from the settings alone (no data built): a sweep
 whose runs stop early (reached or diverged) costs less. The mean-of-copies lab also counts, with
-the same model, the work it actually does and stops at the limits (``CopiesWork``). The figures were measured on a 2-core
-laptop (benchmarks/limits.py prints them again): the lab's lockstep loop costs about
-``LAB_STEP_S`` per update plus ``LAB_ELEMENT_S`` per run and example touched.
+the same model, the work it actually does and stops at the limits (``CopiesWork``). The figures
+were measured on a 2-core laptop: the single-run lab's lockstep loop costs about ``LAB_STEP_S``
+per update plus ``LAB_ELEMENT_S`` per run and example touched; the copies lab's model
+(``COPIES_*``) is printed beside fresh measurements by benchmarks/limits.py.
 """
 from __future__ import annotations
 
