@@ -106,8 +106,7 @@ def test_the_cli_and_the_lab_window_say_the_line(tmp_path, monkeypatch, capsys, 
 def test_the_worst_case_is_refused_up_front_at_every_budget(tmp_path, capsys, monkeypatch):
     """Within the lessons' 20 epochs too (the old exemption): logistic regression's loss sums
     its N examples at every update, hours here, which the old model put at 13 minutes."""
-    import gdviz.core.lab_copies as lab_copies
-    monkeypatch.setattr(lab_copies.CopiesLab, "_auto_lrs", lambda self: pytest.fail("work"))
+    monkeypatch.setattr(sc.Scenario, "make_landscape", lambda self: pytest.fail("work started"))
     path = tmp_path / "big.toml"
     path.write_text('landscape = "logistic"\nn_examples = 20000\nepochs = 2\n')
     refused(capsys, "sweep", str(path), "--batch-sizes", "1", "--lrs", "1e-9", "--copies",
