@@ -86,7 +86,8 @@ def test_the_cli_and_the_lab_window_say_the_line(tmp_path, monkeypatch, capsys, 
     monkeypatch.setattr(limits, "COPIES_WORST_FACTOR", 1e9)
     out = tmp_path / "sweep.png"
     refused(capsys, "sweep", "ravine", "--batch-sizes", "1,4", "--lrs", "1e-9", "--copies", "2",
-            "--max-epochs", "2", "--out", str(out), words=["stopped at batch size 1", "docs/limits.md"])
+            "--max-epochs", "2", "--out", str(out),
+            words=["stopped at batch size 1", "docs/limits.md"])
     assert not out.exists()
     from gdviz.ui.lab.window import LabWindow
     lab = LabWindow()

@@ -116,7 +116,7 @@ def check_lab(n: int, batch_sizes, lr_count: int, seed_count: int, max_epochs: f
 # sums all N examples at every update; the others have a closed-form J.
 COPIES_STEP_S = 0.2e-3           # per lockstep update: the Python loop, the log's row
 COPIES_RUN_S = 1.2e-6            # per run: its optimizer step, loss and bookkeeping
-COPIES_COSTS = {                 # per run × (example × parameter) of the batch gradient, × loss term
+COPIES_COSTS = {                 # (g per gradient term, l per loss term), each per run
     "quadratic": (1.5e-9, 0.35e-9),      # least squares: terms B × d and d × d
     "closed": (40e-9, 0.0),              # tilted landscapes, regression: B × 2 and none
     "per_example": (200e-9, 30e-9),      # logistic regression: B × 2 and N × 2
