@@ -131,8 +131,8 @@ class MainWindow(QMainWindow):
         self.clock_banner.setObjectName("clockBanner")
         self.clock_banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.clock_banner.setStyleSheet("font-weight: bold; padding: 3px;")
-        self.note_label = QLabel()
-        self.note_label.setWordWrap(True)
+        from gdviz.ui.note import NoteLabel
+        self.note_label = NoteLabel()      # folded to a few lines where it would crowd the canvas
         self.note_label.setStyleSheet("padding: 2px 6px;")
         self.rhythm = RhythmStrip(captions, theme=self.theme)
         self.rhythm.setMinimumHeight(160)
@@ -706,10 +706,8 @@ class MainWindow(QMainWindow):
     def _show_note(self, scenario: Scenario) -> None:
         # plain text: a shared file's title and note are never Qt rich text (an <img> there read
         # /dev/zero or a FIFO on the GUI thread); only the bold of the title is ours
-        text = (f"<b>{html.escape(scenario.title)}</b> — {html.escape(scenario.note)}"
-                if scenario.title else "")
-        self.note_label.setText(text)
-        self.note_label.setVisible(bool(text) and self.note_wanted)
+        self.note_label.set_note(scenario.title, scenario.note)
+        self.note_label.setVisible(bool(self.note_label.text()) and self.note_wanted)
 
     def _update_banner(self, snap) -> None:
         state = "playing" if self.state.playing else "paused"
