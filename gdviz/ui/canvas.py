@@ -85,6 +85,8 @@ class ContourCanvas(pg.PlotWidget):
 
     method_clicked = Signal(str)
     start_requested = Signal(str, float, float)   # a method's start moved by click or drag
+    view_aspect_changed = Signal(float)   # the view's width / height (the worker widens the
+    #                                       network's plane to it: equal scale, no empty band)
 
     def __init__(self, parent=None, theme: Theme = LIGHT):
         super().__init__(parent)
@@ -645,10 +647,19 @@ class ContourCanvas(pg.PlotWidget):
     def _on_view_resized(self, *_args) -> None:
         """A new plot size (presentation mode, a resized window) can make the legend and the
         note overlap in the corners chosen for the old one: choose again."""
+        aspect = self.view_aspect()
+        if aspect > 0 and aspect != getattr(self, "_told_aspect", 0.0):
+            self._told_aspect = aspect
+            self.view_aspect_changed.emit(aspect)
         self._place_arrow_note()
         if self._snapshot is not None:
             self._show_plane_note(self._snapshot)   # (its losses may need one line each now)
             self._place_legend(self._snapshot)
+
+    def view_aspect(self) -> float:
+        """Width / height of the plot's view in pixels (0 before it has a size)."""
+        rect = self.getPlotItem().getViewBox().sceneBoundingRect()
+        return rect.width() / rect.height() if rect.height() > 0 and rect.width() > 0 else 0.0
 
     def _place_arrow_note(self, *_args) -> None:
         box = self.getPlotItem().getViewBox().boundingRect()

@@ -271,6 +271,8 @@ class MainWindow(QMainWindow):
         self.cmd_sync.connect(w.sync)
         self.cmd_selected.connect(w.set_selected)
         self.cmd_recompute_plane.connect(w.recompute_plane)
+        self.canvas.view_aspect_changed.connect(w.set_view_aspect)
+        w.set_view_aspect(self.canvas.view_aspect())   # (before its thread starts)
         self.cmd_cloud.connect(w.set_cloud)
         w.cloud_ready.connect(self.overlays.on_cloud)
         self.cmd_ensemble.connect(w.set_ensemble)
