@@ -59,3 +59,29 @@ def test_the_network_plane_fills_a_wide_and_a_tall_view(qtbot):
         worker.shutdown()
         w.shutdown()
         w.close()
+
+
+def test_a_worker_less_window_in_the_dark_theme_draws_its_note_light(qtbot):
+    """An export's window copy (no worker) gets its palette on the window only; the note above
+    the canvas and the clock banner (style-sheet labels) kept the app's, drawn black on dark grey."""
+    from gdviz.ui.theme import THEMES
+    from tests.test_screens_round2 import fed
+    w = fed("default")
+    try:
+        w.apply_theme(THEMES["dark"])
+        w.show()
+        w.resize(1280, 800)
+        QCoreApplication.instance().processEvents()
+        image = w.grab().toImage()
+        for label in (w.note_label, w.clock_banner):
+            top = label.mapTo(w, label.rect().topLeft())
+            light = dark = 0
+            for x in range(top.x(), top.x() + label.width(), 2):
+                for y in range(top.y(), top.y() + label.height()):
+                    value = image.pixelColor(x, y).lightness()
+                    light += value > 150
+                    dark += value < 15
+            assert light > 200 and dark < light, (label.text()[:30], light, dark)
+    finally:
+        w.shutdown()
+        w.close()

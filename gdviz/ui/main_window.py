@@ -130,10 +130,15 @@ class MainWindow(QMainWindow):
         self.clock_banner = QLabel()
         self.clock_banner.setObjectName("clockBanner")
         self.clock_banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.clock_banner.setStyleSheet("font-weight: bold; padding: 3px;")
+        # bold and margins without a style sheet: a style-sheet label keeps the app's palette,
+        # not its window's (an export's dark window drew it black on dark grey)
+        banner_font = self.clock_banner.font()
+        banner_font.setBold(True)
+        self.clock_banner.setFont(banner_font)
+        self.clock_banner.setContentsMargins(3, 3, 3, 3)
         from gdviz.ui.note import NoteLabel
         self.note_label = NoteLabel()      # folded to a few lines where it would crowd the canvas
-        self.note_label.setStyleSheet("padding: 2px 6px;")
+        self.note_label.setContentsMargins(6, 2, 6, 2)
         self.rhythm = RhythmStrip(captions, theme=self.theme)
         self.rhythm.setMinimumHeight(160)
         self.counters = CounterCards(theme=self.theme)
