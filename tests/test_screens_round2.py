@@ -173,9 +173,14 @@ def test_lesson_7_in_presentation_on_a_laptop_cuts_no_text(qtbot):
         w.set_presentation(True, (1024, 768))
         _settle(app)
         app.processEvents()
-        # (known, left: lesson 7's ten-line note leaves the canvas ~200 px of height here, a
-        # few px short of its left axis title; N hides the note)
-        assert [t for t in cut_off_texts(w) if "along u_d" not in t] == []
+        # lesson 7's ten-line note left the canvas ~200 px of height here, short of its left
+        # axis title: folded to a few lines, the whole note in its tool tip
+        assert cut_off_texts(w) == []
+        note = w.note_label
+        assert note.folded and "(more)" in note.text()
+        assert "docs/lab.md" in note.toolTip() and "docs/lab.md" not in note.text()
+        assert note.height() <= 0.13 * w.height()
+        assert w.canvas.height() >= 0.55 * w.height(), w.canvas.height()
         for label in w.rhythm.labels.values():     # each head on its one line
             assert label.height() >= label.heightForWidth(label.contentsRect().width()) - 2 \
                 or label.sizeHint().height() <= label.height()
@@ -270,3 +275,95 @@ def test_the_plane_note_breaks_its_losses_where_one_line_would_widen_the_plot(qt
     qtbot.wait(20)
     canvas.show_snapshot(sim.snapshot())
     assert plot.titleLabel.text.count("<br>") == 2
+
+
+def test_the_folded_note_unfolds_on_a_click_and_shows_whole_where_there_is_room(qtbot):
+    from PySide6.QtCore import QPoint, Qt
+
+    from tests.test_screens import _label_need
+    app = QCoreApplication.instance()
+    w = fed("lesson-7-critical-batch")
+    try:
+        w.show()
+        for _ in range(2):                   # (the first fit folds the docks, the second sizes)
+            w.screen_layout.fit(1024, 768)
+            _settle(app)
+            app.processEvents()
+        assert w.width() == 1024
+        note = w.note_label
+        assert note.folded
+        # what shows fits its lines: nothing cut under the "(more)"
+        need = _label_need(note, note.contentsRect().width())[1]
+        assert need <= note.contentsRect().height() + 2
+        qtbot.mouseClick(note, Qt.MouseButton.LeftButton, pos=QPoint(10, 5))
+        assert not note.folded and note.text() == note.full_text()
+        qtbot.mouseClick(note, Qt.MouseButton.LeftButton, pos=QPoint(10, 5))
+        assert note.folded
+        w.resize(1024, 2400)                 # room: the whole note, no tool tip needed
+        app.processEvents()
+        assert not note.folded and note.text() == note.full_text() and not note.toolTip()
+    finally:
+        w.shutdown()
+        w.close()
+
+
+def test_the_real_network_in_presentation_at_1024x768_cuts_neither_canvas_nor_axis_titles(qtbot):
+    pytest.importorskip("torch")
+    import dataclasses
+
+    from gdviz.scenario import load
+    from gdviz.ui.contours import landscape_view
+    from gdviz.ui.main_window import MainWindow
+    from tests.test_screens import cut_off_texts
+    app = QCoreApplication.instance()
+    s = load("mlp-moons").with_changes(n_examples=120, batch_size=16)
+    s = s.with_changes(mlp=dataclasses.replace(s.mlp, device="cpu", hidden=(8, 8)))
+    sim = s.build()
+    sim.advance_to(5 * sim.tick_size())
+    w = MainWindow(s, start_worker=False)
+    try:
+        w.on_landscape(landscape_view(sim.landscape, 24, sim.plane_version))
+        w.show()
+        w.screen_layout.fit(1024, 768)
+        w.set_presentation(True, (1024, 768))
+        _settle(app)
+        app.processEvents()
+        w.on_snapshot(sim.snapshot())
+        _settle(app)
+        app.processEvents()
+        plot = w.canvas.getPlotItem()
+        # the plane note's lines are broken to the canvas: the plot (the title its minimum
+        # width) and its colour bar lie within the canvas
+        assert plot.sceneBoundingRect().right() <= w.canvas.width() + 1, plot.titleLabel.text
+        assert w.canvas.colorbar.sceneBoundingRect().right() <= w.canvas.width() + 1
+        assert "Training loss" in plot.titleLabel.text
+        # no axis title longer than its axis: the short form, the whole one its tool tip
+        assert cut_off_texts(w) == []
+        left = plot.getAxis("left")
+        if left.label.boundingRect().width() < 0.9 * len(left.labelText) * 8:
+            assert "random direction" in left.label.toolTip()
+        w.set_presentation(False)
+    finally:
+        w.shutdown()
+        w.close()
+
+
+def test_a_short_axis_drops_the_gloss_of_its_title_and_gets_it_back_with_room(qtbot):
+    import pyqtgraph as pg
+
+    from gdviz.ui.axis_titles import keep_titles_whole, short_title
+    assert short_title("along u_d (flattest)") == "along u_d"
+    assert short_title("(only)") == "(only)" and short_title("loss J(θ)") == "loss J(θ)"
+    w = pg.PlotWidget()
+    qtbot.addWidget(w)
+    keep_titles_whole(w.getPlotItem())
+    w.getPlotItem().setLabel("left", "plane axis 2 (random direction)")
+    axis = w.getPlotItem().getAxis("left")
+    w.resize(300, 150)
+    w.show()
+    qtbot.wait(20)
+    assert axis.label.boundingRect().width() <= axis.height() + 1
+    assert "random" not in axis.label.toPlainText() and "random" in axis.label.toolTip()
+    w.resize(300, 600)
+    qtbot.wait(20)
+    assert "random direction" in axis.label.toPlainText() and not axis.label.toolTip()

@@ -73,18 +73,7 @@ def trail_frame(snap: SimSnapshot, bounds, margin: float = 0.12, min_share: floa
     return tuple(out)
 
 
-def fit_aspect(frame, aspect: float):
-    """*frame* ((x0, x1), (y0, y1)) widened about its centre along one axis so that its
-    width / height is *aspect*: drawn at equal scale in a view of that shape, it fills it."""
-    (x0, x1), (y0, y1) = frame
-    w, h = x1 - x0, y1 - y0
-    if not (aspect > 0 and w > 0 and h > 0):
-        return frame
-    if w / h < aspect:
-        pad = (h * aspect - w) / 2
-        return ((x0 - pad, x1 + pad), (y0, y1))
-    pad = (w / aspect - h) / 2
-    return ((x0, x1), (y0 - pad, y1 + pad))
+from gdviz.ui.contours import fit_aspect  # noqa: E402,F401  (the window widens its plane alike)
 
 
 def byte_order_pix_fmt() -> str:

@@ -85,6 +85,8 @@ class ContourCanvas(pg.PlotWidget):
 
     method_clicked = Signal(str)
     start_requested = Signal(str, float, float)   # a method's start moved by click or drag
+    view_aspect_changed = Signal(float)   # the view's width / height (the worker widens the
+    #                                       network's plane to it: equal scale, no empty band)
 
     def __init__(self, parent=None, theme: Theme = LIGHT):
         super().__init__(parent)
@@ -98,6 +100,8 @@ class ContourCanvas(pg.PlotWidget):
         self._legend_corner = (False, True)      # (right, bottom): bottom left to begin with
         self._note_corner = (True, True)         # the arrow note's: bottom right
         plot = self.getPlotItem()
+        from gdviz.ui.axis_titles import keep_titles_whole
+        keep_titles_whole(plot)      # "along u_d (flattest)" on a short canvas: "along u_d"
         plot.setMenuEnabled(False)
         plot.showGrid(False, False)
         plot.setAspectLocked(False)
@@ -336,7 +340,7 @@ class ContourCanvas(pg.PlotWidget):
             head = getattr(rows[0].extra, "note_head", None) or (
                 "Weights off the plane are drawn at their projection onto it.<br>"
                 "Training loss of each network | of the plane under its marker:<br>")
-            note = head + losses
+            note = self._fit_head(head) + losses
         if note == self._plane_note:
             return
         plot = self.getPlotItem()
@@ -360,6 +364,49 @@ class ContourCanvas(pg.PlotWidget):
             label.setMaximumHeight(height)
             plot.layout.setRowFixedHeight(0, height)
 
+    def _note_room(self) -> float:
+        """Px of width the plane note may take: the title sits above the view only (the left
+        axis and the colour bar take the rest), and its width is the plot's minimum."""
+        plot = self.getPlotItem()
+        return self.width() - plot.getAxis("left").width() \
+            - self.colorbar.sceneBoundingRect().width() - 24
+
+    def _fit_head(self, head: str) -> str:
+        """The note's head (plain lines joined by <br>) with each line wider than the canvas
+        can show broken at words (at 1024x768 in presentation "Training loss of each network |
+        of the plane under its marker:" was wider than the real network's canvas, and pushed
+        its colour bar out of sight)."""
+        if not self.isVisible():
+            return head
+        size = getattr(self, "_title_size", "10pt")
+        room = self._note_room()
+        key = (int(room), size, head)
+        cached = getattr(self, "_head_fit", None)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        from PySide6.QtGui import QTextDocument
+        doc = QTextDocument()
+        doc.setDefaultFont(self.getPlotItem().titleLabel.item.font())   # (the title's own)
+        doc.setDocumentMargin(0)
+
+        def width(text: str) -> float:
+            doc.setHtml(f"<span style='font-size: {size}'>{text}</span>")
+            return doc.idealWidth() + 8       # (the label's own margins)
+        lines = []
+        for line in head.split("<br>"):
+            words, current = line.split(" "), ""
+            for word in words:
+                trial = f"{current} {word}" if current else word
+                if current and width(trial) > room:
+                    lines.append(current)
+                    current = word
+                else:
+                    current = trial
+            lines.append(current)
+        fitted = "<br>".join(lines)
+        self._head_fit = (key, fitted)
+        return fitted
+
     def _note_too_wide(self, line: str, count: int) -> bool:
         """Whether the losses' line (at the title's type) is wider than the canvas can show;
         measured again only when the width, the type or the number of methods changes."""
@@ -370,14 +417,12 @@ class ContourCanvas(pg.PlotWidget):
         if key != getattr(self, "_note_key", None):
             from PySide6.QtGui import QTextDocument
             doc = QTextDocument()
-            doc.setDefaultFont(self.font())
+            doc.setDefaultFont(self.getPlotItem().titleLabel.item.font())   # (the title's own)
             doc.setDocumentMargin(0)
             doc.setHtml(f"<span style='font-size: {size}'>{line}</span>")
             # (a margin for the numbers' own changes of width)
             # the title sits above the view only: the axis and the colour bar take the rest
-            plot = self.getPlotItem()
-            beside = plot.getAxis("left").width() + self.colorbar.sceneBoundingRect().width() + 24
-            self._note_wide = count > 1 and doc.idealWidth() * 1.1 > self.width() - beside
+            self._note_wide = count > 1 and doc.idealWidth() * 1.1 > self._note_room()
             self._note_key = key
         return self._note_wide
 
@@ -602,10 +647,19 @@ class ContourCanvas(pg.PlotWidget):
     def _on_view_resized(self, *_args) -> None:
         """A new plot size (presentation mode, a resized window) can make the legend and the
         note overlap in the corners chosen for the old one: choose again."""
+        aspect = self.view_aspect()
+        if aspect > 0 and aspect != getattr(self, "_told_aspect", 0.0):
+            self._told_aspect = aspect
+            self.view_aspect_changed.emit(aspect)
         self._place_arrow_note()
         if self._snapshot is not None:
             self._show_plane_note(self._snapshot)   # (its losses may need one line each now)
             self._place_legend(self._snapshot)
+
+    def view_aspect(self) -> float:
+        """Width / height of the plot's view in pixels (0 before it has a size)."""
+        rect = self.getPlotItem().getViewBox().sceneBoundingRect()
+        return rect.width() / rect.height() if rect.height() > 0 and rect.width() > 0 else 0.0
 
     def _place_arrow_note(self, *_args) -> None:
         box = self.getPlotItem().getViewBox().boundingRect()

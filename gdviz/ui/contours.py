@@ -129,6 +129,20 @@ def contour_lines(xs, ys, Z, levels) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return np.concatenate(xs_out), np.concatenate(ys_out), np.concatenate(connect)
 
 
+def fit_aspect(frame, aspect: float):
+    """*frame* ((x0, x1), (y0, y1)) widened about its centre along one axis so that its
+    width / height is *aspect*: drawn at equal scale in a view of that shape, it fills it."""
+    (x0, x1), (y0, y1) = frame
+    w, h = x1 - x0, y1 - y0
+    if not (aspect > 0 and w > 0 and h > 0):
+        return frame
+    if w / h < aspect:
+        pad = (h * aspect - w) / 2
+        return ((x0 - pad, x1 + pad), (y0, y1))
+    pad = (w / aspect - h) / 2
+    return ((x0, x1), (y0 - pad, y1 + pad))
+
+
 def landscape_view(landscape, resolution: int = 220, version: int = 0,
                    should_stop=None, bounds=None) -> LandscapeView:
     """The picture of ``landscape`` at a bounded cost (see ``grid_plan``); *bounds*

@@ -130,10 +130,15 @@ class MainWindow(QMainWindow):
         self.clock_banner = QLabel()
         self.clock_banner.setObjectName("clockBanner")
         self.clock_banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.clock_banner.setStyleSheet("font-weight: bold; padding: 3px;")
-        self.note_label = QLabel()
-        self.note_label.setWordWrap(True)
-        self.note_label.setStyleSheet("padding: 2px 6px;")
+        # bold and margins without a style sheet: a style-sheet label keeps the app's palette,
+        # not its window's (an export's dark window drew it black on dark grey)
+        banner_font = self.clock_banner.font()
+        banner_font.setBold(True)
+        self.clock_banner.setFont(banner_font)
+        self.clock_banner.setContentsMargins(3, 3, 3, 3)
+        from gdviz.ui.note import NoteLabel
+        self.note_label = NoteLabel()      # folded to a few lines where it would crowd the canvas
+        self.note_label.setContentsMargins(6, 2, 6, 2)
         self.rhythm = RhythmStrip(captions, theme=self.theme)
         self.rhythm.setMinimumHeight(160)
         self.counters = CounterCards(theme=self.theme)
@@ -271,6 +276,8 @@ class MainWindow(QMainWindow):
         self.cmd_sync.connect(w.sync)
         self.cmd_selected.connect(w.set_selected)
         self.cmd_recompute_plane.connect(w.recompute_plane)
+        self.canvas.view_aspect_changed.connect(w.set_view_aspect)
+        w.set_view_aspect(self.canvas.view_aspect())   # (before its thread starts)
         self.cmd_cloud.connect(w.set_cloud)
         w.cloud_ready.connect(self.overlays.on_cloud)
         self.cmd_ensemble.connect(w.set_ensemble)
@@ -706,10 +713,8 @@ class MainWindow(QMainWindow):
     def _show_note(self, scenario: Scenario) -> None:
         # plain text: a shared file's title and note are never Qt rich text (an <img> there read
         # /dev/zero or a FIFO on the GUI thread); only the bold of the title is ours
-        text = (f"<b>{html.escape(scenario.title)}</b> — {html.escape(scenario.note)}"
-                if scenario.title else "")
-        self.note_label.setText(text)
-        self.note_label.setVisible(bool(text) and self.note_wanted)
+        self.note_label.set_note(scenario.title, scenario.note)
+        self.note_label.setVisible(bool(self.note_label.text()) and self.note_wanted)
 
     def _update_banner(self, snap) -> None:
         state = "playing" if self.state.playing else "paused"

@@ -78,6 +78,10 @@ def apply_palette(theme: Theme, app=None, widget=None, restyle=None) -> QPalette
     for w in widgets:
         if w.styleSheet():
             w.setStyleSheet(w.styleSheet())
+            if widget is not None:
+                # (polished again, it took the app's palette, not its window's: an export in
+                # the dark theme drew the note and the clock banner black on dark grey)
+                w.setPalette(palette)
     return palette
 
 

@@ -28,6 +28,7 @@ NOISE_INTERVAL_S = 0.25         # measured-noise refresh for the lesson panel
 # a network's measurement holds the worker ~30 ms (a dropped frame), and while playing the
 # window shows the measured noise at most once a second
 MLP_NOISE_INTERVAL_S = 1.0
+ASPECT_SLACK = 0.005            # the plane is drawn again for a view reshaped this much (~3 px of 600)
 CLOUD_INTERVAL_S = 0.1          # the gradient cloud: at most 10 Hz, only while it is shown
 ENSEMBLE_INTERVAL_S = 1 / 30    # the seed ensemble: stepped every frame, sent at most 30 Hz
 BEHIND_HOLD_S = 0.5             # "can't keep up" turns on or off only after holding this long
@@ -83,6 +84,10 @@ class SimulationWorker(QObject):
         self._plane_version = None
         self._relay = None               # MLP: (sim, proposed plane, Future of its picture)
         self._relay_pool = None
+        # the canvas's view, width / height (set from the GUI thread): the network's plane is
+        # drawn at equal scale, its grid widened to that shape so no empty band shows
+        self._view_aspect = 0.0
+        self._drawn_aspect = 0.0
         self._view_ready = threading.Event()
         self._view_ready.set()
         # set from the GUI thread: long preparations (a large landscape's grid) end early
@@ -186,6 +191,25 @@ class SimulationWorker(QObject):
         if self.experiment.recompute_plane():
             self._dirty = True
 
+    @Slot(float)
+    def set_view_aspect(self, aspect: float):
+        """The canvas's view is *aspect* (width / height) now: the network's plane is drawn
+        again at the next frame for that shape where it differs by more than ASPECT_SLACK."""
+        self._view_aspect = float(aspect) if aspect > 0 else 0.0
+
+    def _reshaped(self) -> bool:
+        a, b = self._view_aspect, self._drawn_aspect
+        return a > 0 and (b <= 0 or abs(a / b - 1.0) > ASPECT_SLACK)
+
+    def _plane_bounds(self, landscape):
+        """The part of *landscape* (a network's plane) to draw: its bounds widened about
+        their centre to the view's shape (the equal-scale lock left a band beside them)."""
+        from gdviz.ui.contours import fit_aspect
+        self._drawn_aspect = self._view_aspect
+        if self._view_aspect <= 0:
+            return None
+        return fit_aspect(landscape.bounds, self._view_aspect)
+
     @Slot(str)
     def set_selected(self, key: str):
         self._selected = key
@@ -236,9 +260,10 @@ class SimulationWorker(QObject):
         # the MLP plane costs a batched forward pass per grid point: a coarser grid keeps it quick
         from gdviz.mlp.plane_policy import PLANE_GRID   # (numpy only: no torch import)
         resolution = PLANE_GRID if sim.is_mlp else 220
+        bounds = self._plane_bounds(sim.landscape) if sim.is_mlp else None
         try:
             view = landscape_view(sim.landscape, resolution, self.experiment.generation,
-                                  should_stop=self._stop_requested.is_set)
+                                  should_stop=self._stop_requested.is_set, bounds=bounds)
         except GridCancelled:   # the window is closing
             return
         self.landscape_ready.emit(view)
@@ -256,7 +281,8 @@ class SimulationWorker(QObject):
             self._relay_pool = ThreadPoolExecutor(1, thread_name_prefix="gdviz-plane")
         future = self._relay_pool.submit(landscape_view, proposal, PLANE_GRID,
                                          self.experiment.generation,
-                                         should_stop=self._stop_requested.is_set)
+                                         should_stop=self._stop_requested.is_set,
+                                         bounds=self._plane_bounds(proposal))
         self._relay = (self._sim, proposal, future)
 
     def _finish_relay(self) -> None:
@@ -349,7 +375,8 @@ class SimulationWorker(QObject):
                 self._emit_state()
         if self._relay is not None:
             self._finish_relay()
-        if sim.is_mlp and sim.plane_version != self._plane_version:
+        if sim.is_mlp and (sim.plane_version != self._plane_version or
+                           (self._reshaped() and self._relay is None)):
             self._emit_landscape()
         # a costly measurement (a big network) comes less often: at most ~10 % of the time
         interval = MLP_NOISE_INTERVAL_S if sim.is_mlp else NOISE_INTERVAL_S

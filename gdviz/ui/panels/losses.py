@@ -22,6 +22,8 @@ class LossCurves(pg.PlotWidget):
         plot.setLabel("left", "loss J(θ)")
         plot.getAxis("left").enableAutoSIPrefix(False)
         plot.getAxis("bottom").enableAutoSIPrefix(False)
+        from gdviz.ui.axis_titles import keep_titles_whole
+        keep_titles_whole(plot)
         plot.showGrid(x=True, y=True, alpha=0.25)
         # no antialiasing: a long, noisy curve costs 3x as much to stroke antialiased
         self.curves = {key: plot.plot(name=METHOD_LABELS[key], antialias=False) for key in METHOD_KEYS}

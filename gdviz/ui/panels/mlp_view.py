@@ -41,6 +41,8 @@ def _plot() -> pg.PlotWidget:
     w.setMenuEnabled(False)
     w.setMouseEnabled(False, False)
     w.hideButtons()
+    from gdviz.ui.axis_titles import keep_titles_whole
+    keep_titles_whole(w.getPlotItem())      # (a title longer than its axis drops its "(…)")
     return w
 
 
