@@ -295,7 +295,11 @@ class MlpPanel(QWidget):
         axis = self.colorbar.getAxis("right")
         axis.setPen(theme.foreground + "99")
         axis.setTextPen(theme.foreground)
-        axis.setStyle(tickFont=QFont("DejaVu Sans", max(8, round(9 * f))))
+        tick_font = QFont("DejaVu Sans", max(8, round(9 * f)))
+        axis.setStyle(tickFont=tick_font)
+        # the axis as wide as its widest label at this type (its default width cut "0.75" at
+        # presentation type, the labels drawn past the view's right edge)
+        axis.setWidth(QFontMetrics(tick_font).horizontalAdvance("0.75") + 12)
         self.colorbar_box.setFixedWidth(self._bar_width())
         for widget in (self.loss, self.distance):
             _style_plot(widget, theme, f)
@@ -415,11 +419,25 @@ class MlpPanel(QWidget):
 
     def _bar_width(self) -> int:
         metrics = self.colorbar_title.fontMetrics()
-        return max(metrics.horizontalAdvance("P(class 1)") + 6, round(60 * max(1.0, self.scale)))
+        axis = self.colorbar.getAxis("right").width()      # + the bar and the margins
+        return max(metrics.horizontalAdvance("P(class 1)") + 6, round(60 * max(1.0, self.scale)),
+                   round(axis) + 14 + 30)
 
     def resizeEvent(self, event):
         super().resizeEvent(event)
         self._fit_big_height()
+
+    def _steady_width(self) -> int:
+        """The panel's width for sizing its plots, the same whether or not the scroll area
+        around it shows its scroll bar (sized from its own width, the panel grew past the
+        viewport without the bar, fitted with it, lost it, grew again: a 4K presentation's
+        event loop never came to rest)."""
+        area = self.parentWidget()
+        while area is not None and not isinstance(area, QScrollArea):
+            area = area.parentWidget()
+        if area is None:
+            return self.width()
+        return min(self.width(), area.width() - area.verticalScrollBar().sizeHint().width())
 
     def _fit_big_height(self) -> None:
         """The large plot no taller than its data at equal aspect (no empty bands above and
@@ -427,17 +445,24 @@ class MlpPanel(QWidget):
         big = self.methods[self.selected]
         extra = big._extra
         box = self.boundary_box
-        box.setMaximumHeight(16_777_215)
         if extra is None or extra.task != "classification":
+            _set_maximum_height(box, 16_777_215)
             return
         aspect = (extra.grid_ys[-1] - extra.grid_ys[0]) / max(extra.grid_xs[-1] - extra.grid_xs[0],
                                                                1e-9)
         axes = 50 * max(1.0, self.scale)      # the tick labels of both axes, roughly
-        width = max(self.width() - self._bar_width() - 30, BIG_MIN)
+        width = max(self._steady_width() - self._bar_width() - 30, BIG_MIN)
         title = big.title.sizeHint().height()
         big_height = int((width - axes) * aspect + axes) + title
         small_height = int((width / 2 - axes) * aspect + axes) + title
-        box.setMaximumHeight(max(BIG_MIN, big_height + small_height + 6))
+        # set only when it changes: each set relays the panel out, and a panel that relays
+        # itself out on every resize kept a 4K presentation's event loop busy for good
+        _set_maximum_height(box, max(BIG_MIN, big_height + small_height + 6))
+
+
+def _set_maximum_height(widget: QWidget, height: int) -> None:
+    if widget.maximumHeight() != height:
+        widget.setMaximumHeight(height)
 
 
 class NetworkScroll(QScrollArea):
@@ -459,7 +484,10 @@ class NetworkScroll(QScrollArea):
 
     def event(self, ev) -> bool:
         if ev.type() == ev.Type.LayoutRequest:
-            self.updateGeometry()       # the panel's minimum changed (its type grew)
+            hint = self.minimumSizeHint()
+            if hint != getattr(self, "_hint", None):
+                self._hint = hint
+                self.updateGeometry()       # the panel's minimum changed (its type grew)
         return super().event(ev)
 
 

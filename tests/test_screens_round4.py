@@ -1,0 +1,72 @@
+"""Every screen, round four (issue 22): the Network dock in a 4K presentation.
+
+The dock's event loop comes to rest (its plots were sized from a width that changed with its own
+scroll bar: shown, hidden, shown, for good) and its colour bar's numbers lie within the bar's view."""
+import pytest
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
+
+from tests.test_screens import _settle
+
+
+class _ResizeCounter(QObject):
+    """Counts the panel's resizes; past a limit it pins the scroll bar on, which ends an
+    oscillation (so a failing test fails instead of hanging)."""
+
+    def __init__(self, area, limit=60):
+        super().__init__()
+        self.area, self.limit, self.count = area, limit, 0
+
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.Type.Resize:
+            self.count += 1
+            if self.count == self.limit:
+                self.area.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
+        return False
+
+
+def test_the_network_dock_in_a_4k_presentation_comes_to_rest_with_its_colour_bar_whole(qtbot):
+    pytest.importorskip("torch")
+    import dataclasses
+
+    from PySide6.QtGui import QFontMetrics
+
+    from gdviz.scenario import load
+    from gdviz.ui.contours import landscape_view
+    from gdviz.ui.main_window import MainWindow
+    app = QCoreApplication.instance()
+    s = load("mlp-moons").with_changes(n_examples=120, batch_size=16)
+    s = s.with_changes(mlp=dataclasses.replace(s.mlp, device="cpu", hidden=(8, 8)))
+    sim = s.build()
+    sim.advance_to(5 * sim.tick_size())
+    w = MainWindow(s, start_worker=False)
+    panel = w.network_panel
+    area = panel.parentWidget().parentWidget()
+    counter = _ResizeCounter(area)
+    panel.installEventFilter(counter)
+    try:
+        w.on_landscape(landscape_view(sim.landscape, 24, sim.plane_version))
+        w.show()
+        w.screen_layout.fit(3840, 2160)
+        w.set_presentation(True, (3840, 2160))
+        for _ in range(3):
+            _settle(app)
+            app.processEvents()
+        w.on_snapshot(sim.snapshot())
+        for _ in range(3):
+            _settle(app)
+            app.processEvents()
+        before = counter.count
+        for _ in range(5):
+            _settle(app)
+            app.processEvents()
+        assert counter.count < counter.limit and counter.count == before, counter.count
+        # the colour bar's axis holds its widest label at presentation type, within its view
+        axis = panel.colorbar.getAxis("right")
+        widest = QFontMetrics(axis.style["tickFont"]).horizontalAdvance("0.8")
+        assert axis.width() >= widest + 5, (axis.width(), widest)
+        assert axis.sceneBoundingRect().right() <= panel.colorbar_view.width()
+        w.set_presentation(False)
+    finally:
+        panel.removeEventFilter(counter)
+        w.shutdown()
+        w.close()
