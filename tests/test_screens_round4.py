@@ -1,7 +1,8 @@
 """Every screen, round four (issue 22): the Network dock in a 4K presentation.
 
 The dock's event loop comes to rest (its plots were sized from a width that changed with its own
-scroll bar: shown, hidden, shown, for good) and its colour bar's numbers lie within the bar's view."""
+scroll bar: shown, hidden, shown, for good), its colour bar's numbers lie within the bar's view
+and the loss plot's axis title lies under its tick numbers, not on them."""
 import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
 
@@ -65,6 +66,13 @@ def test_the_network_dock_in_a_4k_presentation_comes_to_rest_with_its_colour_bar
         widest = QFontMetrics(axis.style["tickFont"]).horizontalAdvance("0.8")
         assert axis.width() >= widest + 5, (axis.width(), widest)
         assert axis.sceneBoundingRect().right() <= panel.colorbar_view.width()
+        # the loss plot's bottom axis holds a line of tick numbers and its title under them
+        # (pyqtgraph gave it 98 px for 56 + 64: the title overlapped the numbers)
+        bottom = panel.loss.getPlotItem().getAxis("bottom")
+        tick_line = QFontMetrics(bottom.style["tickFont"]).height()
+        assert bottom.label.isVisible()
+        assert bottom.height() >= tick_line + bottom.label.boundingRect().height(), \
+            (bottom.height(), tick_line, bottom.label.boundingRect().height())
         w.set_presentation(False)
     finally:
         panel.removeEventFilter(counter)

@@ -56,6 +56,18 @@ def _style_plot(widget: pg.PlotWidget, theme: Theme, scale: float) -> None:
         axis.setTextPen(theme.foreground)
         axis.setStyle(tickFont=tick_font)
         axis.label.setFont(QFont("DejaVu Sans", max(8, round(9 * scale))))
+    fit_bottom_axis(item.getAxis("bottom"))
+
+
+def fit_bottom_axis(axis) -> None:
+    """A bottom axis as tall as its tick labels' line and its title's, at any type.
+
+    pyqtgraph counts 80 % of the title's height and the tick labels' ink (not their line): at
+    presentation type on a 4K screen the loss plot's title overlapped its tick numbers."""
+    tick = QFontMetrics(axis.style["tickFont"] or QFont()).height()
+    offset = axis.style["tickTextOffset"][1] + max(0, axis.style["tickLength"])
+    label = axis.label.boundingRect().height() if axis.label.isVisible() else 0.0
+    axis.setHeight(int(np.ceil(tick + offset + label)) + 2)
 
 
 class MethodNetworkPlot(QWidget):
@@ -362,6 +374,7 @@ class MlpPanel(QWidget):
         label = f"clock: {CLOCK_LABELS[snap.clock_kind]} ({unit})"
         if self._changed("clock", (label, self.theme.foreground)):
             self.loss.getPlotItem().setLabel("bottom", label, color=self.theme.foreground)
+            fit_bottom_axis(self.loss.getPlotItem().getAxis("bottom"))
         classification = extra.task == "classification"
         if self._changed("colorbar", classification):
             self.colorbar_box.setVisible(classification)
