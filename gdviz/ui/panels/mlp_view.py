@@ -468,14 +468,13 @@ class MlpPanel(QWidget):
         title = big.title.sizeHint().height()
         big_height = int((width - axes) * aspect + axes) + title
         small_height = int((width / 2 - axes) * aspect + axes) + title
-        # set only when it changes: each set relays the panel out, and a panel that relays
-        # itself out on every resize kept a 4K presentation's event loop busy for good
+        # (not reset to "none" first: a maximum that changes relays the panel out, and a panel
+        # that relaid itself out on every resize kept a 4K presentation's event loop busy)
         _set_maximum_height(box, max(BIG_MIN, big_height + small_height + 6))
 
 
 def _set_maximum_height(widget: QWidget, height: int) -> None:
-    if widget.maximumHeight() != height:
-        widget.setMaximumHeight(height)
+    widget.setMaximumHeight(height)
 
 
 class NetworkScroll(QScrollArea):
