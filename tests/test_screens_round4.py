@@ -73,7 +73,12 @@ def test_the_network_dock_in_a_4k_presentation_comes_to_rest_with_its_colour_bar
         assert bottom.label.isVisible()
         assert bottom.height() >= tick_line + bottom.label.boundingRect().height(), \
             (bottom.height(), tick_line, bottom.label.boundingRect().height())
+        # the canvas legend's line samples grow with their labels (20 px beside 40-pt type)
+        for sample, _label in w.canvas.legend.items:
+            assert sample.width() >= 20 * panel.scale - 1, (sample.width(), panel.scale)
         w.set_presentation(False)
+        app.processEvents()
+        assert all(sample.width() == 20 for sample, _label in w.canvas.legend.items)
     finally:
         panel.removeEventFilter(counter)
         w.shutdown()

@@ -43,7 +43,40 @@ FADED_ALPHA = "40"      # a diverged method's trail: faint, so it no longer cove
 
 
 class _SelectingSample(pg.ItemSample):
-    """A legend sample that selects its method when clicked instead of hiding it."""
+    """A legend sample that selects its method when clicked instead of hiding it, drawn
+    :meth:`set_scale` times pyqtgraph's 20-px sample (at presentation type on a 4K screen the
+    20-px line sat tiny beside its 40-pt label)."""
+
+    _scale = 1.0
+
+    def set_scale(self, scale: float) -> None:
+        scale = max(1.0, float(scale))
+        if scale == self._scale:
+            return
+        self.prepareGeometryChange()
+        self._scale = scale
+        self.setFixedWidth(round(20 * scale))
+        self.setFixedHeight(round(20 * scale))
+        self.update()
+
+    def boundingRect(self):
+        return QRectF(0, 0, 20 * self._scale, 20 * self._scale)
+
+    def paint(self, p, *args):
+        s = self._scale
+        opts = self.item.opts
+        if s == 1.0 or not self.item.isVisible() or opts.get("symbol") is not None:
+            p.save()
+            p.scale(s, s)
+            super().paint(p, *args)
+            p.restore()
+            return
+        if opts.get("antialias"):
+            p.setRenderHint(p.RenderHint.Antialiasing)
+        pen = pg.mkPen(opts["pen"])
+        pen.setWidthF(max(1.0, pen.widthF()) * s)      # the line as thick as its type
+        p.setPen(pen)
+        p.drawLine(QPointF(0, 11 * s), QPointF(20 * s, 11 * s))
 
     def mouseClickEvent(self, event):
         if event.button() == Qt.MouseButton.LeftButton:
@@ -274,6 +307,9 @@ class ContourCanvas(pg.PlotWidget):
             axis.setStyle(tickFont=font)
             axis.label.setFont(QFont("DejaVu Sans", max(9, round(11 * scale))))
         self.legend.setLabelTextSize(f"{max(9, round(10 * scale))}pt")
+        for sample, _label in self.legend.items:
+            if isinstance(sample, _SelectingSample):
+                sample.set_scale(scale)
         self.arrow_note.setFont(QFont("DejaVu Sans", max(8, round(9 * scale))))
         self.colorbar.axis.setStyle(tickFont=font)
         self.colorbar.axis.label.setFont(QFont("DejaVu Sans", max(9, round(10 * scale))))
