@@ -153,3 +153,76 @@ def test_a_second_heat_map_leaves_the_first_ones_colours(qtbot):
     HeatmapPlot()
     first.update(result)
     np.testing.assert_array_equal(first.image.image, before)
+
+
+def _layout(w):
+    """Every widget's place, visibility and type size in window *w* (in creation order)."""
+    from PySide6.QtGui import QFontInfo
+    from PySide6.QtWidgets import QWidget
+    out = []
+    for child in w.findChildren(QWidget):
+        g = child.geometry()
+        shown = child.isVisible()          # (a hidden widget's place is not seen)
+        out.append((type(child).__name__, child.objectName(), shown,
+                    (g.x(), g.y(), g.width(), g.height()) if shown else None,
+                    QFontInfo(child.font()).pixelSize()))
+    g = w.geometry()
+    # (where the window itself lies is the window manager's: its size is compared)
+    return [("window", w.isFullScreen(), (g.width(), g.height()))] + out
+
+
+def _settled(qtbot, w):
+    """The rhythm strip's caption column sized again for the strip's width: all at once, the
+    font change measured it at the old width, and it kept that until the next resize (the
+    staged steps measure it after the lesson's relayout; both then agree)."""
+    qtbot.wait(50)
+    w.rhythm._size_caption_column()
+    qtbot.wait(50)
+
+
+def test_f5_runs_in_turns_unpainted_and_ends_as_the_synchronous_path(qtbot, window):
+    from PySide6.QtGui import QFontInfo
+    staged, plain = window(_small()), window(_small())
+    body = QFontInfo(staged.lesson.font()).pixelSize()
+    assert _layout(staged) == _layout(plain)
+    for on in (True, False, True, False):
+        staged.actions_["presentation"].trigger()          # F5 / F11
+        # the key's turn: the mode is on (the check mark follows), the window unpainted, the
+        # type not scaled yet; the rest follows a step per turn
+        assert staged.presentation.active is on and staged.presentation.busy
+        assert not staged.updatesEnabled()
+        assert QFontInfo(staged.lesson.font()).pixelSize() == body
+        assert staged.actions_["presentation"].isChecked() is on
+        qtbot.waitUntil(lambda: not staged.presentation.busy, timeout=WAIT_MS)
+        assert staged.updatesEnabled()
+        plain.set_presentation(on)                          # all at once, as before
+        _settled(qtbot, plain)
+        _settled(qtbot, staged)
+        a, b = _layout(staged), _layout(plain)
+        assert a == b, on
+        body = QFontInfo(staged.lesson.font()).pixelSize()
+
+
+def test_a_second_f5_or_a_call_within_the_steps_finishes_them_first(qtbot, window):
+    staged, plain = window(_small()), window(_small())
+    staged.actions_["presentation"].trigger()
+    assert staged.presentation.busy
+    staged.actions_["presentation"].trigger()               # back, before the first ended
+    assert not staged.presentation.active
+    qtbot.waitUntil(lambda: not staged.presentation.busy, timeout=WAIT_MS)
+    plain.set_presentation(True)
+    plain.set_presentation(False)
+    _settled(qtbot, plain)
+    _settled(qtbot, staged)
+    assert _layout(staged) == _layout(plain)
+    from PySide6.QtGui import QFontInfo
+    body = QFontInfo(staged.lesson.font()).pixelSize()
+    staged.actions_["presentation"].trigger()
+    staged.set_presentation(False)                          # a synchronous call: steps done first
+    assert not staged.presentation.busy and staged.updatesEnabled()
+    assert not staged.presentation.active and staged.controls_dock.isVisible()
+    assert QFontInfo(staged.lesson.font()).pixelSize() == body
+    staged.actions_["presentation"].trigger()
+    state = staged.presentation.normal_state()              # what settings save on close
+    assert not staged.presentation.busy and not state.isEmpty()
+    assert staged.controls_dock.isHidden() and staged.updatesEnabled()
