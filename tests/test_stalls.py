@@ -162,7 +162,9 @@ def _layout(w):
     out = []
     for child in w.findChildren(QWidget):
         g = child.geometry()
-        shown = child.isVisible()          # (a hidden widget's place is not seen)
+        # (a hidden widget's place is not seen; the counters only ever grow, with the texts they
+        # have shown: inside their dock, places depend on which snapshots each window drew)
+        shown = child.isVisible() and not w.progress_dock.isAncestorOf(child)
         out.append((type(child).__name__, child.objectName(), shown,
                     (g.x(), g.y(), g.width(), g.height()) if shown else None,
                     QFontInfo(child.font()).pixelSize()))
