@@ -268,6 +268,14 @@ class Presentation:
         return self.window.saveState() if self.active else self.presentation_state
 
     # entering and leaving -------------------------------------------------------------------
+    def _enter(self, size) -> None:
+        for _ in self._enter_steps(size):
+            pass
+
+    def _leave(self) -> None:
+        for _ in self._leave_steps():
+            pass
+
     def _enter_steps(self, size):
         """Entering, in steps (a ``yield`` between two: a turn of the event loop, staged)."""
         w = self.window
@@ -303,7 +311,7 @@ class Presentation:
         for dock in w.findChildren(QDockWidget):
             dock.setTitleBarWidget(QWidget())
         yield
-        yield from self._scale_fonts(self.scale)
+        yield from self._scale_font_steps(self.scale)
         self.bar.show()
         yield
         self._place(size)
@@ -342,7 +350,7 @@ class Presentation:
         self.active = False
         self.bar.hide()
         yield
-        yield from self._scale_fonts(1.0)
+        yield from self._scale_font_steps(1.0)
         yield
         for dock in w.findChildren(QDockWidget):
             dock.setTitleBarWidget(None)
@@ -399,8 +407,13 @@ class Presentation:
         return screen.geometry().width() if screen is not None else 1920
 
     # type -----------------------------------------------------------------------------------
-    def _scale_fonts(self, f: float):
-        """Every text *f* times its normal size, in steps (a view each: ``_enter_steps``)."""
+    def _scale_fonts(self, f: float) -> None:
+        """Every text *f* times its normal size."""
+        for _ in self._scale_font_steps(f):
+            pass
+
+    def _scale_font_steps(self, f: float):
+        """``_scale_fonts`` in steps (a view each: ``_enter_steps``)."""
         w = self.window
         p = self.parts
         for view in (p.lesson, p.canvas, p.rhythm, p.network_panel, p.data_view):
