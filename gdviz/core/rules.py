@@ -17,8 +17,13 @@
 """
 from __future__ import annotations
 
+import ast
+import copy
+import inspect
 import math
+import textwrap
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -91,6 +96,14 @@ class RuleSpec:
     def update(self, m, v, t: int, theta, g, lr, sqrt=math.sqrt):
         return _UPDATES[self.name](self, m, v, t, theta, g, lr, sqrt)
 
+    @cached_property
+    def pair_update(self):
+        """``update`` on two scalar coordinates at once, with ``math.sqrt``: a function
+        ``(m, v, t, x, y, gx, gy, lr) -> (new x, new y, new m, new v)``, m and v pairs (or
+        None). Built once per spec and kept, so a hot loop (the float step,
+        ``gdviz.core.fast_step``) fetches it once instead of looking the rule up each step."""
+        return _pair_update(self)
+
     @property
     def keeps_m(self) -> bool:
         return self.name in ("momentum", "nesterov", "adam")
@@ -103,6 +116,81 @@ class RuleSpec:
         """Adam's 1 − β₁ᵗ and 1 − β₂ᵗ for step t."""
         b1, b2 = self.betas
         return 1 - b1**t, 1 - b2**t
+
+
+def _pair_update(spec: RuleSpec):
+    """``spec``'s update on two scalar coordinates: the rule's own lines, compiled once with
+    each coordinate's names (``_inline_pair``), so a step costs no call per coordinate; where
+    its source cannot be read (a frozen build), the rule called on each coordinate in turn."""
+    try:
+        return _inline_pair(spec)
+    except (OSError, TypeError):
+        return _called_pair(spec)
+
+
+def _called_pair(spec: RuleSpec):
+    """The rule bound to ``spec`` and ``math.sqrt``, called on each coordinate in turn."""
+    rule, sqrt = _UPDATES[spec.name], math.sqrt
+
+    def pair(m, v, t, x, y, gx, gy, lr):
+        mx = my = vx = vy = None
+        if m is not None:
+            mx, my = m
+        if v is not None:
+            vx, vy = v
+        nx, mx, vx = rule(spec, mx, vx, t, x, gx, lr, sqrt)
+        ny, my, vy = rule(spec, my, vy, t, y, gy, lr, sqrt)
+        return nx, ny, None if mx is None else (mx, my), None if vx is None else (vx, vy)
+    return pair
+
+
+class _PerCoordinate(ast.NodeTransformer):
+    """Renames a rule's own variables (its state, θ, g and its locals) to one coordinate's."""
+
+    def __init__(self, names, axis):
+        self.names, self.axis = names, axis
+
+    def visit_Name(self, node):
+        if node.id in self.names:
+            return ast.copy_location(ast.Name(f"{node.id}_{self.axis}", node.ctx), node)
+        return node
+
+
+def _inline_pair(spec: RuleSpec):
+    """The rule's body written out twice, once per coordinate, in one function: the very
+    expressions of the rule (so the very operations, in the same order), with its state, θ, g
+    and locals renamed per coordinate and its ``return`` made an assignment."""
+    rule = _UPDATES[spec.name]
+    func = ast.parse(textwrap.dedent(inspect.getsource(rule))).body[0]
+    c, m, v, t, theta, g, lr, sqrt = (a.arg for a in func.args.args)
+    *lines, last = func.body
+    if not isinstance(last, ast.Return) or any(isinstance(node, ast.Return)
+                                               for line in lines for node in ast.walk(line)):
+        raise TypeError(f"rule {rule.__name__} does not end in its one return")
+    own = {m, v, theta, g} | {node.id for node in ast.walk(func)
+                              if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
+    body = []
+    for axis in ("x", "y"):
+        rename = _PerCoordinate(own, axis)
+        for line in lines:
+            body.append(rename.visit(copy.deepcopy(line)))
+        result = rename.visit(copy.deepcopy(last)).value
+        body.append(ast.Assign([ast.Tuple([ast.Name(f"{name}_{axis}", ast.Store())
+                                           for name in (theta, m, v)], ast.Store())], result))
+    code = "\n".join((
+        f"def pair(_m, _v, {t}, _x, _y, _gx, _gy, {lr}, {c}=_spec, {sqrt}=_sqrt):",
+        f"    {theta}_x, {theta}_y, {g}_x, {g}_y = _x, _y, _gx, _gy",
+        f"    {m}_x = {m}_y = {v}_x = {v}_y = None",
+        "    if _m is not None:",
+        f"        {m}_x, {m}_y = _m",
+        "    if _v is not None:",
+        f"        {v}_x, {v}_y = _v",
+        *("    " + ast.unparse(ast.fix_missing_locations(line)) for line in body),
+        f"    return ({theta}_x, {theta}_y, None if {m}_x is None else ({m}_x, {m}_y),",
+        f"            None if {v}_x is None else ({v}_x, {v}_y))"))
+    space = dict(rule.__globals__, _spec=spec, _sqrt=math.sqrt)
+    exec(compile(code, f"<rules: {spec.name} on two coordinates>", "exec"), space)
+    return space["pair"]
 
 
 # the learning rate -----------------------------------------------------------------------------
@@ -155,6 +243,14 @@ def lr_at(hyper, batch_size: int, epoch: float, lr=None):
                         hyper.schedule, epoch, hyper.epochs)
 
 
+def fixed_lr(hyper, batch_size: int):
+    """η of every update while ``hyper`` and B stay, where the schedule does not move it
+    (``lr_at`` at any epoch); None where it changes with the epoch. A run computes it once."""
+    if hyper.schedule != "constant":
+        return None
+    return lr_at(hyper, batch_size, 0.0)
+
+
 # the epoch walk and the budget -------------------------------------------------------------------
 def check_batch_size(batch_size: int, n: int) -> None:
     if not 1 <= batch_size <= n:
@@ -192,9 +288,18 @@ def next_span(n: int, pos: int, batch_size: int, drop_last: bool) -> tuple[bool,
 
 def next_size(n: int, pos: int, batch_size: int, drop_last: bool) -> int:
     """The size of the batch ``next_span`` will give."""
-    if drop_last and n - pos < batch_size:
-        return batch_size
-    return min(batch_size, n - pos)
+    _, start, end, _ = next_span(n, pos, batch_size, drop_last)
+    return end - start
+
+
+def budget_rule(n: int, epochs: float):
+    """``budget_spent`` for a run of ``epochs`` epochs over N examples, its two limits worked
+    out once: a function ``spent(epoch, examples_seen, next_batch)``."""
+    last_epoch, examples_limit = epochs - 1e-12, epochs * n * (1 + 1e-12)
+
+    def spent(epoch: float, examples_seen: int, next_batch: int) -> bool:
+        return epoch >= last_epoch or examples_seen + next_batch > examples_limit
+    return spent
 
 
 def budget_spent(epoch: float, examples_seen: int, next_batch: int, n: int,
@@ -204,20 +309,19 @@ def budget_spent(epoch: float, examples_seen: int, next_batch: int, n: int,
     that batch would take it past epochs × N examples. With a fractional count every method
     then stops within the same budget of examples (full batch cannot take part of a step), the
     equal compute of the clock."""
-    return (epoch >= epochs - 1e-12
-            or examples_seen + next_batch > epochs * n * (1 + 1e-12))
+    return budget_rule(n, epochs)(epoch, examples_seen, next_batch)
 
 
 def budget_steps(n: int, batch_size: int, drop_last: bool, epochs: float) -> int:
     """The updates a run of B takes before ``budget_spent`` ends it at ``epochs`` epochs."""
     sizes = epoch_sizes(n, batch_size, drop_last)
     u, per_epoch = len(sizes), sum(sizes)
-    limit = epochs * n * (1 + 1e-12)
+    spent = budget_rule(n, epochs)
     steps = seen = done = 0
-    while done + 1 < epochs - 1e-12 and seen + per_epoch <= limit:   # whole epochs at once
+    while not spent(done + 1, seen, per_epoch):   # whole epochs at once
         done, steps, seen = done + 1, steps + u, seen + per_epoch
     pos = j = 0
-    while not budget_spent(done + pos / n, seen, sizes[j], n, epochs):
+    while not spent(done + pos / n, seen, sizes[j]):
         seen, steps, pos, j = seen + sizes[j], steps + 1, pos + sizes[j], j + 1
         if j == u:
             done, pos, j = done + 1, 0, 0

@@ -10,8 +10,7 @@ from gdviz.core import METHOD_KEYS
 from gdviz.core import rules
 from gdviz.core.batching import DeferredEpochSampler, budget_spent
 from gdviz.core.clock import HardwareModel, step_cost, tick
-from gdviz.core.fast_step import (FLOAT_ERRORS, PYTHON_BATCH_LIMIT, float_pair, rule_step,
-                                  scalar_terms)
+from gdviz.core.fast_step import FLOAT_ERRORS, PYTHON_BATCH_LIMIT, float_pair, scalar_terms
 from gdviz.core.landscapes import Landscape
 from gdviz.core.optimizers import Optimizer
 from gdviz.core.snapshot import MethodSnapshot, SimSnapshot
@@ -181,11 +180,23 @@ class MethodRun(RunBase):
         self.optimizer = Optimizer(hyper.optimizer, momentum=hyper.momentum)
 
     # the update -----------------------------------------------------------------------------
+    _bound_hyper = _bound_b = None     # the settings _fixed_lr and _spent were worked out for
+
+    def _bind_rules(self, hyper: Hyper, batch_size: int) -> None:
+        """The rules (gdviz.core.rules) a run's steps apply, worked out for the settings in
+        force: η where the schedule does not move it, and the budget's test."""
+        self._fixed_lr = rules.fixed_lr(hyper, batch_size)
+        self._spent = rules.budget_rule(self.n, hyper.epochs)
+        self._bound_hyper, self._bound_b = hyper, batch_size
+
     def step(self) -> StepRecord:
         """Take one update on the next batch and return its record."""
-        h = self.hyper
-        # current_lr() returns eta itself for a constant, unscaled rate
-        lr = h.lr if h.schedule == "constant" and h.lr_scaling == "none" else self.current_lr()
+        h, b = self.hyper, self.sampler.batch_size
+        if h is not self._bound_hyper or b != self._bound_b:
+            self._bind_rules(h, b)
+        lr = self._fixed_lr
+        if lr is None:       # the schedule moves η with the epoch
+            lr = self.current_lr()
         perm, perm_list, start, end = self.sampler.next_span()
         if self._terms is not None and (perm is None or end - start <= PYTHON_BATCH_LIMIT):
             try:
@@ -219,7 +230,7 @@ class MethodRun(RunBase):
             m0 = float_pair(m0)
         if v0 is not None and type(v0) is not tuple:
             v0 = float_pair(v0)
-        nx, ny, m, v = rule_step(opt, m0, v0, t0 + 1, x, y, gx, gy, lr)
+        nx, ny, m, v = opt.spec.pair_update(m0, v0, t0 + 1, x, y, gx, gy, lr)   # rule_step
         loss = terms.loss(nx, ny)
         # nothing raised: commit
         opt._before = (m0, v0, t0)
@@ -247,7 +258,7 @@ class MethodRun(RunBase):
         if not (finite and math.isfinite(loss) and math.isfinite(batch_loss)
                 and abs(loss) <= DIVERGENCE_FACTOR * (1.0 + abs(self.start_loss))):
             self.status = "diverged"
-        elif rules.budget_spent(epoch, seen, sampler.next_size(), n, self.hyper.epochs):
+        elif self._spent(epoch, seen, sampler.next_size()):     # rules.budget_spent
             self.status = "finished"
         if finite:
             self.trail.append_owned(theta)
