@@ -177,17 +177,21 @@ def _inline_pair(spec: RuleSpec):
         result = rename.visit(copy.deepcopy(last)).value
         body.append(ast.Assign([ast.Tuple([ast.Name(f"{name}_{axis}", ast.Store())
                                            for name in (theta, m, v)], ast.Store())], result))
+    # θ and g arrive under their per-coordinate names; a state the rule keeps is unpacked,
+    # one it does not keep stays None (tests/test_rules.py holds this against the called rule)
+    state = [(name, f"_{name}") for name, kept in ((m, spec.keeps_m), (v, spec.keeps_v))
+             if kept]
     code = "\n".join((
-        f"def pair(_m, _v, {t}, _x, _y, _gx, _gy, {lr}, {c}=_spec, {sqrt}=_sqrt):",
-        f"    {theta}_x, {theta}_y, {g}_x, {g}_y = _x, _y, _gx, _gy",
+        f"def pair(_{m}, _{v}, {t}, {theta}_x, {theta}_y, {g}_x, {g}_y, {lr}, {c}=_spec,"
+        f" {sqrt}=_sqrt):",
         f"    {m}_x = {m}_y = {v}_x = {v}_y = None",
-        "    if _m is not None:",
-        f"        {m}_x, {m}_y = _m",
-        "    if _v is not None:",
-        f"        {v}_x, {v}_y = _v",
+        *(f"    if {arg} is not None:\n        {name}_x, {name}_y = {arg}"
+          for name, arg in state),
         *("    " + ast.unparse(ast.fix_missing_locations(line)) for line in body),
-        f"    return ({theta}_x, {theta}_y, None if {m}_x is None else ({m}_x, {m}_y),",
-        f"            None if {v}_x is None else ({v}_x, {v}_y))"))
+        "    return ({theta}_x, {theta}_y, {ms}, {vs})".format(
+            theta=theta, **{key: f"({name}_x, {name}_y)" if kept else "None"
+                            for key, name, kept in (("ms", m, spec.keeps_m),
+                                                    ("vs", v, spec.keeps_v))})))
     space = dict(rule.__globals__, _spec=spec, _sqrt=math.sqrt)
     exec(compile(code, f"<rules: {spec.name} on two coordinates>", "exec"), space)
     return space["pair"]
