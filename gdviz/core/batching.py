@@ -7,7 +7,6 @@ from __future__ import annotations
 import numpy as np
 
 from gdviz.core import rules
-from gdviz.core.rules import next_span as _next_span
 from gdviz.core.rules import updates_per_epoch  # noqa: F401 (named here for its users)
 
 
@@ -49,9 +48,10 @@ class EpochSampler:
         self._look_ahead()
 
     def _look_ahead(self) -> None:
-        """The walk's next step from here (``rules.next_span``), worked out once each time the
-        place or B changes, for ``next_size`` and the next batch to read."""
-        self._next = span = _next_span(self.n, self.position, self.batch_size, self.drop_last)
+        """A walk (``rules.walk``) from here with this B, and its next step, for ``next_size``
+        and the next batch to read; each batch then takes the walk's next step."""
+        self._walk = rules.walk(self.n, self.position, self.batch_size, self.drop_last).__next__
+        self._next = span = self._walk()
         self._next_size = span[2] - span[1]
 
     def next_size(self) -> int:
@@ -80,14 +80,14 @@ class EpochSampler:
             self._new_epoch()
         else:
             self.position = end
-            self._look_ahead()
+        self._next = span = self._walk()
+        self._next_size = span[2] - span[1]
         return batch, completed
 
     def _new_epoch(self) -> None:
         # A new array, not an in-place shuffle: the batch handed out last stays valid.
         self._perm = self._permutation()
         self.position = 0
-        self._look_ahead()
 
     def _permutation(self):
         return self.rng.permutation(self.n)
@@ -112,7 +112,6 @@ class DeferredEpochSampler(EpochSampler):
         self._drawn = None
         self._drawn_list = None
         self.position = 0
-        self._look_ahead()
 
     @property
     def _perm(self) -> np.ndarray:
@@ -147,8 +146,8 @@ class DeferredEpochSampler(EpochSampler):
         if completed:
             self.epochs_completed += 1
             self._new_epoch()
-        else:               # _look_ahead, on the hot path
+        else:
             self.position = end
-            self._next = span = _next_span(n, end, self.batch_size, self.drop_last)
-            self._next_size = span[2] - span[1]
+        self._next = span = self._walk()
+        self._next_size = span[2] - span[1]
         return perm, perm_list, start, end

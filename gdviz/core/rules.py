@@ -10,8 +10,8 @@
 - **The learning rate.** ``lr_at(hyper, B, epoch)``: η scaled with B (none, linear, √), then the
   schedule at the fractional epoch.
 - **The epoch walk and the budget.** A run reshuffles every epoch and walks it in batches of B:
-  ⌈N/B⌉ updates, the last one short, or ⌊N/B⌋ with ``drop_last``. ``next_span`` is one step of
-  that walk; ``budget_spent`` says when E epochs are spent (every method stops within the same
+  ⌈N/B⌉ updates, the last one short, or ⌊N/B⌋ with ``drop_last``. ``walk`` is that walk and
+  ``next_span`` one step of it; ``budget_spent`` says when E epochs are spent (every method stops within the same
   E × N examples, full batch never taking part of a step); ``budget_steps`` counts the updates
   that fit, and ``examples_after`` the examples a run has seen after k updates.
 """
@@ -159,39 +159,50 @@ class _PerCoordinate(ast.NodeTransformer):
 def _inline_pair(spec: RuleSpec):
     """The rule's body written out twice, once per coordinate, in one function: the very
     expressions of the rule (so the very operations, in the same order), with its state, θ, g
-    and locals renamed per coordinate and its ``return`` made an assignment."""
+    and locals renamed per coordinate and its ``return`` made an assignment.
+
+    θ and g arrive under their per-coordinate names. A state the rule keeps (``keeps_m``,
+    ``keeps_v``) is unpacked from its pair and packed again; one it does not keep must come back
+    as it came (None), so it is neither read nor written. tests/test_rules.py holds the result
+    against ``update`` on each coordinate."""
     rule = _UPDATES[spec.name]
     func = ast.parse(textwrap.dedent(inspect.getsource(rule))).body[0]
     c, m, v, t, theta, g, lr, sqrt = (a.arg for a in func.args.args)
     *lines, last = func.body
-    if not isinstance(last, ast.Return) or any(isinstance(node, ast.Return)
-                                               for line in lines for node in ast.walk(line)):
-        raise TypeError(f"rule {rule.__name__} does not end in its one return")
+    result = last.value if isinstance(last, ast.Return) else None
+    if not (isinstance(result, ast.Tuple) and len(result.elts) == 3) or any(
+            isinstance(node, ast.Return) for line in lines for node in ast.walk(line)):
+        raise TypeError(f"rule {rule.__name__} does not end in its one return of 3 values")
+    states = []                                  # (name, its new value, kept)
+    for name, value, kept in zip((m, v), result.elts[1:], (spec.keeps_m, spec.keeps_v)):
+        if not kept and not (isinstance(value, ast.Name) and value.id == name):
+            raise TypeError(f"rule {rule.__name__} changes a state it does not keep")
+        states.append((name, value, kept))
     own = {m, v, theta, g} | {node.id for node in ast.walk(func)
                               if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
+    read = {node.id for line in lines for node in ast.walk(line) if isinstance(node, ast.Name)}
+    targets = [(theta, result.elts[0])] + [(name, value) for name, value, kept in states if kept]
+    prelude = []
+    for name, _, kept in states:
+        if kept or name in read:
+            prelude.append(f"    {name}_x = {name}_y = None")
+        if kept:
+            prelude.append(f"    if _{name} is not None:\n        {name}_x, {name}_y = _{name}")
     body = []
     for axis in ("x", "y"):
         rename = _PerCoordinate(own, axis)
-        for line in lines:
-            body.append(rename.visit(copy.deepcopy(line)))
-        result = rename.visit(copy.deepcopy(last)).value
-        body.append(ast.Assign([ast.Tuple([ast.Name(f"{name}_{axis}", ast.Store())
-                                           for name in (theta, m, v)], ast.Store())], result))
-    # θ and g arrive under their per-coordinate names; a state the rule keeps is unpacked,
-    # one it does not keep stays None (tests/test_rules.py holds this against the called rule)
-    state = [(name, f"_{name}") for name, kept in ((m, spec.keeps_m), (v, spec.keeps_v))
-             if kept]
+        body += [rename.visit(copy.deepcopy(line)) for line in lines]
+        names = [ast.Name(f"{name}_{axis}", ast.Store()) for name, _ in targets]
+        values = [rename.visit(copy.deepcopy(value)) for _, value in targets]
+        body.append(ast.Assign([ast.Tuple(names, ast.Store())], ast.Tuple(values, ast.Load()))
+                    if len(targets) > 1 else ast.Assign(names, values[0]))
+    packed = [f"({name}_x, {name}_y)" if kept else "None" for name, _, kept in states]
     code = "\n".join((
         f"def pair(_{m}, _{v}, {t}, {theta}_x, {theta}_y, {g}_x, {g}_y, {lr}, {c}=_spec,"
         f" {sqrt}=_sqrt):",
-        f"    {m}_x = {m}_y = {v}_x = {v}_y = None",
-        *(f"    if {arg} is not None:\n        {name}_x, {name}_y = {arg}"
-          for name, arg in state),
+        *prelude,
         *("    " + ast.unparse(ast.fix_missing_locations(line)) for line in body),
-        "    return ({theta}_x, {theta}_y, {ms}, {vs})".format(
-            theta=theta, **{key: f"({name}_x, {name}_y)" if kept else "None"
-                            for key, name, kept in (("ms", m, spec.keeps_m),
-                                                    ("vs", v, spec.keeps_v))})))
+        f"    return ({theta}_x, {theta}_y, {packed[0]}, {packed[1]})"))
     space = dict(rule.__globals__, _spec=spec, _sqrt=math.sqrt)
     exec(compile(code, f"<rules: {spec.name} on two coordinates>", "exec"), space)
     return space["pair"]
@@ -275,19 +286,27 @@ def epoch_sizes(n: int, batch_size: int, drop_last: bool = False) -> list[int]:
     return [b] * (u - 1) + [b if drop_last else n - (u - 1) * b]
 
 
+def walk(n: int, pos: int, batch_size: int, drop_last: bool):
+    """The epoch walk from ``pos`` examples into an epoch: its steps one after another, each
+    (fresh, start, end, completed), epoch after epoch. ``fresh``: the rest of the epoch is too
+    short for a batch of B under drop_last (B grew mid-epoch), so a new permutation starts
+    first; the batch is examples ``start:end`` of the epoch's order; ``completed``: it ends the
+    epoch (the next batch starts a new permutation). A sampler keeps one walk while B stays."""
+    while True:
+        fresh = drop_last and n - pos < batch_size
+        if fresh:
+            pos = 0
+        end = pos + batch_size
+        if end >= n:
+            end = n
+        completed = end == n or (drop_last and n - end < batch_size)
+        yield fresh, pos, end, completed
+        pos = 0 if completed else end
+
+
 def next_span(n: int, pos: int, batch_size: int, drop_last: bool) -> tuple[bool, int, int, bool]:
-    """One step of the epoch walk from ``pos`` examples into the epoch: (fresh, start, end,
-    completed). ``fresh``: the rest of the epoch is too short for a batch of B under drop_last
-    (B grew mid-epoch), so a new permutation starts first; the batch is examples
-    ``start:end`` of the epoch's order; ``completed``: it ends the epoch (the next batch
-    starts a new permutation)."""
-    fresh = drop_last and n - pos < batch_size
-    if fresh:
-        pos = 0
-    end = pos + batch_size
-    if end >= n:
-        end = n
-    return fresh, pos, end, end == n or (drop_last and n - end < batch_size)
+    """One step of the epoch walk from ``pos`` examples into the epoch (``walk``'s first)."""
+    return next(walk(n, pos, batch_size, drop_last))
 
 
 def next_size(n: int, pos: int, batch_size: int, drop_last: bool) -> int:

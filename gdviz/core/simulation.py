@@ -9,7 +9,7 @@ import numpy as np
 from gdviz.core import METHOD_KEYS
 from gdviz.core import rules
 from gdviz.core.batching import DeferredEpochSampler, budget_spent
-from gdviz.core.clock import HardwareModel, step_cost, tick
+from gdviz.core.clock import HardwareModel, cost_rule, step_cost, tick
 from gdviz.core.fast_step import FLOAT_ERRORS, PYTHON_BATCH_LIMIT, float_pair, scalar_terms
 from gdviz.core.landscapes import Landscape
 from gdviz.core.optimizers import Optimizer
@@ -147,6 +147,7 @@ class MethodRun(RunBase):
         self.hyper = hyper
         self.clock_kind = clock_kind
         self.hardware = hardware
+        self._cost = cost_rule(clock_kind, hardware)     # step_cost on this run's clock
         self.sampler = DeferredEpochSampler(self.n, batch_size, rng, drop_last)
         self._terms = scalar_terms(landscape)
         self._all_indices = np.arange(self.n)
@@ -178,6 +179,9 @@ class MethodRun(RunBase):
 
     def _set_optimizer(self, hyper: Hyper) -> None:
         self.optimizer = Optimizer(hyper.optimizer, momentum=hyper.momentum)
+
+    def next_cost(self) -> float:
+        return self._cost(self.sampler.next_size())
 
     # the update -----------------------------------------------------------------------------
     _bound_hyper = _bound_b = None     # the settings _fixed_lr and _spent were worked out for
@@ -249,7 +253,7 @@ class MethodRun(RunBase):
         # RunBase._count
         self.updates = updates = self.updates + 1
         self.examples_seen = seen = self.examples_seen + size
-        self.clock = clock = self.clock + step_cost(self.clock_kind, size, self.hardware)
+        self.clock = clock = self.clock + self._cost(size)      # step_cost
         finite = math.isfinite(nx) and math.isfinite(ny)
         sampler = self.sampler
         n = sampler.n
