@@ -7,21 +7,26 @@
   time) and on torch tensors. The torch backend (``gdviz.mlp.optim``) uses torch.optim's own
   fused arithmetic, to agree with torch.optim bit for bit, and takes its constants and bias
   corrections from here; ``tests/test_rules.py`` holds every backend against ``update``.
+  ``RuleSpec.pair_update`` is ``update`` on two float coordinates, compiled once per spec from
+  the rule's own lines, for the float step's hot loop.
 - **The learning rate.** ``lr_at(hyper, B, epoch)``: η scaled with B (none, linear, √), then the
-  schedule at the fractional epoch.
+  schedule at the fractional epoch; ``fixed_lr`` is it where the schedule does not move it.
 - **The epoch walk and the budget.** A run reshuffles every epoch and walks it in batches of B:
   ⌈N/B⌉ updates, the last one short, or ⌊N/B⌋ with ``drop_last``. ``walk`` is that walk and
-  ``next_span`` one step of it; ``budget_spent`` says when E epochs are spent (every method stops within the same
-  E × N examples, full batch never taking part of a step); ``budget_steps`` counts the updates
+  ``next_span`` one step of it; ``budget_spent`` says when E epochs are spent (every method
+  stops within the same E × N examples, full batch never taking part of a step), and
+  ``budget_rule`` is it with its limits worked out once; ``budget_steps`` counts the updates
   that fit, and ``examples_after`` the examples a run has seen after k updates.
 """
 from __future__ import annotations
 
+import __future__
 import ast
 import copy
 import inspect
 import math
 import textwrap
+import types
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -124,7 +129,7 @@ def _pair_update(spec: RuleSpec):
     its source cannot be read (a frozen build), the rule called on each coordinate in turn."""
     try:
         return _inline_pair(spec)
-    except (OSError, TypeError):
+    except (OSError, TypeError, SyntaxError):
         return _called_pair(spec)
 
 
@@ -156,6 +161,22 @@ class _PerCoordinate(ast.NodeTransformer):
         return node
 
 
+def _source_of(rule) -> ast.FunctionDef:
+    """The parsed source of ``rule``, checked to be the very function that runs: it must
+    compile to the same bytecode (a file edited or replaced since import reads otherwise)."""
+    tree = ast.parse(textwrap.dedent(inspect.getsource(rule)))
+    func = tree.body[0] if len(tree.body) == 1 else None
+    if not isinstance(func, ast.FunctionDef) or func.name != rule.__name__:
+        raise TypeError(f"the source read for {rule.__name__} is not that function")
+    module = compile(tree, "<rules>", "exec", flags=__future__.annotations.compiler_flag, dont_inherit=True)
+    code = next((k for k in module.co_consts if isinstance(k, types.CodeType)), None)
+    ran = rule.__code__
+    if code is None or (code.co_code, code.co_consts, code.co_names, code.co_varnames) != (
+            ran.co_code, ran.co_consts, ran.co_names, ran.co_varnames):
+        raise TypeError(f"the source read for {rule.__name__} is not the code that runs")
+    return func
+
+
 def _inline_pair(spec: RuleSpec):
     """The rule's body written out twice, once per coordinate, in one function: the very
     expressions of the rule (so the very operations, in the same order), with its state, θ, g
@@ -166,7 +187,7 @@ def _inline_pair(spec: RuleSpec):
     as it came (None), so it is neither read nor written. tests/test_rules.py holds the result
     against ``update`` on each coordinate."""
     rule = _UPDATES[spec.name]
-    func = ast.parse(textwrap.dedent(inspect.getsource(rule))).body[0]
+    func = _source_of(rule)
     c, m, v, t, theta, g, lr, sqrt = (a.arg for a in func.args.args)
     *lines, last = func.body
     result = last.value if isinstance(last, ast.Return) else None
