@@ -48,15 +48,16 @@ class EpochSampler:
         self._look_ahead()
 
     def _look_ahead(self) -> None:
-        """A walk (``rules.walk``) from here with this B, and its next step, for ``next_size``
-        and the next batch to read; each batch then takes the walk's next step."""
+        """A walk (``rules.walk``) from here with this B, and its next step, for the next batch
+        to read; each batch then takes the walk's next step. ``upcoming_size`` is that batch's
+        size (``next_size()``)."""
         self._walk = rules.walk(self.n, self.position, self.batch_size, self.drop_last).__next__
         self._next = span = self._walk()
-        self._next_size = span[2] - span[1]
+        self.upcoming_size = span[2] - span[1]
 
     def next_size(self) -> int:
         """Size of the batch that ``next_batch`` will return."""
-        return self._next_size
+        return self.upcoming_size
 
     def upcoming_batch(self) -> np.ndarray | None:
         """The batch ``next_batch`` will return (a read-only view), or None when it will come
@@ -81,7 +82,7 @@ class EpochSampler:
         else:
             self.position = end
         self._next = span = self._walk()
-        self._next_size = span[2] - span[1]
+        self.upcoming_size = span[2] - span[1]
         return batch, completed
 
     def _new_epoch(self) -> None:
@@ -149,5 +150,5 @@ class DeferredEpochSampler(EpochSampler):
         else:
             self.position = end
         self._next = span = self._walk()
-        self._next_size = span[2] - span[1]
+        self.upcoming_size = span[2] - span[1]
         return perm, perm_list, start, end

@@ -42,7 +42,7 @@ class StepRecord:
     lr: float
 
 
-_new, _set = object.__new__, object.__setattr__
+_new, _set, _isfinite = object.__new__, object.__setattr__, math.isfinite
 
 
 @dataclass(frozen=True)
@@ -125,11 +125,15 @@ class RunBase:
         self.examples_seen += batch_size
         self.clock += step_cost(self.clock_kind, batch_size, self.hardware)
 
+    def divergence_bound(self) -> float:
+        """|J| above this counts as divergence: DIVERGENCE_FACTOR times past the start."""
+        return DIVERGENCE_FACTOR * (1.0 + abs(self.start_loss))
+
     def _settle(self, loss: float, batch_loss: float, params_finite: bool) -> None:
         """Diverged when the weights or a loss are not finite or the loss grew DIVERGENCE_FACTOR
         times past its start; finished once the epochs are spent."""
         if not (params_finite and math.isfinite(loss) and math.isfinite(batch_loss)
-                and abs(loss) <= DIVERGENCE_FACTOR * (1.0 + abs(self.start_loss))):
+                and abs(loss) <= self.divergence_bound()):
             self.status = "diverged"
         elif budget_spent(self.sampler, self.examples_seen, self.hyper.epochs):
             self.status = "finished"
@@ -162,6 +166,7 @@ class MethodRun(RunBase):
             self.loss = float(landscape.loss(self.theta))
             self.grad_full = np.asarray(landscape.grad(self.theta), float)
         self.start_loss = self.loss
+        self._loss_bound = self.divergence_bound()        # the start is fixed: worked out once
         self.batch_loss = float("nan")
         self.grad_estimate = np.zeros(landscape.dim)
         # a landscape of more than two parameters is drawn on its plane: the trail holds that
@@ -181,7 +186,7 @@ class MethodRun(RunBase):
         self.optimizer = Optimizer(hyper.optimizer, momentum=hyper.momentum)
 
     def next_cost(self) -> float:
-        return self._cost(self.sampler.next_size())
+        return self._cost(self.sampler.upcoming_size)
 
     # the update -----------------------------------------------------------------------------
     _bound_hyper = _bound_b = None     # the settings _fixed_lr and _spent were worked out for
@@ -254,19 +259,19 @@ class MethodRun(RunBase):
         self.updates = updates = self.updates + 1
         self.examples_seen = seen = self.examples_seen + size
         self.clock = clock = self.clock + self._cost(size)      # step_cost
-        finite = math.isfinite(nx) and math.isfinite(ny)
+        finite = _isfinite(nx) and _isfinite(ny)
         sampler = self.sampler
-        n = sampler.n
-        epoch = sampler.epochs_completed + sampler.position / n    # RunBase.epoch
+        epoch = sampler.epochs_completed + sampler.position / self.n    # RunBase.epoch
         # RunBase._settle with the epoch computed once
-        if not (finite and math.isfinite(loss) and math.isfinite(batch_loss)
-                and abs(loss) <= DIVERGENCE_FACTOR * (1.0 + abs(self.start_loss))):
+        loss_finite = _isfinite(loss)
+        if not (finite and loss_finite and _isfinite(batch_loss)
+                and abs(loss) <= self._loss_bound):
             self.status = "diverged"
-        elif self._spent(epoch, seen, sampler.next_size()):     # rules.budget_spent
+        elif self._spent(epoch, seen, sampler.upcoming_size):     # rules.budget_spent
             self.status = "finished"
         if finite:
             self.trail.append_owned(theta)
-        if math.isfinite(loss):
+        if loss_finite:
             self.loss_curve.append_pair(clock, loss)
         # the epoch's permutation is read-only and never changed: its slice is kept, not copied
         self.last_batch = batch = self._all_indices if perm is None else perm[start:end]
