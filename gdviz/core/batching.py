@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from gdviz.core import rules
+from gdviz.core.rules import next_span as _next_span
 from gdviz.core.rules import updates_per_epoch  # noqa: F401 (named here for its users)
 
 
@@ -23,6 +24,11 @@ def budget_spent(sampler: "EpochSampler", examples_seen: int, epochs: float) -> 
     """``rules.budget_spent`` for the run that ``sampler`` walks."""
     return rules.budget_spent(sampler.epochs_completed + sampler.position / sampler.n,
                               examples_seen, sampler.next_size(), sampler.n, epochs)
+
+
+# Up to this N a DeferredEpochSampler keeps the walk's step from each place it has been (at most
+# about 2N/B entries for a B), so a batch looks it up instead of working it out again.
+SPAN_CACHE_LIMIT = 8192
 
 
 class EpochSampler:
@@ -48,11 +54,10 @@ class EpochSampler:
         self._look_ahead()
 
     def _look_ahead(self) -> None:
-        """A walk (``rules.walk``) from here with this B, and its next step, for the next batch
-        to read; each batch then takes the walk's next step. ``upcoming_size`` is that batch's
-        size (``next_size()``)."""
-        self._walk = rules.walk(self.n, self.position, self.batch_size, self.drop_last).__next__
-        self._next = span = self._walk()
+        """The walk's next step from here (``rules.next_span``), worked out once each time the
+        place or B changes, for the next batch to read; ``upcoming_size`` is that batch's size
+        (``next_size()``)."""
+        self._next = span = _next_span(self.n, self.position, self.batch_size, self.drop_last)
         self.upcoming_size = span[2] - span[1]
 
     def next_size(self) -> int:
@@ -81,14 +86,14 @@ class EpochSampler:
             self._new_epoch()
         else:
             self.position = end
-        self._next = span = self._walk()
-        self.upcoming_size = span[2] - span[1]
+            self._look_ahead()
         return batch, completed
 
     def _new_epoch(self) -> None:
         # A new array, not an in-place shuffle: the batch handed out last stays valid.
         self._perm = self._permutation()
         self.position = 0
+        self._look_ahead()
 
     def _permutation(self):
         return self.rng.permutation(self.n)
@@ -108,11 +113,29 @@ class DeferredEpochSampler(EpochSampler):
 
     _owed = 0       # permutations still to draw
 
+    def set_batch_size(self, batch_size: int) -> None:
+        self._ahead = {}    # place in the epoch -> (the walk's next step from there, its size)
+        super().set_batch_size(batch_size)
+
+    def _look_ahead(self) -> None:
+        pos = self.position
+        self._next, self.upcoming_size = self._ahead.get(pos) or self._step_from(pos)
+
+    def _step_from(self, pos: int) -> tuple[tuple[bool, int, int, bool], int]:
+        """``rules.next_span`` from ``pos`` and its size, kept for the next visit (N up to
+        SPAN_CACHE_LIMIT)."""
+        span = _next_span(self.n, pos, self.batch_size, self.drop_last)
+        ahead = span, span[2] - span[1]
+        if self.n <= SPAN_CACHE_LIMIT:
+            self._ahead[pos] = ahead
+        return ahead
+
     def _new_epoch(self) -> None:
         self._owed += 1
         self._drawn = None
         self._drawn_list = None
         self.position = 0
+        self._look_ahead()
 
     @property
     def _perm(self) -> np.ndarray:
@@ -147,8 +170,7 @@ class DeferredEpochSampler(EpochSampler):
         if completed:
             self.epochs_completed += 1
             self._new_epoch()
-        else:
+        else:               # _look_ahead, on the hot path
             self.position = end
-        self._next = span = self._walk()
-        self.upcoming_size = span[2] - span[1]
+            self._next, self.upcoming_size = self._ahead.get(end) or self._step_from(end)
         return perm, perm_list, start, end

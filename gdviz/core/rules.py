@@ -12,8 +12,8 @@
 - **The learning rate.** ``lr_at(hyper, B, epoch)``: η scaled with B (none, linear, √), then the
   schedule at the fractional epoch; ``fixed_lr`` is it where the schedule does not move it.
 - **The epoch walk and the budget.** A run reshuffles every epoch and walks it in batches of B:
-  ⌈N/B⌉ updates, the last one short, or ⌊N/B⌋ with ``drop_last``. ``walk`` is that walk and
-  ``next_span`` one step of it; ``budget_spent`` says when E epochs are spent (every method
+  ⌈N/B⌉ updates, the last one short, or ⌊N/B⌋ with ``drop_last``. ``next_span`` is one step of
+  that walk; ``budget_spent`` says when E epochs are spent (every method
   stops within the same E × N examples, full batch never taking part of a step), and
   ``budget_rule`` is it with its limits worked out once; ``budget_steps`` counts the updates
   that fit, and ``examples_after`` the examples a run has seen after k updates.
@@ -307,27 +307,19 @@ def epoch_sizes(n: int, batch_size: int, drop_last: bool = False) -> list[int]:
     return [b] * (u - 1) + [b if drop_last else n - (u - 1) * b]
 
 
-def walk(n: int, pos: int, batch_size: int, drop_last: bool):
-    """The epoch walk from ``pos`` examples into an epoch: its steps one after another, each
-    (fresh, start, end, completed), epoch after epoch. ``fresh``: the rest of the epoch is too
-    short for a batch of B under drop_last (B grew mid-epoch), so a new permutation starts
-    first; the batch is examples ``start:end`` of the epoch's order; ``completed``: it ends the
-    epoch (the next batch starts a new permutation). A sampler keeps one walk while B stays."""
-    while True:
-        fresh = drop_last and n - pos < batch_size
-        if fresh:
-            pos = 0
-        end = pos + batch_size
-        if end >= n:
-            end = n
-        completed = end == n or (drop_last and n - end < batch_size)
-        yield fresh, pos, end, completed
-        pos = 0 if completed else end
-
-
 def next_span(n: int, pos: int, batch_size: int, drop_last: bool) -> tuple[bool, int, int, bool]:
-    """One step of the epoch walk from ``pos`` examples into the epoch (``walk``'s first)."""
-    return next(walk(n, pos, batch_size, drop_last))
+    """One step of the epoch walk from ``pos`` examples into the epoch: (fresh, start, end,
+    completed). ``fresh``: the rest of the epoch is too short for a batch of B under drop_last
+    (B grew mid-epoch), so a new permutation starts first; the batch is examples
+    ``start:end`` of the epoch's order; ``completed``: it ends the epoch (the next batch
+    starts a new permutation)."""
+    fresh = drop_last and n - pos < batch_size
+    if fresh:
+        pos = 0
+    end = pos + batch_size
+    if end >= n:
+        end = n
+    return fresh, pos, end, end == n or (drop_last and n - end < batch_size)
 
 
 def next_size(n: int, pos: int, batch_size: int, drop_last: bool) -> int:
