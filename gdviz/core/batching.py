@@ -135,7 +135,7 @@ class DeferredEpochSampler(EpochSampler):
         self._drawn = None
         self._drawn_list = None
         self.position = 0
-        self._look_ahead()
+        self._next, self.upcoming_size = self._ahead.get(0) or self._step_from(0)  # _look_ahead
 
     @property
     def _perm(self) -> np.ndarray:
