@@ -199,7 +199,15 @@ class MethodRun(RunBase):
         self._bound_hyper, self._bound_b = hyper, batch_size
 
     def step(self) -> StepRecord:
-        """Take one update on the next batch and return its record."""
+        """Take one update on the next batch and return its record.
+
+        Where the landscape has a float mirror and the batch is whole or small, the step runs on
+        Python floats (gdviz.core.fast_step): the operations of ``_step_arrays`` in the same
+        order, so the same numbers; where Python raises (NumPy would give inf or nan) before
+        any state changed, ``_step_arrays`` takes the step. The record shares its arrays with
+        the run (each step makes new ones; none is ever changed in place) instead of copying
+        them. (One function, not two: a call is a noticeable part of a float step.)
+        """
         h, b = self.hyper, self.sampler.batch_size
         if h is not self._bound_hyper or b != self._bound_b:
             self._bind_rules(h, b)
@@ -207,40 +215,32 @@ class MethodRun(RunBase):
         if lr is None:       # the schedule moves η with the epoch
             lr = self.current_lr()
         perm, perm_list, start, end = self.sampler.next_span()
-        if self._terms is not None and (perm is None or end - start <= PYTHON_BATCH_LIMIT):
-            try:
-                return self._step_floats(lr, perm, perm_list, start, end)
-            except FLOAT_ERRORS:
-                pass   # Python raised where NumPy gives inf or nan: the array path takes the step
-        return self._step_arrays(lr, self._all_indices if perm is None else perm[start:end])
-
-    def _step_floats(self, lr, perm, perm_list, start, end) -> StepRecord:
-        """The step of ``_step_arrays`` on Python floats (gdviz.core.fast_step): the same
-        operations in the same order, so the same numbers. Raises before changing any state.
-
-        The record shares its arrays with the run (each step makes new ones; none is ever
-        changed in place) instead of copying them.
-        """
         terms = self._terms
+        if terms is None or not (perm is None or end - start <= PYTHON_BATCH_LIMIT):
+            return self._step_arrays(lr, self._all_indices if perm is None else perm[start:end])
         before = self.theta
-        x, y = before.tolist()
-        if perm is None:
-            gx, gy, batch_loss = terms.whole(x, y)
-            fx, fy = gx, gy      # over every example the estimate is the full gradient
-        else:
-            if end - start == 1:
-                gx, gy, batch_loss = terms.single(x, y, perm_list[start])
-            else:
-                gx, gy, batch_loss = terms.batch(x, y, perm_list[start:end])
-            fx, fy = terms.grad(x, y)
         opt = self.optimizer
         m0, v0, t0 = opt._m, opt._v, opt.t
-        if m0 is not None and type(m0) is not tuple:
-            m0 = float_pair(m0)
-        if v0 is not None and type(v0) is not tuple:
-            v0 = float_pair(v0)
-        nx, ny, m, v = opt.spec.pair_update(m0, v0, t0 + 1, x, y, gx, gy, lr)   # rule_step
-        loss = terms.loss(nx, ny)
+        try:
+            x, y = before.tolist()
+            if perm is None:
+                gx, gy, batch_loss = terms.whole(x, y)
+                fx, fy = gx, gy      # over every example the estimate is the full gradient
+            else:
+                if end - start == 1:
+                    gx, gy, batch_loss = terms.single(x, y, perm_list[start])
+                else:
+                    gx, gy, batch_loss = terms.batch(x, y, perm_list[start:end])
+                fx, fy = terms.grad(x, y)
+            if m0 is not None and type(m0) is not tuple:
+                m0 = float_pair(m0)
+            if v0 is not None and type(v0) is not tuple:
+                v0 = float_pair(v0)
+            nx, ny, m, v = opt.spec.pair_update(m0, v0, t0 + 1, x, y, gx, gy, lr)  # rule_step
+            loss = terms.loss(nx, ny)
+        except FLOAT_ERRORS:
+            # Python raised where NumPy gives inf or nan: the array path takes the step
+            return self._step_arrays(lr, self._all_indices if perm is None else perm[start:end])
         # nothing raised: commit
         opt._before = (m0, v0, t0)
         opt._m, opt._v, opt.t = m, v, t0 + 1
