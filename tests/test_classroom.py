@@ -131,11 +131,13 @@ def test_t_switches_the_theme(qtbot, window):
 def test_f11_enters_and_esc_leaves_presentation(qtbot, window):
     key(qtbot, window, Qt.Key.Key_F11)
     assert window.presentation.active
+    qtbot.waitUntil(lambda: not window.presentation.busy)   # its steps a turn each (issue 25 F)
     assert window.controls_dock.isHidden() and not window.menuBar().isVisible()
     assert window.presentation.bar.isVisible()
     assert window.isFullScreen()
     key(qtbot, window, Qt.Key.Key_Escape)
     assert not window.presentation.active
+    qtbot.waitUntil(lambda: not window.presentation.busy)
     assert window.controls_dock.isVisible() and window.menuBar().isVisible()
     assert not window.presentation.bar.isVisible()
     assert not window.isFullScreen()
@@ -278,6 +280,7 @@ def test_presentation_at_1080p_enlarges_type_and_folds_the_controls(qtbot, windo
     qtbot.waitUntil(lambda: "playing" in window.presentation.bar.text(), timeout=WAIT_MS)
     key(qtbot, window, Qt.Key.Key_Escape)
     assert not window.presentation.active
+    qtbot.waitUntil(lambda: not window.presentation.busy)
     assert QFontInfo(window.note_label.font()).pixelSize() < 24
     assert all(QFontInfo(lab.font()).pixelSize() < 24 for lab in body_labels(window.lesson)
                if lab.textFormat() != Qt.TextFormat.RichText or "font-size" not in lab.text())

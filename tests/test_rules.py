@@ -224,3 +224,64 @@ def test_batch_size_out_of_range_is_refused_once():
     for b in (0, 11):
         with pytest.raises(ValueError, match=f"batch size {b} must be between 1 and N = 10"):
             rules.check_batch_size(b, 10)
+
+
+# the rules bound once, for the float step's hot loop ----------------------------------------------
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_the_pair_update_is_the_rule_on_each_coordinate(name):
+    """``RuleSpec.pair_update`` against ``update`` on each coordinate, bit for bit."""
+    spec = RuleSpec(name, momentum=0.8)
+    grads, lr = gradients(k=30, seed=3), 0.04
+    want, m, v, theta = [], None, None, np.array([0.7, -1.1])
+    for t, g in enumerate(grads, start=1):
+        pts = [spec.update(None if m is None else m[i], None if v is None else v[i], t,
+                           float(theta[i]), float(g[i]), lr) for i in (0, 1)]
+        theta = np.array([p[0] for p in pts])
+        m = None if pts[0][1] is None else (pts[0][1], pts[1][1])
+        v = None if pts[0][2] is None else (pts[0][2], pts[1][2])
+        want.append((*theta.tolist(), m, v))
+
+    def walk(pair):
+        out, m, v, x, y = [], None, None, 0.7, -1.1
+        for t, g in enumerate(grads, start=1):
+            x, y, m, v = pair(m, v, t, x, y, float(g[0]), float(g[1]), lr)
+            out.append((x, y, m, v))
+        return out
+
+    assert spec.pair_update is spec.pair_update          # built once per spec
+    assert walk(spec.pair_update) == want
+
+
+
+@pytest.mark.parametrize("schedule", rules.SCHEDULES)
+def test_fixed_lr_is_lr_at_wherever_the_schedule_holds_it(schedule):
+    h = Hyper(lr=0.2, schedule=schedule, lr_scaling="sqrt", lr_reference_batch=16, epochs=9.0)
+    fixed = rules.fixed_lr(h, 64)
+    if schedule == "constant":
+        assert all(fixed == rules.lr_at(h, 64, e) for e in (0.0, 2.5, 9.0))
+    else:
+        assert fixed is None
+
+
+def test_budget_rule_is_budget_spent():
+    spent = rules.budget_rule(37, 1.3)
+    for epoch, seen, nb in ((0.0, 0, 5), (1.2, 45, 3), (1.3, 40, 1), (1.0, 37, 12), (1.1, 40, 9)):
+        assert spent(epoch, seen, nb) == rules.budget_spent(epoch, seen, nb, 37, 1.3) == (
+            epoch >= 1.3 - 1e-12 or seen + nb > 1.3 * 37 * (1 + 1e-12))
+
+
+def test_a_run_rebinds_its_rules_when_the_settings_change():
+    """MethodRun works η and the budget out once per (hyper, B): a new rate, B (with η scaled
+    by B) or run length applies from the next step, as lr_at and the budget say."""
+    land = make_landscape("regression", 40, seed=1)
+    h = Hyper(lr=0.1, lr_scaling="linear", lr_reference_batch=4, epochs=3.0)
+    run = MethodRun("mini_batch", land, 4, (0.0, 0.0), h, np.random.default_rng(0))
+    assert run.step().lr == 0.1
+    run.set_hyper(Hyper(lr=0.05, lr_scaling="linear", lr_reference_batch=4, epochs=3.0))
+    assert run.step().lr == 0.05
+    run.set_batch_size(8)
+    assert run.step().lr == rules.lr_at(run.hyper, 8, 0.0) == 0.1
+    assert run.sampler.next_size() == 8 and run.status == "running"
+    run.set_hyper(Hyper(lr=0.05, lr_scaling="linear", lr_reference_batch=4, epochs=0.5))
+    run.step()
+    assert run.status == "finished" and run.examples_seen == 24     # 3.0 epochs: running

@@ -153,3 +153,146 @@ def test_a_second_heat_map_leaves_the_first_ones_colours(qtbot):
     HeatmapPlot()
     first.update(result)
     np.testing.assert_array_equal(first.image.image, before)
+
+
+def _layout(w):
+    """Every widget's place, visibility and type size in window *w* (in creation order)."""
+    from PySide6.QtGui import QFontInfo
+    from PySide6.QtWidgets import QWidget
+    out = []
+    for child in w.findChildren(QWidget):
+        g = child.geometry()
+        # (a hidden widget's place is not seen; the counters only ever grow, with the texts they
+        # have shown: inside their dock, places depend on which snapshots each window drew)
+        shown = child.isVisible() and not w.progress_dock.isAncestorOf(child)
+        out.append((type(child).__name__, child.objectName(), shown,
+                    (g.x(), g.y(), g.width(), g.height()) if shown else None,
+                    QFontInfo(child.font()).pixelSize()))
+    g = w.geometry()
+    # (where the window itself lies is the window manager's: its size is compared)
+    return [("window", w.isFullScreen(), (g.width(), g.height()))] + out
+
+
+def _settled(qtbot, w):
+    """The rhythm strip's caption column sized again for the strip's width: all at once, the
+    font change measured it at the old width, and it kept that until the next resize (the
+    staged steps measure it after the lesson's relayout; both then agree)."""
+    qtbot.wait(50)
+    w.rhythm._size_caption_column()
+    qtbot.wait(50)
+
+
+def test_f5_runs_in_turns_unpainted_and_ends_as_the_synchronous_path(qtbot, window):
+    from PySide6.QtGui import QFontInfo
+    staged, plain = window(_small()), window(_small())
+    body = QFontInfo(staged.lesson.font()).pixelSize()
+    assert _layout(staged) == _layout(plain)
+    for on in (True, False, True, False):
+        staged.actions_["presentation"].trigger()          # F5 / F11
+        # the key's turn: the mode is on (the check mark follows), the window unpainted, the
+        # type not scaled yet; the rest follows a step per turn
+        assert staged.presentation.active is on and staged.presentation.busy
+        assert not staged.updatesEnabled()
+        assert QFontInfo(staged.lesson.font()).pixelSize() == body
+        assert staged.actions_["presentation"].isChecked() is on
+        qtbot.waitUntil(lambda: not staged.presentation.busy, timeout=WAIT_MS)
+        assert staged.updatesEnabled()
+        plain.set_presentation(on)                          # all at once, as before
+        _settled(qtbot, plain)
+        _settled(qtbot, staged)
+        a, b = _layout(staged), _layout(plain)
+        assert a == b, on
+        body = QFontInfo(staged.lesson.font()).pixelSize()
+
+
+def test_a_second_f5_or_a_call_within_the_steps_finishes_them_first(qtbot, window):
+    staged, plain = window(_small()), window(_small())
+    staged.actions_["presentation"].trigger()
+    assert staged.presentation.busy
+    staged.actions_["presentation"].trigger()               # back, before the first ended
+    assert not staged.presentation.active
+    qtbot.waitUntil(lambda: not staged.presentation.busy, timeout=WAIT_MS)
+    plain.set_presentation(True)
+    plain.set_presentation(False)
+    _settled(qtbot, plain)
+    _settled(qtbot, staged)
+    assert _layout(staged) == _layout(plain)
+    from PySide6.QtGui import QFontInfo
+    body = QFontInfo(staged.lesson.font()).pixelSize()
+    staged.actions_["presentation"].trigger()
+    staged.set_presentation(False)                          # a synchronous call: steps done first
+    assert not staged.presentation.busy and staged.updatesEnabled()
+    assert not staged.presentation.active and staged.controls_dock.isVisible()
+    assert QFontInfo(staged.lesson.font()).pixelSize() == body
+    staged.actions_["presentation"].trigger()
+    state = staged.presentation.normal_state()              # what settings save on close
+    assert not staged.presentation.busy and not state.isEmpty()
+    assert staged.controls_dock.isHidden() and staged.updatesEnabled()
+
+
+def _obstacles_one_by_one(placer):
+    """The lab labels' obstacles as they were computed before (a QRectF per point and stretch,
+    each point mapped on its own): the reference for the NumPy version."""
+    from PySide6.QtCore import QRectF
+    vb = placer.item.vb
+    rects = []
+    for data in placer.item.listDataItems():
+        if not data.isVisible():
+            continue
+        x, y = data.getData()
+        if x is None or not len(x):
+            continue
+        pts = np.array([[p.x(), p.y()] for p in
+                        (vb.mapViewToScene(pg.Point(float(a), float(b)))
+                         for a, b in zip(x, y) if np.isfinite(a) and np.isfinite(b))])
+        if not len(pts):
+            continue
+        opts = getattr(data, "opts", {})
+        if opts.get("symbol") is not None:
+            half = opts.get("symbolSize", 8) / 2 + 1
+            rects += [QRectF(px - half, py - half, 2 * half, 2 * half) for px, py in pts]
+        if opts.get("pen", 1) is not None and len(pts) > 1:
+            for (x0, y0), (x1, y1) in zip(pts[:-1], pts[1:]):
+                n = int(max(abs(x1 - x0), abs(y1 - y0)) // 4) + 1
+                for t in np.linspace(0, 1, n + 1):
+                    px, py = x0 + t * (x1 - x0), y0 + t * (y1 - y0)
+                    rects.append(QRectF(px - 2, py - 2, 4, 4))
+    box = vb.sceneBoundingRect()
+    for line in placer.lines:
+        if line.isVisible():
+            p = vb.mapViewToScene(pg.Point(line.value(), line.value()))
+            rects.append(QRectF(box.left(), p.y() - 2, box.width(), 4) if line.angle % 180 == 0
+                         else QRectF(p.x() - 2, box.top(), 4, box.height()))
+    return rects
+
+
+def test_the_lab_labels_obstacles_in_numpy_are_the_rectangles_they_were(qtbot):
+    """Placing the lab's labels mapped every point and 4-px stretch of every curve as its own
+    QRectF (up to 0.3 s of the GUI thread per result); the NumPy version finds the same."""
+    from PySide6.QtCore import QRectF
+    from gdviz.core.lab import Lab, LabSettings
+    from gdviz.ui.lab._plot import _hits
+    from gdviz.ui.lab.figure import LabFigure
+    result = Lab(_small(), LabSettings(batch_sizes=(1, 4, 16, 64), copies=2)).run()
+    figure = LabFigure(columns=2)
+    qtbot.addWidget(figure)
+    figure.resize(1000, 1100)
+    figure.update_result(result)
+    figure.show()
+    qtbot.waitExposed(figure)
+    placers = [p.placer for p in figure.plots if hasattr(p, "placer")]
+    assert len(placers) >= 3
+    rng = np.random.default_rng(0)
+    for placer in placers:
+        ref = _obstacles_one_by_one(placer)
+        rows = placer.obstacles()
+        assert len(ref) > 20
+        np.testing.assert_allclose(rows, [[r.left(), r.top(), r.right(), r.bottom()]
+                                          for r in ref], rtol=0, atol=1e-9)
+        # and a label's rectangle meets one exactly when it met one of the QRectFs
+        box = placer.item.vb.sceneBoundingRect()
+        for _ in range(200):
+            r = QRectF(rng.uniform(box.left(), box.right()), rng.uniform(box.top(), box.bottom()),
+                       rng.uniform(1, 80), rng.uniform(1, 30))
+            assert _hits(r, rows) == any(r.intersects(o) for o in ref)
+        assert _hits(ref[0], rows)

@@ -21,15 +21,25 @@ class HardwareModel:
         return self.overhead_ms / 1000.0 + batch_size / self.throughput
 
 
+def _one_update(batch_size: int) -> float:
+    return 1.0
+
+
+def cost_rule(kind: str, hardware: HardwareModel):
+    """``step_cost`` for one clock, as a function of the batch size alone (a run binds it
+    once): how far one update of B examples moves the clock of ``kind``."""
+    if kind == "updates":
+        return _one_update
+    if kind == "examples":
+        return float
+    if kind == "hardware":
+        return hardware.step_seconds
+    raise ValueError(f"unknown clock '{kind}'; choose one of {', '.join(CLOCK_KINDS)}")
+
+
 def step_cost(kind: str, batch_size: int, hardware: HardwareModel) -> float:
     """How far one update of ``batch_size`` examples moves the clock of ``kind``."""
-    if kind == "updates":
-        return 1.0
-    if kind == "examples":
-        return float(batch_size)
-    if kind == "hardware":
-        return hardware.step_seconds(batch_size)
-    raise ValueError(f"unknown clock '{kind}'; choose one of {', '.join(CLOCK_KINDS)}")
+    return cost_rule(kind, hardware)(batch_size)
 
 
 def tick(kind: str, hardware: HardwareModel) -> float:

@@ -17,7 +17,6 @@ checks the two paths against each other and against a copy of the original imple
 """
 from __future__ import annotations
 
-import math
 
 import numpy as np
 
@@ -333,19 +332,10 @@ def scalar_terms(landscape):
 # optimizers ------------------------------------------------------------------------------------
 def rule_step(opt, m, v, t: int, x: float, y: float, gx: float, gy: float, lr: float):
     """The float backend of the optimizers: ``RuleSpec.update`` (gdviz.core.rules) on each
-    coordinate, with ``math.sqrt``; the same operations in the same order as the array path,
-    so the same numbers. Returns (new x, new y, new m, new v), m and v as float pairs."""
-    spec = opt.spec
-    rule = spec.rule
-    mx = my = vx = vy = None
-    if m is not None:
-        mx, my = m
-    if v is not None:
-        vx, vy = v
-    sqrt = math.sqrt
-    nx, mx, vx = rule(spec, mx, vx, t, x, gx, lr, sqrt)
-    ny, my, vy = rule(spec, my, vy, t, y, gy, lr, sqrt)
-    return (nx, ny, None if mx is None else (mx, my), None if vx is None else (vx, vy))
+    coordinate, with ``math.sqrt`` (the spec's ``pair_update``, bound once per spec); the same
+    operations in the same order as the array path, so the same numbers. Returns (new x,
+    new y, new m, new v), m and v as float pairs."""
+    return opt.spec.pair_update(m, v, t, x, y, gx, gy, lr)
 
 
 def float_pair(state):

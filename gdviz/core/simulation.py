@@ -9,9 +9,8 @@ import numpy as np
 from gdviz.core import METHOD_KEYS
 from gdviz.core import rules
 from gdviz.core.batching import DeferredEpochSampler, budget_spent
-from gdviz.core.clock import HardwareModel, step_cost, tick
-from gdviz.core.fast_step import (FLOAT_ERRORS, PYTHON_BATCH_LIMIT, float_pair, rule_step,
-                                  scalar_terms)
+from gdviz.core.clock import HardwareModel, cost_rule, step_cost, tick
+from gdviz.core.fast_step import FLOAT_ERRORS, PYTHON_BATCH_LIMIT, float_pair, scalar_terms
 from gdviz.core.landscapes import Landscape
 from gdviz.core.optimizers import Optimizer
 from gdviz.core.snapshot import MethodSnapshot, SimSnapshot
@@ -43,7 +42,7 @@ class StepRecord:
     lr: float
 
 
-_new, _set = object.__new__, object.__setattr__
+_new, _set, _isfinite = object.__new__, object.__setattr__, math.isfinite
 
 
 @dataclass(frozen=True)
@@ -126,11 +125,15 @@ class RunBase:
         self.examples_seen += batch_size
         self.clock += step_cost(self.clock_kind, batch_size, self.hardware)
 
+    def divergence_bound(self) -> float:
+        """|J| above this counts as divergence: DIVERGENCE_FACTOR times past the start."""
+        return DIVERGENCE_FACTOR * (1.0 + abs(self.start_loss))
+
     def _settle(self, loss: float, batch_loss: float, params_finite: bool) -> None:
         """Diverged when the weights or a loss are not finite or the loss grew DIVERGENCE_FACTOR
         times past its start; finished once the epochs are spent."""
         if not (params_finite and math.isfinite(loss) and math.isfinite(batch_loss)
-                and abs(loss) <= DIVERGENCE_FACTOR * (1.0 + abs(self.start_loss))):
+                and abs(loss) <= self.divergence_bound()):
             self.status = "diverged"
         elif budget_spent(self.sampler, self.examples_seen, self.hyper.epochs):
             self.status = "finished"
@@ -148,6 +151,7 @@ class MethodRun(RunBase):
         self.hyper = hyper
         self.clock_kind = clock_kind
         self.hardware = hardware
+        self._cost = cost_rule(clock_kind, hardware)     # step_cost on this run's clock
         self.sampler = DeferredEpochSampler(self.n, batch_size, rng, drop_last)
         self._terms = scalar_terms(landscape)
         self._all_indices = np.arange(self.n)
@@ -162,6 +166,7 @@ class MethodRun(RunBase):
             self.loss = float(landscape.loss(self.theta))
             self.grad_full = np.asarray(landscape.grad(self.theta), float)
         self.start_loss = self.loss
+        self._loss_bound = self.divergence_bound()        # the start is fixed: worked out once
         self.batch_loss = float("nan")
         self.grad_estimate = np.zeros(landscape.dim)
         # a landscape of more than two parameters is drawn on its plane: the trail holds that
@@ -180,47 +185,62 @@ class MethodRun(RunBase):
     def _set_optimizer(self, hyper: Hyper) -> None:
         self.optimizer = Optimizer(hyper.optimizer, momentum=hyper.momentum)
 
+    def next_cost(self) -> float:
+        return self._cost(self.sampler.upcoming_size)
+
     # the update -----------------------------------------------------------------------------
+    _bound_hyper = _bound_b = None     # the settings _fixed_lr and _spent were worked out for
+
+    def _bind_rules(self, hyper: Hyper, batch_size: int) -> None:
+        """The rules (gdviz.core.rules) a run's steps apply, worked out for the settings in
+        force: η where the schedule does not move it, and the budget's test."""
+        self._fixed_lr = rules.fixed_lr(hyper, batch_size)
+        self._spent = rules.budget_rule(self.n, hyper.epochs)
+        self._bound_hyper, self._bound_b = hyper, batch_size
+
     def step(self) -> StepRecord:
-        """Take one update on the next batch and return its record."""
-        h = self.hyper
-        # current_lr() returns eta itself for a constant, unscaled rate
-        lr = h.lr if h.schedule == "constant" and h.lr_scaling == "none" else self.current_lr()
-        perm, perm_list, start, end = self.sampler.next_span()
-        if self._terms is not None and (perm is None or end - start <= PYTHON_BATCH_LIMIT):
-            try:
-                return self._step_floats(lr, perm, perm_list, start, end)
-            except FLOAT_ERRORS:
-                pass   # Python raised where NumPy gives inf or nan: the array path takes the step
-        return self._step_arrays(lr, self._all_indices if perm is None else perm[start:end])
+        """Take one update on the next batch and return its record.
 
-    def _step_floats(self, lr, perm, perm_list, start, end) -> StepRecord:
-        """The step of ``_step_arrays`` on Python floats (gdviz.core.fast_step): the same
-        operations in the same order, so the same numbers. Raises before changing any state.
-
-        The record shares its arrays with the run (each step makes new ones; none is ever
-        changed in place) instead of copying them.
+        Where the landscape has a float mirror and the batch is whole or small, the step runs on
+        Python floats (gdviz.core.fast_step): the operations of ``_step_arrays`` in the same
+        order, so the same numbers; where Python raises (NumPy would give inf or nan) before
+        any state changed, ``_step_arrays`` takes the step. The record shares its arrays with
+        the run (each step makes new ones; none is ever changed in place) instead of copying
+        them. (One function, not two: a call is a noticeable part of a float step.)
         """
+        h, b = self.hyper, self.sampler.batch_size
+        if h is not self._bound_hyper or b != self._bound_b:
+            self._bind_rules(h, b)
+        lr = self._fixed_lr
+        if lr is None:       # the schedule moves η with the epoch
+            lr = self.current_lr()
+        perm, perm_list, start, end = self.sampler.next_span()
         terms = self._terms
+        if terms is None or not (perm is None or end - start <= PYTHON_BATCH_LIMIT):
+            return self._step_arrays(lr, self._all_indices if perm is None else perm[start:end])
         before = self.theta
-        x, y = before.tolist()
-        if perm is None:
-            gx, gy, batch_loss = terms.whole(x, y)
-            fx, fy = gx, gy      # over every example the estimate is the full gradient
-        else:
-            if end - start == 1:
-                gx, gy, batch_loss = terms.single(x, y, perm_list[start])
-            else:
-                gx, gy, batch_loss = terms.batch(x, y, perm_list[start:end])
-            fx, fy = terms.grad(x, y)
         opt = self.optimizer
         m0, v0, t0 = opt._m, opt._v, opt.t
-        if m0 is not None and type(m0) is not tuple:
-            m0 = float_pair(m0)
-        if v0 is not None and type(v0) is not tuple:
-            v0 = float_pair(v0)
-        nx, ny, m, v = rule_step(opt, m0, v0, t0 + 1, x, y, gx, gy, lr)
-        loss = terms.loss(nx, ny)
+        try:
+            x, y = before.tolist()
+            if perm is None:
+                gx, gy, batch_loss = terms.whole(x, y)
+                fx, fy = gx, gy      # over every example the estimate is the full gradient
+            else:
+                if end - start == 1:
+                    gx, gy, batch_loss = terms.single(x, y, perm_list[start])
+                else:
+                    gx, gy, batch_loss = terms.batch(x, y, perm_list[start:end])
+                fx, fy = terms.grad(x, y)
+            if m0 is not None and type(m0) is not tuple:
+                m0 = float_pair(m0)
+            if v0 is not None and type(v0) is not tuple:
+                v0 = float_pair(v0)
+            nx, ny, m, v = opt.spec.pair_update(m0, v0, t0 + 1, x, y, gx, gy, lr)  # rule_step
+            loss = terms.loss(nx, ny)
+        except FLOAT_ERRORS:
+            # Python raised where NumPy gives inf or nan: the array path takes the step
+            return self._step_arrays(lr, self._all_indices if perm is None else perm[start:end])
         # nothing raised: commit
         opt._before = (m0, v0, t0)
         opt._m, opt._v, opt.t = m, v, t0 + 1
@@ -238,20 +258,20 @@ class MethodRun(RunBase):
         # RunBase._count
         self.updates = updates = self.updates + 1
         self.examples_seen = seen = self.examples_seen + size
-        self.clock = clock = self.clock + step_cost(self.clock_kind, size, self.hardware)
-        finite = math.isfinite(nx) and math.isfinite(ny)
+        self.clock = clock = self.clock + self._cost(size)      # step_cost
+        finite = _isfinite(nx) and _isfinite(ny)
         sampler = self.sampler
-        n = sampler.n
-        epoch = sampler.epochs_completed + sampler.position / n    # RunBase.epoch
+        epoch = sampler.epochs_completed + sampler.position / self.n    # RunBase.epoch
         # RunBase._settle with the epoch computed once
-        if not (finite and math.isfinite(loss) and math.isfinite(batch_loss)
-                and abs(loss) <= DIVERGENCE_FACTOR * (1.0 + abs(self.start_loss))):
+        loss_finite = _isfinite(loss)
+        if not (finite and loss_finite and _isfinite(batch_loss)
+                and abs(loss) <= self._loss_bound):
             self.status = "diverged"
-        elif rules.budget_spent(epoch, seen, sampler.next_size(), n, self.hyper.epochs):
+        elif self._spent(epoch, seen, sampler.upcoming_size):     # rules.budget_spent
             self.status = "finished"
         if finite:
             self.trail.append_owned(theta)
-        if math.isfinite(loss):
+        if loss_finite:
             self.loss_curve.append_pair(clock, loss)
         # the epoch's permutation is read-only and never changed: its slice is kept, not copied
         self.last_batch = batch = self._all_indices if perm is None else perm[start:end]

@@ -37,7 +37,7 @@ class Trail:
         if count % self._stride:        # not kept: ``_keep`` would only count it
             self._count = count + 1
         else:
-            self._keep(point)
+            self._keep_due(point)
 
     def __len__(self) -> int:
         return self._size
@@ -50,14 +50,23 @@ class Trail:
         """Store every stride-th point; a full buffer keeps every other one and doubles the
         stride, so memory stays bounded however long the run."""
         if self._count % self._stride == 0:
-            if self._size == self.capacity:
-                half = self.capacity // 2
-                self._data[:half] = self._data[0:self.capacity:2]
-                self._size = half
-                self._stride *= 2
-            if self._count % self._stride == 0:
-                self._data[self._size] = point
-                self._size += 1
+            self._keep_due(point)
+        else:
+            self._count += 1
+
+    def _keep_due(self, point) -> None:
+        """``_keep`` of a point whose count is a multiple of the stride."""
+        size = self._size
+        if size == self.capacity:
+            half = self.capacity // 2
+            self._data[:half] = self._data[0:self.capacity:2]
+            self._size = size = half
+            self._stride *= 2
+            if self._count % self._stride:
+                self._count += 1
+                return
+        self._data[size] = point
+        self._size = size + 1
         self._count += 1
 
     def append_owned(self, point: np.ndarray) -> None:
@@ -67,7 +76,7 @@ class Trail:
         if count % self._stride:        # as in append_pair
             self._count = count + 1
         else:
-            self._keep(point)
+            self._keep_due(point)
 
     def array(self) -> np.ndarray:
         """A copy of the kept points with the newest point last."""

@@ -42,7 +42,7 @@ class Classroom(QObject):
             "theme_light": lambda on: on and self.set_theme("light"),
             "theme_dark": lambda on: on and self.set_theme("dark"),
             "toggle_theme": self.toggle_theme,
-            "presentation": lambda on: self.window_.set_presentation(bool(on)),
+            "presentation": lambda on: self.window_.set_presentation(bool(on), staged=True),
             "escape": self.escape,
             "rhythm": self._set_rhythm,
             "note": self._set_note,
@@ -81,7 +81,7 @@ class Classroom(QObject):
         if self.cheat_sheet.isVisible():
             self.cheat_sheet.hide()
         elif self.presentation.active:
-            self.window_.set_presentation(False)
+            self.window_.set_presentation(False, staged=True)
 
     # panels and methods -----------------------------------------------------------------------
     def _set_rhythm(self, on: bool) -> None:

@@ -689,12 +689,14 @@ class MainWindow(QMainWindow):
         if self.classroom is not None:
             self.classroom.sync()
 
-    def set_presentation(self, on: bool, size=None) -> None:
-        """Presentation mode: full screen (or *size*, e.g. (1920, 1080)), large type, slim bar."""
-        if on != self.presentation.active:     # the plots repaint a turn each (issue 25 F)
+    def set_presentation(self, on: bool, size=None, staged: bool = False) -> None:
+        """Presentation mode: full screen (or *size*, e.g. (1920, 1080)), large type, slim bar.
+        *staged* (the keys): its steps a turn of the event loop each (issue 25 F)."""
+        self.presentation.finish()
+        if on != self.presentation.active and not staged:   # the plots repaint a turn each
             from gdviz.ui.staged import stagger_paints
             stagger_paints(self, first=self.canvas)
-        self.presentation.set_active(on, size)
+        self.presentation.set_active(on, size, staged=staged)
 
     def _relayout(self) -> None:
         """The docks laid out again for the window's size (after presentation mode)."""

@@ -203,6 +203,7 @@ class Presentation:
         self._normal: dict | None = None
         self.presentation_state: QByteArray | None = None   # the dock layout while presenting
         self._fonts: dict[int, tuple[QWidget, QFont]] = {}
+        self._pending = None     # a staged enter or leave under way (gdviz.ui.staged.InTurns)
 
     @property
     def active(self) -> bool:
@@ -214,35 +215,69 @@ class Presentation:
         self.view.presentation = on
 
     # public -------------------------------------------------------------------------------
-    def set_active(self, on: bool, size: QSize | tuple[int, int] | None = None) -> None:
-        """Enter (full screen, or a frameless *size* for recordings and tests) or leave."""
+    def set_active(self, on: bool, size: QSize | tuple[int, int] | None = None,
+                   staged: bool = False) -> None:
+        """Enter (full screen, or a frameless *size* for recordings and tests) or leave.
+        *staged* (a key): the steps run one per event-loop turn, the window unpainted until the
+        last (``gdviz.ui.staged.in_turns``); they end where the synchronous path does."""
+        self.finish()
+        steps = None
         if on and not self.active:
-            self._enter(size)
+            steps = self._enter_steps(size)
         elif on and size is not None:
             self._place(size)
         elif not on and self.active:
-            self._leave()
+            steps = self._leave_steps()
+        if steps is not None and staged:
+            from gdviz.ui.staged import in_turns
+            self._pending = in_turns(steps, self.window, first=self.parts.canvas)
+        elif steps is not None:
+            for _ in steps:
+                pass
         self._sync_action()
+
+    @property
+    def busy(self) -> bool:
+        """A staged enter or leave is still under way."""
+        return self._pending is not None and not self._pending.done
+
+    def finish(self) -> None:
+        """A staged enter or leave still under way: its remaining steps, now."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.finish()
 
     def toggle(self) -> None:
         self.set_active(not self.active)
 
     def normal_state(self) -> QByteArray:
         """The normal (not presenting) dock layout, even while presenting."""
+        self.finish()
         if self.active and self._normal is not None:
             return self._normal["state"]
         return self.window.saveState()
 
     def normal_geometry(self) -> QByteArray:
+        self.finish()
         if self.active and self._normal is not None:
             return self._normal["geometry"]
         return self.window.saveGeometry()
 
     def current_state(self) -> QByteArray | None:
+        self.finish()
         return self.window.saveState() if self.active else self.presentation_state
 
     # entering and leaving -------------------------------------------------------------------
     def _enter(self, size) -> None:
+        for _ in self._enter_steps(size):
+            pass
+
+    def _leave(self) -> None:
+        for _ in self._leave_steps():
+            pass
+
+    def _enter_steps(self, size):
+        """Entering, in steps (a ``yield`` between two: a turn of the event loop, staged)."""
         w = self.window
         p = self.parts
         self._normal = {
@@ -272,10 +307,13 @@ class Presentation:
         p.controls_dock.hide()
         w.menuBar().hide()
         p.clock_banner.hide()
+        yield
         for dock in w.findChildren(QDockWidget):
             dock.setTitleBarWidget(QWidget())
-        self._scale_fonts(self.scale)
+        yield
+        yield from self._scale_font_steps(self.scale)
         self.bar.show()
+        yield
         self._place(size)
         from gdviz.ui.layout import presentation_sizes, readable_lesson_width
         lesson_width, rhythm = presentation_sizes(self._target_width(size), height, self.scale)
@@ -303,14 +341,17 @@ class Presentation:
             _settle_layouts()
             self._place(size)
 
-    def _leave(self) -> None:
+    def _leave_steps(self):
+        """Leaving, in steps (as ``_enter_steps``)."""
         w = self.window
         p = self.parts
         normal = self._normal or {}
         self.presentation_state = w.saveState()
         self.active = False
         self.bar.hide()
-        self._scale_fonts(1.0)
+        yield
+        yield from self._scale_font_steps(1.0)
+        yield
         for dock in w.findChildren(QDockWidget):
             dock.setTitleBarWidget(None)
         w.menuBar().setVisible(normal.get("menubar", True))
@@ -318,6 +359,7 @@ class Presentation:
         p.rhythm.setMinimumHeight(normal.get("rhythm_min", p.rhythm.minimumHeight()))
         if "state" in normal:
             w.restoreState(normal["state"])
+        yield
         _settle_layouts()   # the minimum of the normal type, before the old geometry returns
         if w.isFullScreen():
             w.showNormal()
@@ -334,6 +376,7 @@ class Presentation:
         hide_stray_tab_bars(w)
         self.scale = 1.0
         self._normal = None
+        yield
         self._relayout()    # the window may have changed size while presenting
 
     def _place(self, size) -> None:
@@ -365,11 +408,18 @@ class Presentation:
 
     # type -----------------------------------------------------------------------------------
     def _scale_fonts(self, f: float) -> None:
+        """Every text *f* times its normal size."""
+        for _ in self._scale_font_steps(f):
+            pass
+
+    def _scale_font_steps(self, f: float):
+        """``_scale_fonts`` in steps (a view each: ``_enter_steps``)."""
         w = self.window
         p = self.parts
         for view in (p.lesson, p.canvas, p.rhythm, p.network_panel, p.data_view):
             if hasattr(view, "set_font_scale"):
                 view.set_font_scale(f)
+                yield
         # (the progress dock's font reaches the counters and the log-scale box inside it)
         for widget in (p.note_label, p.progress_dock, w.statusBar()):
             self._scale_widget_font(widget, f)
