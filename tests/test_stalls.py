@@ -19,12 +19,17 @@ def window(qtbot):
     made = []
 
     def make(scenario):
-        w = MainWindow(scenario)
+        # formulas typeset at once: two windows whose layouts are compared must not differ by
+        # which background typesetting had landed when they were measured
+        w = MainWindow(scenario, synchronous_formulas=True)
         made.append(w)
         w.resize(1280, 860)
         w.show()
         qtbot.waitExposed(w)
         qtbot.waitUntil(lambda: w.snapshot is not None, timeout=WAIT_MS)
+        # the panels' live numbers land through a 250 ms throttle (their "now:" lines change
+        # the lesson's height): let them land before the window is measured
+        qtbot.wait(600)
         return w
 
     yield make
