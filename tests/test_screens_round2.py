@@ -6,6 +6,7 @@ status line readable."""
 import pytest
 from PySide6.QtCore import QCoreApplication, QEvent
 
+from tests.network_window import small_network_window
 from tests.test_screens import _settle
 
 
@@ -199,17 +200,9 @@ def test_lesson_7_in_presentation_on_a_laptop_cuts_no_text(qtbot):
 
 def test_the_real_network_in_presentation_fits_a_768_pixel_screen(qtbot):
     pytest.importorskip("torch")
-    import dataclasses
-
-    from gdviz.scenario import load
     from gdviz.ui.contours import landscape_view
-    from gdviz.ui.main_window import MainWindow
     app = QCoreApplication.instance()
-    s = load("mlp-moons").with_changes(n_examples=120, batch_size=16)
-    s = s.with_changes(mlp=dataclasses.replace(s.mlp, device="cpu", hidden=(8, 8)))
-    sim = s.build()
-    sim.advance_to(5 * sim.tick_size())
-    w = MainWindow(s, start_worker=False)
+    w, sim = small_network_window()
     try:
         w.on_landscape(landscape_view(sim.landscape, 24, sim.plane_version))
         w.on_snapshot(sim.snapshot())
@@ -309,18 +302,10 @@ def test_the_folded_note_unfolds_on_a_click_and_shows_whole_where_there_is_room(
 
 def test_the_real_network_in_presentation_at_1024x768_cuts_neither_canvas_nor_axis_titles(qtbot):
     pytest.importorskip("torch")
-    import dataclasses
-
-    from gdviz.scenario import load
     from gdviz.ui.contours import landscape_view
-    from gdviz.ui.main_window import MainWindow
     from tests.test_screens import cut_off_texts
     app = QCoreApplication.instance()
-    s = load("mlp-moons").with_changes(n_examples=120, batch_size=16)
-    s = s.with_changes(mlp=dataclasses.replace(s.mlp, device="cpu", hidden=(8, 8)))
-    sim = s.build()
-    sim.advance_to(5 * sim.tick_size())
-    w = MainWindow(s, start_worker=False)
+    w, sim = small_network_window()
     try:
         w.on_landscape(landscape_view(sim.landscape, 24, sim.plane_version))
         w.show()

@@ -6,6 +6,7 @@ and the loss plot's axis title lies under its tick numbers, not on them."""
 import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
 
+from tests.network_window import small_network_window
 from tests.test_screens import _settle
 
 
@@ -27,19 +28,12 @@ class _ResizeCounter(QObject):
 
 def test_the_network_dock_in_a_4k_presentation_comes_to_rest_with_its_colour_bar_whole(qtbot):
     pytest.importorskip("torch")
-    import dataclasses
 
     from PySide6.QtGui import QFontMetrics
 
-    from gdviz.scenario import load
     from gdviz.ui.contours import landscape_view
-    from gdviz.ui.main_window import MainWindow
     app = QCoreApplication.instance()
-    s = load("mlp-moons").with_changes(n_examples=120, batch_size=16)
-    s = s.with_changes(mlp=dataclasses.replace(s.mlp, device="cpu", hidden=(8, 8)))
-    sim = s.build()
-    sim.advance_to(5 * sim.tick_size())
-    w = MainWindow(s, start_worker=False)
+    w, sim = small_network_window()
     panel = w.network_panel
     area = panel.parentWidget().parentWidget()
     counter = _ResizeCounter(area)
