@@ -295,7 +295,8 @@ class ContourCanvas(pg.PlotWidget):
         for key in METHOD_KEYS:
             base = getattr(self.theme, "marker_size", 14)     # projection-sized in both themes
             size = round(base * 1.3) if key == self.selected else base
-            pen = pg.mkPen(self.theme.marker_outline, width=3 if key == self.selected else 2)
+            pen = pg.mkPen(self.theme.marker_outline,
+                           width=self.px(3 if key == self.selected else 2))
             self._marker_style[key] = (METHOD_SYMBOLS[key], size, pen,
                                        pg.mkBrush(self.theme.color(key)))
 
@@ -523,7 +524,7 @@ class ContourCanvas(pg.PlotWidget):
         if self._drawn.get(self.starts) != starts:
             self._drawn[self.starts] = starts
             brushes = [pg.mkBrush(self.theme.color(k) + "66") for k in starts_data]
-            pens = [pg.mkPen(self.theme.color(k), width=2.5) for k in starts_data]
+            pens = [pg.mkPen(self.theme.color(k), width=self.px(2.5)) for k in starts_data]
             self.starts.setData(x=starts_x, y=starts_y, data=starts_data, brush=brushes,
                                 pen=pens, symbol=[METHOD_SYMBOLS[k] for k in starts_data],
                                 size=16)
