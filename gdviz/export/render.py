@@ -107,6 +107,8 @@ class FrameRenderer:
             scale = min(self.size[0] / 1280, self.size[1] / 720)
             if scale > 1.05:
                 self.canvas.set_font_scale(scale)
+                # ... and the trails, markers and arrows with it: a 4K clip is the 720p one, 3x
+                self.canvas.set_mark_scale(scale)
             self.canvas.set_landscape(landscape_view)
         else:
             from gdviz.ui.main_window import MainWindow
@@ -173,10 +175,12 @@ class FrameRenderer:
     def show(self, snap: SimSnapshot) -> None:
         """Hand one snapshot to the views (as the window's snapshot slot does)."""
         if self.window is not None:
-            self._panels_due()
             self.window.on_snapshot(snap)
-            if self.window._panel_timer.isActive():   # a new plane: the panels wait a frame
-                self.window._draw_panels()
+            # While playing, the window redraws its panels (counters, loss curves, rhythm, the
+            # network's) a few times a second of the wall clock; every frame of an export shows
+            # its own (a clip of mlp-moons kept an empty loss chart and the rhythm's markers at
+            # 0 for seconds, and its frames depended on how fast the machine rendered them)
+            self.window.catch_up_panels()
             self._flush_throttles()
             # what the window typesets in the background while it plays, a frame shows now
             from gdviz.ui.formula import finish_typesetting
@@ -184,14 +188,6 @@ class FrameRenderer:
         else:
             self.canvas.show_snapshot(snap)
         self.canvas.place_legend_now()   # not on the wall clock: the same frames on any machine
-
-    def _panels_due(self) -> None:
-        # While playing, the window redraws its panels (counters, loss curves, rhythm, the
-        # network's) a few times a second of the wall clock; an export draws every frame's,
-        # so no frame shows a stale panel and the frames do not depend on how fast the machine
-        # renders (a clip of mlp-moons showed an empty loss chart and markers at 0 for seconds)
-        self.window._panels_time = float("-inf")
-        self.window._network_time = float("-inf")
 
     def _flush_throttles(self) -> None:
         # The lesson panels throttle their formulas on the wall clock; an export applies every
