@@ -578,6 +578,11 @@ class ContourCanvas(pg.PlotWidget):
         pen = pg.mkPen(self.theme.color(key) + (FADED_ALPHA if faded else ""), width=width)
         halo = None if faded or not self.theme.halo else \
             pg.mkPen(self.theme.halo, width=width + self.px(self.theme.halo_extra))
+        if halo is not None:
+            # flat ends: a trail is stroked in pieces (the cached chunks, the live tail), and a
+            # piece's halo capped square reached back over the end of the piece before it,
+            # notching a dark bar across the trail every 16 points
+            halo.setCapStyle(Qt.PenCapStyle.FlatCap)
         self.trail_layers[key].set_pens(pen, halo)
         self.moving.lines.set_pens(key, pen, halo)
         self.trails[key].setPen(pen)
