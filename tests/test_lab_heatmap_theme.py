@@ -52,3 +52,22 @@ def test_the_heatmap_follows_the_theme(qapp, result, name):
             assert mean > 200, mean
     finally:
         heat.widget.close()
+
+
+def test_the_colour_bar_title_fits_the_bar(qtbot, result):
+    # at a laptop's 1024x768 the plot is ~250 px high: "steps to target (median of seeds)"
+    # ran off the top of its bar
+    from PySide6.QtGui import QFontMetricsF
+    from gdviz.ui.lab.heatmap_plot import BAR_TITLES, HeatmapPlot
+    heat = HeatmapPlot()
+    qtbot.addWidget(heat.widget)
+    heat.update(result)
+    heat.widget.show()
+    for height, whole in ((280, False), (900, True)):
+        heat.widget.resize(480, height)
+        qtbot.wait(20)
+        axis = heat.bar.getAxis("left")          # where ColorBarItem puts its title
+        text = axis.labelText
+        width = QFontMetricsF(axis.label.font()).horizontalAdvance(text)
+        assert width <= heat.item.vb.height(), (height, text, width, heat.item.vb.height())
+        assert (text == BAR_TITLES[0]) == whole, (height, text)
