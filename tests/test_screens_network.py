@@ -1,10 +1,9 @@
 """The Network dock on classroom screens: presentation mode keeps its plots readable (their
 type grows, so do they) and leaves no stray dock tab over the presentation bar."""
-import itertools
-
 import pytest
-from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QTabBar
+
+from tests.axis_ticks import tick_label_overlaps
 
 pytest.importorskip("torch")
 
@@ -31,21 +30,6 @@ def mlp_window(qapp):
 def _settle(app):
     for _ in range(5):
         app.processEvents()
-
-
-def tick_label_overlaps(plot_widget, axis_name="left") -> list:
-    """Pairs of tick labels of one axis drawn on top of each other."""
-    axis = plot_widget.getPlotItem().getAxis(axis_name)
-    image = QImage(10, 10, QImage.Format.Format_ARGB32)
-    painter = QPainter(image)
-    try:
-        specs = axis.generateDrawSpecs(painter)
-    finally:
-        painter.end()
-    if specs is None:
-        return []
-    texts = specs[2]
-    return [(a[2], b[2]) for a, b in itertools.combinations(texts, 2) if a[0].intersects(b[0])]
 
 
 @pytest.mark.parametrize("size", [(1024, 768), (1280, 720)])
@@ -89,3 +73,28 @@ def test_network_plots_stay_readable_in_presentation(mlp_window, size):
     finally:
         window.set_presentation(False)
         _settle(app)
+
+
+@pytest.mark.parametrize("size", [(1024, 768), (1280, 720), (1920, 1080)])
+def test_the_decision_boundary_plots_show_their_tick_labels_whole(mlp_window, size):
+    """At 1024x768 in presentation the large plot's x tick labels were cut at its bottom: the
+    grid took its rows' heights for width (the plots' preferred 500-600 px) as their minimum,
+    the box's maximum then squeezed both rows alike, below the large plot's minimum."""
+    from tests.axis_ticks import tick_labels_cut
+    window, app = mlp_window
+    window.screen_layout.fit(*size)
+    _settle(app)
+    for presenting in (False, True):
+        window.set_presentation(presenting, size)
+        _settle(app)
+        try:
+            panel = window.network_panel
+            for key, method in panel.methods.items():
+                for name in ("bottom", "left"):
+                    assert tick_labels_cut(method.plot, name) == [], (size, presenting, key, name)
+                # the plot within its own box: the title above, nothing drawn past its bottom
+                assert method.plot.geometry().bottom() <= method.rect().bottom(), (size, key)
+        finally:
+            if presenting:
+                window.set_presentation(False)
+                _settle(app)

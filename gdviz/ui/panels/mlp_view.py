@@ -36,8 +36,21 @@ def probability_map(theme: Theme) -> pg.ColorMap:
                                                                    PROBABILITY_STOPS["light"])))
 
 
-def _plot() -> pg.PlotWidget:
-    w = pg.PlotWidget()
+class _BoundaryPlotWidget(pg.PlotWidget):
+    """A decision-boundary plot that asks for no more than its minimum size.
+
+    Its box's grid takes each method's height for width (the title's wrapped lines plus the
+    plot's preferred height) as its row's minimum; with pyqtgraph's preferred 480 px those
+    minima outgrew the boundary box's maximum height and the grid squeezed both rows alike,
+    the large plot below its own minimum: at 1024x768 in presentation its x tick labels were
+    cut. Asking for the minimum, the rows get their minima and share the rest 2:1."""
+
+    def sizeHint(self) -> QSize:
+        return self.minimumSize().expandedTo(QSize(1, 1))
+
+
+def _plot(cls=pg.PlotWidget) -> pg.PlotWidget:
+    w = cls()
     w.setMenuEnabled(False)
     w.setMouseEnabled(False, False)
     w.hideButtons()
@@ -77,7 +90,7 @@ class MethodNetworkPlot(QWidget):
         super().__init__(parent)
         self.key = key
         self.theme = LIGHT
-        self.plot = _plot()
+        self.plot = _plot(_BoundaryPlotWidget)
         # a label, not a plot title: it wraps instead of being clipped in a narrow dock
         self.title = QLabel()
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
