@@ -98,3 +98,52 @@ def test_the_decision_boundary_plots_show_their_tick_labels_whole(mlp_window, si
             if presenting:
                 window.set_presentation(False)
                 _settle(app)
+
+
+def _indicator(box):
+    from PySide6.QtWidgets import QStyle, QStyleOptionButton
+    option = QStyleOptionButton()
+    box.initStyleOption(option)
+    return box.style().subElementRect(QStyle.SubElement.SE_CheckBoxIndicator, option, box)
+
+
+def test_check_box_indicators_grow_with_the_presentation_type(mlp_window):
+    """At 3840x2160 in presentation the validation box's indicator stayed 14 px beside 36-pt
+    text. Its side keeps its normal proportion to the text's line, and the box, grown, does not
+    run into its neighbours (the boundary plots above, the loss title below)."""
+    from PySide6.QtGui import QFontMetricsF
+    window, app = mlp_window
+    box = window.network_panel.validation_check
+
+    def ratio():
+        return _indicator(box).height() / QFontMetricsF(box.font()).height()
+
+    window.screen_layout.fit(1024, 768)
+    _settle(app)
+    normal_side, normal_ratio = _indicator(box).height(), ratio()
+    panel = window.network_panel
+
+    def clear_of_neighbours(size):
+        for neighbour in (panel.boundary_box, panel.loss_title):
+            assert not box.geometry().intersects(neighbour.geometry()), (size, neighbour)
+
+    clear_of_neighbours((1024, 768))
+    for size in [(3840, 2160), (1920, 1080), (1024, 768)]:
+        window.screen_layout.fit(*size)
+        _settle(app)
+        window.set_presentation(True, size)
+        _settle(app)
+        box.setChecked(True)
+        try:
+            assert box.isVisible()
+            side = _indicator(box).height()
+            assert side > normal_side and ratio() >= 0.9 * normal_ratio, (size, side, ratio())
+            assert box.height() >= side and box.sizeHint().width() > side + \
+                QFontMetricsF(box.font()).horizontalAdvance(box.text()), size
+            clear_of_neighbours(size)
+            box.grab()                                   # paints, checked, at this size
+        finally:
+            box.setChecked(False)
+            window.set_presentation(False)
+            _settle(app)
+    assert _indicator(box).height() == normal_side       # back to the style's own size

@@ -432,6 +432,9 @@ class Presentation:
         from gdviz.ui.layout import presentation_sizes
         p.rhythm.setMinimumHeight(presentation_sizes(1, 1, f)[1] if f > 1 else
                                   (self._normal or {}).get("rhythm_min", p.rhythm.minimumHeight()))
+        # check boxes' indicators as large against their text as at normal type
+        from gdviz.ui.panels._common import scale_indicators
+        scale_indicators(w)
 
     def _scale_widget_font(self, widget: QWidget, f: float) -> None:
         key = id(widget)

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QCheckBox, QGraphicsItem, QGridLayout, QLabel, QS
 
 from gdviz.core import CLOCK_LABELS, METHOD_KEYS, METHOD_LABELS
 from gdviz.core.clock import CLOCK_UNITS
+from gdviz.ui.panels._common import scale_indicators
 from gdviz.ui.panels.round_ranges import RoundRanges
 from gdviz.ui.theme import LIGHT, Theme
 
@@ -238,6 +239,7 @@ class MlpPanel(QWidget):
         bar_col.addWidget(self.colorbar_view, 1)
         self.validation_check = QCheckBox("validation points (hollow)")
         self.validation_check.toggled.connect(self.show_validation)
+        scale_indicators(self.validation_check)    # its indicator grows with its text
         self.boundaries = QGridLayout()
         self.boundaries.setSpacing(6)
 
