@@ -225,7 +225,13 @@ class Presentation:
         if on and not self.active:
             steps = self._enter_steps(size)
         elif on and size is not None:
-            self._place(size)
+            height = self._target_height(size)
+            if font_scale_for(height) != self.scale:
+                # another screen size while presenting: the type follows it, then the docks
+                # (only placed, a 4K presentation kept the type of the 1024x768 one before it)
+                self.scale = font_scale_for(height)
+                self._scale_fonts(self.scale)
+            self._fit(size, height)
         elif not on and self.active:
             steps = self._leave_steps()
         if steps is not None and staged:
@@ -314,6 +320,13 @@ class Presentation:
         yield from self._scale_font_steps(self.scale)
         self.bar.show()
         yield
+        self._fit(size, height)
+
+    def _fit(self, size, height: int) -> None:
+        """The window placed at *size* and the lesson, data view and rhythm strip sized for it
+        (entering, or presenting on another screen size)."""
+        w = self.window
+        p = self.parts
         self._place(size)
         from gdviz.ui.layout import presentation_sizes, readable_lesson_width
         lesson_width, rhythm = presentation_sizes(self._target_width(size), height, self.scale)
