@@ -147,3 +147,78 @@ def test_check_box_indicators_grow_with_the_presentation_type(mlp_window):
             window.set_presentation(False)
             _settle(app)
     assert _indicator(box).height() == normal_side       # back to the style's own size
+
+
+@pytest.fixture
+def plane_window(qapp):
+    """A small real-network window with its plane drawn (the canvas's axes show real ranges)."""
+    from gdviz.ui.contours import landscape_view
+    from tests.network_window import small_network_window
+    window, sim = small_network_window()
+    window.on_landscape(landscape_view(sim.landscape, 24, sim.plane_version))
+    window.show()
+    window.on_snapshot(sim.snapshot())
+    yield window
+    window.shutdown()
+    window.close()
+
+
+def _painted(window, app):
+    _settle(app)
+    window.repaint()
+    _settle(app)
+
+
+def _canvas_fits(canvas) -> None:
+    """The canvas's plot, and its colour bar's title, inside the canvas."""
+    plot = canvas.getPlotItem()
+    assert plot.geometry().width() <= canvas.width() + 0.5, (plot.geometry(), canvas.size())
+    axis = canvas.colorbar.axis
+    title = axis.label.mapRectToScene(axis.label.boundingRect())
+    margin = axis.label.document().documentMargin()        # (blank, inside the text's rect)
+    assert axis.label.isVisible() and title.right() - margin <= canvas.width(), (title, canvas.size())
+
+
+def test_the_canvas_plot_fits_the_canvas_at_1024x768(plane_window, qapp):
+    """At 1024x768 (normal) the real network's plot stayed as wide as the plane note's first,
+    unbroken line had made it: 678 px in a 663-px canvas, the colour bar's title off its edge."""
+    window = plane_window
+    window.screen_layout.fit(1024, 768)
+    _painted(window, qapp)
+    _canvas_fits(window.canvas)
+
+
+def test_after_a_presentation_the_legend_and_axes_are_their_normal_size_again(plane_window,
+                                                                              qapp):
+    """Back from a 1920x1080 presentation, the canvas legend kept its 40-pt rows (511 px wide,
+    drawn past the plot's left edge at 1024x768), the canvas's left axis and the loss plot's
+    kept the width of the large tick labels (pyqtgraph never shrinks them by itself), the
+    Network dock's colour bar column its presentation width, and the canvas's axes came back
+    in 10/11 pt where a fresh window had drawn them in 9 pt: the window now looks as it did."""
+    window, app = plane_window, qapp
+    canvas, panel = window.canvas, window.network_panel
+
+    def sizes():
+        legend = canvas.legend.boundingRect()
+        return (round(legend.width()), round(legend.height()),
+                round(canvas.getPlotItem().getAxis("left").width()),
+                round(panel.loss.getPlotItem().getAxis("left").width()),
+                window.network_dock.width(), canvas.width())
+
+    window.screen_layout.fit(1024, 768)
+    _painted(window, app)
+    before = sizes()
+    window.screen_layout.fit(1920, 1080)
+    window.set_presentation(True, (1920, 1080))
+    _painted(window, app)
+    during = sizes()
+    assert during[0] > before[0] and during[1] > before[1]
+    window.set_presentation(False)
+    window.screen_layout.fit(1024, 768)
+    _painted(window, app)
+    after = sizes()
+    assert all(abs(a - b) <= 2 for a, b in zip(after, before)), (before, during, after)
+    view = canvas.getPlotItem().getViewBox()
+    legend = canvas.legend.mapRectToItem(view, canvas.legend.boundingRect())
+    assert view.boundingRect().contains(legend), legend
+    _canvas_fits(canvas)

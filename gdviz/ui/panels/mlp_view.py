@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QCheckBox, QGraphicsItem, QGridLayout, QLabel, QS
 
 from gdviz.core import CLOCK_LABELS, METHOD_KEYS, METHOD_LABELS
 from gdviz.core.clock import CLOCK_UNITS
+from gdviz.ui.axis_titles import forget_text_space
 from gdviz.ui.panels._common import scale_indicators
 from gdviz.ui.panels.round_ranges import RoundRanges
 from gdviz.ui.theme import LIGHT, Theme
@@ -68,6 +69,8 @@ def _style_plot(widget: pg.PlotWidget, theme: Theme, scale: float) -> None:
         axis = item.getAxis(name)
         axis.setPen(theme.foreground + "99")
         axis.setTextPen(theme.foreground)
+        if axis.style["tickFont"] != tick_font:
+            forget_text_space(axis)     # a new type: the old labels' width is no guide
         axis.setStyle(tickFont=tick_font)
         axis.label.setFont(QFont("DejaVu Sans", max(8, round(9 * scale))))
     fit_bottom_axis(item.getAxis("bottom"))
@@ -447,7 +450,10 @@ class MlpPanel(QWidget):
 
     def _bar_width(self) -> int:
         metrics = self.colorbar_title.fontMetrics()
-        axis = self.colorbar.getAxis("right").width()      # + the bar and the margins
+        bar_axis = self.colorbar.getAxis("right")
+        # the width set for this type (its geometry follows a layout pass later: read at once
+        # after a presentation, the box kept the large type's width, the dock 20 px wider)
+        axis = bar_axis.fixedWidth if bar_axis.fixedWidth is not None else bar_axis.width()
         return max(metrics.horizontalAdvance("P(class 1)") + 6, round(60 * max(1.0, self.scale)),
                    round(axis) + 14 + 30)
 
