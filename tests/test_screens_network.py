@@ -67,6 +67,9 @@ def test_network_plots_stay_readable_in_presentation(mlp_window, size):
             if bar.isVisible() and bar.parent() is window and \
                     bar.geometry().intersects(window.rect()):     # (Qt parks unused ones off it)
                 assert bar.count() >= 2, [bar.tabText(i) for i in range(bar.count())]
+                # the tabs (the way to the lesson) in the presentation bar's type, not 9 pt
+                assert bar.font().pointSizeF() >= \
+                    0.99 * window.presentation.bar.font().pointSizeF() > 9, size
                 top_left = bar.mapTo(window, bar.rect().topLeft())
                 assert not window.presentation.bar.geometry().intersects(
                     bar.geometry().translated(top_left - bar.pos())), size
@@ -155,6 +158,7 @@ def plane_window(qapp):
     from gdviz.ui.contours import landscape_view
     from tests.network_window import small_network_window
     window, sim = small_network_window()
+    sim.advance_to(60 * sim.tick_size())        # loss curves that reach a round top tick
     window.on_landscape(landscape_view(sim.landscape, 24, sim.plane_version))
     window.show()
     window.on_snapshot(sim.snapshot())
@@ -222,3 +226,27 @@ def test_after_a_presentation_the_legend_and_axes_are_their_normal_size_again(pl
     legend = canvas.legend.mapRectToItem(view, canvas.legend.boundingRect())
     assert view.boundingRect().contains(legend), legend
     _canvas_fits(canvas)
+
+
+def test_no_tick_label_is_cut_in_the_network_dock_or_the_canvas(plane_window, qapp):
+    """The classroom screens, normal and presenting: every plot of the Network dock and the
+    canvas shows its tick labels whole (the loss plot's top tick, on its round top edge, was
+    cut in half in a 1920x1080 presentation)."""
+    from tests.axis_ticks import tick_labels_cut
+    window = plane_window
+    panel = window.network_panel
+    plots = {"loss": panel.loss, "distance": panel.distance, "canvas": window.canvas,
+             **{key: m.plot for key, m in panel.methods.items()}}
+    for size in [(1024, 768), (1280, 720), (1366, 768), (1920, 1080)]:
+        for presenting in (False, True):
+            window.screen_layout.fit(*size)
+            if presenting:
+                window.set_presentation(True, size)
+            _painted(window, qapp)
+            try:
+                cut = [(name, axis, [t for t, *_ in tick_labels_cut(plot, axis)])
+                       for name, plot in plots.items() for axis in ("left", "bottom")
+                       if tick_labels_cut(plot, axis)]
+                assert cut == [], (size, presenting)
+            finally:
+                window.set_presentation(False)

@@ -348,6 +348,7 @@ class Presentation:
         from gdviz.ui.layout import hide_stray_tab_bars, present_network
         present_network(w, self.parts)
         hide_stray_tab_bars(w)
+        self._scale_dock_tabs(self.scale)       # (a tab bar the network's tab made just now)
         if size is not None and (w.width(), w.height()) != self._target_size(size):
             # the docks' new places grew the window on the way (the real network: 1050 px
             # wide for a 1024-pixel recording); its minimum fits, so the size is given again
@@ -445,9 +446,19 @@ class Presentation:
         from gdviz.ui.layout import presentation_sizes
         p.rhythm.setMinimumHeight(presentation_sizes(1, 1, f)[1] if f > 1 else
                                   (self._normal or {}).get("rhythm_min", p.rhythm.minimumHeight()))
+        self._scale_dock_tabs(f)
         # check boxes' indicators as large against their text as at normal type
         from gdviz.ui.panels._common import scale_indicators
         scale_indicators(w)
+
+    def _scale_dock_tabs(self, f: float) -> None:
+        """The dock tabs' titles (Network | Lesson, the only way to the lesson beside the
+        network) in the bar's type: at normal size they were the smallest text on a projector."""
+        from PySide6.QtWidgets import QTabBar
+        w = self.window
+        for bar in w.findChildren(QTabBar):
+            if bar.parent() is w:
+                self._scale_widget_font(bar, max(1.0, f * BAR_SHARE))
 
     def _scale_widget_font(self, widget: QWidget, f: float) -> None:
         key = id(widget)

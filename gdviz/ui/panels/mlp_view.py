@@ -337,6 +337,9 @@ class MlpPanel(QWidget):
         # that tick's label, which the widget's top edge cut off
         tick_height = QFontMetrics(QFont("DejaVu Sans", max(8, round(9 * f)))).height()
         self.distance.getPlotItem().layout.setContentsMargins(1, tick_height // 2 + 2, 1, 1)
+        # (so do the loss curves' round ranges: their top tick, "1.0", was cut in half in a
+        # 1920x1080 presentation)
+        self.loss.getPlotItem().layout.setContentsMargins(1, tick_height // 2 + 2, 1, 1)
         self._fit_distance_axis()
         for k in METHOD_KEYS:
             c = theme.color(k)
