@@ -250,3 +250,27 @@ def test_no_tick_label_is_cut_in_the_network_dock_or_the_canvas(plane_window, qa
                 assert cut == [], (size, presenting)
             finally:
                 window.set_presentation(False)
+
+
+def test_an_empty_check_box_shows_its_frame_in_the_dark_theme(plane_window, qapp):
+    """Fusion frames an indicator in the window colour, darker: on the dark theme the empty
+    "validation points (hollow)" box was a black square on near-black (and the log-scale box)."""
+    from PySide6.QtGui import QColor
+
+    from gdviz.ui.theme import THEMES
+    window = plane_window
+    window.apply_theme(THEMES["dark"])
+    try:
+        _painted(window, qapp)
+        box = window.network_panel.validation_check
+        assert not box.isChecked()
+        image = box.grab().toImage()
+        rect = _indicator(box)
+        y = rect.center().y()
+        frame = max(QColor(image.pixel(x, y)).lightness()
+                    for x in range(rect.left(), rect.left() + 3))
+        inside = QColor(image.pixel(rect.center().x(), y)).lightness()
+        outside = QColor(image.pixel(rect.right() + 2, 1)).lightness()
+        assert frame - max(inside, outside) >= 60, (frame, inside, outside)
+    finally:
+        window.apply_theme(THEMES["light"])

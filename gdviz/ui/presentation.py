@@ -204,6 +204,9 @@ class Presentation:
         self.presentation_state: QByteArray | None = None   # the dock layout while presenting
         self._fonts: dict[int, tuple[QWidget, QFont]] = {}
         self._pending = None     # a staged enter or leave under way (gdviz.ui.staged.InTurns)
+        # the window's check boxes drawn alike from the start, before and after presenting
+        from gdviz.ui.panels._common import scale_indicators
+        scale_indicators(window)
 
     @property
     def active(self) -> bool:
