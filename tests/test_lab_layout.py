@@ -11,6 +11,7 @@ from PySide6.QtCore import QRect
 from gdviz.ui.lab import figure as lab_figure
 from gdviz.ui.lab.window import LabWindow
 from test_screens import cut_off_texts
+from tests.axis_ticks import tick_label_rects
 
 
 @pytest.fixture(scope="module")
@@ -212,17 +213,6 @@ def _fifteen_sizes(result):
         done=np.ones(15, bool), best=tuple(result.best[i] for i in pick), curves=(), others=())
 
 
-def _tick_text_rects(axis):
-    from PySide6.QtGui import QImage, QPainter
-    image = QImage(10, 10, QImage.Format.Format_ARGB32)
-    painter = QPainter(image)
-    try:
-        specs = axis.generateDrawSpecs(painter)
-    finally:
-        painter.end()
-    return [(rect, text) for rect, _flags, text in specs[2]]
-
-
 @pytest.mark.parametrize("size", [(1024, 768), (1920, 1080)])
 def test_the_heatmap_tick_labels_do_not_overlap_with_fifteen_batch_sizes(qtbot, result, size):
     many = _fifteen_sizes(result)
@@ -231,11 +221,11 @@ def test_the_heatmap_tick_labels_do_not_overlap_with_fifteen_batch_sizes(qtbot, 
         heat = lab.plots[4]
         lab.grab()
         for name in ("bottom", "left"):
-            rects = _tick_text_rects(heat.item.getAxis(name))
+            rects = tick_label_rects(heat.item.getAxis(name))
             assert len(rects) >= 4, name
             for (ra, a), (rb, b) in itertools.combinations(rects, 2):
                 assert not ra.adjusted(-2, 0, 2, 0).intersects(rb), (name, a, b)
-        shown = [t for _, t in _tick_text_rects(heat.item.getAxis("bottom"))]
+        shown = [t for _, t in tick_label_rects(heat.item.getAxis("bottom"))]
         assert "1" in shown and "16384" in shown          # the ends are always named
     finally:
         _close(lab)

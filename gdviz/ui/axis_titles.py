@@ -73,3 +73,14 @@ def _plain(rich: str) -> str:
     doc = QTextDocument()
     doc.setHtml(rich)
     return doc.toPlainText()
+
+
+def forget_text_space(axis) -> None:
+    """Let *axis* size its tick labels' space afresh (after its type changed).
+
+    pyqtgraph keeps the widest tick text an axis has drawn and, where its text space is not
+    reduced automatically, never gives it back: after a presentation the canvas's left axis and
+    the Network dock's loss axis stayed as wide as at 40-pt type, the plots narrower for it."""
+    axis.textWidth = axis.style.get("tickTextWidth", 30)
+    axis.textHeight = axis.style.get("tickTextHeight", 18)
+    axis._adjustSize()

@@ -237,6 +237,7 @@ class ContourCanvas(pg.PlotWidget):
         plot.getViewBox().sigResized.connect(self._on_view_resized)
         self._drawn: dict = {}      # what each item shows now, so unchanged data is not re-set
         self.apply_theme(theme)
+        self._normal_type = None    # the type before the first presentation: what leaving restores
 
     # appearance -----------------------------------------------------------------------------
     def px(self, width: float) -> float:
@@ -333,19 +334,31 @@ class ContourCanvas(pg.PlotWidget):
         presentation's (``set_mark_scale``)."""
         from gdviz.ui.presentation import font_scale_for
         self.set_mark_scale(scale / font_scale_for(MARK_REFERENCE_HEIGHT))
-        font = QFont("DejaVu Sans", max(8, round(10 * scale)))
         plot = self.getPlotItem()
-        for name in ("left", "bottom"):
-            axis = plot.getAxis(name)
-            axis.setStyle(tickFont=font)
-            axis.label.setFont(QFont("DejaVu Sans", max(9, round(11 * scale))))
-        self.legend.setLabelTextSize(f"{max(9, round(10 * scale))}pt")
+        axes = (plot.getAxis("left"), plot.getAxis("bottom"), self.colorbar.axis)
+        if self._normal_type is None:
+            # (a fresh window draws its axes, legend and note in the application's type; the
+            # same window back from a presentation drew them in the formulas' 10/11 pt below)
+            self._normal_type = ([(a.style["tickFont"], QFont(a.label.font())) for a in axes],
+                                 self.legend.opts["labelTextSize"],
+                                 QFont(self.arrow_note.textItem.font()))
+        font = QFont("DejaVu Sans", max(8, round(10 * scale)))
+        type_at = [(font, QFont("DejaVu Sans", max(9, round(size * scale))))
+                   for size in (11, 11, 10)]
+        legend_size = f"{max(9, round(10 * scale))}pt"
+        note_font = QFont("DejaVu Sans", max(8, round(9 * scale)))
+        if scale <= 1.0:
+            type_at, legend_size, note_font = self._normal_type
+        from gdviz.ui.axis_titles import forget_text_space
+        for axis, (tick_font, label_font) in zip(axes, type_at):
+            axis.setStyle(tickFont=tick_font)
+            axis.label.setFont(label_font)
+            forget_text_space(axis)         # (the presentation's wide labels are gone)
+        self.legend.setLabelTextSize(legend_size)
         for sample, _label in self.legend.items:
             if isinstance(sample, _SelectingSample):
                 sample.set_scale(scale, self._mark_scale)
-        self.arrow_note.setFont(QFont("DejaVu Sans", max(8, round(9 * scale))))
-        self.colorbar.axis.setStyle(tickFont=font)
-        self.colorbar.axis.label.setFont(QFont("DejaVu Sans", max(9, round(10 * scale))))
+        self.arrow_note.setFont(note_font)
         self._title_size = f"{max(9, round(10 * scale))}pt"
         self._plane_note = None
         self._legend_texts.clear()
@@ -432,6 +445,10 @@ class ContourCanvas(pg.PlotWidget):
             height = label.item.boundingRect().height() + 4
             label.setMaximumHeight(height)
             plot.layout.setRowFixedHeight(0, height)
+        # the title's width is the plot's minimum: a note that grew it past the view (one line
+        # of losses, before it was broken to fit) left the plot that wide once it shrank, the
+        # colour bar and its title drawn off the canvas's right edge (1024x768, real network)
+        plot.setGeometry(self.range)
 
     def _note_room(self) -> float:
         """Px of width the plane note may take: the title sits above the view only (the left
@@ -661,6 +678,7 @@ class ContourCanvas(pg.PlotWidget):
     def _relabel_legend(self) -> None:
         if self._snapshot is None:
             return
+        changed = False
         for m in self._snapshot.methods:
             label = self.legend.getLabel(self.trails[m.key])
             text = f"{METHOD_LABELS[m.key]}  (B = {m.batch_size})"
@@ -671,6 +689,13 @@ class ContourCanvas(pg.PlotWidget):
                 self._legend_texts[m.key] = text
                 label.setText(text, size=self.legend.opts["labelTextSize"],
                               color=self.theme.foreground)
+                changed = True
+        if changed:
+            # the legend as large as its rows now: pyqtgraph sizes it from its rows' current
+            # heights, which its own size holds, so it never shrank (after a 1920x1080
+            # presentation it kept its 40-pt rows at normal type, 511 px wide, off the plot)
+            self.legend.layout.invalidate()
+            self.legend.resize(self.legend.layout.effectiveSizeHint(Qt.SizeHint.PreferredSize))
 
     def _draw_arrows(self, snap: SimSnapshot) -> None:
         """Both arrows start where each method's last step began: solid, the step it took

@@ -204,6 +204,9 @@ class Presentation:
         self.presentation_state: QByteArray | None = None   # the dock layout while presenting
         self._fonts: dict[int, tuple[QWidget, QFont]] = {}
         self._pending = None     # a staged enter or leave under way (gdviz.ui.staged.InTurns)
+        # the window's check boxes drawn alike from the start, before and after presenting
+        from gdviz.ui.panels._common import scale_indicators
+        scale_indicators(window)
 
     @property
     def active(self) -> bool:
@@ -225,7 +228,13 @@ class Presentation:
         if on and not self.active:
             steps = self._enter_steps(size)
         elif on and size is not None:
-            self._place(size)
+            height = self._target_height(size)
+            if font_scale_for(height) != self.scale:
+                # another screen size while presenting: the type follows it, then the docks
+                # (only placed, a 4K presentation kept the type of the 1024x768 one before it)
+                self.scale = font_scale_for(height)
+                self._scale_fonts(self.scale)
+            self._fit(size, height)
         elif not on and self.active:
             steps = self._leave_steps()
         if steps is not None and staged:
@@ -314,6 +323,13 @@ class Presentation:
         yield from self._scale_font_steps(self.scale)
         self.bar.show()
         yield
+        self._fit(size, height)
+
+    def _fit(self, size, height: int) -> None:
+        """The window placed at *size* and the lesson, data view and rhythm strip sized for it
+        (entering, or presenting on another screen size)."""
+        w = self.window
+        p = self.parts
         self._place(size)
         from gdviz.ui.layout import presentation_sizes, readable_lesson_width
         lesson_width, rhythm = presentation_sizes(self._target_width(size), height, self.scale)
@@ -335,6 +351,7 @@ class Presentation:
         from gdviz.ui.layout import hide_stray_tab_bars, present_network
         present_network(w, self.parts)
         hide_stray_tab_bars(w)
+        self._scale_dock_tabs(self.scale)       # (a tab bar the network's tab made just now)
         if size is not None and (w.width(), w.height()) != self._target_size(size):
             # the docks' new places grew the window on the way (the real network: 1050 px
             # wide for a 1024-pixel recording); its minimum fits, so the size is given again
@@ -432,6 +449,19 @@ class Presentation:
         from gdviz.ui.layout import presentation_sizes
         p.rhythm.setMinimumHeight(presentation_sizes(1, 1, f)[1] if f > 1 else
                                   (self._normal or {}).get("rhythm_min", p.rhythm.minimumHeight()))
+        self._scale_dock_tabs(f)
+        # check boxes' indicators as large against their text as at normal type
+        from gdviz.ui.panels._common import scale_indicators
+        scale_indicators(w)
+
+    def _scale_dock_tabs(self, f: float) -> None:
+        """The dock tabs' titles (Network | Lesson, the only way to the lesson beside the
+        network) in the bar's type: at normal size they were the smallest text on a projector."""
+        from PySide6.QtWidgets import QTabBar
+        w = self.window
+        for bar in w.findChildren(QTabBar):
+            if bar.parent() is w:
+                self._scale_widget_font(bar, max(1.0, f * BAR_SHARE))
 
     def _scale_widget_font(self, widget: QWidget, f: float) -> None:
         key = id(widget)

@@ -233,3 +233,82 @@ class LiveThrottle(QObject):
     def latest(self) -> LiveValues | None:
         """The newest values, applied or not."""
         return self._pending or self._applied
+
+
+
+class _IndicatorStyle:
+    """Made on first use (a QProxyStyle needs the application): see ``scale_indicators``."""
+    style = None
+
+
+def _indicator_style():
+    if _IndicatorStyle.style is not None:
+        return _IndicatorStyle.style
+    from PySide6.QtGui import QFontMetricsF
+    from PySide6.QtWidgets import QApplication, QProxyStyle, QStyle, QStyleFactory
+
+    M = QStyle.PixelMetric
+    sides = {M.PM_IndicatorWidth, M.PM_IndicatorHeight, M.PM_ExclusiveIndicatorWidth,
+             M.PM_ExclusiveIndicatorHeight}
+    frames = {QStyle.PrimitiveElement.PE_IndicatorCheckBox,
+              QStyle.PrimitiveElement.PE_IndicatorRadioButton}
+    from PySide6.QtCore import QRectF
+    from PySide6.QtGui import QColor, QPainter, QPen
+
+    class IndicatorStyle(QProxyStyle):
+        """Fusion, with check box and radio button indicators as large against their text as
+        at normal type: their side grows with the widget's own line height over the
+        application font's (read at every query, so it follows the type as it changes); on a
+        dark palette their frame is drawn in the text's colour."""
+
+        def pixelMetric(self, metric, option=None, widget=None):
+            base = super().pixelMetric(metric, option, widget)
+            if metric not in sides or widget is None:
+                return base
+            app = QApplication.instance()
+            normal = QFontMetricsF(app.font()).height() if app is not None else 0.0
+            grow = QFontMetricsF(widget.font()).height() / normal if normal > 0 else 1.0
+            return round(base * grow) if grow > 1.05 else base
+
+        def drawPrimitive(self, element, option, painter, widget=None):
+            super().drawPrimitive(element, option, painter, widget)
+            if element not in frames or option is None:
+                return
+            from gdviz.ui.palette import is_dark
+            if not is_dark(option.palette):
+                return
+            # Fusion outlines an indicator in the window colour, darker: on the dark theme an
+            # empty box was a black square on near-black ("validation points (hollow)")
+            painter.save()
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            color = QColor(option.palette.color(QPalette.ColorRole.WindowText))
+            color.setAlpha(150)
+            painter.setPen(QPen(color, 1.0))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            rect = QRectF(option.rect).adjusted(0.5, 0.5, -1.5, -1.5)
+            if element == QStyle.PrimitiveElement.PE_IndicatorRadioButton:
+                painter.drawEllipse(rect)
+            else:
+                painter.drawRoundedRect(rect, 1.5, 1.5)
+            painter.restore()
+
+    style = IndicatorStyle(QStyleFactory.create("Fusion"))
+    style.setParent(QApplication.instance())        # lives as long as the widgets it draws
+    _IndicatorStyle.style = style
+    return style
+
+
+def scale_indicators(root: QWidget) -> None:
+    """The check boxes and radio buttons in *root* (and *root* itself, if it is one) keep
+    their indicators as large against their text as at normal type: at presentation type a
+    13-pixel box sat beside 40-point text. The side follows each widget's font from then on.
+    Widgets of another top-level window (the lab) are left to it."""
+    from PySide6.QtWidgets import QCheckBox, QRadioButton
+    boxes = [root] if isinstance(root, (QCheckBox, QRadioButton)) else []
+    boxes += root.findChildren(QCheckBox) + root.findChildren(QRadioButton)
+    style = None
+    for box in boxes:
+        if box.window() is not root.window() or box.style() is _IndicatorStyle.style:
+            continue
+        style = style or _indicator_style()
+        box.setStyle(style)

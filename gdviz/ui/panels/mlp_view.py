@@ -15,6 +15,8 @@ from PySide6.QtWidgets import (QCheckBox, QGraphicsItem, QGridLayout, QLabel, QS
 
 from gdviz.core import CLOCK_LABELS, METHOD_KEYS, METHOD_LABELS
 from gdviz.core.clock import CLOCK_UNITS
+from gdviz.ui.axis_titles import forget_text_space
+from gdviz.ui.panels._common import scale_indicators
 from gdviz.ui.panels.round_ranges import RoundRanges
 from gdviz.ui.theme import LIGHT, Theme
 
@@ -36,8 +38,21 @@ def probability_map(theme: Theme) -> pg.ColorMap:
                                                                    PROBABILITY_STOPS["light"])))
 
 
-def _plot() -> pg.PlotWidget:
-    w = pg.PlotWidget()
+class _BoundaryPlotWidget(pg.PlotWidget):
+    """A decision-boundary plot that asks for no more than its minimum size.
+
+    Its box's grid takes each method's height for width (the title's wrapped lines plus the
+    plot's preferred height) as its row's minimum; with pyqtgraph's preferred 480 px those
+    minima outgrew the boundary box's maximum height and the grid squeezed both rows alike,
+    the large plot below its own minimum: at 1024x768 in presentation its x tick labels were
+    cut. Asking for the minimum, the rows get their minima and share the rest 2:1."""
+
+    def sizeHint(self) -> QSize:
+        return self.minimumSize().expandedTo(QSize(1, 1))
+
+
+def _plot(cls=pg.PlotWidget) -> pg.PlotWidget:
+    w = cls()
     w.setMenuEnabled(False)
     w.setMouseEnabled(False, False)
     w.hideButtons()
@@ -54,6 +69,8 @@ def _style_plot(widget: pg.PlotWidget, theme: Theme, scale: float) -> None:
         axis = item.getAxis(name)
         axis.setPen(theme.foreground + "99")
         axis.setTextPen(theme.foreground)
+        if axis.style["tickFont"] != tick_font:
+            forget_text_space(axis)     # a new type: the old labels' width is no guide
         axis.setStyle(tickFont=tick_font)
         axis.label.setFont(QFont("DejaVu Sans", max(8, round(9 * scale))))
     fit_bottom_axis(item.getAxis("bottom"))
@@ -77,7 +94,7 @@ class MethodNetworkPlot(QWidget):
         super().__init__(parent)
         self.key = key
         self.theme = LIGHT
-        self.plot = _plot()
+        self.plot = _plot(_BoundaryPlotWidget)
         # a label, not a plot title: it wraps instead of being clipped in a narrow dock
         self.title = QLabel()
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -225,6 +242,7 @@ class MlpPanel(QWidget):
         bar_col.addWidget(self.colorbar_view, 1)
         self.validation_check = QCheckBox("validation points (hollow)")
         self.validation_check.toggled.connect(self.show_validation)
+        scale_indicators(self.validation_check)    # its indicator grows with its text
         self.boundaries = QGridLayout()
         self.boundaries.setSpacing(6)
 
@@ -319,6 +337,9 @@ class MlpPanel(QWidget):
         # that tick's label, which the widget's top edge cut off
         tick_height = QFontMetrics(QFont("DejaVu Sans", max(8, round(9 * f)))).height()
         self.distance.getPlotItem().layout.setContentsMargins(1, tick_height // 2 + 2, 1, 1)
+        # (so do the loss curves' round ranges: their top tick, "1.0", was cut in half in a
+        # 1920x1080 presentation)
+        self.loss.getPlotItem().layout.setContentsMargins(1, tick_height // 2 + 2, 1, 1)
         self._fit_distance_axis()
         for k in METHOD_KEYS:
             c = theme.color(k)
@@ -432,7 +453,10 @@ class MlpPanel(QWidget):
 
     def _bar_width(self) -> int:
         metrics = self.colorbar_title.fontMetrics()
-        axis = self.colorbar.getAxis("right").width()      # + the bar and the margins
+        bar_axis = self.colorbar.getAxis("right")
+        # the width set for this type (its geometry follows a layout pass later: read at once
+        # after a presentation, the box kept the large type's width, the dock 20 px wider)
+        axis = bar_axis.fixedWidth if bar_axis.fixedWidth is not None else bar_axis.width()
         return max(metrics.horizontalAdvance("P(class 1)") + 6, round(60 * max(1.0, self.scale)),
                    round(axis) + 14 + 30)
 
