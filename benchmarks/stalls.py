@@ -26,7 +26,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--settle", type=float, default=3.0, help="seconds watched after each")
+    parser.add_argument("--only", metavar="KEY", action="append", default=[],
+                        help="only the actions of this key (repeatable; e.g. --only B); the "
+                             "baseline row is always measured")
     args = parser.parse_args()
+    actions = [(name, key) for name, key in ACTIONS
+               if key is None or not args.only or key in args.only]
     from PySide6.QtCore import QTimer
     from PySide6.QtGui import QKeySequence
     from PySide6.QtTest import QTest
@@ -42,7 +47,7 @@ def main() -> None:
     probe.timeout.connect(lambda: ticks.append(time.perf_counter()))
     import gdviz.ui.lab.window as lab_window
     staged_figure = lab_window.LabFigure
-    results: dict[str, list[float]] = {name: [] for name, _ in ACTIONS}
+    results: dict[str, list[float]] = {name: [] for name, _ in actions}
 
     def fresh_window():
         w = MainWindow(load("default"))
@@ -57,7 +62,7 @@ def main() -> None:
     for _ in range(args.rounds):
         w = fresh_window()
         probe.start()
-        for name, key in ACTIONS:
+        for name, key in actions:
             if name == EAGER:       # the baseline of the fix: six plots built and updated at once
                 lab_window.LabFigure = (lambda *a, staged=True, **k:
                                         staged_figure(*a, staged=False, **k))

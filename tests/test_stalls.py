@@ -54,22 +54,8 @@ def _curves(plot):
     return out
 
 
-def test_key_b_returns_before_the_plots_are_built_and_they_follow(qtbot, window):
-    w = window(_small())
-    w.actions_["lab"].trigger()
-    lab = w.lab_window
-    figure = lab.figure
-    # the key's own turn made the window and its placeholders: no plot, no sweep yet
-    assert figure.built_plots() == [] and not figure.complete
-    assert lab.running and lab.result is None and lab._start_token is not None
-    built = []
-    qtbot.waitUntil(lambda: built.append(len(figure.built_plots())) or figure.complete,
-                    timeout=WAIT_MS)
-    assert len(set(built)) > 2            # built over several turns, not all in one
-    qtbot.waitUntil(lambda: not lab.running, timeout=WAIT_MS)
-    assert "Done." in lab.header.text()
-    qtbot.waitUntil(lambda: figure.complete, timeout=WAIT_MS)
-    # the staged path ends where the synchronous one (built and updated at once) does
+def _eager_like(qtbot, lab):
+    """The lab's figure as the synchronous path makes it (built and updated at once)."""
     from gdviz.ui.lab.figure import LabFigure
     from gdviz.ui.lab.generalization_plot import GeneralizationPlot
     from gdviz.ui.lab.memory_plot import MemoryPlot
@@ -79,12 +65,91 @@ def test_key_b_returns_before_the_plots_are_built_and_they_follow(qtbot, window)
     eager.set_scenario(lab.scenario)
     eager.update_result(lab.result)
     assert eager.complete
+    return eager
+
+
+def _record_updates(figure, calls):
+    """Record (plot index, result, on screen then) for every plot's ``update``."""
+    from gdviz.ui.lab.figure import seen
+    for index, plot in enumerate(figure.built_plots()):
+        def spy(result, plot=plot, index=index, original=plot.update):
+            calls.append((index, id(result), seen(plot.widget)))
+            return original(result)
+        plot.update = spy
+
+
+def test_key_b_returns_before_the_plots_are_built_and_they_follow(qtbot, window):
+    w = window(_small())
+    w.actions_["lab"].trigger()
+    lab = w.lab_window
+    figure = lab.figure
+    # the key's own turn made the window and its placeholders: no plot, no sweep yet
+    assert figure.built_plots() == [] and not figure.complete
+    assert lab.running and lab.result is None and lab._start_token is not None
+    built, calls = [], []
+    figure.when_built(lambda: _record_updates(figure, calls))   # before any result
+    qtbot.waitUntil(lambda: built.append(len(figure.built_plots())) or None not in
+                    figure._built, timeout=WAIT_MS)
+    assert len(set(built)) > 2            # built over several turns, not all in one
+    qtbot.waitUntil(lambda: not lab.running, timeout=WAIT_MS)
+    assert "Done." in lab.header.text()
+    qtbot.waitUntil(lambda: figure.idle, timeout=WAIT_MS)
+    # only plots on screen were brought up to date, each at most once per result
+    assert calls and all(on_screen for _, _, on_screen in calls)
+    assert len(set((i, r) for i, r, _ in calls)) == len(calls)
+    # the plots scrolled out of view wait (the lab opens smaller than its plots here) ...
+    waiting = figure.waiting()
+    assert waiting, "the test needs a plot out of view"
+    from gdviz.ui.lab.figure import seen
+    assert not any(seen(p.widget) for p in waiting)
+    # ... until they are scrolled into view
+    bar = figure.scroll.verticalScrollBar()
+    bar.setValue(bar.maximum())
+    qtbot.waitUntil(lambda: figure.idle, timeout=WAIT_MS)
+    assert len(figure.waiting()) < len(waiting)
+    # the staged path ends where the synchronous one (built and updated at once) does
+    eager = _eager_like(qtbot, lab)
     staged = lab.plots
+    assert figure.complete
     assert [type(p) for p in staged] == [type(p) for p in eager.plots]
     for a, b in zip(staged, eager.plots):
         assert _curves(a) == _curves(b), type(a).__name__
     assert figure.summary.text() == eager.summary.text()
     eager.built_plots()[-1].close()        # the generalization study's thread
+
+
+def test_a_plot_waits_for_its_turn_and_the_result_it_shows_is_the_latest(qtbot):
+    """Results that come faster than the plots follow: the plots that waited go first, and
+    every plot ends on the latest result (none drawn with one in between for nothing)."""
+    from gdviz.core.lab import Lab, LabSettings, summarize
+    from gdviz.ui.lab.figure import LabFigure
+    lab = Lab(_small(), LabSettings(batch_sizes=(1, 4, 16, 64), copies=2))
+    partials = []
+    lab.run(progress=lambda r: partials.append(summarize(lab, r)))
+    assert len(partials) >= 3
+    figure = LabFigure(columns=3, staged=True)
+    qtbot.addWidget(figure)
+    figure.resize(1500, 1000)
+    figure.show()
+    qtbot.waitExposed(figure)
+    qtbot.waitUntil(lambda: figure.idle, timeout=WAIT_MS)
+    calls = []
+    _record_updates(figure, calls)
+    figure.update_result(partials[0])
+    figure._step()                         # one plot shows the first result (its paint held)
+    figure._step()                         # its paint
+    figure.update_result(partials[1])      # the others waited: they go first
+    assert figure._pending[0] != calls[0][0] and figure._pending[-1] == calls[0][0]
+    figure.update_result(partials[2])
+    qtbot.waitUntil(lambda: figure.idle, timeout=WAIT_MS)
+    assert figure.complete
+    last = {}
+    for index, result, on_screen in calls:
+        assert on_screen
+        last[index] = result
+    assert set(last) == set(range(len(figure.built_plots())))
+    assert set(last.values()) == {id(partials[2])}
+    assert len(calls) == len(last) + 1     # one plot drew the first result; none the second
 
 
 def test_cancel_before_the_plots_are_built_starts_no_sweep(qtbot, window):

@@ -18,7 +18,7 @@ class CloudInset(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.widget = pg.PlotWidget(background="w")
+        self.widget = pg.PlotWidget(background="w", enableMenu=False)   # (no menu to make)
         item = self.widget.getPlotItem()
         item.setTitle("Gradient cloud (live)", color="#222", size="11pt")
         item.setLabel("bottom", "∂ℓ/∂θ₁", color="#222")
