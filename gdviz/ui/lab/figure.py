@@ -197,8 +197,9 @@ class LabFigure(QWidget):
     B was pressed; showing a result on the six at once, up to 2 s each time a batch size
     finished; issue 25 F):
 
-    * each plot is built in two turns, its empty pyqtgraph widget in the first, its items in
-      the second, into the cell a placeholder kept, its painting held back; its first paint
+    * each plot is built in two turns (three for a maker with ``make_parts``: what it makes
+      beforehand, passed to it as keywords), its empty pyqtgraph widget in the first, its
+      items in the last, into the cell a placeholder kept, its painting held back; its first paint
       comes in a third turn (building and painting one plot in one turn held the thread
       ~100 ms, several times that on a loaded machine);
     * a new result is shown a plot per turn, its paint again in the turn after; only plots on
@@ -220,6 +221,7 @@ class LabFigure(QWidget):
         self._pending: list[int] = []    # built plots still to show the latest result
         self._held = None                # a plot widget whose paint waits for the next turn
         self._bare = None                # the next plot's empty widget, made a turn before it
+        self._parts = None               # and the parts its maker makes beforehand, if any
         self._scheduled = False
         self._when_built: list = []      # called once every plot is built
         self._pick = None
@@ -280,8 +282,9 @@ class LabFigure(QWidget):
 
     def _build(self, index: int):
         bare, self._bare = self._bare, None
+        parts, self._parts = self._parts, None
         with given_plot(bare) as used:
-            plot = self._makers[index]()
+            plot = self._makers[index](**(parts or {}))
         if bare is not None and not used():
             bare.deleteLater()
         self._built[index] = plot
@@ -345,8 +348,11 @@ class LabFigure(QWidget):
         if self._held is not None:
             self._release()
         elif None in self._built:
+            make_parts = getattr(self._makers[self._built.index(None)], "make_parts", None)
             if self._bare is None:
                 self._bare = bare_plot()
+            elif make_parts is not None and self._parts is None:
+                self._parts = make_parts()
             else:
                 self._build_into_cell(self._built.index(None), hold=True)
         else:

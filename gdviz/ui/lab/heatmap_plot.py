@@ -75,8 +75,27 @@ def _inside(x, rows, l):
     return (np.append(x[:i], x[i - 1] + t * (x[i] - x[i - 1])), np.append(rows[:i], top))
 
 
+def colour_bar():
+    """The map's colours and its colour bar: steps to target, numbered on a log scale (bright:
+    fewer steps). (copies: pg.colormap.get hands out one shared object, and reversing it in
+    place flipped the map of every heat map made before, against its own colour bar)"""
+    colormap = copy.deepcopy(pg.colormap.get("viridis"))
+    bright_is_few = copy.deepcopy(colormap)
+    bright_is_few.reverse()
+    bar = pg.ColorBarItem(values=(0, 1), colorMap=bright_is_few, interactive=False, width=14,
+                          label="steps to target (median of seeds)")
+    bar.axis.enableAutoSIPrefix(False)
+    return colormap, bar
+
+
 class HeatmapPlot:
-    def __init__(self):
+    @staticmethod
+    def make_parts() -> dict:
+        """What a staged figure makes a turn before the plot: the colour bar (a plot of its
+        own, a third of the heat map's making)."""
+        return {"parts": colour_bar()}
+
+    def __init__(self, parts=None):
         self.widget = make_plot("5 · Steps to target over η × B",
                                 "batch size B", "learning rate η", log_x=False, log_y=False)
         self.item = self.widget.getPlotItem()
@@ -85,15 +104,7 @@ class HeatmapPlot:
         self.item.getAxis("left").setWidth(78)
         # every cell is data: the legend goes under the map, in the plot's own layout
         legend = add_legend(self.item, columns=2)
-        # the colour bar: steps to target, numbered on a log scale (bright: fewer steps)
-        # (copies: pg.colormap.get hands out one shared object, and reversing it in place
-        # flipped the map of every heat map made before, against its own colour bar)
-        self.colormap = copy.deepcopy(pg.colormap.get("viridis"))
-        bright_is_few = copy.deepcopy(self.colormap)
-        bright_is_few.reverse()
-        self.bar = pg.ColorBarItem(values=(0, 1), colorMap=bright_is_few,
-                                   interactive=False, width=14, label="steps to target (median of seeds)")
-        self.bar.axis.enableAutoSIPrefix(False)
+        self.colormap, self.bar = parts if parts is not None else colour_bar()
         self.item.layout.addItem(self.bar, 2, 3)
         self.item.layout.setColumnFixedWidth(3, 66)
         self.image = pg.ImageItem(axisOrder="col-major")   # image[B index, η index]
