@@ -366,3 +366,35 @@ def test_the_lab_labels_obstacles_in_numpy_are_the_rectangles_they_were(qtbot):
                        rng.uniform(1, 80), rng.uniform(1, 30))
             assert _hits(r, rows) == any(r.intersects(o) for o in ref)
         assert _hits(ref[0], rows)
+
+
+def test_a_summary_that_gains_lines_repaints_no_plot(qtbot):
+    """Each result's summary under the plots may gain a line: the plots' viewport shrinks at
+    its bottom, and that repainted every plot on screen in one turn."""
+    from PySide6.QtCore import QEvent, QObject
+    from gdviz.ui.lab.figure import LabFigure
+    figure = LabFigure(scroll=True, staged=True)
+    qtbot.addWidget(figure)
+    figure.resize(900, 700)
+    figure.show()
+    qtbot.waitExposed(figure)
+    qtbot.waitUntil(lambda: figure.idle, timeout=WAIT_MS)
+    qtbot.wait(100)
+    paints = []
+
+    class Count(QObject):
+        def eventFilter(self, obj, event):
+            if event.type() == QEvent.Type.Paint:
+                paints.append(obj)
+            return False
+    counter = Count()
+    views = [p.widget.viewport() for p in figure.built_plots()]
+    for view in views:
+        view.installEventFilter(counter)
+    height = figure.scroll.viewport().height()
+    figure.summary.setText("\n".join(["a summary of several lines"] * 5))
+    qtbot.waitUntil(lambda: figure.scroll.viewport().height() < height, timeout=5_000)
+    qtbot.wait(100)
+    assert paints == []
+    figure.built_plots()[0].widget.viewport().update()    # (the count sees a plot's paint)
+    qtbot.waitUntil(lambda: len(paints) > 0, timeout=5_000)

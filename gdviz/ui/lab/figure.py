@@ -116,6 +116,22 @@ def seen(widget) -> bool:
     return not rect.isEmpty()
 
 
+def _ready_to_paint(widget) -> None:
+    """What a plot does on its way to a paint, done now while its painting is held back: the
+    layouts its change asked for, then pyqtgraph's preparing (the view box's auto range, the
+    labels placed for it). Done by the paint, each changed the scene again and the plot
+    painted two or three times in a row."""
+    from PySide6.QtCore import QCoreApplication
+
+    from gdviz.ui.staged import settle_layouts
+    scene = widget.scene() if hasattr(widget, "scene") else None
+    for _ in range(3):
+        settle_layouts()
+        if scene is not None and hasattr(scene, "prepareForPaint"):
+            QCoreApplication.sendPostedEvents(scene, 0)    # its items' polish and changes
+            scene.prepareForPaint()
+
+
 class _Grid(QWidget):
     """The plots' grid; re-flows its columns when its width crosses a multiple of PLOT_MIN.
     ``cells`` holds each plot's widget, or its placeholder until ``put`` swaps the plot in.
@@ -246,6 +262,11 @@ class LabFigure(QWidget):
             self.scroll.setFrameShape(QFrame.Shape.NoFrame)
             self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
             self.scroll.setWidget(self.grid)
+            # the viewport shrinking or growing at its bottom (the summary under it gaining a
+            # line) repaints only what it uncovers: it repainted every plot on screen in one
+            # turn, with each new result's summary
+            for widget in (self.scroll, self.scroll.viewport()):
+                widget.setAttribute(Qt.WidgetAttribute.WA_StaticContents)
             if staged:     # plots scrolled into view catch up with the latest result
                 self.scroll.verticalScrollBar().valueChanged.connect(self._schedule)
             layout.addWidget(self.scroll, 1)
@@ -337,6 +358,7 @@ class LabFigure(QWidget):
         held, self._held = self._held, None
         if held is not None:
             try:
+                _ready_to_paint(held)
                 held.setUpdatesEnabled(True)      # (schedules its paint)
             except RuntimeError:                  # deleted meanwhile
                 pass
