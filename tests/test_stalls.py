@@ -398,3 +398,35 @@ def test_a_summary_that_gains_lines_repaints_no_plot(qtbot):
     assert paints == []
     figure.built_plots()[0].widget.viewport().update()    # (the count sees a plot's paint)
     qtbot.waitUntil(lambda: len(paints) > 0, timeout=5_000)
+
+
+def test_a_paused_window_typesets_new_formulas_off_the_gui_thread(qtbot, monkeypatch):
+    """Right after start-up (paused), the lesson's live formulas were typeset on the GUI thread
+    when their first numbers came and whenever they changed: 0.5-1.2 s in one turn after the
+    first frame, and any key pressed then waited for it. Only a window asked for synchronous
+    formulas (exports, layout tests) typesets them there now."""
+    import ziamath
+    from gdviz.ui.formula import FormulaWidget
+    typeset = []
+    real = ziamath.Latex
+
+    def spy(latex, *args, **kwargs):        # (called only for a formula not typeset before)
+        typeset.append((threading.current_thread(), latex))
+        return real(latex, *args, **kwargs)
+    monkeypatch.setattr(ziamath, "Latex", spy)
+    # a learning rate no other test uses: the update rule's live line is new to the cache
+    w = MainWindow(_small().with_changes(lr=0.0137))
+    try:
+        w.resize(1280, 860)
+        w.show()
+        qtbot.waitExposed(w)
+        qtbot.waitUntil(lambda: w.snapshot is not None, timeout=WAIT_MS)
+        assert not w.state.playing
+        live = lambda: [t for t, latex in typeset if "0.0137" in latex]   # noqa: E731
+        qtbot.waitUntil(lambda: len(live()) > 0, timeout=WAIT_MS)
+        formulas = w.findChildren(FormulaWidget)
+        qtbot.waitUntil(lambda: all(f._pending is None for f in formulas), timeout=WAIT_MS)
+        assert threading.main_thread() not in live()
+        assert any("0.0137" in f.latex() for f in formulas)     # and it is shown
+    finally:
+        w.close()
