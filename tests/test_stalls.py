@@ -430,3 +430,29 @@ def test_a_paused_window_typesets_new_formulas_off_the_gui_thread(qtbot, monkeyp
         assert any("0.0137" in f.latex() for f in formulas)     # and it is shown
     finally:
         w.close()
+
+
+def test_the_steps_plot_updated_result_by_result_ends_as_one_updated_once(qtbot):
+    """Its regime spans are kept and moved from result to result (made anew each time they
+    were a third of its update): the end is what a plot given the last result alone shows."""
+    from gdviz.core.lab import Lab, LabSettings, summarize
+    from gdviz.ui.lab.steps_plot import StepsPlot
+    lab = Lab(_small(), LabSettings(batch_sizes=(1, 2, 4, 8, 16, 32, 64), copies=2))
+    partials = []
+    lab.run(progress=lambda r: partials.append(summarize(lab, r)))
+    assert len(partials) >= 3
+    stepped, once = StepsPlot(), StepsPlot()
+    made = set()
+    for result in partials:
+        stepped.update(result)
+        made |= {id(r) for r in stepped.item.items if isinstance(r, pg.LinearRegionItem)}
+    assert len(made) <= 3                  # one span per regime, kept
+    once.update(partials[-1])
+
+    def spans(plot):
+        return sorted((r.getRegion(), r.brush.color().getRgb()) for r in
+                      plot.item.items if isinstance(r, pg.LinearRegionItem) and r.isVisible())
+    assert spans(stepped) == spans(once) and len(spans(once)) >= 1
+    assert _curves(stepped) == _curves(once)
+    assert [lb.toPlainText() for lb, _ in stepped.placer.labels] == \
+        [lb.toPlainText() for lb, _ in once.placer.labels]

@@ -90,6 +90,7 @@ def summary_text(result) -> str:
 
 HEATMAP = 4     # the plot whose cells load a run (``set_pick_handler``)
 STAGE_MS = 15   # between two staged steps: the event loop handles input in between
+PAINT_MS = 50   # after a step that lets a plot paint
 
 
 def placeholder() -> QLabel:
@@ -239,6 +240,7 @@ class LabFigure(QWidget):
         self._bare = None                # the next plot's empty widget, made a turn before it
         self._parts = None               # and the parts its maker makes beforehand, if any
         self._scheduled = False
+        self._next_delay = STAGE_MS
         self._when_built: list = []      # called once every plot is built
         self._pick = None
         self.scenario = None
@@ -352,7 +354,7 @@ class LabFigure(QWidget):
     def _schedule(self, *_) -> None:
         if self._staged and not self._scheduled and self._work():
             self._scheduled = True
-            QTimer.singleShot(STAGE_MS, self._step)
+            QTimer.singleShot(self._next_delay, self._step)
 
     def _release(self) -> None:
         held, self._held = self._held, None
@@ -367,8 +369,12 @@ class LabFigure(QWidget):
         """One staged step: let the plot changed in the last step paint; else build the next
         plot; else show the latest result on the next plot on screen."""
         self._scheduled = False
+        self._next_delay = STAGE_MS
         if self._held is not None:
             self._release()
+            # its paint comes on the window's next update (a timer of its own): the next step
+            # waits past it, or the two ran back to back, as one long turn
+            self._next_delay = PAINT_MS
         elif None in self._built:
             make_parts = getattr(self._makers[self._built.index(None)], "make_parts", None)
             if self._bare is None:
