@@ -456,3 +456,28 @@ def test_the_steps_plot_updated_result_by_result_ends_as_one_updated_once(qtbot)
     assert _curves(stepped) == _curves(once)
     assert [lb.toPlainText() for lb, _ in stepped.placer.labels] == \
         [lb.toPlainText() for lb, _ in once.placer.labels]
+
+
+def test_a_minimized_lab_waits_and_catches_up_when_restored(qtbot):
+    """Results are shown on plots on screen only: none while the lab is minimized, the latest
+    once it is restored (its show event schedules the steps again)."""
+    from gdviz.core.lab import Lab, LabSettings
+    from gdviz.ui.lab.window import LabWindow
+    result = Lab(_small(), LabSettings(batch_sizes=(1, 4, 16, 64), copies=2)).run()
+    lab = LabWindow()
+    qtbot.addWidget(lab)
+    try:
+        lab.show()
+        qtbot.waitExposed(lab)
+        qtbot.waitUntil(lambda: lab.figure.idle, timeout=WAIT_MS)
+        lab.showMinimized()
+        if not lab.isMinimized():
+            pytest.skip("this platform does not minimize windows")
+        lab.figure.update_result(result)
+        qtbot.wait(200)
+        assert lab.figure.shown_count == 0          # nothing drawn for no one
+        lab.showNormal()
+        qtbot.waitUntil(lambda: lab.figure.shown_count > 0 and lab.figure.idle,
+                        timeout=WAIT_MS)
+    finally:
+        lab.shutdown()
