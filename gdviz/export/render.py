@@ -17,6 +17,7 @@ from gdviz.core.snapshot import SimSnapshot
 
 WHATS = ("canvas", "window")
 LAYOUT_ROUNDS = 6       # nested layouts settled before a frame is painted
+PAINT_ROUNDS = 4        # paints of one frame at most, until the plots' layout is steady
 
 
 def prepare_headless() -> None:
@@ -106,6 +107,8 @@ class FrameRenderer:
             scale = min(self.size[0] / 1280, self.size[1] / 720)
             if scale > 1.05:
                 self.canvas.set_font_scale(scale)
+                # ... and the trails, markers and arrows with it: a 4K clip is the 720p one, 3x
+                self.canvas.set_mark_scale(scale)
             self.canvas.set_landscape(landscape_view)
         else:
             from gdviz.ui.main_window import MainWindow
@@ -173,6 +176,11 @@ class FrameRenderer:
         """Hand one snapshot to the views (as the window's snapshot slot does)."""
         if self.window is not None:
             self.window.on_snapshot(snap)
+            # While playing, the window redraws its panels (counters, loss curves, rhythm, the
+            # network's) a few times a second of the wall clock; every frame of an export shows
+            # its own (a clip of mlp-moons kept an empty loss chart and the rhythm's markers at
+            # 0 for seconds, and its frames depended on how fast the machine rendered them)
+            self.window.catch_up_panels()
             self._flush_throttles()
             # what the window typesets in the background while it plays, a frame shows now
             from gdviz.ui.formula import finish_typesetting
@@ -200,10 +208,19 @@ class FrameRenderer:
         self.show(snap)
         _settle_layouts()
         image = self._image
-        image.fill(QColor(self.theme.background))
-        QWidget.render(self.widget, image, QPoint(0, 0), QRegion(),
+        # A plot sizes its axes to their tick labels while it paints: a frame painted once
+        # right after a change shows the axes at their old width (a loss chart's labels, the
+        # network's plots cut or shifted). Paint until the plots' layout stops changing, as
+        # the window has settled by the time anyone looks at it.
+        for _ in range(PAINT_ROUNDS):
+            before = _plot_layout(self.widget)
+            image.fill(QColor(self.theme.background))
+            QWidget.render(self.widget, image, QPoint(0, 0), QRegion(),
                            QWidget.RenderFlag.DrawChildren
                            | QWidget.RenderFlag.DrawWindowBackground)
+            _settle_layouts()
+            if _plot_layout(self.widget) == before:
+                break
         if self._scaled:
             return image.scaled(self.size[0], self.size[1],
                                 Qt.AspectRatioMode.IgnoreAspectRatio,
@@ -295,6 +312,25 @@ def _settle_layouts() -> None:
     # round per level (a single round left the counters' captions cut at the old width)
     for _ in range(LAYOUT_ROUNDS):
         QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+
+
+def _plot_layout(widget) -> list:
+    """The geometry and size limits of every layout item in the widget's visible plots (what
+    an axis changes when its tick labels grow or shrink during a paint)."""
+    from PySide6.QtWidgets import QGraphicsView, QGraphicsWidget
+
+    views = [widget] if isinstance(widget, QGraphicsView) else []
+    views += widget.findChildren(QGraphicsView)
+    out = []
+    for view in views:
+        if not view.isVisible() or view.scene() is None:
+            continue
+        for item in view.scene().items():
+            if isinstance(item, QGraphicsWidget) and item.isVisible():
+                g, lo, hi = item.geometry(), item.minimumSize(), item.maximumSize()
+                out.append((g.x(), g.y(), g.width(), g.height(),
+                            lo.width(), lo.height(), hi.width(), hi.height()))
+    return out
 
 
 def frame_bytes(image) -> bytes:

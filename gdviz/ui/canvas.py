@@ -38,6 +38,9 @@ START_Z = 25
 MARKER_Z = 30           # ... and current markers above the starts
 MINIMUM_Z = 50          # the minimum's star last, above every trail, marker, overlay and arrow
 MARGIN_PX = 10          # the legend's distance from the plot's edges
+MINIMUM_SIZE = 22       # px: the minimum's star (times the mark scale)
+START_SIZE = 16         # px: the start symbols
+MARK_REFERENCE_HEIGHT = 1080   # a presentation this high draws the marks at their theme size
 LEGEND_HZ = 4.0         # while playing, the legend's corner is chosen at most this often
 FADED_ALPHA = "40"      # a diverged method's trail: faint, so it no longer covers the canvas
 
@@ -48,9 +51,15 @@ class _SelectingSample(pg.ItemSample):
     20-px line sat tiny beside its 40-pt label)."""
 
     _scale = 1.0
+    _line_divisor = 1.0
 
-    def set_scale(self, scale: float) -> None:
+    def set_scale(self, scale: float, line_divisor: float = 1.0) -> None:
+        """*line_divisor*: how much the trail's own pen is already widened (the canvas's mark
+        scale), so the sample's line is its theme width times *scale*, not times both."""
         scale = max(1.0, float(scale))
+        if line_divisor != self._line_divisor:
+            self._line_divisor = max(1.0, float(line_divisor))
+            self.update()
         if scale == self._scale:
             return
         self.prepareGeometryChange()
@@ -74,7 +83,7 @@ class _SelectingSample(pg.ItemSample):
         if opts.get("antialias"):
             p.setRenderHint(p.RenderHint.Antialiasing)
         pen = pg.mkPen(opts["pen"])
-        pen.setWidthF(max(1.0, pen.widthF()) * s)      # the line as thick as its type
+        pen.setWidthF(max(1.0, pen.widthF() / self._line_divisor) * s)   # as thick as its type
         p.setPen(pen)
         p.drawLine(QPointF(0, 11 * s), QPointF(20 * s, 11 * s))
 
@@ -159,10 +168,10 @@ class ContourCanvas(pg.PlotWidget):
         # the minimum: an outline star in the foreground colour over a halo of the background's,
         # drawn last (the paths arrive there) and neutral, so no colour-vision deficiency turns
         # it into a method's colour (the red one read as stochastic's yellow in deuteranopia)
-        self.minima_halo = pg.ScatterPlotItem(symbol="star", size=22)
+        self.minima_halo = pg.ScatterPlotItem(symbol="star", size=MINIMUM_SIZE)
         self.minima_halo.setZValue(MINIMUM_Z - 0.5)
         plot.addItem(self.minima_halo)
-        self.minima = pg.ScatterPlotItem(symbol="star", size=22)
+        self.minima = pg.ScatterPlotItem(symbol="star", size=MINIMUM_SIZE)
         self.minima.setZValue(MINIMUM_Z)
         plot.addItem(self.minima)
         self.legend = pg.LegendItem(offset=(10, -10), sampleType=_SelectingSample,
@@ -233,8 +242,24 @@ class ContourCanvas(pg.PlotWidget):
     def px(self, width: float) -> float:
         """A pen width in device pixels for *width* logical pixels. pyqtgraph's pens are
         cosmetic (device pixels): at a device pixel ratio of 2 (4K at 200 %) a 4 px trail came
-        out 2 logical px thin. Lines keep their logical width at every ratio."""
-        return width * self._pen_ratio
+        out 2 logical px thin. Lines keep their logical width at every ratio (times the mark
+        scale, ``set_mark_scale``)."""
+        return width * self._pen_ratio * self._mark_scale
+
+    _mark_scale = 1.0
+
+    def set_mark_scale(self, scale: float) -> None:
+        """Draw the trails, halos, markers, arrows, starts and the minimum *scale* times their
+        theme size (at least 1): a 4K presentation at a ratio of 1 is the 1080p one, twice as
+        big (its type is twice as big; 3.5-px trails and 16-px markers were half as bold)."""
+        scale = max(1.0, float(scale))
+        if scale != self._mark_scale:
+            self._mark_scale = scale
+            self.apply_theme(self.theme)
+
+    @property
+    def mark_scale(self) -> float:
+        return self._mark_scale
 
     @property
     def _pen_ratio(self) -> float:
@@ -259,6 +284,9 @@ class ContourCanvas(pg.PlotWidget):
         self.image.setColorMap(theme.color_map())
         self.contours.setPen(pg.mkPen(theme.contour_pen, width=px(1)))
         self.frozen.set_background(theme.background)      # (and the contours' new pen)
+        star = round(MINIMUM_SIZE * self._mark_scale)
+        self.minima.setSize(star)
+        self.minima_halo.setSize(star)
         self.minima.setPen(pg.mkPen(theme.minimum_color, width=px(2.5)))
         self.minima.setBrush(pg.mkBrush(None))
         self.minima_halo.setPen(pg.mkPen(theme.background, width=px(6.5)))
@@ -276,7 +304,7 @@ class ContourCanvas(pg.PlotWidget):
             outline_pen=pg.mkPen(theme.foreground, width=px(6.5)),
             true_pen=pg.mkPen(theme.foreground, width=px(2.5), style=Qt.PenStyle.DashLine),
             base_pen=pg.mkPen(theme.foreground, width=px(2)), base_brush=pg.mkBrush(theme.background),
-            shaft_width=px(3.5))
+            shaft_width=px(3.5), mark_scale=self._mark_scale)
         self.arrow_note.setColor(theme.foreground)
         self.arrow_note.fill = pg.mkBrush(theme.background + "CC")
         self.colorbar.setColorMap(theme.color_map())
@@ -293,13 +321,18 @@ class ContourCanvas(pg.PlotWidget):
         """The current markers' style: the selected method's is bigger, with a wider outline."""
         self._marker_style = {}
         for key in METHOD_KEYS:
-            base = getattr(self.theme, "marker_size", 14)     # projection-sized in both themes
+            base = getattr(self.theme, "marker_size", 14) * self._mark_scale  # for projection
             size = round(base * 1.3) if key == self.selected else base
-            pen = pg.mkPen(self.theme.marker_outline, width=3 if key == self.selected else 2)
+            pen = pg.mkPen(self.theme.marker_outline,
+                           width=self.px(3 if key == self.selected else 2))
             self._marker_style[key] = (METHOD_SYMBOLS[key], size, pen,
                                        pg.mkBrush(self.theme.color(key)))
 
     def set_font_scale(self, scale: float) -> None:
+        """Every text *scale* times its size; the marks grow with the type beyond a 1080p
+        presentation's (``set_mark_scale``)."""
+        from gdviz.ui.presentation import font_scale_for
+        self.set_mark_scale(scale / font_scale_for(MARK_REFERENCE_HEIGHT))
         font = QFont("DejaVu Sans", max(8, round(10 * scale)))
         plot = self.getPlotItem()
         for name in ("left", "bottom"):
@@ -309,7 +342,7 @@ class ContourCanvas(pg.PlotWidget):
         self.legend.setLabelTextSize(f"{max(9, round(10 * scale))}pt")
         for sample, _label in self.legend.items:
             if isinstance(sample, _SelectingSample):
-                sample.set_scale(scale)
+                sample.set_scale(scale, self._mark_scale)
         self.arrow_note.setFont(QFont("DejaVu Sans", max(8, round(9 * scale))))
         self.colorbar.axis.setStyle(tickFont=font)
         self.colorbar.axis.label.setFont(QFont("DejaVu Sans", max(9, round(10 * scale))))
@@ -519,14 +552,14 @@ class ContourCanvas(pg.PlotWidget):
                     badge.setPos(*pos)
             else:
                 self._set_text(badge, "")
-        starts = (starts_x, starts_y, starts_data, self.theme)
+        starts = (starts_x, starts_y, starts_data, self.theme, self._mark_scale)
         if self._drawn.get(self.starts) != starts:
             self._drawn[self.starts] = starts
             brushes = [pg.mkBrush(self.theme.color(k) + "66") for k in starts_data]
-            pens = [pg.mkPen(self.theme.color(k), width=2.5) for k in starts_data]
+            pens = [pg.mkPen(self.theme.color(k), width=self.px(2.5)) for k in starts_data]
             self.starts.setData(x=starts_x, y=starts_y, data=starts_data, brush=brushes,
                                 pen=pens, symbol=[METHOD_SYMBOLS[k] for k in starts_data],
-                                size=16)
+                                size=round(START_SIZE * self._mark_scale))
         self._draw_arrows(snap)
         self._show_plane_note(snap)
         self._place_legend_soon(snap)
@@ -545,6 +578,11 @@ class ContourCanvas(pg.PlotWidget):
         pen = pg.mkPen(self.theme.color(key) + (FADED_ALPHA if faded else ""), width=width)
         halo = None if faded or not self.theme.halo else \
             pg.mkPen(self.theme.halo, width=width + self.px(self.theme.halo_extra))
+        if halo is not None:
+            # flat ends: a trail is stroked in pieces (the cached chunks, the live tail), and a
+            # piece's halo capped square reached back over the end of the piece before it,
+            # notching a dark bar across the trail every 16 points
+            halo.setCapStyle(Qt.PenCapStyle.FlatCap)
         self.trail_layers[key].set_pens(pen, halo)
         self.moving.lines.set_pens(key, pen, halo)
         self.trails[key].setPen(pen)

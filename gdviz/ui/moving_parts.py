@@ -117,6 +117,7 @@ class TailsAndArrows(_Layer):
         self.colors: dict[str, str] = {}
         self.outline_pen = self.true_pen = self.base_pen = self.base_brush = None
         self.foreground = "#000000"
+        self.mark_scale = 1.0
         self._head = pg.functions.makeArrowPath(**HEAD)
         self._shaft_pens: dict[str, object] = {}
 
@@ -144,8 +145,14 @@ class TailsAndArrows(_Layer):
         self.update()        # (all of it: what was shown may be anywhere)
 
     def set_arrow_style(self, colors: dict, foreground: str, outline_pen, true_pen, base_pen,
-                        base_brush, shaft_width: float = 3.5) -> None:
+                        base_brush, shaft_width: float = 3.5, mark_scale: float = 1.0) -> None:
+        """*mark_scale*: the heads and the ○ times their size (the canvas's marks grow with a
+        4K presentation's type)."""
         self.colors, self.foreground = dict(colors), foreground
+        if mark_scale != self.mark_scale:
+            self._head = pg.functions.makeArrowPath(
+                **{**HEAD, "headLen": HEAD["headLen"] * mark_scale})
+        self.mark_scale = mark_scale
         self.shaft_width = shaft_width
         self._shaft_pens = {k: pg.mkPen(c, width=shaft_width) for k, c in colors.items()}
         self.outline_pen, self.true_pen = outline_pen, true_pen
@@ -203,7 +210,7 @@ class TailsAndArrows(_Layer):
                     self._paint_head(painter, base, tip, color)
         painter.setPen(self.base_pen)
         painter.setBrush(self.base_brush)
-        r = BASE_SIZE / 2
+        r = BASE_SIZE * self.mark_scale / 2
         for _a, base, _t, _i in px:
             painter.drawEllipse(base, r, r)
         painter.restore()

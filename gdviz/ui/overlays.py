@@ -77,13 +77,14 @@ class GradientCloudLayer:
         self.members.setData(mem[:, 0], mem[:, 1], brush=pg.mkBrush(color))
         centre = theta - s * cloud.full
         ring = ellipse_points(centre, cloud.covariance, scale=s)
-        self.ellipse.setData(ring[:, 0], ring[:, 1], pen=pg.mkPen(color, width=2.5))
-        self.full.setData([centre[0]], [centre[1]], pen=pg.mkPen(theme.foreground, width=3),
+        px = _pen_ratio(self.plot)
+        self.ellipse.setData(ring[:, 0], ring[:, 1], pen=pg.mkPen(color, width=2.5 * px))
+        self.full.setData([centre[0]], [centre[1]], pen=pg.mkPen(theme.foreground, width=3 * px),
                           brush=pg.mkBrush(theme.foreground))
         if cloud.batch_mean is not None:
             g = theta - s * cloud.batch_mean
             self.mean.setData([g[0]], [g[1]], brush=pg.mkBrush(color),
-                              pen=pg.mkPen(theme.foreground, width=1.5))
+                              pen=pg.mkPen(theme.foreground, width=1.5 * px))
         else:
             self.mean.setData([], [])
         for item in self.items:
@@ -98,6 +99,13 @@ class GradientCloudLayer:
                      f"filled: the next batch (B = {cloud.batch_size}), ◆ θ − {k}η g_B, "
                      f"✚ θ − {k}η∇J; ellipse: 1σ of g_B, "
                      f"tr Cov(g_B) = tr Σ·(N−B)/(B(N−1)) = {cov:.3g}")
+
+
+def _pen_ratio(plot) -> float:
+    """Pens are cosmetic (device pixels): times the device pixel ratio, a ring or an ellipse
+    keeps its logical width at 200 % (as the canvas's trails do, ``ContourCanvas.px``)."""
+    view = plot.getViewWidget() if plot.scene() is not None else None
+    return max(1.0, float(view.devicePixelRatioF())) if view is not None else 1.0
 
 
 def sig3(value: float) -> str:
@@ -122,6 +130,7 @@ class EnsembleLayer:
     """The K seed copies of the mini-batch run as a moving cloud of dots, and their spread."""
 
     def __init__(self, plot: pg.PlotItem):
+        self.plot = plot
         self.dots = pg.ScatterPlotItem(pxMode=True, size=10)
         self.dots.setZValue(Z + 1)
         plot.addItem(self.dots)
@@ -141,7 +150,7 @@ class EnsembleLayer:
         pts = ensemble.thetas[ok]
         # light rings edged in the mini-batch green: they stand out on its own green trail
         self.dots.setData(pts[:, 0], pts[:, 1], brush=pg.mkBrush(theme.background + "E0"),
-                          pen=pg.mkPen(color, width=2.2))
+                          pen=pg.mkPen(color, width=2.2 * _pen_ratio(self.plot)))
         self.dots.show()
         seed = scenario.seed
         lines = [f"Seed ensemble: {ensemble.copies} mini-batch runs, seeds {seed}…"

@@ -11,6 +11,17 @@ from gdviz.core.lab import DIVERGED, REACHED
 from gdviz.ui.lab._plot import FIT, REFERENCE, add_legend, make_plot
 
 UNREACHED_RGBA = (235, 235, 235, 255)
+# the dark theme: the cells no run reached a dark grey (a light one made the map a glaring block
+# in a dark window), and the neutral marks light enough to read on it and on the background
+DARK_UNREACHED_RGBA = (43, 48, 56, 255)
+# the colour bar's title, longest first: the first that fits the bar's height is shown (at a
+# laptop's 1024x768 the whole one ran off the top of the bar)
+BAR_TITLES = ("steps to target (median of seeds)", "median steps to target", "steps to target",
+              "steps")
+STYLE = {"light": dict(best="#000000", best_edge=None, best_dot="#FFFFFF", diverged="#BB0000",
+                       unreached="#777777", sqrt="#0072B2"),
+         "dark": dict(best="#F2F2F2", best_edge="#000000", best_dot="#000000",
+                      diverged="#FF5A5A", unreached="#9A9A9A", sqrt="#56B4E9")}
 
 
 def lr_to_row(lrs: np.ndarray, values) -> np.ndarray:
@@ -83,7 +94,7 @@ def colour_bar():
     bright_is_few = copy.deepcopy(colormap)
     bright_is_few.reverse()
     bar = pg.ColorBarItem(values=(0, 1), colorMap=bright_is_few, interactive=False, width=14,
-                          label="steps to target (median of seeds)")
+                          label=BAR_TITLES[0])
     bar.axis.enableAutoSIPrefix(False)
     return colormap, bar
 
@@ -125,8 +136,10 @@ class HeatmapPlot:
             self.item.addItem(it)        # named: it joins the legend
         self.legend = legend
         self.result = None
+        self.unreached_rgba = UNREACHED_RGBA
         self.on_pick = None          # called with (batch_size, lr, seed) when a cell is clicked
         self.item.vb.sigResized.connect(self._thin_b_ticks)
+        self.item.vb.sigResized.connect(self._fit_bar_title)
         # the last size ("16384") centred on the last column runs a little past the axis's
         # end: drawn into the corner under the colour bar, not hidden
         self.item.getAxis("bottom").setStyle(hideOverlappingLabels=24)
@@ -193,13 +206,47 @@ class HeatmapPlot:
             shown.append(last)
         axis.setTicks([[(i, sizes[i]) for i in shown]])
 
+    def _fit_bar_title(self, *_args) -> None:
+        """The colour bar's longest title that fits its height (the whole one as tool tip)."""
+        from PySide6.QtGui import QFontMetricsF
+        axis = self.bar.getAxis("left")       # (ColorBarItem titles its left side)
+        room = self.item.vb.height() - 4
+        metrics = QFontMetricsF(axis.label.font())
+        text = next((t for t in BAR_TITLES if metrics.horizontalAdvance(t) <= room),
+                    BAR_TITLES[-1])
+        if text != axis.labelText:
+            axis.setLabel(text)
+        self.bar.setToolTip(BAR_TITLES[0])
+
+    def apply_theme(self, theme) -> None:
+        """The map's neutral colours for *theme* (called by ``apply_plot_theme``): in the dark
+        theme the best-η line was black, so its legend sample vanished on the dark background,
+        and the unreached cells were a near-white block."""
+        dark = theme is not None and getattr(theme, "name", "light") == "dark"
+        style = STYLE["dark" if dark else "light"]
+        unreached = DARK_UNREACHED_RGBA if dark else UNREACHED_RGBA
+        # (the map drawn again only when its unreached colour changed: the lab applies the
+        # theme after each result, and that drew every result twice)
+        redraw = unreached != getattr(self, "unreached_rgba", None)
+        self.unreached_rgba = unreached
+        edge = style["best_edge"]
+        self.best.setPen(pg.mkPen(style["best"], width=2.5))
+        self.best.setShadowPen(pg.mkPen(edge, width=5) if edge else None)
+        self.best.setSymbolBrush(style["best_dot"])
+        self.best.setSymbolPen(pg.mkPen(style["best"], width=1.5))
+        self.diverged.setPen(pg.mkPen(style["diverged"], width=1.5))
+        self.unreached.setPen(pg.mkPen(style["unreached"]))
+        self.sqrt.setPen(pg.mkPen(style["sqrt"], width=2, style=pg.QtCore.Qt.DotLine))
+        if redraw and self.result is not None:
+            self.update(self.result)
+
     def update(self, result) -> None:
         self.result = result
         sizes, lrs = result.batch_sizes, result.lrs
         k, l = len(sizes), len(lrs)
         med, div, unr = cell_summary(result)
         rgba = np.empty((k, l, 4), np.ubyte)
-        rgba[:] = UNREACHED_RGBA
+        rgba[:] = self.unreached_rgba
         finite = np.isfinite(med)
         if finite.any():
             logs = np.log10(med[finite])

@@ -55,10 +55,11 @@ class RoundRanges:
 
 
 def x_axis_end(x: float) -> float:
-    """The end of a clock axis: *x* rounded up to a step of a fifth of its power of ten (at
-    least 1): at most ~20 % past the data (the 1-2-5 ends left a plot up to 60 % empty), and
-    still a round number that changes a few dozen times per decade."""
-    if not math.isfinite(x) or x <= 1.0:
+    """The end of a clock axis: *x* rounded up to a step of a fifth of its power of ten: at
+    most ~20 % past the data (the 1-2-5 ends left a plot up to 60 % empty), and still a round
+    number that changes a few dozen times per decade. Below 1 too: a run whose simulated
+    clock ends at 0.08 s drew its curves on the first 8 % of a 0..1 axis."""
+    if not math.isfinite(x) or x <= 0.0:
         return 1.0
     step = 10.0 ** math.floor(math.log10(x)) / 5.0
     return float(f"{math.ceil(x / step - 1e-9) * step:.12g}")
