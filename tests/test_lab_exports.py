@@ -81,11 +81,10 @@ class _Main:
     settings through an Experiment, and a notice."""
 
     def __init__(self, scenario):
-        from types import SimpleNamespace
-
         from gdviz.experiment import Experiment
+        from gdviz.ui.view_state import ViewState
         self.experiment = Experiment(scenario)
-        self.view = SimpleNamespace(scenario=scenario, theme=None)
+        self.view = ViewState(scenario, None, None)
         self.notices = []
 
     @property
@@ -109,9 +108,13 @@ class _Main:
 
 
 def test_a_changed_scenario_offers_a_rerun_in_a_bar(qtbot):
+    """The lab follows the main window's scenario as it changes (``ViewState.scenario_changed``,
+    no polling: each offer below is seen at once, with no turn of the event loop)."""
     base = sc.load("ravine").with_changes(n_examples=200, epochs=10.0)
     main = _Main(base)
     lab = LabWindow(main)
+    from PySide6.QtCore import QTimer
+    assert not any(t.isActive() for t in lab.findChildren(QTimer))     # nothing polls
     try:
         assert not lab.export_button.isEnabled()          # no exporter handed in
         assert not lab.export("csv", "x.csv") and "not available" in lab.message.text()
@@ -119,21 +122,20 @@ def test_a_changed_scenario_offers_a_rerun_in_a_bar(qtbot):
         lab.start(base, SETTINGS)
         qtbot.waitUntil(lambda: not lab.running, timeout=WAIT_MS)
         main.scenario = base.with_changes(batch_size=8, lr=0.02, speed=3.0)   # swept anyway
-        lab.check_scenario()
         assert not lab.rerun_bar.isVisible()
         assert lab.result is not None, lab.header.text()
         lab.load_run(8, 0.05, base.seed + 1)        # a run loaded from the lab itself
         assert main.scenario.seed == base.seed + 1
-        lab.check_scenario()
         assert not lab.rerun_bar.isVisible()
         main.scenario = base.with_changes(noise=2.0)
-        lab.check_scenario()
         assert lab.rerun_bar.isVisible() and "changed" in lab.rerun_label.text()
+        main.scenario = base                         # back to the one swept: the offer goes
+        assert not lab.rerun_bar.isVisible()
+        main.scenario = base.with_changes(noise=2.0)
+        assert lab.rerun_bar.isVisible()
         lab.dismiss_rerun()                          # kept: not offered again for this one
-        lab.check_scenario()
         assert not lab.rerun_bar.isVisible()
         main.scenario = base.with_changes(noise=3.0)
-        lab.check_scenario()
         assert lab.rerun_bar.isVisible()
         lab.rerun_now.click()
         assert lab.running and lab.scenario.noise == 3.0 and not lab.rerun_bar.isVisible()

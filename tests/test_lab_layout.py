@@ -34,7 +34,8 @@ def _lab(qtbot, result, size, theme=None):
     lab.fit_screen(*size)
     lab.show()
     qtbot.waitExposed(lab)
-    qtbot.waitUntil(lambda: lab.figure.complete, timeout=20_000)   # built a plot per turn
+    # built a plot per turn; those on screen up to date (`plots` brings the others)
+    qtbot.waitUntil(lambda: lab.figure.idle, timeout=20_000)
     for _ in range(5):
         qtbot.wait(1)
     return lab

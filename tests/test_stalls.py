@@ -54,22 +54,8 @@ def _curves(plot):
     return out
 
 
-def test_key_b_returns_before_the_plots_are_built_and_they_follow(qtbot, window):
-    w = window(_small())
-    w.actions_["lab"].trigger()
-    lab = w.lab_window
-    figure = lab.figure
-    # the key's own turn made the window and its placeholders: no plot, no sweep yet
-    assert figure.built_plots() == [] and not figure.complete
-    assert lab.running and lab.result is None and lab._start_token is not None
-    built = []
-    qtbot.waitUntil(lambda: built.append(len(figure.built_plots())) or figure.complete,
-                    timeout=WAIT_MS)
-    assert len(set(built)) > 2            # built over several turns, not all in one
-    qtbot.waitUntil(lambda: not lab.running, timeout=WAIT_MS)
-    assert "Done." in lab.header.text()
-    qtbot.waitUntil(lambda: figure.complete, timeout=WAIT_MS)
-    # the staged path ends where the synchronous one (built and updated at once) does
+def _eager_like(qtbot, lab):
+    """The lab's figure as the synchronous path makes it (built and updated at once)."""
     from gdviz.ui.lab.figure import LabFigure
     from gdviz.ui.lab.generalization_plot import GeneralizationPlot
     from gdviz.ui.lab.memory_plot import MemoryPlot
@@ -79,12 +65,91 @@ def test_key_b_returns_before_the_plots_are_built_and_they_follow(qtbot, window)
     eager.set_scenario(lab.scenario)
     eager.update_result(lab.result)
     assert eager.complete
+    return eager
+
+
+def _record_updates(figure, calls):
+    """Record (plot index, result, on screen then) for every plot's ``update``."""
+    from gdviz.ui.lab.figure import seen
+    for index, plot in enumerate(figure.built_plots()):
+        def spy(result, plot=plot, index=index, original=plot.update):
+            calls.append((index, id(result), seen(plot.widget)))
+            return original(result)
+        plot.update = spy
+
+
+def test_key_b_returns_before_the_plots_are_built_and_they_follow(qtbot, window):
+    w = window(_small())
+    w.actions_["lab"].trigger()
+    lab = w.lab_window
+    figure = lab.figure
+    # the key's own turn made the window and its placeholders: no plot, no sweep yet
+    assert figure.built_plots() == [] and not figure.complete
+    assert lab.running and lab.result is None and lab._start_token is not None
+    built, calls = [], []
+    figure.when_built(lambda: _record_updates(figure, calls))   # before any result
+    qtbot.waitUntil(lambda: built.append(len(figure.built_plots())) or None not in
+                    figure._built, timeout=WAIT_MS)
+    assert len(set(built)) > 2            # built over several turns, not all in one
+    qtbot.waitUntil(lambda: not lab.running, timeout=WAIT_MS)
+    assert "Done." in lab.header.text()
+    qtbot.waitUntil(lambda: figure.idle, timeout=WAIT_MS)
+    # only plots on screen were brought up to date, each at most once per result
+    assert calls and all(on_screen for _, _, on_screen in calls)
+    assert len(set((i, r) for i, r, _ in calls)) == len(calls)
+    # the plots scrolled out of view wait (the lab opens smaller than its plots here) ...
+    waiting = figure.waiting()
+    assert waiting, "the test needs a plot out of view"
+    from gdviz.ui.lab.figure import seen
+    assert not any(seen(p.widget) for p in waiting)
+    # ... until they are scrolled into view
+    bar = figure.scroll.verticalScrollBar()
+    bar.setValue(bar.maximum())
+    qtbot.waitUntil(lambda: figure.idle, timeout=WAIT_MS)
+    assert len(figure.waiting()) < len(waiting)
+    # the staged path ends where the synchronous one (built and updated at once) does
+    eager = _eager_like(qtbot, lab)
     staged = lab.plots
+    assert figure.complete
     assert [type(p) for p in staged] == [type(p) for p in eager.plots]
     for a, b in zip(staged, eager.plots):
         assert _curves(a) == _curves(b), type(a).__name__
     assert figure.summary.text() == eager.summary.text()
     eager.built_plots()[-1].close()        # the generalization study's thread
+
+
+def test_a_plot_waits_for_its_turn_and_the_result_it_shows_is_the_latest(qtbot):
+    """Results that come faster than the plots follow: the plots that waited go first, and
+    every plot ends on the latest result (none drawn with one in between for nothing)."""
+    from gdviz.core.lab import Lab, LabSettings, summarize
+    from gdviz.ui.lab.figure import LabFigure
+    lab = Lab(_small(), LabSettings(batch_sizes=(1, 4, 16, 64), copies=2))
+    partials = []
+    lab.run(progress=lambda r: partials.append(summarize(lab, r)))
+    assert len(partials) >= 3
+    figure = LabFigure(columns=3, staged=True)
+    qtbot.addWidget(figure)
+    figure.resize(1500, 1000)
+    figure.show()
+    qtbot.waitExposed(figure)
+    qtbot.waitUntil(lambda: figure.idle, timeout=WAIT_MS)
+    calls = []
+    _record_updates(figure, calls)
+    figure.update_result(partials[0])
+    figure._step()                         # one plot shows the first result (its paint held)
+    figure._step()                         # its paint
+    figure.update_result(partials[1])      # the others waited: they go first
+    assert figure._pending[0] != calls[0][0] and figure._pending[-1] == calls[0][0]
+    figure.update_result(partials[2])
+    qtbot.waitUntil(lambda: figure.idle, timeout=WAIT_MS)
+    assert figure.complete
+    last = {}
+    for index, result, on_screen in calls:
+        assert on_screen
+        last[index] = result
+    assert set(last) == set(range(len(figure.built_plots())))
+    assert set(last.values()) == {id(partials[2])}
+    assert len(calls) == len(last) + 1     # one plot drew the first result; none the second
 
 
 def test_cancel_before_the_plots_are_built_starts_no_sweep(qtbot, window):
@@ -301,3 +366,118 @@ def test_the_lab_labels_obstacles_in_numpy_are_the_rectangles_they_were(qtbot):
                        rng.uniform(1, 80), rng.uniform(1, 30))
             assert _hits(r, rows) == any(r.intersects(o) for o in ref)
         assert _hits(ref[0], rows)
+
+
+def test_a_summary_that_gains_lines_repaints_no_plot(qtbot):
+    """Each result's summary under the plots may gain a line: the plots' viewport shrinks at
+    its bottom, and that repainted every plot on screen in one turn."""
+    from PySide6.QtCore import QEvent, QObject
+    from gdviz.ui.lab.figure import LabFigure
+    figure = LabFigure(scroll=True, staged=True)
+    qtbot.addWidget(figure)
+    figure.resize(900, 700)
+    figure.show()
+    qtbot.waitExposed(figure)
+    qtbot.waitUntil(lambda: figure.idle, timeout=WAIT_MS)
+    qtbot.wait(100)
+    paints = []
+
+    class Count(QObject):
+        def eventFilter(self, obj, event):
+            if event.type() == QEvent.Type.Paint:
+                paints.append(obj)
+            return False
+    counter = Count()
+    views = [p.widget.viewport() for p in figure.built_plots()]
+    for view in views:
+        view.installEventFilter(counter)
+    height = figure.scroll.viewport().height()
+    figure.summary.setText("\n".join(["a summary of several lines"] * 5))
+    qtbot.waitUntil(lambda: figure.scroll.viewport().height() < height, timeout=5_000)
+    qtbot.wait(100)
+    assert paints == []
+    figure.built_plots()[0].widget.viewport().update()    # (the count sees a plot's paint)
+    qtbot.waitUntil(lambda: len(paints) > 0, timeout=5_000)
+
+
+def test_a_paused_window_typesets_new_formulas_off_the_gui_thread(qtbot, monkeypatch):
+    """Right after start-up (paused), the lesson's live formulas were typeset on the GUI thread
+    when their first numbers came and whenever they changed: 0.5-1.2 s in one turn after the
+    first frame, and any key pressed then waited for it. Only a window asked for synchronous
+    formulas (exports, layout tests) typesets them there now."""
+    import ziamath
+    from gdviz.ui.formula import FormulaWidget
+    typeset = []
+    real = ziamath.Latex
+
+    def spy(latex, *args, **kwargs):        # (called only for a formula not typeset before)
+        typeset.append((threading.current_thread(), latex))
+        return real(latex, *args, **kwargs)
+    monkeypatch.setattr(ziamath, "Latex", spy)
+    # a learning rate no other test uses: the update rule's live line is new to the cache
+    w = MainWindow(_small().with_changes(lr=0.0137))
+    try:
+        w.resize(1280, 860)
+        w.show()
+        qtbot.waitExposed(w)
+        qtbot.waitUntil(lambda: w.snapshot is not None, timeout=WAIT_MS)
+        assert not w.state.playing
+        live = lambda: [t for t, latex in typeset if "0.0137" in latex]   # noqa: E731
+        qtbot.waitUntil(lambda: len(live()) > 0, timeout=WAIT_MS)
+        formulas = w.findChildren(FormulaWidget)
+        qtbot.waitUntil(lambda: all(f._pending is None for f in formulas), timeout=WAIT_MS)
+        assert threading.main_thread() not in live()
+        assert any("0.0137" in f.latex() for f in formulas)     # and it is shown
+    finally:
+        w.close()
+
+
+def test_the_steps_plot_updated_result_by_result_ends_as_one_updated_once(qtbot):
+    """Its regime spans are kept and moved from result to result (made anew each time they
+    were a third of its update): the end is what a plot given the last result alone shows."""
+    from gdviz.core.lab import Lab, LabSettings, summarize
+    from gdviz.ui.lab.steps_plot import StepsPlot
+    lab = Lab(_small(), LabSettings(batch_sizes=(1, 2, 4, 8, 16, 32, 64), copies=2))
+    partials = []
+    lab.run(progress=lambda r: partials.append(summarize(lab, r)))
+    assert len(partials) >= 3
+    stepped, once = StepsPlot(), StepsPlot()
+    made = set()
+    for result in partials:
+        stepped.update(result)
+        made |= {id(r) for r in stepped.item.items if isinstance(r, pg.LinearRegionItem)}
+    assert len(made) <= 3                  # one span per regime, kept
+    once.update(partials[-1])
+
+    def spans(plot):
+        return sorted((r.getRegion(), r.brush.color().getRgb()) for r in
+                      plot.item.items if isinstance(r, pg.LinearRegionItem) and r.isVisible())
+    assert spans(stepped) == spans(once) and len(spans(once)) >= 1
+    assert _curves(stepped) == _curves(once)
+    assert [lb.toPlainText() for lb, _ in stepped.placer.labels] == \
+        [lb.toPlainText() for lb, _ in once.placer.labels]
+
+
+def test_a_minimized_lab_waits_and_catches_up_when_restored(qtbot):
+    """Results are shown on plots on screen only: none while the lab is minimized, the latest
+    once it is restored (its show event schedules the steps again)."""
+    from gdviz.core.lab import Lab, LabSettings
+    from gdviz.ui.lab.window import LabWindow
+    result = Lab(_small(), LabSettings(batch_sizes=(1, 4, 16, 64), copies=2)).run()
+    lab = LabWindow()
+    qtbot.addWidget(lab)
+    try:
+        lab.show()
+        qtbot.waitExposed(lab)
+        qtbot.waitUntil(lambda: lab.figure.idle, timeout=WAIT_MS)
+        lab.showMinimized()
+        if not lab.isMinimized():
+            pytest.skip("this platform does not minimize windows")
+        lab.figure.update_result(result)
+        qtbot.wait(200)
+        assert lab.figure.shown_count == 0          # nothing drawn for no one
+        lab.showNormal()
+        qtbot.waitUntil(lambda: lab.figure.shown_count > 0 and lab.figure.idle,
+                        timeout=WAIT_MS)
+    finally:
+        lab.shutdown()

@@ -43,9 +43,11 @@ def latex_svg(latex: str, color: str = "black") -> bytes:
 
 
 # Typesetting off the GUI thread -----------------------------------------------------------------
-# While the simulation plays, live formulas are typeset by one background thread: a widget keeps
-# showing its old formula until the new SVG is ready, then loads it (a millisecond), so no frame
-# waits 5-20 ms per formula. Otherwise (paused, tests, export) typesetting stays synchronous.
+# The window's live formulas are typeset by one background thread, playing or paused: a widget
+# keeps showing its old formula until the new SVG is ready, then loads it (a millisecond), so no
+# frame waits 5-100 ms per formula (paused right after start-up, the lesson's first numbers held
+# the GUI thread 0.5-1.2 s). Elsewhere (a window made with synchronous formulas, exports, tests
+# of a widget) typesetting stays synchronous.
 _BACKGROUND = False
 _READY: set[tuple[str, str]] = set()      # (latex, colour) pairs latex_svg has cached
 _QUEUED: set[tuple[str, str]] = set()
@@ -88,6 +90,11 @@ def typeset_in_background(on: bool = True):
         yield
     finally:
         _BACKGROUND = before
+
+
+def typesetting_in_background() -> bool:
+    """Whether ``FormulaWidget.set_latex`` would typeset new formulas in the background now."""
+    return _BACKGROUND or _STARTUP
 
 
 def _typeset_relay() -> _Relay:

@@ -774,8 +774,9 @@ class MainWindow(QMainWindow):
         if self.state.playing and key == self._live_key and now - self._live_time < 1.0:
             return
         self._live_key, self._live_time = key, now
-        # playing: formulas are typeset off the GUI thread (no frame waits for ziamath)
-        with typeset_in_background(self.state.playing and not self.synchronous_formulas):
+        # formulas are typeset off the GUI thread, playing or paused (no frame or key waits for
+        # ziamath: paused after start-up, the first numbers held the GUI thread up to 1.2 s)
+        with typeset_in_background(not self.synchronous_formulas):
             self.lesson.update_live(values)
 
     # shutting down --------------------------------------------------------------------------

@@ -76,7 +76,7 @@ class InTurns:
         if self._settle:
             # what the last step changed laid out, unpainted, in a turn of its own
             self._settle = False
-            _settle_layouts()
+            settle_layouts()
             if self._last:
                 self._end()      # the window paints in the next turn
             else:
@@ -123,7 +123,7 @@ def in_turns(steps, window: QWidget, first: QWidget | None = None) -> InTurns:
     return run
 
 
-def _settle_layouts() -> None:
+def settle_layouts() -> None:
     """The layouts that posted requests wait for, done now (each may post the next level's)."""
     from PySide6.QtCore import QCoreApplication, QEvent
     for _ in range(4):

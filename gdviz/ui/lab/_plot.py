@@ -2,6 +2,8 @@
 legend under the data, and labels placed where they collide with nothing."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
@@ -25,8 +27,33 @@ LEGEND_BRUSH = {"light": (255, 255, 255, 0), "dark": (0, 0, 0, 0)}
 PAD = 3                  # px kept free around every placed label
 
 
+_given: list = []     # a bare plot widget made beforehand, for the next make_plot
+
+
+def bare_plot() -> pg.PlotWidget:
+    """An empty plot widget, as ``make_plot`` starts from (no context menus: the view box's,
+    made for nothing, was a fifth of a plot's making)."""
+    return pg.PlotWidget(background="w", enableMenu=False)
+
+
+@contextmanager
+def given_plot(widget: pg.PlotWidget | None):
+    """Within the block, the next ``make_plot`` starts from *widget* (a ``bare_plot`` made in an
+    earlier turn of the event loop: a staged figure splits a plot's making in two) instead of
+    making one. Yields whether *widget* was used."""
+    if widget is None:
+        yield lambda: False
+        return
+    _given.append(widget)
+    try:
+        yield lambda: widget not in _given
+    finally:
+        if widget in _given:
+            _given.remove(widget)
+
+
 def make_plot(title: str, x_label: str, y_label: str, log_x=True, log_y=True) -> pg.PlotWidget:
-    plot = pg.PlotWidget(background="w")
+    plot = _given.pop() if _given else bare_plot()
     plot.setMinimumSize(360, 260)
     item = plot.getPlotItem()
     item.setTitle(title, color=INK, size="11pt")
@@ -209,11 +236,7 @@ class LabelPlacer:
                 left, top = px - half, py - half
                 rows.append(np.column_stack([left, top, left + 2 * half, top + 2 * half]))
             if opts.get("pen", 1) is not None and len(px) > 1:
-                for x0, y0, x1, y1 in zip(px[:-1], py[:-1], px[1:], py[1:]):
-                    n = int(max(abs(x1 - x0), abs(y1 - y0)) // 4) + 1
-                    t = np.linspace(0, 1, n + 1)
-                    left, top = x0 + t * (x1 - x0) - 2, y0 + t * (y1 - y0) - 2
-                    rows.append(np.column_stack([left, top, left + 4, top + 4]))
+                rows.append(_stretches(px, py))
         box = vb.sceneBoundingRect()
         for line in self.lines:
             if not line.isVisible():
@@ -268,6 +291,21 @@ class LabelPlacer:
             label.show()
             placed.append(r)
         self.placed = placed
+
+
+def _stretches(px: np.ndarray, py: np.ndarray) -> np.ndarray:
+    """A 4-px square every 4 px or less along the polyline (*px*, *py*): segment k cut into
+    n = ⌊max(|Δx|, |Δy|)/4⌋ + 1 equal parts, its n + 1 points as ``np.linspace(0, 1, n + 1)``
+    places them, all segments at once (a loop over segments was most of a result's time on
+    the fitted curve's 200 points)."""
+    x0, y0, dx, dy = px[:-1], py[:-1], np.diff(px), np.diff(py)
+    n = (np.maximum(np.abs(dx), np.abs(dy)) // 4).astype(np.int64) + 1
+    seg = np.repeat(np.arange(len(n)), n + 1)
+    i = np.arange(len(seg)) - np.repeat(np.cumsum(n + 1) - (n + 1), n + 1)
+    t = i * (1.0 / n[seg])
+    t[np.cumsum(n + 1) - 1] = 1.0          # linspace's last point is its end, exactly
+    left, top = x0[seg] + t * dx[seg] - 2, y0[seg] + t * dy[seg] - 2
+    return np.column_stack([left, top, left + 4, top + 4])
 
 
 def _view_to_scene(vb, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -18,7 +18,28 @@ class CloudInset(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.widget = pg.PlotWidget(background="w")
+        # the plot is made in a turn of its own after the lab shows (or with the first cloud):
+        # made with the window, it lengthened the turn of the key B by a third (issue 25 F)
+        self.widget = None
+        self.theme = None
+        self.cloud = None
+        self.text = QLabel(EMPTY)
+        self.text.setWordWrap(True)
+        self.slot = QLabel("")           # holds the plot's place until it is made
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.slot, 1)
+        layout.addWidget(self.text)
+
+    @property
+    def built(self) -> bool:
+        return self.widget is not None
+
+    def build(self) -> None:
+        """Make the plot now (once), in the theme and with the cloud it was given."""
+        if self.widget is not None:
+            return
+        self.widget = pg.PlotWidget(background="w", enableMenu=False)   # (no menu to make)
         item = self.widget.getPlotItem()
         item.setTitle("Gradient cloud (live)", color="#222", size="11pt")
         item.setLabel("bottom", "∂ℓ/∂θ₁", color="#222")
@@ -42,17 +63,28 @@ class CloudInset(QWidget):
         for it in (self.points, self.example_ellipse, self.members, self.ellipse, self.full,
                    self.mean):
             item.addItem(it)
-        self.text = QLabel(EMPTY)
-        self.text.setWordWrap(True)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.widget, 1)
-        layout.addWidget(self.text)
-        self.cloud = None
+        self.layout().replaceWidget(self.slot, self.widget)
+        self.slot.hide()
+        self.slot.deleteLater()
+        if self.theme is not None:
+            self.apply_theme(self.theme)
+        if self.cloud is not None:
+            self.show_cloud(self.cloud)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self.widget is None:
+            from PySide6.QtCore import QTimer
+
+            from gdviz.ui.lab.figure import STAGE_MS
+            QTimer.singleShot(STAGE_MS, self.build)
 
     def apply_theme(self, theme) -> None:
         """The lab's theme (None or light: white; dark: the theme's background)."""
         from gdviz.ui.lab._plot import _ink
+        self.theme = theme
+        if self.widget is None:
+            return                          # (applied when the plot is made)
         dark = theme is not None and theme.name == "dark"
         self.widget.setBackground(theme.background if dark else "w")
         item = self.widget.getPlotItem()
@@ -73,6 +105,9 @@ class CloudInset(QWidget):
 
     def show_cloud(self, cloud) -> None:
         self.cloud = cloud
+        if self.widget is None:
+            self.build()                    # (draws it)
+            return
         if cloud is None:
             for it in (self.points, self.example_ellipse, self.members, self.ellipse, self.full,
                        self.mean):

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QFrame, QGridLayout, QLabel, QScrollArea, QSizePo
                                QVBoxLayout, QWidget)
 
 from gdviz.core.lab import noise_disagreement
-from gdviz.ui.lab._plot import apply_plot_theme
+from gdviz.ui.lab._plot import apply_plot_theme, bare_plot, given_plot
 from gdviz.ui.lab.examples_plot import ExamplesPlot
 from gdviz.ui.lab.heatmap_plot import HeatmapPlot
 from gdviz.ui.lab.noise_plot import NoisePlot
@@ -89,7 +89,8 @@ def summary_text(result) -> str:
 
 
 HEATMAP = 4     # the plot whose cells load a run (``set_pick_handler``)
-STAGE_MS = 15   # between two staged steps: the event loop paints what the last one changed
+STAGE_MS = 15   # between two staged steps: the event loop handles input in between
+PAINT_MS = 50   # after a step that lets a plot paint
 
 
 def placeholder() -> QLabel:
@@ -101,15 +102,48 @@ def placeholder() -> QLabel:
     return label
 
 
+def seen(widget) -> bool:
+    """Whether any of *widget* is on screen now: shown, its window not minimized, and some of
+    it inside every parent up to its window (not scrolled out of view). (``visibleRegion`` is
+    empty for a plot: its viewport, an opaque child, covers it.)"""
+    if not widget.isVisible() or widget.window().isMinimized():
+        return False
+    rect, child = widget.rect(), widget
+    while not child.isWindow() and child.parentWidget() is not None:
+        rect = rect.translated(child.pos()).intersected(child.parentWidget().rect())
+        if rect.isEmpty():
+            return False
+        child = child.parentWidget()
+    return not rect.isEmpty()
+
+
+def _ready_to_paint(widget) -> None:
+    """What a plot does on its way to a paint, done now while its painting is held back: the
+    layouts its change asked for, then pyqtgraph's preparing (the view box's auto range, the
+    labels placed for it). Done by the paint, each changed the scene again and the plot
+    painted two or three times in a row."""
+    from PySide6.QtCore import QCoreApplication
+
+    from gdviz.ui.staged import settle_layouts
+    scene = widget.scene() if hasattr(widget, "scene") else None
+    for _ in range(3):
+        settle_layouts()
+        if scene is not None and hasattr(scene, "prepareForPaint"):
+            QCoreApplication.sendPostedEvents(scene, 0)    # its items' polish and changes
+            scene.prepareForPaint()
+
+
 class _Grid(QWidget):
     """The plots' grid; re-flows its columns when its width crosses a multiple of PLOT_MIN.
-    ``cells`` holds each plot's widget, or its placeholder until ``put`` swaps the plot in."""
+    ``cells`` holds each plot's widget, or its placeholder until ``put`` swaps the plot in.
+    *on_move*: called after each resize (what is seen of the cells may have changed)."""
 
-    def __init__(self, cells, columns: int | None):
+    def __init__(self, cells, columns: int | None, on_move=None):
         super().__init__()
         self.cells = list(cells)
         self.fixed_columns = columns
         self.columns = 0
+        self.on_move = on_move
         self.grid = QGridLayout(self)
         self.grid.setContentsMargins(0, 0, 0, 0)
         self.grid.setSpacing(6)
@@ -157,6 +191,8 @@ class _Grid(QWidget):
         if self.fixed_columns is None:
             self.reflow(columns_for(event.size().width(), len(self.cells)))
         super().resizeEvent(event)
+        if self.on_move is not None:
+            self.on_move()
 
 
 class _Scroll(QScrollArea):
@@ -173,12 +209,25 @@ class LabFigure(QWidget):
     """The lab's plots in a grid with the summary lines under them.
 
     *scroll*: the grid scrolls (the lab window); otherwise it has *columns* columns (exports).
-    *staged*: the plots are built a plot per turn of the event loop, each into the cell a
-    placeholder kept (building the six at once held the GUI thread 0.4–1 s when B was pressed),
-    and each new result is shown a plot per turn (the six at once held it up to 2 s every time
-    a batch size finished); ``flush()`` builds them all and brings them up to date now
-    (``plots`` does, for exports and tests). *extra*: what makes plots of the scenario itself,
-    after the six (they get ``set_scenario``)."""
+    *staged*: the figure's work is done a step per turn of the event loop (``STAGE_MS`` apart),
+    so no step holds the GUI thread long (building the six plots at once held it 0.4–1 s when
+    B was pressed; showing a result on the six at once, up to 2 s each time a batch size
+    finished; issue 25 F):
+
+    * each plot is built in two turns (three for a maker with ``make_parts``: what it makes
+      beforehand, passed to it as keywords), its empty pyqtgraph widget in the first, its
+      items in the last, into the cell a placeholder kept, its painting held back; its first paint
+      comes in a third turn (building and painting one plot in one turn held the thread
+      ~100 ms, several times that on a loaded machine);
+    * a new result is shown a plot per turn, its paint again in the turn after; only plots on
+      screen are brought up to date: one scrolled out of view (or in a hidden window) waits
+      until it is seen again; when results come faster than the plots follow, the plots that
+      waited longest go first, and each shows the latest result only (results in between are
+      skipped, never drawn for nothing).
+
+    ``flush()`` builds every plot and brings it up to date now (``plots`` does, for exports and
+    tests): the end state is the one the unstaged figure has. *extra*: what makes plots of the
+    scenario itself, after the six (they get ``set_scenario``)."""
 
     def __init__(self, parent=None, scroll: bool = False, columns: int | None = None,
                  staged: bool = False, extra=()):
@@ -187,17 +236,23 @@ class LabFigure(QWidget):
         self._built: list = [None] * len(self._makers)
         self._staged = staged
         self._pending: list[int] = []    # built plots still to show the latest result
+        self._held = None                # a plot widget whose paint waits for the next turn
+        self._bare = None                # the next plot's empty widget, made a turn before it
+        self._parts = None               # and the parts its maker makes beforehand, if any
         self._scheduled = False
+        self._next_delay = STAGE_MS
         self._when_built: list = []      # called once every plot is built
         self._pick = None
         self.scenario = None
         self.result = None
         self.theme = None
+        self.shown_count = 0             # plots brought up to date with a result, in all
         if staged:
             cells = [placeholder() for _ in self._makers]
         else:
             cells = [self._build(i).widget for i in range(len(self._makers))]
-        self.grid = _Grid(cells, None if scroll else (columns or EXPORT_COLUMNS))
+        self.grid = _Grid(cells, None if scroll else (columns or EXPORT_COLUMNS),
+                          on_move=self._schedule if staged else None)
         self.summary = QLabel("")
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -209,6 +264,13 @@ class LabFigure(QWidget):
             self.scroll.setFrameShape(QFrame.Shape.NoFrame)
             self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
             self.scroll.setWidget(self.grid)
+            # the viewport shrinking or growing at its bottom (the summary under it gaining a
+            # line) repaints only what it uncovers: it repainted every plot on screen in one
+            # turn, with each new result's summary
+            for widget in (self.scroll, self.scroll.viewport()):
+                widget.setAttribute(Qt.WidgetAttribute.WA_StaticContents)
+            if staged:     # plots scrolled into view catch up with the latest result
+                self.scroll.verticalScrollBar().valueChanged.connect(self._schedule)
             layout.addWidget(self.scroll, 1)
         else:
             self.scroll = None
@@ -229,10 +291,25 @@ class LabFigure(QWidget):
     @property
     def complete(self) -> bool:
         """Every plot built and showing the latest result."""
-        return None not in self._built and not self._pending
+        return None not in self._built and not self._pending and self._held is None
+
+    @property
+    def idle(self) -> bool:
+        """Nothing left for the staged steps to do now: every plot built, and every plot on
+        screen showing the latest result (those out of view wait to be seen)."""
+        return not self._scheduled and not self._work()
+
+    def waiting(self) -> list:
+        """The plots out of view that wait to show the latest result."""
+        return [self._built[i] for i in self._pending]
 
     def _build(self, index: int):
-        plot = self._makers[index]()
+        bare, self._bare = self._bare, None
+        parts, self._parts = self._parts, None
+        with given_plot(bare) as used:
+            plot = self._makers[index](**(parts or {}))
+        if bare is not None and not used():
+            bare.deleteLater()
         self._built[index] = plot
         if index == HEATMAP and self._pick is not None:
             plot.on_pick = self._pick
@@ -243,8 +320,12 @@ class LabFigure(QWidget):
             self._pending.append(index)
         return plot
 
-    def _build_into_cell(self, index: int) -> None:
-        self.grid.put(index, self._build(index).widget)
+    def _build_into_cell(self, index: int, hold: bool = False) -> None:
+        widget = self._build(index).widget
+        if hold:       # painted in the next turn, not in this one
+            widget.setUpdatesEnabled(False)
+            self._held = widget
+        self.grid.put(index, widget)
         if None not in self._built:
             calls, self._when_built = self._when_built, []
             for call in calls:
@@ -259,18 +340,56 @@ class LabFigure(QWidget):
         self._when_built.append(call)
         self._schedule()
 
-    def _schedule(self) -> None:
-        if self._staged and not self._scheduled and not self.complete:
+    def _next_seen(self) -> int | None:
+        """The position in ``_pending`` of the first plot on screen (None: none is)."""
+        for k, index in enumerate(self._pending):
+            if seen(self._built[index].widget):
+                return k
+        return None
+
+    def _work(self) -> bool:
+        return (self._held is not None or None in self._built
+                or self._next_seen() is not None)
+
+    def _schedule(self, *_) -> None:
+        if self._staged and not self._scheduled and self._work():
             self._scheduled = True
-            QTimer.singleShot(STAGE_MS, self._step)
+            QTimer.singleShot(self._next_delay, self._step)
+
+    def _release(self) -> None:
+        held, self._held = self._held, None
+        if held is not None:
+            try:
+                _ready_to_paint(held)
+                held.setUpdatesEnabled(True)      # (schedules its paint)
+            except RuntimeError:                  # deleted meanwhile
+                pass
 
     def _step(self) -> None:
-        """One staged step: build the next plot, else show the latest result on the next."""
+        """One staged step: let the plot changed in the last step paint; else build the next
+        plot; else show the latest result on the next plot on screen."""
         self._scheduled = False
-        if None in self._built:
-            self._build_into_cell(self._built.index(None))
-        elif self._pending:
-            self._show(self._built[self._pending.pop(0)])
+        self._next_delay = STAGE_MS
+        if self._held is not None:
+            self._release()
+            # its paint comes on the window's next update (a timer of its own): the next step
+            # waits past it, or the two ran back to back, as one long turn
+            self._next_delay = PAINT_MS
+        elif None in self._built:
+            make_parts = getattr(self._makers[self._built.index(None)], "make_parts", None)
+            if self._bare is None:
+                self._bare = bare_plot()
+            elif make_parts is not None and self._parts is None:
+                self._parts = make_parts()
+            else:
+                self._build_into_cell(self._built.index(None), hold=True)
+        else:
+            k = self._next_seen()
+            if k is not None:
+                plot = self._built[self._pending.pop(k)]
+                plot.widget.setUpdatesEnabled(False)
+                self._held = plot.widget
+                self._show(plot)
         self._schedule()
 
     def showEvent(self, event) -> None:
@@ -279,6 +398,7 @@ class LabFigure(QWidget):
 
     def flush(self) -> None:
         """Every plot built and showing the latest result, now."""
+        self._release()
         missing = [index for index, plot in enumerate(self._built) if plot is None]
         for index in missing:
             self._build_into_cell(index)
@@ -310,12 +430,16 @@ class LabFigure(QWidget):
     def update_result(self, result) -> None:
         self.result = result
         self.summary.setText(summary_text(result))
-        self._pending = [i for i, plot in enumerate(self._built) if plot is not None]
+        # the plots that waited first (they show this result, not the one they waited for)
+        waited = [i for i in self._pending]
+        self._pending = waited + [i for i, plot in enumerate(self._built)
+                                  if plot is not None and i not in waited]
         if not self._staged:
             self.flush()
             return
         self._schedule()
 
     def _show(self, plot) -> None:
+        self.shown_count += 1
         plot.update(self.result)
         apply_plot_theme(plot, self.theme)     # labels made by update take the theme

@@ -86,8 +86,27 @@ def _inside(x, rows, l):
     return (np.append(x[:i], x[i - 1] + t * (x[i] - x[i - 1])), np.append(rows[:i], top))
 
 
+def colour_bar():
+    """The map's colours and its colour bar: steps to target, numbered on a log scale (bright:
+    fewer steps). (copies: pg.colormap.get hands out one shared object, and reversing it in
+    place flipped the map of every heat map made before, against its own colour bar)"""
+    colormap = copy.deepcopy(pg.colormap.get("viridis"))
+    bright_is_few = copy.deepcopy(colormap)
+    bright_is_few.reverse()
+    bar = pg.ColorBarItem(values=(0, 1), colorMap=bright_is_few, interactive=False, width=14,
+                          label=BAR_TITLES[0])
+    bar.axis.enableAutoSIPrefix(False)
+    return colormap, bar
+
+
 class HeatmapPlot:
-    def __init__(self):
+    @staticmethod
+    def make_parts() -> dict:
+        """What a staged figure makes a turn before the plot: the colour bar (a plot of its
+        own, a third of the heat map's making)."""
+        return {"parts": colour_bar()}
+
+    def __init__(self, parts=None):
         self.widget = make_plot("5 · Steps to target over η × B",
                                 "batch size B", "learning rate η", log_x=False, log_y=False)
         self.item = self.widget.getPlotItem()
@@ -96,15 +115,7 @@ class HeatmapPlot:
         self.item.getAxis("left").setWidth(78)
         # every cell is data: the legend goes under the map, in the plot's own layout
         legend = add_legend(self.item, columns=2)
-        # the colour bar: steps to target, numbered on a log scale (bright: fewer steps)
-        # (copies: pg.colormap.get hands out one shared object, and reversing it in place
-        # flipped the map of every heat map made before, against its own colour bar)
-        self.colormap = copy.deepcopy(pg.colormap.get("viridis"))
-        bright_is_few = copy.deepcopy(self.colormap)
-        bright_is_few.reverse()
-        self.bar = pg.ColorBarItem(values=(0, 1), colorMap=bright_is_few,
-                                   interactive=False, width=14, label=BAR_TITLES[0])
-        self.bar.axis.enableAutoSIPrefix(False)
+        self.colormap, self.bar = parts if parts is not None else colour_bar()
         self.item.layout.addItem(self.bar, 2, 3)
         self.item.layout.setColumnFixedWidth(3, 66)
         self.image = pg.ImageItem(axisOrder="col-major")   # image[B index, η index]
@@ -213,7 +224,11 @@ class HeatmapPlot:
         and the unreached cells were a near-white block."""
         dark = theme is not None and getattr(theme, "name", "light") == "dark"
         style = STYLE["dark" if dark else "light"]
-        self.unreached_rgba = DARK_UNREACHED_RGBA if dark else UNREACHED_RGBA
+        unreached = DARK_UNREACHED_RGBA if dark else UNREACHED_RGBA
+        # (the map drawn again only when its unreached colour changed: the lab applies the
+        # theme after each result, and that drew every result twice)
+        redraw = unreached != getattr(self, "unreached_rgba", None)
+        self.unreached_rgba = unreached
         edge = style["best_edge"]
         self.best.setPen(pg.mkPen(style["best"], width=2.5))
         self.best.setShadowPen(pg.mkPen(edge, width=5) if edge else None)
@@ -222,7 +237,7 @@ class HeatmapPlot:
         self.diverged.setPen(pg.mkPen(style["diverged"], width=1.5))
         self.unreached.setPen(pg.mkPen(style["unreached"]))
         self.sqrt.setPen(pg.mkPen(style["sqrt"], width=2, style=pg.QtCore.Qt.DotLine))
-        if self.result is not None:
+        if redraw and self.result is not None:
             self.update(self.result)
 
     def update(self, result) -> None:

@@ -54,14 +54,29 @@ class StepsPlot:
         for it in (self.q1, self.q3, self.band, self.median, self.ideal, self.theory):
             self.item.addItem(it)
         self.placer = LabelPlacer(self.item)
-        self.regions: list = []
+        self.regions: list = []          # the regimes' spans shown now (of ``_spans``)
+        self._spans: dict = {}
         self.others: list = []           # the same lab with other optimizers, overlaid
 
+    def _region(self, name: str) -> pg.LinearRegionItem:
+        """The shaded span of regime *name*, made once and kept (made anew with each result, the
+        three spans were a third of the plot's update)."""
+        region = self._spans.get(name)
+        if region is None:
+            region = pg.LinearRegionItem((0, 1), movable=False, brush=REGIME_COLORS[name],
+                                         pen=pg.mkPen(None))
+            region.setZValue(-10)
+            self.item.addItem(region)
+            self._spans[name] = region
+        return region
+
     def update(self, result) -> None:
-        for r in self.regions + self.others:
+        for r in self.others:
             self.item.removeItem(r)
             if isinstance(r, pg.PlotDataItem) and self.item.legend is not None:
                 self.item.legend.removeItem(r)
+        for region in self._spans.values():
+            region.hide()
         self.regions, self.others = [], []
         self.placer.clear()
         pts = best_points(result)
@@ -109,10 +124,9 @@ class StepsPlot:
                             padding=0.02)
         # regimes over the batch sizes that reached the target only
         for name, lo, hi in regime_spans(b, result.fit and result.fit.b_crit):
-            region = pg.LinearRegionItem((np.log10(lo), np.log10(hi)), movable=False,
-                                         brush=REGIME_COLORS[name], pen=pg.mkPen(None))
-            region.setZValue(-10)
-            self.item.addItem(region)
+            region = self._region(name)
+            region.setRegion((np.log10(lo), np.log10(hi)))
+            region.show()
             self.regions.append(region)
             a, z = np.log10(lo), np.log10(hi)
             self.placer.add(pg.TextItem(name, color="#333333"),

@@ -6,7 +6,7 @@ import html
 
 import re
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (QFileDialog, QFrame, QHBoxLayout, QLabel, QMenu, QProgressBar,
                                QPushButton, QToolButton, QVBoxLayout, QWidget)
@@ -18,7 +18,6 @@ from gdviz.ui.lab.runner import LabRunner
 # changes that leave the sweep as it was: the swept settings and what only names or paces it
 NOT_SWEPT = frozenset({"batch_size", "lr", "name", "title", "description", "note", "speed",
                        "source"})
-RERUN_POLL_MS = 500
 PREFERRED_SIZE = (1580, 1000)   # px, on a screen that has room for it
 CLOUD_WIDTH = 300               # px of the gradient cloud beside the plots
 CLOUD_MIN_WIDTH = 1300          # px: narrower windows open with the cloud folded
@@ -111,12 +110,10 @@ class LabWindow(QWidget):
         layout.addLayout(row)
         layout.addWidget(self.message)
         self._known: set[tuple] = set()     # sweep keys of the scenario swept and runs loaded
-        self._poll = QTimer(self)
-        self._poll.setInterval(RERUN_POLL_MS)
-        self._poll.timeout.connect(self.check_scenario)
-        self._poll.start()
         self.theme = None
         theme = self._host_view().theme if main_window is not None else None
+        if main_window is not None:     # told of each change (it polled every 500 ms before)
+            self._host_view().scenario_changed.connect(self._host_scenario_changed)
         if theme is not None:
             self.apply_theme(theme)
         self.fit_screen()
@@ -273,10 +270,19 @@ class LabWindow(QWidget):
         """The main window's scenario in force (None without a main window)."""
         return self._host_view().scenario if self.main_window is not None else None
 
+    def _host_scenario_changed(self, _scenario) -> None:
+        self.check_scenario()
+
     def check_scenario(self) -> None:
-        """Polled while the lab is shown: offer a rerun when the main window's scenario moved."""
+        """While the lab is shown (called when the main window's scenario changes and when the
+        lab shows): offer a rerun when that scenario moved from the one swept; take the offer
+        back when it returns to one swept, loaded or kept."""
         scenario = self._host_scenario()
-        if scenario is not None and self.isVisible() and not self.rerun_bar.isVisible():
+        if scenario is None or not self.isVisible() or self.scenario is None:
+            return
+        if sweep_key(scenario) in self._known:
+            self.rerun_bar.hide()
+        else:
             self.offer_rerun(scenario)
 
     # exports (the writing is the export package's, handed in) --------------------------------
@@ -360,7 +366,6 @@ class LabWindow(QWidget):
                             "so far.")
 
     def shutdown(self) -> None:
-        self._poll.stop()
         self.runner.stop()
         self._stop_studies(close=True)
 
@@ -373,12 +378,11 @@ class LabWindow(QWidget):
             self.main_window.set_lab_wants_cloud(on)
 
     def showEvent(self, event) -> None:
-        self._poll.start()
         self._want_cloud(True)
         super().showEvent(event)
+        self.check_scenario()      # (changes while it was hidden)
 
     def closeEvent(self, event) -> None:
-        self._poll.stop()
         self._want_cloud(False)
         if self._start_token is not None:
             self.cancel()

@@ -208,12 +208,18 @@ class LiveThrottle(QObject):
         self._pending: LiveValues | None = None
         self._applied: LiveValues | None = None
         self._last = -1e9
+        self._background = False
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.flush)
 
     def push(self, values: LiveValues) -> None:
+        from gdviz.ui.formula import typesetting_in_background
         self._pending = values
+        # typeset as the caller asked, even when the values are applied later from the timer
+        # (outside its ``typeset_in_background`` block): right after start-up, the lesson's
+        # eight formulas were then typeset on the GUI thread in one turn (0.7-1.2 s)
+        self._background = typesetting_in_background()
         urgent = self._applied is None or _structure(values) != _structure(self._applied)
         wait = self._interval - (time.monotonic() - self._last)
         if urgent or wait <= 0:
@@ -228,7 +234,9 @@ class LiveThrottle(QObject):
         self._timer.stop()
         self._last = time.monotonic()
         self._applied = values
-        self._apply(values)
+        from gdviz.ui.formula import typeset_in_background
+        with typeset_in_background(self._background):
+            self._apply(values)
 
     def latest(self) -> LiveValues | None:
         """The newest values, applied or not."""
