@@ -70,3 +70,51 @@ def test_a_lab_pen_set_anew_is_widened_again(qapp, monkeypatch):
     finally:
         plot.close()
         plot.deleteLater()
+
+
+def _panels_probe(ratio: int) -> dict[str, float]:
+    here = Path(__file__).resolve().parent
+    env = dict(os.environ, QT_SCALE_FACTOR=str(ratio), QT_QPA_PLATFORM="offscreen",
+               PYTHONPATH=os.pathsep.join([str(here.parent), os.environ.get("PYTHONPATH", "")]))
+    out = subprocess.run([sys.executable, str(here / "dpr_panels_probe.py")], env=env,
+                         check=True, capture_output=True, text=True, timeout=120).stdout
+    rows = [line.split() for line in out.splitlines() if len(line.split()) == 2]
+    return {name: float(value) for name, value in rows}
+
+
+def test_panel_lines_keep_their_logical_width_at_a_device_pixel_ratio_of_2():
+    # the loss plot, rhythm strip, data view, Network dock and the lab's cloud inset drew their
+    # curves, ticks and rings half as thick at 200 % (1 logical px against 2-3 at 100 %)
+    one, two = _panels_probe(1), _panels_probe(2)
+    assert one["ratio"] == 1.0 and two["ratio"] == 2.0
+    names = ("losses", "rhythm", "data_line", "data_ring", "network_line", "network_ring",
+             "cloud_ellipse")
+    for name in names:
+        assert one[name] >= 1.5, (name, one)                # the probe sees the mark at all
+        assert abs(two[name] - one[name]) <= 0.5, (name, one[name], two[name])
+
+
+def test_per_point_pens_are_widened_once(qapp, monkeypatch):
+    import pyqtgraph as pg
+    from gdviz.ui.dpr_pens import follow_pixel_ratio, scale_pens
+    plot = pg.PlotWidget()
+    try:
+        follow_pixel_ratio(plot)
+        monkeypatch.setattr(plot, "devicePixelRatioF", lambda: 2.0)
+        rings = pg.ScatterPlotItem(pen=pg.mkPen("#000", width=1.5))
+        plot.addItem(rings)
+        pen = pg.mkPen("#123456", width=1.5)
+        rings.setData([0, 1, 2], [0, 1, 2], pen=[pen, pen, None])
+        scale_pens(plot)
+        scale_pens(plot)                                   # every paint: not widened twice
+        assert rings.opts["pen"].widthF() == 3.0
+        assert [p.widthF() for p in rings.data["pen"][:2]] == [3.0, 3.0]
+        assert rings.data["pen"][2].style() == pg.QtCore.Qt.PenStyle.NoPen   # (None: no pen)
+        rings.setData([0, 1], [0, 1], pen=[pen, pg.mkPen("#123456", width=2)])   # new data
+        scale_pens(plot)
+        scale_pens(plot)
+        assert [p.widthF() for p in rings.data["pen"]] == [3.0, 4.0]
+        assert pen.widthF() == 1.5                         # the caller's pen is not changed
+    finally:
+        plot.close()
+        plot.deleteLater()

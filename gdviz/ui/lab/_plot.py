@@ -9,6 +9,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 
 from gdviz.palette import METHOD_COLORS
+from gdviz.ui.dpr_pens import follow_pixel_ratio, scale_pens  # noqa: F401 (shared with the panels)
 
 MEDIAN = METHOD_COLORS["mini_batch"]   # the mini-batch green: these are mini-batch runs
 BAND = (*pg.mkColor(MEDIAN).getRgb()[:3], 60)
@@ -70,53 +71,6 @@ def make_plot(title: str, x_label: str, y_label: str, log_x=True, log_y=True) ->
     plot.lab_title = (title, "11pt")
     follow_pixel_ratio(plot)
     return plot
-
-
-def follow_pixel_ratio(plot: pg.PlotWidget) -> None:
-    """Keep every line's logical width at any device pixel ratio: pyqtgraph's pens are
-    cosmetic (device pixels), so at 200 % (4K) the lab's 2-px curves came out 1 logical px
-    thin. Before each paint, a pen set (or set anew by an update) at its logical width is
-    widened by the ratio; nothing is done at a ratio of 1 until a ratio above it was seen."""
-    scene = plot.scene()
-    if scene is None:
-        return
-    scene.sigPrepareForPaint.connect(lambda: scale_pens(plot))
-
-
-def scale_pens(plot: pg.PlotWidget) -> None:
-    ratio = max(1.0, float(plot.devicePixelRatioF()))
-    if ratio == 1.0 and not getattr(plot, "_pens_ratio", None):
-        return
-    plot._pens_ratio = ratio
-    for it in plot.getPlotItem().items:
-        if isinstance(it, (pg.PlotDataItem, pg.InfiniteLine)):
-            pen = it.opts.get("pen") if isinstance(it, pg.PlotDataItem) else it.pen
-            shadow = it.opts.get("shadowPen") if isinstance(it, pg.PlotDataItem) else None
-            wider = _wider(it, "_ratio_pen", pen, ratio)
-            if wider is not None:
-                it.setPen(wider)
-            wider = _wider(it, "_ratio_shadow", shadow, ratio)
-            if wider is not None:
-                it.setShadowPen(wider)
-
-
-def _wider(item, slot: str, pen, ratio: float):
-    """*pen* widened to *ratio* times its logical width, or None when it already is."""
-    if pen is None or isinstance(pen, (str, tuple)) and not pen:
-        return None
-    pen = pg.mkPen(pen)
-    if pen.style() == pg.QtCore.Qt.PenStyle.NoPen:
-        return None
-    width = pen.widthF()
-    base, drawn = getattr(item, slot, (None, None))
-    if drawn is None or abs(width - drawn) > 1e-9:      # a pen set anew: its width is logical
-        base = max(width, 1.0)
-    target = base * ratio
-    setattr(item, slot, (base, target))
-    if abs(width - target) <= 1e-9:
-        return None
-    pen.setWidthF(target)
-    return pen
 
 
 def add_legend(item: pg.PlotItem, columns: int = 1) -> pg.LegendItem:

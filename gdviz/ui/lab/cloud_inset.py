@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from gdviz.core.gradient_cloud import ellipse_area, ellipse_points
+from gdviz.ui.dpr_pens import follow_pixel_ratio
 from gdviz.ui.lab._plot import MEDIAN
 
 EMPTY = ("The gradient cloud of the main window's selected method appears here while the "
@@ -40,6 +41,7 @@ class CloudInset(QWidget):
         if self.widget is not None:
             return
         self.widget = pg.PlotWidget(background="w", enableMenu=False)   # (no menu to make)
+        follow_pixel_ratio(self.widget)        # lines and outlines keep their width at 200 %
         item = self.widget.getPlotItem()
         item.setTitle("Gradient cloud (live)", color="#222", size="11pt")
         item.setLabel("bottom", "∂ℓ/∂θ₁", color="#222")

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from gdviz.core import METHOD_KEYS, METHOD_LABELS
 from gdviz.core.data_view import DataSpace, data_bounds, model_line
+from gdviz.ui.dpr_pens import follow_pixel_ratio
 from gdviz.ui.theme import LIGHT, Theme
 
 # dimmed examples: the two classes keep the Network panel's class colours, faded
@@ -46,6 +47,7 @@ class DataView(QWidget):
         self.text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.text.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
         self.plot = pg.PlotWidget()
+        follow_pixel_ratio(self.plot)          # lines and rings keep their width at 200 %
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.plot.setMinimumSize(160, 140)

@@ -7,6 +7,7 @@ import pyqtgraph as pg
 from gdviz.core import METHOD_KEYS, METHOD_LABELS
 from gdviz.core.clock import CLOCK_UNITS
 from gdviz.core.snapshot import SimSnapshot
+from gdviz.ui.dpr_pens import follow_pixel_ratio
 from gdviz.ui.panels.round_ranges import RoundRanges
 from gdviz.ui.theme import LIGHT, Theme
 
@@ -37,6 +38,7 @@ class LossCurves(pg.PlotWidget):
         self._x_label = None
         self._snapshot = None
         self.ranges = RoundRanges(plot)      # both axes move in round steps
+        follow_pixel_ratio(self)             # 2-px curves stay 2 logical px at 200 %
         self.apply_theme(theme)
 
     def apply_theme(self, theme: Theme) -> None:

@@ -53,6 +53,8 @@ class _BoundaryPlotWidget(pg.PlotWidget):
 
 def _plot(cls=pg.PlotWidget) -> pg.PlotWidget:
     w = cls()
+    from gdviz.ui.dpr_pens import follow_pixel_ratio
+    follow_pixel_ratio(w)                   # lines and rings keep their width at 200 %
     w.setMenuEnabled(False)
     w.setMouseEnabled(False, False)
     w.hideButtons()

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWi
 from gdviz.core import METHOD_KEYS, METHOD_LABELS
 from gdviz.core.batching import batch_starts
 from gdviz.core.snapshot import SimSnapshot
+from gdviz.ui.dpr_pens import follow_pixel_ratio
 from gdviz.ui.theme import LIGHT, Theme
 
 MAX_TICKS = 1500   # more ticks than this in a row are drawn decimated (and the caption says so)
@@ -45,6 +46,7 @@ class RhythmStrip(QWidget):
         holder.installEventFilter(self)   # its height decides whether captions get a 2nd line
         row.addWidget(holder)
         self.plot_widget = pg.PlotWidget()
+        follow_pixel_ratio(self.plot_widget)   # ticks and markers keep their width at 200 %
         row.addWidget(self.plot_widget, 1)
         plot = self.plot_widget.getPlotItem()
         plot.setMenuEnabled(False)
