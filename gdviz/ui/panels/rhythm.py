@@ -16,6 +16,7 @@ MAX_TICKS = 1500   # more ticks than this in a row are drawn decimated (and the 
 ROWS = {"full_batch": 2, "mini_batch": 1, "stochastic": 0}
 AXIS_HEIGHT = 34   # room the plot's bottom axis takes, mirrored under the captions
 CAPTION_WIDTH = 330
+CURSOR_SIZE = 13   # px of the "now" triangles at a 1080p presentation's type and below
 
 
 class RhythmStrip(QWidget):
@@ -62,7 +63,7 @@ class RhythmStrip(QWidget):
             ticks = pg.PlotDataItem(antialias=False)  # crisp vertical ticks, and cheap
             plot.addItem(ticks)
             self.ticks[key] = ticks
-            cursor = pg.ScatterPlotItem(symbol="t1", size=13)
+            cursor = pg.ScatterPlotItem(symbol="t1", size=CURSOR_SIZE)
             cursor.setZValue(10)
             plot.addItem(cursor)
             self.cursors[key] = cursor
@@ -70,6 +71,7 @@ class RhythmStrip(QWidget):
         self._texts: dict[str, tuple[str, str]] = {}
         self._every: dict[str, str] = {}   # " (every 11th drawn)": only where it fits
         self._with_every = True
+        self.mark_scale = 1.0      # the ticks and triangles grow with the type (set_font_scale)
         self.apply_theme(theme)
 
     def apply_theme(self, theme: Theme) -> None:
@@ -78,13 +80,24 @@ class RhythmStrip(QWidget):
         axis = self.plot_widget.getPlotItem().getAxis("bottom")
         axis.setPen(theme.foreground)
         axis.setTextPen(theme.foreground)
+        grow = self.mark_scale
         for key in METHOD_KEYS:
-            self.ticks[key].setPen(pg.mkPen(theme.color(key), width=1.5))
+            self.ticks[key].setPen(pg.mkPen(theme.color(key), width=1.5 * grow))
+            self.cursors[key].setSize(round(CURSOR_SIZE * grow))
             self.cursors[key].setBrush(pg.mkBrush(theme.color(key)))
-            self.cursors[key].setPen(pg.mkPen(theme.foreground, width=1))
+            self.cursors[key].setPen(pg.mkPen(theme.foreground, width=grow))
         self._render_labels()
 
     def set_font_scale(self, scale: float) -> None:
+        """Every text *scale* times its size; the ticks and the triangles grow with the type
+        beyond a 1080p presentation's, as the canvas's marks do (``set_mark_scale``): at
+        3840×2160 they stayed their 1080p size beside 48-px type."""
+        from gdviz.ui.canvas import MARK_REFERENCE_HEIGHT
+        from gdviz.ui.presentation import font_scale_for
+        mark_scale = max(1.0, scale / font_scale_for(MARK_REFERENCE_HEIGHT))
+        if mark_scale != self.mark_scale:
+            self.mark_scale = mark_scale
+            self.apply_theme(self.theme)
         for label in self.labels.values():
             font = label.font()
             font.setPointSizeF(9 * scale)
