@@ -83,8 +83,14 @@ def _wider(item, slot: str, pen, ratio: float):
 def _widen_points(item: pg.ScatterPlotItem, ratio: float) -> None:
     """A ScatterPlotItem's per-point pens (``setData(pen=[...])``), each widened once: the
     pens this made are remembered by identity with their logical width, so points added later
-    (or pens set anew) are widened and those already widened are not widened twice."""
+    (or pens set anew) are widened and those already widened are not widened twice. Pens are
+    looked at when the item's data array is new (``setData``) or the ratio changes; a
+    ``setPen(list)`` on the same data (nothing in gdviz does) waits for the next ``setData``."""
     data = item.data
+    seen = getattr(item, "_ratio_points_seen", None)
+    if seen is not None and seen[0] is data and seen[1] == ratio:
+        return           # the same array at the same ratio: nothing new (a pass over 10k points
+    item._ratio_points_seen = (data, ratio)     # cost ~3 ms, every paint)
     if not len(data):
         return
     pens = data["pen"]
