@@ -36,7 +36,8 @@ class NoisePlot:
         theme's #0072B2 stood at 3.5:1 against the dark background, the dark theme's lighter
         blue stands at 7.9:1 (and #0072B2 at 5.2:1 on white)."""
         color = theme.color("full_batch") if theme is not None else METHOD_COLORS["full_batch"]
-        self.simple.setPen(pg.mkPen(color, width=2.5))
+        if pg.mkColor(color) != self.simple.opts["pen"].color():   # (applied after each result)
+            self.simple.setPen(pg.mkPen(color, width=2.5))
 
     def update(self, result) -> None:
         self.placer.clear()
