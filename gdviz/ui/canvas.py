@@ -21,6 +21,7 @@ from gdviz.ui.legend_corners import (best_corner, best_two_corners, corner_ancho
 from gdviz.ui.moving_parts import Marker, MovingParts, StepArrow
 from gdviz.ui.trail_layer import CachedTrail, FrozenTrails
 from gdviz.ui.theme import LIGHT, METHOD_SYMBOLS, Theme
+from gdviz.ui.type_scale import MARK_REFERENCE_HEIGHT, font_scale_for
 
 ARROW_FRACTION = 0.14   # the longest arrow's target length, as a share of the view
 # What the solid arrow is, rule by rule: the displacement the optimizer really made.
@@ -40,7 +41,6 @@ MINIMUM_Z = 50          # the minimum's star last, above every trail, marker, ov
 MARGIN_PX = 10          # the legend's distance from the plot's edges
 MINIMUM_SIZE = 22       # px: the minimum's star (times the mark scale)
 START_SIZE = 16         # px: the start symbols
-MARK_REFERENCE_HEIGHT = 1080   # a presentation this high draws the marks at their theme size
 LEGEND_HZ = 4.0         # while playing, the legend's corner is chosen at most this often
 FADED_ALPHA = "40"      # a diverged method's trail: faint, so it no longer covers the canvas
 
@@ -332,7 +332,6 @@ class ContourCanvas(pg.PlotWidget):
     def set_font_scale(self, scale: float) -> None:
         """Every text *scale* times its size; the marks grow with the type beyond a 1080p
         presentation's (``set_mark_scale``)."""
-        from gdviz.ui.presentation import font_scale_for
         self.set_mark_scale(scale / font_scale_for(MARK_REFERENCE_HEIGHT))
         plot = self.getPlotItem()
         axes = (plot.getAxis("left"), plot.getAxis("bottom"), self.colorbar.axis)

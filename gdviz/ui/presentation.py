@@ -12,27 +12,16 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import QByteArray, QSize, Qt, QTimer
-from PySide6.QtGui import QFont, QFontInfo
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFrame, QHBoxLayout, QLabel, QMenu,
                                QSizePolicy, QToolButton, QWidget)
 
 from gdviz.core import CLOCK_LABELS, METHOD_LABELS
 
-BODY_PX_AT_1080 = 24          # body text height on a 1920×1080 projector
-MIN_BODY_PX, MAX_BODY_PX = 14, 48   # in proportion to the screen: 16 px at 720p
+from gdviz.ui.type_scale import (BODY_PX_AT_1080, MAX_BODY_PX, MIN_BODY_PX,  # noqa: F401
+                                 body_px_for, font_scale_for)
+
 BAR_SHARE = 0.85              # bar text relative to body text
-
-
-def body_px_for(height: int) -> int:
-    """The body text size in pixels for a presentation *height* pixels high."""
-    return int(min(max(round(BODY_PX_AT_1080 * height / 1080), MIN_BODY_PX), MAX_BODY_PX))
-
-
-def font_scale_for(height: int, base_px: int | None = None) -> float:
-    """The factor that turns the application font into presentation body text."""
-    if base_px is None:
-        base_px = QFontInfo(QApplication.font()).pixelSize() or 12
-    return body_px_for(height) / max(base_px, 1)
 
 
 class PresentationBar(QFrame):

@@ -11,6 +11,7 @@ from gdviz.core.batching import batch_starts
 from gdviz.core.snapshot import SimSnapshot
 from gdviz.ui.dpr_pens import follow_pixel_ratio
 from gdviz.ui.theme import LIGHT, Theme
+from gdviz.ui.type_scale import mark_scale_for
 
 MAX_TICKS = 1500   # more ticks than this in a row are drawn decimated (and the caption says so)
 ROWS = {"full_batch": 2, "mini_batch": 1, "stochastic": 0}
@@ -92,9 +93,7 @@ class RhythmStrip(QWidget):
         """Every text *scale* times its size; the ticks and the triangles grow with the type
         beyond a 1080p presentation's, as the canvas's marks do (``set_mark_scale``): at
         3840×2160 they stayed their 1080p size beside 48-px type."""
-        from gdviz.ui.canvas import MARK_REFERENCE_HEIGHT
-        from gdviz.ui.presentation import font_scale_for
-        mark_scale = max(1.0, scale / font_scale_for(MARK_REFERENCE_HEIGHT))
+        mark_scale = mark_scale_for(scale)
         if mark_scale != self.mark_scale:
             self.mark_scale = mark_scale
             self.apply_theme(self.theme)
