@@ -157,3 +157,19 @@ def test_plane_axes_have_plain_units_and_a_method_yet_to_step_says_so(canvas):
     assert "no step yet" in text
     canvas.show_snapshot(snap)
     assert "no step yet" not in canvas.legend.getLabel(canvas.trails["full_batch"]).text
+
+
+def test_no_empty_arrow_note_box_before_any_step(canvas, qtbot):
+    """Paused at the start there are no arrows, and the note's filled padding drew a small bar
+    in the canvas's corner (white on light, black on dark); the note shows with the arrows."""
+    sim = load("default").build()
+    canvas.set_landscape(landscape_view(sim.landscape, 60))
+    canvas.show_snapshot(sim.snapshot())
+    qtbot.wait(1)
+    assert canvas.arrow_note.textItem.toPlainText() == ""
+    assert not canvas.arrow_note.isVisible()
+    sim.advance_to(5 * sim.tick_size())
+    canvas.show_snapshot(sim.snapshot())
+    qtbot.wait(1)
+    assert canvas.arrows                      # (step arrows are on by default)
+    assert canvas.arrow_note.isVisible() and canvas.arrow_note.textItem.toPlainText()

@@ -213,6 +213,7 @@ class ContourCanvas(pg.PlotWidget):
             lambda _item, points, _ev: len(points) and self.method_clicked.emit(points[0].data()))
         plot.addItem(self.starts)
         self.arrow_note = pg.TextItem("", anchor=(1, 1))
+        self.arrow_note.setVisible(False)          # until there are arrows to explain
         self.arrow_note.setParentItem(plot.getViewBox())
         self.colorbar = pg.ColorBarItem(colorMap=theme.color_map(), interactive=False, width=14,
                                         colorMapMenu=False)
@@ -735,6 +736,8 @@ class ContourCanvas(pg.PlotWidget):
         self.moving.lines.set_arrows(drawn)
         if note != self._drawn.get(self.arrow_note):
             self._set_text(self.arrow_note, note)
+            # an empty note still paints its filled padding: a small bar in the corner
+            self.arrow_note.setVisible(bool(note))
             self._place_arrow_note()
 
     @property
