@@ -62,3 +62,38 @@ def test_a_dragged_network_dock_keeps_its_share(network_window):
     window.resize(2880, 1620)
     _settle()
     assert abs(dock.width() / window.width() - share) < 0.01, (share, dock.width())
+
+
+def test_the_distance_chart_reads_right_after_the_plane_is_laid_anew(qapp):
+    """Right after a relay every weight is on the new plane: the bars say 0 on an axis that
+    reaches the dashed distance at which the plane is laid anew (it was 0 to 0.002, empty)."""
+    import dataclasses
+
+    import numpy as np
+
+    from gdviz.mlp.plane_policy import OFF_PLANE_SHARE
+    from gdviz.scenario import load
+    from gdviz.ui.panels.mlp_view import MlpPanel
+    s = load("mlp-moons").with_changes(n_examples=120, batch_size=16)
+    s = s.with_changes(mlp=dataclasses.replace(s.mlp, device="cpu", hidden=(8, 8)))
+    sim = s.build()
+    sim.advance_to(40 * sim.tick_size())
+    sim.recompute_plane()
+    snap = sim.snapshot()
+    assert max(m.extra.plane_distance for m in snap.methods) < 1e-4    # all on the plane
+    relay = OFF_PLANE_SHARE * max(float(np.hypot(*m.theta)) for m in snap.methods
+                                  if m.updates > 0)
+    assert relay > 0.01
+    panel = MlpPanel()
+    panel.update_snapshot(snap)
+    top = panel.distance.getPlotItem().getViewBox().viewRange()[1][1]
+    assert relay <= top <= 2.5 * relay, (relay, top)
+    assert panel.relay_line.isVisible() and panel.relay_line.value() == pytest.approx(relay)
+    assert [t.toPlainText() for t in panel.bar_values] == ["0", "0", "0"]
+    # once the runs leave it, each bar shows its value
+    sim.advance_to(60 * sim.tick_size())
+    snap = sim.snapshot()
+    panel.update_snapshot(snap)
+    for item, m in zip(panel.bar_values, snap.methods):
+        d = m.extra.plane_distance
+        assert item.toPlainText() == ("0" if d < 5e-5 else f"{d:.2g}")
