@@ -1,5 +1,5 @@
 """Big screens (3840x2160 at a device pixel ratio of 1): the Network dock shares the extra width
-(its plots grow with it), and the canvas legend keeps its line samples clear of their labels."""
+(its plots grow with it), and its distance chart reads right after the plane is laid anew."""
 import pytest
 from PySide6.QtWidgets import QApplication
 
