@@ -39,6 +39,7 @@ START_Z = 25
 MARKER_Z = 30           # ... and current markers above the starts
 MINIMUM_Z = 50          # the minimum's star last, above every trail, marker, overlay and arrow
 MARGIN_PX = 10          # the legend's distance from the plot's edges
+LEGEND_GAP_PX = 5       # between a legend's line sample and its label, at normal type
 MINIMUM_SIZE = 22       # px: the minimum's star (times the mark scale)
 START_SIZE = 16         # px: the start symbols
 LEGEND_HZ = 4.0         # while playing, the legend's corner is chosen at most this often
@@ -84,6 +85,9 @@ class _SelectingSample(pg.ItemSample):
             p.setRenderHint(p.RenderHint.Antialiasing)
         pen = pg.mkPen(opts["pen"])
         pen.setWidthF(max(1.0, pen.widthF() / self._line_divisor) * s)   # as thick as its type
+        # flat ends, inside the sample's box: round caps half the pen wide ran past it, onto
+        # the label at 4K presentation type
+        pen.setCapStyle(Qt.PenCapStyle.FlatCap)
         p.setPen(pen)
         p.drawLine(QPointF(0, 11 * s), QPointF(20 * s, 11 * s))
 
@@ -358,6 +362,9 @@ class ContourCanvas(pg.PlotWidget):
         for sample, _label in self.legend.items:
             if isinstance(sample, _SelectingSample):
                 sample.set_scale(scale, self._mark_scale)
+        # the gap between each line sample and its label grows with the type (pyqtgraph's 5 px
+        # left them touching at 4K presentation type)
+        self.legend.layout.setHorizontalSpacing(round(LEGEND_GAP_PX * max(1.0, scale)))
         self.arrow_note.setFont(note_font)
         self._title_size = f"{max(9, round(10 * scale))}pt"
         self._plane_note = None

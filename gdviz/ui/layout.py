@@ -23,6 +23,7 @@ TALL_HEIGHT = 820        # px: below, the counters and loss join that column too
 SIDE_WIDTH = 300         # px of the folded side column
 RHYTHM_TALL, RHYTHM_SHORT = 160, 118
 NETWORK_SHARE = 0.27     # of a wide window's width, for the Network dock
+NETWORK_SHARE_RANGE = (0.18, 0.40)   # the share it keeps as the window grows or shrinks
 # presentation: the lesson's share of the width, and rhythm strip px per unit of font scale
 LESSON_SHARE_WIDE, LESSON_SHARE_NARROW = 0.25, 0.22
 RHYTHM_PER_SCALE = 84
@@ -84,6 +85,7 @@ class ScreenLayout(QObject):
         self.plan: ScreenPlan | None = None
         self._busy = False
         self._hid_progress = False
+        self._network_share = NETWORK_SHARE    # the Network dock's share of the window's width
         window.installEventFilter(self)
         from PySide6.QtWidgets import QTabBar
         for bar in window.findChildren(QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly):
@@ -94,8 +96,10 @@ class ScreenLayout(QObject):
         """Lay the docks out for *width* × *height*, then give the window that size (it can
         only shrink that far once the docks are folded)."""
         self.apply(width, height)
+        self._note_network_share(self.window.width())
         self.window.resize(int(width), int(height))
         self.apply(self.window.width(), self.window.height())
+        self._keep_network_share()
         if self.plan is not None and self.plan.fold_lesson:
             self.window.resizeDocks([self.parts.controls_dock], [SIDE_WIDTH],
                                     Qt.Orientation.Horizontal)
@@ -182,8 +186,36 @@ class ScreenLayout(QObject):
             return
         if self.plan is None:
             return
-        width = int(self.window.width() * NETWORK_SHARE)
-        self.window.resizeDocks([dock], [width], Qt.Orientation.Horizontal)
+        self._network_share = NETWORK_SHARE
+        self._keep_network_share()
+
+    def _network_beside(self):
+        """The Network dock where it is a column beside the canvas (shown, not folded, not
+        presenting), else None."""
+        dock = self.parts.network_dock
+        if dock is None or dock.isHidden() or self.view.presentation or self.plan is None \
+                or self.plan.fold_lesson:
+            return None
+        return dock
+
+    def _note_network_share(self, old_width: int) -> None:
+        """Remember the Network dock's share of a window *old_width* px wide (as the user may
+        have dragged it), before the window changes width."""
+        dock = self._network_beside()
+        if dock is not None and old_width > 0 and dock.width() > 0:
+            low, high = NETWORK_SHARE_RANGE
+            self._network_share = min(max(dock.width() / old_width, low), high)
+
+    def _keep_network_share(self) -> None:
+        """The Network dock at its share of the window's width: it grows with the window (opened
+        at 1440 px and maximised on a 4K screen, it kept its 389 px and its plots the size they
+        had at 1080p, the canvas taking all the rest)."""
+        dock = self._network_beside()
+        if dock is None:
+            return
+        width = int(self.window.width() * self._network_share)
+        if abs(dock.width() - width) > 2:
+            self.window.resizeDocks([dock], [width], Qt.Orientation.Horizontal)
 
     def _orient_progress(self, area) -> None:
         """Counters beside the loss curves in a wide dock, above them in a side column."""
@@ -207,6 +239,9 @@ class ScreenLayout(QObject):
             return False
         if obj is self.window and kind == QEvent.Type.Resize and not self._busy:
             size = event.size()
+            if size.width() != event.oldSize().width():
+                self._note_network_share(event.oldSize().width())
+                QTimer.singleShot(0, self._keep_network_share)   # once the window laid it out
             self.apply(size.width(), size.height())
         return False
 

@@ -260,9 +260,21 @@ class MlpPanel(QWidget):
         self.loss_title = QLabel("Loss: training (solid), validation (dashed)")
         self.distance = _plot()
         self.distance.setMinimumHeight(DISTANCE_MIN_HEIGHT)
-        self.distance_title = QLabel("Distance of the weights from the plane")
+        self.distance_title = QLabel("Distance of the weights from the plane "
+                                     "(dashed: laid anew beyond it)")
+        self.distance_title.setWordWrap(True)
         self.bars = pg.BarGraphItem(x=[0, 1, 2], height=[0, 0, 0], width=0.6)
         self.distance.addItem(self.bars)
+        # the distance at which the plane is laid anew (plane_policy's rule), dashed: right after
+        # a relay every bar is 0 and the chart read as empty on an axis of 0 to 0.002
+        self.relay_line = pg.InfiniteLine(angle=0, movable=False)
+        self.relay_line.setVisible(False)
+        self.distance.addItem(self.relay_line)
+        # each bar's value above it ("0" says the weights are on the plane, not "nothing drawn")
+        self.bar_values = [pg.TextItem("", anchor=(0.5, 1.0)) for _ in METHOD_KEYS]
+        for i, item in enumerate(self.bar_values):
+            item.setPos(i, 0.0)
+            self.distance.addItem(item)
         self.distance.getPlotItem().getAxis("bottom").setTicks(
             [[(i, METHOD_LABELS[k]) for i, k in enumerate(METHOD_KEYS)]])
         self.distance.setXRange(-0.6, 2.6, padding=0)
@@ -348,6 +360,12 @@ class MlpPanel(QWidget):
             self.loss_lines[k].setPen(pg.mkPen(c, width=2.5))
             self.val_lines[k].setPen(pg.mkPen(c, width=2, style=Qt.PenStyle.DashLine))
         self.bars.setOpts(brushes=[pg.mkBrush(theme.color(k)) for k in METHOD_KEYS])
+        self.relay_line.setPen(pg.mkPen(theme.foreground + "99", width=1.5,
+                                        style=Qt.PenStyle.DashLine))
+        value_font = QFont("DejaVu Sans", max(8, round(9 * f)))
+        for item in self.bar_values:
+            item.setColor(theme.foreground)
+            item.setFont(value_font)
 
     def set_font_scale(self, f: float) -> None:
         """Presentation mode: type, titles and points *f* times larger."""
@@ -392,7 +410,7 @@ class MlpPanel(QWidget):
         if curves:
             self.loss_ranges.fit(max((float(m.clock) for m in snap.methods), default=0.0),
                                  list(self.loss_lines.values()) + list(self.val_lines.values()))
-        self._set_bars(heights)
+        self._set_bars(heights, _relay_distance(snap))
         unit = CLOCK_UNITS[snap.clock_kind]
         label = f"clock: {CLOCK_LABELS[snap.clock_kind]} ({unit})"
         if self._changed("clock", (label, self.theme.foreground)):
@@ -414,14 +432,25 @@ class MlpPanel(QWidget):
         if self._changed(id(label), text):
             label.setText(text)
 
-    def _set_bars(self, heights: list[float]) -> None:
-        """The distance bars; the axis keeps its range until a bar leaves it or all shrink
-        below a third of it (a range that changed every snapshot would repaint the plot twice:
-        once for the bars, once for the new tick labels)."""
-        if not self._changed("bars", tuple(heights)):
+    def _set_bars(self, heights: list[float], relay: float | None = None) -> None:
+        """The distance bars, each with its value, and the dashed distance *relay* at which
+        the plane is laid anew (None before any method has stepped); the axis reaches the
+        higher of the bars and that line, and keeps its range until one leaves it or all
+        shrink below a third of it (a range that changed every snapshot would repaint the
+        plot twice: once for the bars, once for the new tick labels)."""
+        if not self._changed("bars", (tuple(heights), relay)):
             return
         self.bars.setOpts(height=heights)
+        for item, h in zip(self.bar_values, heights):
+            item.setText(_distance_text(h))
+            item.setPos(item.pos().x(), h if np.isfinite(h) else 0.0)
         finite = [h for h in heights if np.isfinite(h)]
+        if relay is not None and np.isfinite(relay):
+            self.relay_line.setPos(relay)
+            self.relay_line.setVisible(True)
+            finite.append(relay)
+        else:
+            self.relay_line.setVisible(False)
         top = max(max(finite, default=0.0), 1e-3)
         shown = self._shown.get("bars top")
         if shown is None or top > shown or top < shown / 3:
@@ -559,6 +588,25 @@ def peak_points(x: np.ndarray, y: np.ndarray, columns: int) -> tuple[np.ndarray,
                            np.arange(runs * per, n), [n - 1]])
     keep = np.unique(keep)
     return x[keep], y[keep]
+
+
+def _relay_distance(snap) -> float | None:
+    """The distance from the plane beyond which the plane is laid anew for *snap*
+    (``plane_policy``'s rule: a share of how far the methods have moved along it); None
+    before any method has stepped."""
+    from gdviz.mlp.plane_policy import OFF_PLANE_SHARE     # numpy only
+    moved = [float(np.hypot(*m.theta)) for m in snap.methods
+             if m.extra is not None and m.updates > 0]
+    if not moved:
+        return None
+    return OFF_PLANE_SHARE * max(max(moved), 1e-3)
+
+
+def _distance_text(h: float) -> str:
+    """A bar's value: two significant digits, "0" for a distance that is 0 to rounding."""
+    if not np.isfinite(h):
+        return "–"
+    return "0" if abs(h) < 5e-5 else f"{h:.2g}"
 
 
 def _same(a, b) -> bool:
