@@ -97,3 +97,19 @@ def test_the_distance_chart_reads_right_after_the_plane_is_laid_anew(qapp):
     for item, m in zip(panel.bar_values, snap.methods):
         d = m.extra.plane_distance
         assert item.toPlainText() == ("0" if d < 5e-5 else f"{d:.2g}")
+
+
+def test_the_network_loss_plot_is_whole_in_its_dock_at_1920x1080(network_window):
+    """The loss and distance plots asked for pyqtgraph's preferred 480 px each: the panel's
+    height for its width came to ~1,500 px, the scroll area made it that tall, and at
+    1920x1080 the dock showed the top of a stretched loss plot, its curves out of sight."""
+    from PySide6.QtCore import QPoint
+    window = network_window
+    window.screen_layout.fit(1920, 1080)
+    _settle()
+    panel = window.network_panel
+    area = window.network_dock.widget()
+    viewport = area.viewport()
+    top = panel.loss.mapTo(viewport, QPoint(0, 0)).y()
+    assert 0 <= top and top + panel.loss.height() <= viewport.height(), (
+        top, panel.loss.height(), viewport.height(), panel.height())

@@ -51,6 +51,14 @@ class _BoundaryPlotWidget(pg.PlotWidget):
         return self.minimumSize().expandedTo(QSize(1, 1))
 
 
+class _CurvePlotWidget(_BoundaryPlotWidget):
+    """The loss and distance plots, asking for no more than their minimum size too: with
+    pyqtgraph's preferred 480 px each, the panel's height for its width came to ~1,500 px, so
+    at 1920x1080 the scroll area made it that tall, the loss plot filled the dock and the
+    distance chart lay below it, out of sight. Asking for their minima, the panel fits the
+    dock where it can and the room left is shared by the layout's stretch."""
+
+
 def _plot(cls=pg.PlotWidget) -> pg.PlotWidget:
     w = cls()
     from gdviz.ui.dpr_pens import follow_pixel_ratio
@@ -248,7 +256,7 @@ class MlpPanel(QWidget):
         self.boundaries = QGridLayout()
         self.boundaries.setSpacing(6)
 
-        self.loss = _plot()
+        self.loss = _plot(_CurvePlotWidget)
         self.loss.setMinimumHeight(LOSS_MIN_HEIGHT)
         self.loss_lines, self.val_lines = {}, {}
         for k in METHOD_KEYS:
@@ -258,7 +266,7 @@ class MlpPanel(QWidget):
             self.val_lines[k] = self.loss.plot(antialias=False)
         self.loss_ranges = RoundRanges(self.loss.getPlotItem())   # axes in round steps
         self.loss_title = QLabel("Loss: training (solid), validation (dashed)")
-        self.distance = _plot()
+        self.distance = _plot(_CurvePlotWidget)
         self.distance.setMinimumHeight(DISTANCE_MIN_HEIGHT)
         self.distance_title = QLabel("Distance of the weights from the plane "
                                      "(dashed: laid anew beyond it)")
