@@ -360,3 +360,25 @@ def test_the_app_resumes_typesetting_once_the_first_frame_is_drawn(qtbot):
     finally:
         formula.resume_typesetting()
     w.close()
+
+
+def test_a_typeset_formula_costs_the_other_waiting_widgets_no_palette_lookup(qtbot, monkeypatch):
+    """Every widget waiting for a formula hears every formula the background thread finishes.
+    Each looked its palette up before comparing texts: with the lesson's ~100 widgets and its
+    first formulas landing together that held the GUI thread ~0.3 s right after start-up."""
+    from gdviz.ui import formula
+    from gdviz.ui.formula import FormulaWidget
+    widgets = [FormulaWidget("") for _ in range(30)]
+    for w in widgets:
+        qtbot.addWidget(w)
+    texts = [rf"\eta = 0.{i:03d}17" for i in range(len(widgets))]
+    with formula.typeset_in_background(True):
+        for w, text in zip(widgets, texts):
+            assert w.set_latex(text) is False
+    lookups = []
+    original = FormulaWidget._svg_color
+    monkeypatch.setattr(FormulaWidget, "_svg_color",
+                        lambda self: (lookups.append(self), original(self))[1])
+    qtbot.waitUntil(lambda: all(w._latex == t for w, t in zip(widgets, texts)), timeout=20_000)
+    # each widget looks its colour up for its own formula, not for the 29 others'
+    assert len(lookups) <= 2 * len(widgets), len(lookups)

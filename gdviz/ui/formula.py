@@ -236,7 +236,12 @@ class FormulaWidget(QWidget):
         mine = latex == self._asked
         if mine:
             self._asked = None
-        if color != self._svg_color() or self._pending is None:
+        # every listening widget hears every typeset formula: the string tests first, the
+        # palette lookup only for its own (the lookup in each of ~100 widgets for each of the
+        # lesson's first formulas held the GUI thread ~0.3 s right after start-up)
+        if self._pending is None or (latex != self._pending and not mine):
+            return
+        if color != self._svg_color():
             return
         if latex == self._pending:
             self.set_latex(latex)
