@@ -382,3 +382,31 @@ def test_a_typeset_formula_costs_the_other_waiting_widgets_no_palette_lookup(qtb
     qtbot.waitUntil(lambda: all(w._latex == t for w, t in zip(widgets, texts)), timeout=20_000)
     # each widget looks its colour up for its own formula, not for the 29 others'
     assert len(lookups) <= 2 * len(widgets), len(lookups)
+
+
+def test_formulas_held_at_start_up_are_typeset_on_the_gui_thread_one_per_turn(qtbot, monkeypatch):
+    """In the background thread, the start-up burst of formulas took the GIL from every Python
+    call the window's first layouts make (0.3-0.6 s gaps, nothing pressed: benchmarks/stalls.py
+    --startup); typeset one per turn of the event loop, each turn is one formula."""
+    import threading
+    from gdviz.ui import formula
+    texts = [rf"\gamma_{{{i}}} = {i}.25" for i in range(4)]
+    calls = []
+    original = formula.latex_svg
+
+    def spy(latex, color="black"):
+        calls.append((latex, threading.current_thread() is threading.main_thread()))
+        return original(latex, color)
+    monkeypatch.setattr(formula, "latex_svg", spy)
+    formula.defer_typesetting()
+    try:
+        widgets = [formula.FormulaWidget(t) for t in texts]
+        for w in widgets:
+            qtbot.addWidget(w)
+        assert calls == []                                  # held until the first frame
+    finally:
+        formula.resume_typesetting()
+    assert 1 <= len({latex for latex, _ in calls}) < len(texts)   # one now, the rest in turns
+    qtbot.waitUntil(lambda: all(w.renderer().isValid() for w in widgets), timeout=10_000)
+    assert {latex for latex, _ in calls} >= set(texts)
+    assert all(on_main for _, on_main in calls)

@@ -64,21 +64,28 @@ _HELD: list = []                          # typesetting jobs waiting for resume_
 
 
 def defer_typesetting() -> None:
-    """The app is opening: every formula is typeset in the background, and only once
-    ``resume_typesetting`` is called (after the first frame). The window then opens without
-    waiting for ziamath (~0.7 s for the lesson's formulas); they appear a moment later."""
+    """The app is opening: every formula is held until ``resume_typesetting`` is called
+    (after the first frame). The window then opens without waiting for ziamath (~0.7 s for the
+    lesson's formulas); they appear a moment later, one per turn of the event loop."""
     global _STARTUP
     _STARTUP = True
 
 
 def resume_typesetting() -> None:
-    """Typeset the formulas held since ``defer_typesetting``, in the background thread."""
+    """Typeset the formulas held since ``defer_typesetting``: on this (the GUI) thread, one
+    per turn of the event loop. In the background thread they took the GIL from every Python
+    call the window's first layouts make into gdviz, a hand-over each (0.4-0.6 s stalls)."""
     global _STARTUP
     _STARTUP = False
     held = list(_HELD)
     _HELD.clear()
-    for job in held:
-        _pool.submit(job)
+    from PySide6.QtCore import QTimer
+
+    def next_job():
+        if held:
+            held.pop(0)()
+            QTimer.singleShot(0, next_job)
+    next_job()
 
 
 @contextlib.contextmanager
