@@ -14,14 +14,22 @@ PLANE_GRID = 96           # grid points a side of the drawn plane (a forward pas
 OFF_PLANE_SHARE = 0.5      # relay when off-plane distance > this share of the in-plane spread
 
 
+def relay_distance(snapshot) -> float | None:
+    """The distance from the drawn plane beyond which it is laid anew: a share of how far the
+    methods have moved along it; None before any method has stepped."""
+    moved = [float(np.hypot(*m.theta)) for m in snapshot.methods
+             if m.extra is not None and m.updates > 0]
+    return OFF_PLANE_SHARE * max(max(moved), 1e-3) if moved else None
+
+
 def plane_needs_relay(snapshot) -> bool:
     """True when *snapshot*'s methods have left the drawn plane far behind."""
-    methods = [m for m in snapshot.methods if m.extra is not None and m.updates > 0]
-    if not methods:
+    limit = relay_distance(snapshot)
+    if limit is None:
         return False
-    off_plane = max(m.extra.plane_distance for m in methods)
-    in_plane = max(float(np.hypot(*m.theta)) for m in methods)
-    return bool(np.isfinite(off_plane) and off_plane > OFF_PLANE_SHARE * max(in_plane, 1e-3))
+    off_plane = max(m.extra.plane_distance for m in snapshot.methods
+                    if m.extra is not None and m.updates > 0)
+    return bool(np.isfinite(off_plane) and off_plane > limit)
 
 
 def relay_if_needed(sim, snapshot) -> bool:

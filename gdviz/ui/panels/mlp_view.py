@@ -418,7 +418,8 @@ class MlpPanel(QWidget):
         if curves:
             self.loss_ranges.fit(max((float(m.clock) for m in snap.methods), default=0.0),
                                  list(self.loss_lines.values()) + list(self.val_lines.values()))
-        self._set_bars(heights, _relay_distance(snap))
+        from gdviz.mlp.plane_policy import relay_distance     # numpy only: the window's rule
+        self._set_bars(heights, relay_distance(snap))
         unit = CLOCK_UNITS[snap.clock_kind]
         label = f"clock: {CLOCK_LABELS[snap.clock_kind]} ({unit})"
         if self._changed("clock", (label, self.theme.foreground)):
@@ -596,18 +597,6 @@ def peak_points(x: np.ndarray, y: np.ndarray, columns: int) -> tuple[np.ndarray,
                            np.arange(runs * per, n), [n - 1]])
     keep = np.unique(keep)
     return x[keep], y[keep]
-
-
-def _relay_distance(snap) -> float | None:
-    """The distance from the plane beyond which the plane is laid anew for *snap*
-    (``plane_policy``'s rule: a share of how far the methods have moved along it); None
-    before any method has stepped."""
-    from gdviz.mlp.plane_policy import OFF_PLANE_SHARE     # numpy only
-    moved = [float(np.hypot(*m.theta)) for m in snap.methods
-             if m.extra is not None and m.updates > 0]
-    if not moved:
-        return None
-    return OFF_PLANE_SHARE * max(max(moved), 1e-3)
 
 
 def _distance_text(h: float) -> str:
