@@ -84,8 +84,11 @@ def resume_typesetting() -> None:
     def next_job():
         if held:
             held.pop(0)()
-            QTimer.singleShot(0, next_job)
-    next_job()
+            QTimer.singleShot(1, next_job)
+    # each in a turn of its own, the first too (called after the first frame's paint, it
+    # lengthened that turn); not 0 ms: a zero-delay single shot is a posted event, and Qt
+    # delivers posted events back to back before any due timer (a turn held two to five)
+    QTimer.singleShot(1, next_job)
 
 
 @contextlib.contextmanager
