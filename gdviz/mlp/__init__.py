@@ -40,8 +40,47 @@ class MlpUnavailable(ImportError):
     """torch is missing: the real-network mode cannot run (the analytic mode still can)."""
 
 
+def _load_torch_libraries() -> None:
+    """Load torch's largest shared library with the GIL released, before ``import torch``.
+
+    An extension module is loaded with the GIL held: ``import torch`` in the simulation
+    thread held the window's thread ~0.3 s in one piece (libtorch_cpu's loading and static
+    set-up), the longest stall of a switch to a real-network scenario. A ctypes call releases
+    the GIL; the import then finds the library loaded. Done as torch's import starts: its
+    global dependencies first (``RTLD_GLOBAL``), then libtorch_cpu, resolved through its own
+    rpath as ``torch._C`` would. libtorch (with CUDA's libraries in a CUDA build) is left to
+    the import, whose loading of CUDA's wheels first decides which copies are used. Linux
+    only; anything unexpected leaves all of it to the import, as before."""
+    import sys
+    if "torch" in sys.modules or not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+        import importlib.util
+        import os
+        spec = importlib.util.find_spec("torch")
+        if spec is None or spec.origin is None:
+            return
+        folder = os.path.join(os.path.dirname(spec.origin), "lib")
+        dlopen = ctypes.CDLL(None).dlopen
+        dlopen.restype = ctypes.c_void_p
+        dlopen.argtypes = [ctypes.c_char_p, ctypes.c_int]
+        steps = [("libtorch_global_deps.so", os.RTLD_NOW | os.RTLD_GLOBAL),
+                 ("libtorch_cpu.so", os.RTLD_NOW | os.RTLD_LOCAL)]
+        if not os.path.exists(os.path.join(folder, "libtorch_cuda.so")):
+            steps.append(("libtorch.so", os.RTLD_NOW | os.RTLD_LOCAL))
+        for name, mode in steps:
+            path = os.path.join(folder, name)
+            # (a library that fails to load returns NULL: the import then reports it as ever)
+            if not os.path.exists(path) or not dlopen(os.fsencode(path), mode):
+                return
+    except (OSError, AttributeError, ValueError, ImportError):
+        return
+
+
 def require_torch():
     """``import torch``, or raise MlpUnavailable with the install command."""
+    _load_torch_libraries()
     try:
         import torch
     except ImportError as exc:
