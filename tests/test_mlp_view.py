@@ -276,3 +276,70 @@ def test_the_distance_plots_top_tick_label_is_not_cut_by_the_widgets_edge(qtbot)
     background = image.pixelColor(image.width() - 2, 0)
     top_rows = {image.pixelColor(x, y).rgb() for y in range(2) for x in range(image.width())}
     assert top_rows == {background.rgb()}          # nothing drawn against the top edge
+
+
+def _paused_network_worker(monkeypatch):
+    from gdviz.experiment import Experiment
+    from gdviz.scenario import load
+    from gdviz.ui import worker as worker_module
+    experiment = Experiment(load("mlp-moons").with_changes(n_examples=120, batch_size=16))
+    worker = worker_module.SimulationWorker(experiment)
+    worker.sync()
+    events = []
+    worker.snapshot_ready.connect(lambda s: events.append("snapshot"))
+    worker.landscape_ready.connect(lambda v: events.append("landscape"))
+    monkeypatch.setattr(experiment, "measure_noise", lambda key, rng: None)
+    return worker, events
+
+
+def test_a_reshaped_views_plane_waits_until_the_window_has_drawn(qapp, monkeypatch):
+    """A real network's first snapshot reveals the Network dock, which reshapes the canvas's
+    view; paused, the worker drew the plane for the new shape (~0.3 s of forward passes)
+    while the window drew and painted that snapshot, and the two took turns on the GIL (the
+    paint turn after a start-up's first frame doubled, to ~0.28 s)."""
+    worker, events = _paused_network_worker(monkeypatch)
+    worker._on_frame()
+    assert events[-1] == "snapshot"           # sent: the window is drawing it now
+    events.clear()
+    worker.set_view_aspect(2.5)               # the dock appeared: the view is wider
+    worker._on_frame()
+    worker._on_frame()
+    assert "landscape" not in events          # not while the window draws
+    worker.frame_drawn()
+    worker._on_frame()
+    assert "landscape" in events               # at once after it
+
+
+def test_a_planes_new_picture_starts_once_the_window_has_drawn(qapp, monkeypatch):
+    """The picture of a proposed plane is drawn in another thread; started as the snapshot
+    went out, it took the GIL from the window drawing that snapshot (a run's first frame:
+    0.2 s became 0.45-0.6 s)."""
+    worker, events = _paused_network_worker(monkeypatch)
+    proposal = object()
+    monkeypatch.setattr(worker.experiment, "propose_plane", lambda snap, t: proposal)
+    started = []
+    monkeypatch.setattr(worker, "_start_relay", lambda p: started.append(
+        (p, worker._view_ready.is_set())))
+    worker._dirty = True
+    worker._on_frame()
+    assert events[-1] == "snapshot" and started == []
+    worker.frame_drawn()
+    worker._on_frame()
+    assert started == [(proposal, True)]
+
+
+def test_the_network_dock_is_made_before_the_run_starts_importing_torch(qtbot, monkeypatch):
+    """A switch to a real-network scenario made the Network dock while the run's thread
+    imported torch; the two took turns on the GIL and the dock's ~0.13 s took ~0.8 s of the
+    switch's turn (benchmarks/stalls.py). It is made first now."""
+    from gdviz.scenario import load
+    from gdviz.ui.main_window import MainWindow
+    w = MainWindow(load("default"), start_worker=False)
+    qtbot.addWidget(w)
+    order = []
+    original = w.experiment.load
+    monkeypatch.setattr(w.experiment, "load", lambda s: (
+        order.append(("load", w.network_dock is not None)), original(s))[1])
+    w.load_scenario(load("mlp-moons"))
+    assert order == [("load", True)]
+    assert w.scenario.name == "mlp-moons"

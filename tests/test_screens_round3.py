@@ -45,6 +45,7 @@ def test_the_network_plane_fills_a_wide_and_a_tall_view(qtbot):
                 app.processEvents()
                 worker._on_frame()
                 app.processEvents()
+                worker.frame_drawn()              # as the window says once it has drawn
             aspect = w.canvas.view_aspect()
             assert aspect > 0
             cover_x, cover_y = _covers(w)

@@ -481,3 +481,28 @@ def test_a_minimized_lab_waits_and_catches_up_when_restored(qtbot):
                         timeout=WAIT_MS)
     finally:
         lab.shutdown()
+
+
+def test_a_networks_first_frame_lets_the_plots_paint_a_turn_each(qtbot, window, monkeypatch):
+    """A real network's first frame fills every plot at once (the Network dock's five, the
+    canvas, the loss and rhythm plots): painted in one turn it held the GUI thread ~0.15 s,
+    0.3 s beside the lab's sweep thread (benchmarks/stalls.py --startup --scenario mlp-moons).
+    They paint a turn each, the canvas first; later frames paint as before."""
+    import dataclasses
+    pytest.importorskip("torch")
+    from gdviz.ui import staged
+    calls = []
+    original = staged.stagger_paints
+    monkeypatch.setattr(staged, "stagger_paints", lambda win, first=None, delay_ms=0: (
+        calls.append((win, first)), original(win, first=first, delay_ms=delay_ms))[1])
+    s = sc.load("mlp-moons").with_changes(n_examples=120, batch_size=16)
+    s = s.with_changes(mlp=dataclasses.replace(s.mlp, device="cpu", hidden=(8, 8)))
+    w = window(s)
+    assert calls == [(w, w.canvas)]
+    qtbot.waitUntil(lambda: w.canvas.updatesEnabled() and w.network_panel.loss.updatesEnabled(),
+                    timeout=5_000)
+    w.cmd_step.emit()                       # a later frame of the same run
+    before = w.snapshot
+    qtbot.waitUntil(lambda: w.snapshot is not before, timeout=WAIT_MS)
+    qtbot.wait(100)
+    assert len(calls) == 1

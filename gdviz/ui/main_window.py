@@ -391,6 +391,11 @@ class MainWindow(QMainWindow):
             self._network_time = now
             self._network_stale = False
             self._show_network(snap)
+            if new_run and snap.is_mlp and self.worker is not None:
+                # a network's first frame fills every plot of the window at once (0.15 s of
+                # paint, 0.3 s beside the lab's sweep or torch's import): a plot per turn
+                from gdviz.ui.staged import stagger_paints
+                stagger_paints(self, first=self.canvas)
         else:
             self._network_stale = True
 
@@ -624,6 +629,10 @@ class MainWindow(QMainWindow):
     def load_scenario(self, scenario: Scenario) -> None:
         """Open another scenario in this window (menus, presets, File ▸ Reopen): a change of
         every setting through ``Experiment.apply``, the run started again."""
+        if scenario.is_mlp:
+            # the Network dock made before the run's thread starts importing torch: made
+            # while the import competes for the GIL, its ~0.13 s took 0.8 s of this turn
+            self._ensure_network_panel()
         try:
             self.experiment.load(scenario)
         except ScenarioError as exc:     # validated by its loader: only a hand-made one

@@ -83,6 +83,7 @@ class SimulationWorker(QObject):
         self._ensemble_key = None
         self._plane_version = None
         self._relay = None               # MLP: (sim, proposed plane, Future of its picture)
+        self._relay_wanted = None        # MLP: (sim, proposed plane), started once drawn
         self._relay_pool = None
         # the canvas's view, width / height (set from the GUI thread): the network's plane is
         # drawn at equal scale, its grid widened to that shape so no empty band shows
@@ -277,6 +278,7 @@ class SimulationWorker(QObject):
 
         from gdviz.mlp.plane_policy import PLANE_GRID
         from gdviz.ui.contours import landscape_view
+        self._relay_wanted = None
         if self._relay_pool is None:
             self._relay_pool = ThreadPoolExecutor(1, thread_name_prefix="gdviz-plane")
         future = self._relay_pool.submit(landscape_view, proposal, PLANE_GRID,
@@ -375,8 +377,18 @@ class SimulationWorker(QObject):
                 self._emit_state()
         if self._relay is not None:
             self._finish_relay()
+        elif self._relay_wanted is not None and self._view_ready.is_set():
+            wanted_sim, proposal = self._relay_wanted
+            self._relay_wanted = None
+            if wanted_sim is sim:
+                self._start_relay(proposal)
         if sim.is_mlp and (sim.plane_version != self._plane_version or
-                           (self._reshaped() and self._relay is None)):
+                           (self._reshaped() and self._relay is None
+                            and self._view_ready.is_set())):
+            # (a picture for the view's new shape, ~0.3 s of forward passes, waits until the
+            # window has drawn its last snapshot: a real network's first one reveals the
+            # Network dock and reshapes the view, and drawn meanwhile, paused, it doubled the
+            # window's next paint)
             self._emit_landscape()
         # a costly measurement (a big network) comes less often: at most ~10 % of the time
         interval = MLP_NOISE_INTERVAL_S if sim.is_mlp else NOISE_INTERVAL_S
@@ -419,10 +431,13 @@ class SimulationWorker(QObject):
         self.emit_times.append(emit_time)
         snapshot = sim.snapshot(self.experiment.generation)
         self.snapshot_ready.emit(snapshot)
-        if sim.is_mlp and self._relay is None:
+        if sim.is_mlp and self._relay is None and self._relay_wanted is None:
             proposal = self.experiment.propose_plane(snapshot, emit_time)
             if proposal is not None:
-                self._start_relay(proposal)
+                # its picture is drawn once the window has drawn this snapshot: drawn while
+                # the window draws it, the two took turns on the GIL, a hand-over for each of
+                # the window's calls into Qt (a run's first frame: 0.2 -> 0.45-0.6 s)
+                self._relay_wanted = (sim, proposal)
 
 
 STOP_WAIT_MS = 700      # closing waits at most this for the worker (all of it within 1 s)

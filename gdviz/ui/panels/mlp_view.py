@@ -60,7 +60,7 @@ class _CurvePlotWidget(_BoundaryPlotWidget):
 
 
 def _plot(cls=pg.PlotWidget) -> pg.PlotWidget:
-    w = cls()
+    w = cls(enableMenu=False)       # (no view-box menu made only to be switched off)
     from gdviz.ui.dpr_pens import follow_pixel_ratio
     follow_pixel_ratio(w)                   # lines and rings keep their width at 200 %
     w.setMenuEnabled(False)
