@@ -10,6 +10,10 @@ shown, the key is pressed ``--at`` seconds later (before or just after its first
 and the largest gap from the press to 3 s after it is its stall; the baseline row is a fresh
 window with nothing pressed, over the same span.
 
+The last two rows switch to a real-network preset (``mlp-moons``), as from the Lessons menu (in
+the first round of a process it also imports torch in the simulation thread), and back. ``--startup
+--scenario mlp-moons`` opens the window on a real network instead.
+
     QT_QPA_PLATFORM=offscreen python benchmarks/stalls.py [--rounds 3] [--only B] [--startup]
 """
 from __future__ import annotations
@@ -24,7 +28,9 @@ EAGER = "B (the lab built at once, as before)"
 ACTIONS = [("baseline (nothing pressed)", None), (EAGER, "B"), ("B (the lab)", "B"),
            ("Page Down (next lesson)", "PgDown"), ("Page Up (previous lesson)", "PgUp"),
            ("F5 (presentation)", "F5"), ("F5 again (back)", "F5"), ("Ctrl+E (export dialog)", "Ctrl+E"),
-           ("Space (play/pause)", "Space"), ("R (reset)", "R")]
+           ("Space (play/pause)", "Space"), ("R (reset)", "R"),
+           ("Lessons: mlp-moons (real network)", "preset:mlp-moons"),
+           ("Lessons: default (from the network)", "preset:default")]
 
 
 def main() -> None:
@@ -38,6 +44,8 @@ def main() -> None:
                         help="keys pressed right after the window shows (see above)")
     parser.add_argument("--at", type=float, default=0.3,
                         help="with --startup: seconds after the window shows")
+    parser.add_argument("--scenario", default="default",
+                        help="with --startup: the scenario the window opens on (e.g. mlp-moons)")
     parser.add_argument("--startup-one", metavar="KEY", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.startup_one is not None:
@@ -89,7 +97,11 @@ def main() -> None:
             ticks.clear()
             start = time.perf_counter()
             ticks.append(start)
-            if key is not None:
+            if key is not None and key.startswith("preset:"):
+                # a preset from the menus (as Lessons ▸ or File ▸ Open built-in): the first
+                # real network of the process also imports torch in the simulation thread
+                w.load_preset(key.split(":", 1)[1])
+            elif key is not None:
                 seq = QKeySequence(key)
                 combo = seq[0]
                 target = QApplication.focusWidget() or w
@@ -129,7 +141,7 @@ def startup(args) -> None:
         for name, key in rows:
             out = subprocess.run(
                 [sys.executable, __file__, "--startup-one", key or "", "--at", str(args.at),
-                 "--settle", str(args.settle)], capture_output=True, text=True, timeout=120,
+                 "--settle", str(args.settle), "--scenario", args.scenario], capture_output=True, text=True, timeout=120,
                 env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
             line = [ln for ln in out.stdout.splitlines() if ln.startswith("stall ")]
             if not line:
@@ -141,7 +153,7 @@ def startup(args) -> None:
                 firsts.append(float(first))
     if firsts:
         print(f"keys pressed {args.at:g} s after the window shows, each in a fresh process as "
-              f"`gdviz` opens (first frame {min(firsts):.2f}–{max(firsts):.2f} s after show)")
+              f"`gdviz {args.scenario}` opens (first frame {min(firsts):.2f}–{max(firsts):.2f} s after show)")
     print(f"{'action':<38} " + " ".join(f"{'run ' + str(i + 1):>8}" for i in range(args.rounds))
           + f" {'worst':>8}")
     for name, values in results.items():
@@ -167,7 +179,7 @@ def startup_one(key: str, args) -> None:
     probe.setInterval(5)
     probe.timeout.connect(lambda: ticks.append(time.perf_counter()))
     formula.defer_typesetting()
-    w = MainWindow(load("default"))
+    w = MainWindow(load(args.scenario))
     first: list[float] = []
     _after_first_frame(w, lambda: (first.append(time.perf_counter()),
                                    formula.resume_typesetting()))
