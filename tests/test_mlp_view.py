@@ -343,3 +343,41 @@ def test_the_network_dock_is_made_before_the_run_starts_importing_torch(qtbot, m
     w.load_scenario(load("mlp-moons"))
     assert order == [("load", True)]
     assert w.scenario.name == "mlp-moons"
+
+
+@pytest.mark.parametrize("height, points", [(47, 18), (60, 24), (73, 14), (120, 30), (300, 12)])
+def test_a_boundary_plots_tick_labels_never_touch(qtbot, height, points):
+    """pyqtgraph asks for 2.25 intervals whatever the axis's length and type: a small
+    decision-boundary plot at presentation type drew 1, 0 and -1 on top of each other. Where
+    the labels fit, the ticks are pyqtgraph's own."""
+    import pyqtgraph as pg
+    from PySide6.QtGui import QFont
+
+    from gdviz.ui.panels.mlp_view import _FittingAxis
+    from tests.axis_ticks import tick_label_overlaps, tick_label_rects
+    for low, high in [(-1.12, 1.56), (-1.93, 2.38), (-0.4, 0.35), (-12.0, 9.0)]:
+        plot = pg.PlotWidget(axisItems={"left": _FittingAxis("left")})
+        qtbot.addWidget(plot)
+        axis = plot.getPlotItem().getAxis("left")
+        axis.setStyle(tickFont=QFont("DejaVu Sans", points))
+        plot.resize(200, height + 30)
+        plot.setYRange(low, high, padding=0)
+        plot.show()
+        qtbot.waitUntil(lambda: plot.getPlotItem().getViewBox().height() > 0)
+        qtbot.wait(20)                          # (the axis follows the view's new range)
+        size = plot.getPlotItem().getViewBox().height()
+        assert axis.range == pytest.approx([low, high]), axis.range
+        labels = tick_label_rects(axis)
+        assert labels, (height, points, low, high)
+        assert tick_label_overlaps(plot) == [], (height, points, low, high)
+        plain = pg.AxisItem.tickSpacing(axis, low, high, size)
+        if tick_label_overlaps_with(plain, axis, low, high, size) == 0:
+            assert axis.tickSpacing(low, high, size) == plain
+
+
+def tick_label_overlaps_with(levels, axis, low, high, size) -> int:
+    """How many pairs of neighbouring major labels of *levels* would touch (label height)."""
+    from PySide6.QtGui import QFontMetrics
+    step = levels[0][0]
+    line = QFontMetrics(axis.style["tickFont"]).height() + 1
+    return int(size * step / abs(high - low) < line)

@@ -277,3 +277,53 @@ def test_an_empty_check_box_shows_its_frame_in_the_dark_theme(plane_window, qapp
         assert frame - max(inside, outside) >= 60, (frame, inside, outside)
     finally:
         window.apply_theme(THEMES["light"])
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1440, 900)])
+def test_the_network_panel_fits_a_presentation_dock_that_can_hold_it(mlp_window, size):
+    """At 1920x1080 in presentation the dock scrolled and cut its distance chart at the bottom
+    ("0.000" half shown): Qt's scroll area made the panel as tall as it prefers (1,107 px in a
+    1,011-px dock), though its least height (about 1,000 px) fitted. Where the least fits, the
+    panel is the dock's height; its boundary plots keep their tick labels apart."""
+    window, app = mlp_window
+    window.screen_layout.fit(*size)
+    _settle(app)
+    window.set_presentation(True, size)
+    _settle(app)
+    try:
+        scroll = window.network_dock.widget()
+        panel = window.network_panel
+        viewport = scroll.viewport()
+        if scroll.needed_height(viewport.width()) <= viewport.height():
+            assert scroll.verticalScrollBar().maximum() == 0, size
+            assert panel.height() == viewport.height(), size
+            bottom = panel.distance.mapTo(panel, panel.distance.rect().bottomLeft()).y()
+            assert bottom <= viewport.height(), size
+        else:
+            assert size != (1920, 1080)         # measured: it fits there
+        for key, method in panel.methods.items():
+            assert tick_label_overlaps(method.plot) == [], (size, key)
+    finally:
+        window.set_presentation(False)
+        _settle(app)
+
+
+def test_a_dock_too_short_for_the_network_panel_scrolls_at_its_preferred_height(mlp_window):
+    """Where even the panel's least height does not fit (1280x720), the dock scrolls, and the
+    panel keeps the height it prefers: its plots as large as they ask."""
+    window, app = mlp_window
+    window.screen_layout.fit(1280, 720)
+    _settle(app)
+    window.set_presentation(True, (1280, 720))
+    _settle(app)
+    try:
+        scroll = window.network_dock.widget()
+        panel = window.network_panel
+        width = scroll.viewport().width()
+        assert scroll.needed_height(width) > scroll.viewport().height()
+        assert scroll.verticalScrollBar().maximum() > 0
+        assert panel.height() >= max(scroll.needed_height(width),
+                                     panel.layout().heightForWidth(width))
+    finally:
+        window.set_presentation(False)
+        _settle(app)

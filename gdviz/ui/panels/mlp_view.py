@@ -59,8 +59,51 @@ class _CurvePlotWidget(_BoundaryPlotWidget):
     dock where it can and the room left is shared by the layout's stretch."""
 
 
-def _plot(cls=pg.PlotWidget) -> pg.PlotWidget:
-    w = cls(enableMenu=False)       # (no view-box menu made only to be switched off)
+class _FittingAxis(pg.AxisItem):
+    """A vertical axis whose labelled ticks never overlap: pyqtgraph asks for at least 2.25
+    intervals whatever the axis's length and type, and a small decision-boundary plot (73 px
+    at presentation type) could draw 1, 0 and -1 on top of each other. The step widens (1, 2,
+    5 x 10^k) until two labels a step apart do not touch; the old step's ticks stay. A label
+    the widget's edge would cut is left out (a "2" on the view's top edge was drawn half above
+    the widget, 1024x768 in presentation)."""
+
+    def generateDrawSpecs(self, p):
+        specs = super().generateDrawSpecs(p)
+        scene = self.scene()
+        if specs is None or scene is None:
+            return specs
+        shown = scene.sceneRect().adjusted(-1, -1, 1, 1)
+        axis_spec, tick_specs, text_specs = specs
+        whole = [spec for spec in text_specs
+                 if shown.contains(self.mapRectToScene(spec[0]))]
+        return axis_spec, tick_specs, whole
+
+    def tickSpacing(self, minVal, maxVal, size):
+        levels = super().tickSpacing(minVal, maxVal, size)
+        if not levels or self.orientation not in ("left", "right"):
+            return levels
+        line = QFontMetrics(self.style["tickFont"] or QFont()).height() + 1
+        span = abs(maxVal - minVal)
+        major = levels[0][0]
+        step = major
+        while step > 0 and size * step / span < line and step < span:   # labels would touch
+            digits = step / 10 ** np.floor(np.log10(step))
+            step *= 2.5 if round(digits) == 2 else 2     # 1 -> 2 -> 5 -> 10
+        if step == major:
+            return levels
+
+        def labels(offset: float) -> int:
+            first = np.ceil((minVal - offset) / step) * step + offset
+            return int(np.floor((maxVal - first) / step + 1e-9)) + 1
+        # ticks on the odd multiples where they label more (1 and -1 rather than only 0); only
+        # for a step of 2 x 10^k, whose half pyqtgraph's labels (a precision per step) can show
+        two = round(step / 10 ** np.floor(np.log10(step))) == 2
+        offset = step / 2 if two and labels(step / 2) > labels(0.0) else 0.0
+        return [(step, offset), (major, 0)]
+
+
+def _plot(cls=pg.PlotWidget, **kw) -> pg.PlotWidget:
+    w = cls(enableMenu=False, **kw)       # (no view-box menu made only to be switched off)
     from gdviz.ui.dpr_pens import follow_pixel_ratio
     follow_pixel_ratio(w)                   # lines and rings keep their width at 200 %
     w.setMenuEnabled(False)
@@ -104,7 +147,7 @@ class MethodNetworkPlot(QWidget):
         super().__init__(parent)
         self.key = key
         self.theme = LIGHT
-        self.plot = _plot(_BoundaryPlotWidget)
+        self.plot = _plot(_BoundaryPlotWidget, axisItems={"left": _FittingAxis("left")})
         # a label, not a plot title: it wraps instead of being clipped in a narrow dock
         self.title = QLabel()
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -313,11 +356,14 @@ class MlpPanel(QWidget):
             grid.removeWidget(widget)
         big = self.methods[self.selected]
         big.plot.setMinimumSize(BIG_MIN, BIG_MIN * 2 // 3)
+        # the small ones taller at presentation type: at the dock's least height (1920x1080)
+        # 73 px left their view ~47 px for 28-px tick labels
+        tall = min(max(1.0, self.scale), 1.5)
         grid.addWidget(big, 0, 0, 1, 2)
         grid.addWidget(self.colorbar_box, 0, 2)
         others = [k for k in METHOD_KEYS if k != self.selected]
         for col, key in enumerate(others):
-            self.methods[key].plot.setMinimumSize(SMALL_MIN, SMALL_MIN * 2 // 3)
+            self.methods[key].plot.setMinimumSize(SMALL_MIN, round(SMALL_MIN * 2 // 3 * tall))
             grid.addWidget(self.methods[key], 1, col)
         grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
@@ -385,8 +431,11 @@ class MlpPanel(QWidget):
             font.setPointSizeF(font.pointSizeF() * f)
         self.setFont(font)
         # the plots grow with their type, or their tick labels pile up (presentation mode)
-        self.loss.setMinimumHeight(round(LOSS_MIN_HEIGHT * min(max(1.0, f), 1.6)))
-        self.distance.setMinimumHeight(round(DISTANCE_MIN_HEIGHT * min(max(1.0, f), 1.4)))
+        # (no more: at 1920x1080 the panel's least height then fits the dock with the small
+        # boundary plots at a readable height)
+        self.loss.setMinimumHeight(round(LOSS_MIN_HEIGHT * min(max(1.0, f), 1.4)))
+        self.distance.setMinimumHeight(round(DISTANCE_MIN_HEIGHT * min(max(1.0, f), 1.3)))
+        self._arrange()
         self.apply_theme(self.theme)
 
     def update_snapshot(self, snap) -> None:
@@ -542,21 +591,67 @@ def _set_maximum_height(widget: QWidget, height: int) -> None:
 
 
 class NetworkScroll(QScrollArea):
-    """The Network dock's panel, scrolling up and down only: at presentation type its plots'
-    minimum heights need more than a 768-pixel screen holds (the window grew past the screen),
-    while its width stays the panel's (its minimum follows the type)."""
+    """The Network dock's panel, scrolling up and down only where it must: at presentation
+    type its plots' minimum heights need more than a 768-pixel screen holds (the window grew
+    past the screen), while its width stays the panel's (its minimum follows the type).
+
+    The panel is as tall as the dock wherever its minimum for the dock's width fits; only
+    where it does not, as tall as it prefers, and the dock scrolls. (Qt's resizable scroll area
+    made it as tall as its preferred height whenever that was more than the dock: at
+    1920x1080 in presentation 1,107 px in a 1,011-px dock, the distance chart cut at the
+    bottom, though its minimum, 850 px, fitted.)"""
 
     def __init__(self, panel: QWidget):
         super().__init__()
         self.setWidget(panel)
-        self.setWidgetResizable(True)
+        self.setWidgetResizable(False)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setFrameShape(QScrollArea.Shape.NoFrame)
+        panel.installEventFilter(self)
+        self._fit_panel()
+
+    def needed_height(self, width: int) -> int:
+        """The panel's least height at *width*: its wrapped lines whole, its plots at their
+        minimum."""
+        panel = self.widget()
+        layout = panel.layout()
+        if layout is not None and layout.hasHeightForWidth():
+            return max(layout.minimumHeightForWidth(width), panel.minimumHeight())
+        return panel.minimumSizeHint().height()
+
+    def _fit_panel(self) -> None:
+        panel = self.widget()
+        if panel is None:
+            return
+        width = max(1, self.viewport().width())
+        height = self.viewport().height()
+        need = self.needed_height(width)
+        if need > height:
+            # scrolling anyway: at its preferred height, its plots as large as they ask
+            layout = panel.layout()
+            preferred = layout.heightForWidth(width) if layout is not None else -1
+            height = max(need, preferred)
+        if panel.size() != QSize(width, height):
+            panel.resize(width, height)
 
     def minimumSizeHint(self) -> QSize:
         inner = self.widget().minimumSizeHint()
         bar = self.verticalScrollBar().sizeHint().width()
         return QSize(inner.width() + bar, min(inner.height(), 120))
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_panel()
+
+    def viewportEvent(self, event) -> bool:
+        if event.type() == event.Type.Resize:     # the scroll bar came or went
+            self._fit_panel()
+        return super().viewportEvent(event)
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.widget() and event.type() == event.Type.LayoutRequest:
+            self._fit_panel()          # its type or a wrapped line changed its least height
+        return super().eventFilter(watched, event)
 
     def event(self, ev) -> bool:
         if ev.type() == ev.Type.LayoutRequest:
