@@ -69,10 +69,11 @@ class _FittingAxis(pg.AxisItem):
 
     def generateDrawSpecs(self, p):
         specs = super().generateDrawSpecs(p)
-        scene = self.scene()
-        if specs is None or scene is None:
+        view = self.getViewWidget()
+        if specs is None or view is None:
             return specs
-        shown = scene.sceneRect().adjusted(-1, -1, 1, 1)
+        # what the widget shows, in scene coordinates (its scene rect can lag a resize)
+        shown = view.mapToScene(view.viewport().rect()).boundingRect().adjusted(-1, -1, 1, 1)
         axis_spec, tick_specs, text_specs = specs
         whole = [spec for spec in text_specs
                  if shown.contains(self.mapRectToScene(spec[0]))]
