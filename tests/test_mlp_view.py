@@ -381,3 +381,52 @@ def tick_label_overlaps_with(levels, axis, low, high, size) -> int:
     step = levels[0][0]
     line = QFontMetrics(axis.style["tickFont"]).height() + 1
     return int(size * step / abs(high - low) < line)
+
+
+def test_the_network_docks_plots_are_made_ahead_and_used_by_the_dock(qtbot, monkeypatch):
+    """A switch to a real network made the Network dock's five plots in its turn (half of the
+    dock's 0.1-0.13 s; benchmarks/stalls.py). An analytic window makes them ahead, a turn
+    each, hidden; the dock then takes them instead of making its own."""
+    from gdviz.scenario import load
+    from gdviz.ui import main_window as mw
+    from gdviz.ui.panels import mlp_view
+    monkeypatch.setattr(mw, "NETWORK_AHEAD_MS", 10)
+    monkeypatch.setattr(mlp_view, "_AHEAD", {"boundary": [], "curve": []})
+    w = mw.MainWindow(load("default"))
+    qtbot.addWidget(w)
+    w.show()
+    total = sum(mlp_view.AHEAD_COUNTS.values())
+    qtbot.waitUntil(lambda: sum(len(v) for v in mlp_view._AHEAD.values()) == total,
+                    timeout=10_000)
+    ahead = [p for v in mlp_view._AHEAD.values() for p in v]
+    assert all(p.parent() is w and not p.isVisible() for p in ahead)
+    w.load_scenario(load("mlp-moons"))
+    panel = w.network_panel
+    used = [m.plot for m in panel.methods.values()] + [panel.loss, panel.distance]
+    assert set(map(id, used)) == set(map(id, ahead))
+    assert all(p.window() is w and p.parent() is not w for p in used)
+    assert sum(len(v) for v in mlp_view._AHEAD.values()) == 0
+    w.network_dock.show()
+    qtbot.waitUntil(lambda: all(p.isVisible() for p in used), timeout=5_000)
+    w.shutdown()
+
+
+def test_a_plot_made_ahead_for_another_window_shows_in_this_ones_dock(qtbot, monkeypatch):
+    """The plots made ahead by one window may go to the next one's dock (an export's copy):
+    there they show (a plot hidden for good stayed hidden: an export's distance chart blank)."""
+    from gdviz.ui.panels import mlp_view
+    from PySide6.QtWidgets import QWidget
+    monkeypatch.setattr(mlp_view, "_AHEAD", {"boundary": [], "curve": []})
+    owner = QWidget()
+    qtbot.addWidget(owner)
+    owner.show()
+    mlp_view.make_plots_ahead(owner)
+    total = sum(mlp_view.AHEAD_COUNTS.values())
+    qtbot.waitUntil(lambda: sum(len(v) for v in mlp_view._AHEAD.values()) == total,
+                    timeout=10_000)
+    assert not any(p.isVisible() for v in mlp_view._AHEAD.values() for p in v)
+    panel = MlpPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    qtbot.waitUntil(lambda: panel.distance.isVisible() and panel.loss.isVisible()
+                    and all(m.plot.isVisible() for m in panel.methods.values()), timeout=5_000)

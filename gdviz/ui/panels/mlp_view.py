@@ -103,8 +103,46 @@ class _FittingAxis(pg.AxisItem):
         return [(step, offset), (major, 0)]
 
 
-def _plot(cls=pg.PlotWidget, **kw) -> pg.PlotWidget:
-    w = cls(enableMenu=False, **kw)       # (no view-box menu made only to be switched off)
+# plot widgets made ahead, in idle turns of an analytic window (``make_plots_ahead``): a switch
+# to a real network then makes its dock without making them (half of the dock's 0.1-0.13 s)
+_AHEAD: dict[str, list] = {"boundary": [], "curve": []}
+AHEAD_COUNTS = {"boundary": len(METHOD_KEYS), "curve": 2}
+AHEAD_STEP_MS = 50       # between two: the event loop runs in between
+
+
+def _new_plot(kind: str) -> pg.PlotWidget:
+    if kind == "boundary":
+        return _BoundaryPlotWidget(enableMenu=False, axisItems={"left": _FittingAxis("left")})
+    return _CurvePlotWidget(enableMenu=False)   # (no view-box menu made only to be switched off)
+
+
+def _alive(widgets: list) -> list:
+    import shiboken6
+    return [w for w in widgets if shiboken6.isValid(w)]
+
+
+def make_plots_ahead(owner: QWidget) -> None:
+    """Make the Network dock's plot widgets ahead, one per turn of the event loop, hidden
+    children of *owner* (they go with it)."""
+    from PySide6.QtCore import QTimer
+
+    def one() -> None:
+        for kind, count in AHEAD_COUNTS.items():
+            _AHEAD[kind] = _alive(_AHEAD[kind])
+            if len(_AHEAD[kind]) < count:
+                widget = _new_plot(kind)
+                # (unseen: a new parent hides it, but not for good, as hide() would: a layout
+                # that takes it shows it with its new parent)
+                widget.setParent(owner)
+                _AHEAD[kind].append(widget)
+                QTimer.singleShot(AHEAD_STEP_MS, owner, one)
+                return
+    QTimer.singleShot(AHEAD_STEP_MS, owner, one)
+
+
+def _plot(kind: str) -> pg.PlotWidget:
+    ahead = _AHEAD[kind] = _alive(_AHEAD[kind])
+    w = ahead.pop(0) if ahead else _new_plot(kind)
     from gdviz.ui.dpr_pens import follow_pixel_ratio
     follow_pixel_ratio(w)                   # lines and rings keep their width at 200 %
     w.setMenuEnabled(False)
@@ -148,7 +186,7 @@ class MethodNetworkPlot(QWidget):
         super().__init__(parent)
         self.key = key
         self.theme = LIGHT
-        self.plot = _plot(_BoundaryPlotWidget, axisItems={"left": _FittingAxis("left")})
+        self.plot = _plot("boundary")
         # a label, not a plot title: it wraps instead of being clipped in a narrow dock
         self.title = QLabel()
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -300,7 +338,7 @@ class MlpPanel(QWidget):
         self.boundaries = QGridLayout()
         self.boundaries.setSpacing(6)
 
-        self.loss = _plot(_CurvePlotWidget)
+        self.loss = _plot("curve")
         self.loss.setMinimumHeight(LOSS_MIN_HEIGHT)
         self.loss_lines, self.val_lines = {}, {}
         for k in METHOD_KEYS:
@@ -310,7 +348,7 @@ class MlpPanel(QWidget):
             self.val_lines[k] = self.loss.plot(antialias=False)
         self.loss_ranges = RoundRanges(self.loss.getPlotItem())   # axes in round steps
         self.loss_title = QLabel("Loss: training (solid), validation (dashed)")
-        self.distance = _plot(_CurvePlotWidget)
+        self.distance = _plot("curve")
         self.distance.setMinimumHeight(DISTANCE_MIN_HEIGHT)
         self.distance_title = QLabel("Distance of the weights from the plane "
                                      "(dashed: laid anew beyond it)")
