@@ -235,3 +235,17 @@ def test_formulas_follow_a_dark_palette(qtbot):
     image = w.grab().toImage()              # light glyphs on black: the formula was recoloured
     assert any(QColor(image.pixel(x, y)).lightness() > 200
                for y in range(image.height()) for x in range(image.width()))
+
+
+def test_a_comparison_table_deleted_before_its_font_decision_raises_nothing(qtbot):
+    """A font change asks the comparison table to decide its layout a turn later; a table
+    deleted before that turn (a window closed at a test's teardown, in CI) raised
+    "Internal C++ object already deleted" in the event loop."""
+    import shiboken6
+    from PySide6.QtGui import QFont
+
+    from gdviz.ui.panels.lesson import ComparisonTable
+    table = ComparisonTable(default_lesson())
+    table.setFont(QFont("DejaVu Sans", 17))            # a FontChange: the decision is queued
+    shiboken6.delete(table)
+    qtbot.wait(20)                                      # its turn: nothing raised (pytest-qt)

@@ -235,13 +235,13 @@ class ScreenLayout(QObject):
             return False
         if kind == QEvent.Type.Show and obj is not self.window and obj.inherits("QTabBar"):
             if obj.count() < 2:
-                QTimer.singleShot(0, lambda bar=obj: hide_stray_tab_bars(self.window))
+                QTimer.singleShot(0, self.window, lambda: hide_stray_tab_bars(self.window))
             return False
         if obj is self.window and kind == QEvent.Type.Resize and not self._busy:
             size = event.size()
             if size.width() != event.oldSize().width():
                 self._note_network_share(event.oldSize().width())
-                QTimer.singleShot(0, self._keep_network_share)   # once the window laid it out
+                QTimer.singleShot(0, self, self._keep_network_share)  # once laid out
             self.apply(size.width(), size.height())
         return False
 

@@ -184,7 +184,9 @@ class ComparisonTable(QWidget):
         super().changeEvent(event)
         if event.type() == event.Type.FontChange:
             # Decide once the new font has reached the cells too (words got wider or narrower).
-            QTimer.singleShot(0, self._decide)
+            # (self as the context: a table deleted before that turn is not asked; a bare
+            # callable ran on the deleted widget and raised, at a test's teardown in CI)
+            QTimer.singleShot(0, self, self._decide)
 
 
 def _cell(html_text: str) -> QLabel:
