@@ -470,8 +470,8 @@ class MlpPanel(QWidget):
             font.setPointSizeF(font.pointSizeF() * f)
         self.setFont(font)
         # the plots grow with their type, or their tick labels pile up (presentation mode)
-        # (no more: at 1920x1080 the panel's least height then fits the dock with the small
-        # boundary plots at a readable height)
+        # (factors 1.4 and 1.3, were 1.6 and 1.4: at 1920x1080 the panel's least height then
+        # fits the dock with the small boundary plots tall enough for their tick labels)
         self.loss.setMinimumHeight(round(LOSS_MIN_HEIGHT * min(max(1.0, f), 1.4)))
         self.distance.setMinimumHeight(round(DISTANCE_MIN_HEIGHT * min(max(1.0, f), 1.3)))
         self._arrange()
@@ -638,7 +638,7 @@ class NetworkScroll(QScrollArea):
     where it does not, as tall as it prefers, and the dock scrolls. (Qt's resizable scroll area
     made it as tall as its preferred height whenever that was more than the dock: at
     1920x1080 in presentation 1,107 px in a 1,011-px dock, the distance chart cut at the
-    bottom, though its minimum, 850 px, fitted.)"""
+    bottom, though its least height for that width, about 1,000 px, fitted.)"""
 
     def __init__(self, panel: QWidget):
         super().__init__()
